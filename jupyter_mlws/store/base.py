@@ -1,0 +1,342 @@
+"""The one store interface every face of jupyter_mlws goes through.
+
+``core`` (the SDK), ``execution`` and ``server`` only ever talk to a :class:`Store`.
+Two implementations exist: :class:`~jupyter_mlws.store.sql.SqlStore` (SQLAlchemy metadata plus
+fsspec files; SQLite by default, PostgreSQL by URL) and an HTTP client of the server extension
+that maps the same methods onto the REST API. Everything crossing this interface is a plain
+dataclass or builtin, so it serializes to JSON unchanged.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, BinaryIO
+
+from ..exceptions import UserErrorException
+
+# --------------------------------------------------------------------------- errors
+
+
+class StoreError(UserErrorException):
+    """Base class of store errors; the server maps subclasses onto HTTP statuses."""
+
+    status_code = 500
+
+
+class NotFoundError(StoreError):
+    """The workspace, experiment, run, metric or file does not exist (HTTP 404)."""
+
+    status_code = 404
+
+
+class ConflictError(StoreError):
+    """The operation conflicts with the current state, e.g. a name taken (HTTP 409)."""
+
+    status_code = 409
+
+
+class InvalidInputError(StoreError):
+    """An argument is malformed: bad name, bad path, bad value (HTTP 400)."""
+
+    status_code = 400
+
+
+# --------------------------------------------------------------------------- records
+
+ACTIVE_STATUSES = frozenset({
+    "NotStarted", "Starting", "Provisioning", "Preparing", "Queued", "Running",
+    "Finalizing", "CancelRequested", "NotResponding", "Pausing", "Paused", "Unapproved",
+})
+TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Canceled"})
+
+# Metric kinds. ``scalar`` comes from ``run.log``, ``list`` from ``log_list``, ``table`` from
+# ``log_row``/``log_table`` (each point is one row dict), ``image`` and the JSON artifact kinds
+# hold an ``aml://artifactId/...`` reference string.
+METRIC_KINDS = ("scalar", "list", "table", "image", "confusion_matrix", "accuracy_table",
+                "residuals", "predictions")
+
+
+@dataclass
+class Record:
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class WorkspaceRecord(Record):
+    id: str
+    name: str
+    subscription_id: str
+    resource_group: str
+    location: str
+    storage_url: str
+    friendly_name: str = ""
+    description: str = ""
+    tags: dict[str, str | None] = field(default_factory=dict)
+    created_time: float = 0.0  # epoch seconds, UTC
+
+
+@dataclass
+class ExperimentRecord(Record):
+    id: str
+    workspace_id: str
+    name: str
+    archived_time: float | None = None
+    tags: dict[str, str | None] = field(default_factory=dict)
+    created_time: float = 0.0
+    run_count: int | None = None  # filled by list_experiments(with_run_counts=True)
+
+
+@dataclass
+class RunRecord(Record):
+    id: str
+    workspace_id: str
+    experiment_id: str
+    experiment_name: str
+    number: int
+    status: str = "NotStarted"
+    parent_run_id: str | None = None
+    run_type: str | None = None
+    display_name: str | None = None
+    description: str | None = None
+    target: str = "local"
+    created_time: float = 0.0
+    start_time: float | None = None
+    end_time: float | None = None
+    properties: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str | None] = field(default_factory=dict)
+    error: dict[str, Any] | None = None  # {"error": {"code": ..., "message": ...}}
+    run_definition: dict[str, Any] = field(default_factory=dict)
+    snapshot_id: str | None = None
+    # Who keeps this run alive: "<hostname>:<pid>:<process create time>". Used to reconcile a
+    # run whose process died (SIGKILL, killed kernel) to Failed instead of "Running" forever.
+    owner: str | None = None
+    heartbeat_time: float | None = None
+
+
+@dataclass
+class MetricInfo(Record):
+    run_id: str
+    name: str
+    kind: str
+    count: int
+    last_value: Any = None
+    last_step: float | None = None
+    description: str = ""
+
+
+@dataclass
+class MetricSeries(Record):
+    """Points of one metric, oldest first. ``seq`` is the per-metric cursor (1, 2, ...)."""
+
+    run_id: str
+    name: str
+    kind: str
+    seq: list[int] = field(default_factory=list)
+    step: list[float | int | None] = field(default_factory=list)
+    time: list[float] = field(default_factory=list)
+    value: list[Any] = field(default_factory=list)
+    total: int = 0  # number of points stored (before any downsampling)
+
+
+@dataclass
+class ArtifactRecord(Record):
+    run_id: str
+    path: str
+    size: int
+    content_type: str = "application/octet-stream"
+    created_time: float = 0.0
+
+
+@dataclass
+class SnapshotRecord(Record):
+    id: str
+    workspace_id: str
+    files: dict[str, dict[str, Any]]  # relative path -> {"sha256": ..., "size": ...}
+    created_time: float = 0.0
+
+
+# A metric point as the logging buffer hands it to the store, kept as a tuple because the
+# hot path builds one per ``run.log`` call: (run_id, name, kind, step, time, value, description).
+MetricPoint = tuple[str, str, str, "float | int | None", float, Any, str]
+
+
+@dataclass
+class RunQuery(Record):
+    """Filters, order and page for :meth:`Store.list_runs`."""
+
+    experiment_id: str | None = None
+    parent_run_id: str | None = None
+    include_children: bool = False  # False: top-level runs only (when parent_run_id is None)
+    recursive: bool = False  # with parent_run_id: all descendants, not only direct children
+    status: Sequence[str] | None = None
+    tags: dict[str, str | None] | None = None  # value None: key present with any value
+    properties: dict[str, str | None] | None = None
+    run_type: str | None = None
+    text: str | None = None  # case-insensitive substring of display name or id
+    order_by: str = "created_time"  # created_time | start_time | status | number | metric:<name>
+    descending: bool = True
+    limit: int | None = None
+    offset: int = 0
+
+
+# --------------------------------------------------------------------------- interface
+
+
+class Store(abc.ABC):
+    """Persistence for workspaces, experiments, runs, metrics and files."""
+
+    # ---- workspaces
+    @abc.abstractmethod
+    def create_workspace(self, name: str, subscription_id: str, resource_group: str, *,
+                         location: str = "local", storage_url: str | None = None,
+                         friendly_name: str = "", description: str = "",
+                         tags: dict[str, str | None] | None = None) -> WorkspaceRecord:
+        """Create a workspace; ConflictError if (subscription, resource group, name) exists.
+        ``storage_url`` defaults to a folder under the configured storage root."""
+
+    @abc.abstractmethod
+    def get_workspace(self, name: str, subscription_id: str | None = None,
+                      resource_group: str | None = None) -> WorkspaceRecord:
+        """NotFoundError if missing; ConflictError if the name is ambiguous without the
+        subscription/resource group."""
+
+    @abc.abstractmethod
+    def get_workspace_by_id(self, workspace_id: str) -> WorkspaceRecord: ...
+
+    @abc.abstractmethod
+    def list_workspaces(self, subscription_id: str | None = None,
+                        resource_group: str | None = None) -> list[WorkspaceRecord]: ...
+
+    @abc.abstractmethod
+    def update_workspace(self, workspace_id: str, *, tags: dict[str, str | None] | None = None,
+                         description: str | None = None,
+                         friendly_name: str | None = None) -> WorkspaceRecord: ...
+
+    @abc.abstractmethod
+    def delete_workspace(self, workspace_id: str) -> None:
+        """Delete the workspace with everything in it, files included."""
+
+    # ---- experiments
+    @abc.abstractmethod
+    def get_or_create_experiment(self, workspace_id: str, name: str) -> ExperimentRecord: ...
+
+    @abc.abstractmethod
+    def get_experiment(self, workspace_id: str, name: str | None = None,
+                       experiment_id: str | None = None) -> ExperimentRecord: ...
+
+    @abc.abstractmethod
+    def list_experiments(self, workspace_id: str, view_type: str = "ActiveOnly",
+                         name: str | None = None, tags: dict[str, str | None] | None = None,
+                         with_run_counts: bool = False) -> list[ExperimentRecord]:
+        """``view_type``: ActiveOnly | ArchivedOnly | All."""
+
+    @abc.abstractmethod
+    def update_experiment(self, experiment_id: str, *,
+                          archived: bool | None = None,
+                          set_tags: dict[str, str | None] | None = None,
+                          remove_tags: Iterable[str] | None = None) -> ExperimentRecord: ...
+
+    @abc.abstractmethod
+    def delete_experiment(self, experiment_id: str) -> None:
+        """Delete the experiment, its runs, metrics and files; its name can be reused."""
+
+    # ---- runs
+    @abc.abstractmethod
+    def create_run(self, workspace_id: str, experiment_id: str, *, run_id: str,
+                   status: str = "NotStarted", parent_run_id: str | None = None,
+                   run_type: str | None = None, display_name: str | None = None,
+                   description: str | None = None, target: str = "local",
+                   properties: dict[str, str] | None = None,
+                   tags: dict[str, str | None] | None = None,
+                   run_definition: dict[str, Any] | None = None,
+                   owner: str | None = None) -> RunRecord:
+        """Create a run with the next run number of its experiment. ConflictError on a
+        duplicate id. ``start_time`` is set when ``status`` is Running."""
+
+    @abc.abstractmethod
+    def get_run(self, run_id: str, workspace_id: str | None = None) -> RunRecord:
+        """Active runs whose owner process is gone are reconciled to Failed first."""
+
+    @abc.abstractmethod
+    def list_runs(self, workspace_id: str, query: RunQuery | None = None) -> list[RunRecord]: ...
+
+    @abc.abstractmethod
+    def count_runs(self, workspace_id: str, query: RunQuery | None = None) -> int: ...
+
+    @abc.abstractmethod
+    def update_run(self, run_id: str, *, status: str | None = None,
+                   display_name: str | None = None, description: str | None = None,
+                   error: dict[str, Any] | None = None, snapshot_id: str | None = None,
+                   run_definition: dict[str, Any] | None = None,
+                   owner: str | None = None, heartbeat: bool = False,
+                   only_if_active: bool = False) -> RunRecord:
+        """Status changes keep timings: Running sets start_time once, a terminal status sets
+        end_time. ``only_if_active`` leaves a run that is already terminal untouched."""
+
+    @abc.abstractmethod
+    def set_run_tags(self, run_id: str, tags: dict[str, str | None]) -> dict[str, str | None]: ...
+
+    @abc.abstractmethod
+    def remove_run_tags(self, run_id: str, keys: Iterable[str]) -> dict[str, str | None]: ...
+
+    @abc.abstractmethod
+    def add_run_properties(self, run_id: str, properties: dict[str, str]) -> dict[str, str]:
+        """Properties are add-only: a different value for an existing key is a ConflictError."""
+
+    @abc.abstractmethod
+    def delete_run(self, run_id: str) -> None:
+        """Delete the run and its descendants, with their metrics and files."""
+
+    # ---- metrics
+    @abc.abstractmethod
+    def append_metrics(self, points: Sequence[MetricPoint]) -> None:
+        """Persist a batch in one transaction. Values are None, bool, int, float (NaN and inf
+        included), str, or (kind ``table``) a dict of such scalars."""
+
+    @abc.abstractmethod
+    def list_metrics(self, run_id: str) -> list[MetricInfo]: ...
+
+    @abc.abstractmethod
+    def get_metric_series(self, run_id: str, name: str, *, since: int = 0,
+                          max_points: int | None = None) -> MetricSeries:
+        """Points with ``seq > since``; with ``max_points``, downsampled keeping extremes."""
+
+    @abc.abstractmethod
+    def get_all_metric_values(self, run_ids: Sequence[str]) -> dict[str, dict[str, tuple[str, list[Any]]]]:
+        """{run_id: {name: (kind, values oldest first)}} for shaping ``get_metrics``."""
+
+    # ---- files (artifacts of a run; paths are relative, '/'-separated, confined to the run)
+    @abc.abstractmethod
+    def upload_artifact(self, run_id: str, path: str, source: str | BinaryIO,
+                        *, overwrite: bool = False) -> ArtifactRecord:
+        """``source`` is a local file path or a binary stream. ConflictError if the artifact
+        exists and not ``overwrite``."""
+
+    @abc.abstractmethod
+    def list_artifacts(self, run_id: str, prefix: str | None = None) -> list[ArtifactRecord]: ...
+
+    @abc.abstractmethod
+    def open_artifact(self, run_id: str, path: str) -> BinaryIO:
+        """A readable binary stream; the caller closes it."""
+
+    @abc.abstractmethod
+    def append_log(self, run_id: str, path: str, data: bytes) -> int:
+        """Append to a text log artifact (created if missing); returns the new size."""
+
+    # ---- snapshots (stored deduplicated by content)
+    @abc.abstractmethod
+    def create_snapshot(self, workspace_id: str, files: dict[str, str]) -> SnapshotRecord:
+        """``files`` maps relative path -> local file path."""
+
+    @abc.abstractmethod
+    def get_snapshot(self, snapshot_id: str) -> SnapshotRecord: ...
+
+    @abc.abstractmethod
+    def open_snapshot_file(self, snapshot_id: str, path: str) -> BinaryIO: ...
+
+    # ---- lifetime
+    def close(self) -> None:
+        """Release connections."""
