@@ -305,7 +305,8 @@ class Store(abc.ABC):
         """Points with ``seq > since``; with ``max_points``, downsampled keeping extremes."""
 
     @abc.abstractmethod
-    def get_all_metric_values(self, run_ids: Sequence[str]) -> dict[str, dict[str, tuple[str, list[Any]]]]:
+    def get_all_metric_values(
+            self, run_ids: Sequence[str]) -> dict[str, dict[str, tuple[str, list[Any]]]]:
         """{run_id: {name: (kind, values oldest first)}} for shaping ``get_metrics``."""
 
     # ---- files (artifacts of a run; paths are relative, '/'-separated, confined to the run)
@@ -338,5 +339,5 @@ class Store(abc.ABC):
     def open_snapshot_file(self, snapshot_id: str, path: str) -> BinaryIO: ...
 
     # ---- lifetime
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing to release
         """Release connections."""

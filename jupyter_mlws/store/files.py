@@ -1,0 +1,120 @@
+"""Files of one workspace through fsspec: run artifacts, logs and snapshot blobs.
+
+Layout under the workspace's ``storage_url``: ``runs/<run_id>/<path>`` and
+``snapshots/blobs/<sha256>``. Paths handed in here are already normalized by ``paths.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any, BinaryIO
+
+CHUNK = 1 << 20
+
+
+def join_url(root: str, *parts: str) -> str:
+    return "/".join([root.rstrip("/"), *parts])
+
+
+class WorkspaceFiles:
+    """The file system and root folder of one workspace."""
+
+    def __init__(self, storage_url: str) -> None:
+        from fsspec.core import url_to_fs
+
+        self.fs, self.root = url_to_fs(storage_url)
+        self.is_local = "file" in _protocols(self.fs)
+
+    # ---- paths
+    def run_dir(self, run_id: str) -> str:
+        return join_url(self.root, "runs", run_id)
+
+    def run_file(self, run_id: str, path: str) -> str:
+        return join_url(self.root, "runs", run_id, path)
+
+    def blob(self, sha256: str) -> str:
+        return join_url(self.root, "snapshots", "blobs", sha256)
+
+    # ---- primitives
+    def _parent(self, path: str) -> None:
+        if self.is_local:
+            self.fs.makedirs(self.fs._parent(path), exist_ok=True)
+
+    def write_stream(self, dest: str, source: str | BinaryIO) -> int:
+        """Copy a local file path or a binary stream to ``dest`` in chunks; returns the size."""
+        self._parent(dest)
+        if isinstance(source, str):
+            with open(source, "rb") as src, self.fs.open(dest, "wb") as out:
+                return _copy(src, out)
+        with self.fs.open(dest, "wb") as out:
+            return _copy(source, out)
+
+    def open(self, path: str) -> BinaryIO:
+        return self.fs.open(path, "rb")
+
+    def exists(self, path: str) -> bool:
+        return bool(self.fs.exists(path))
+
+    def size(self, path: str) -> int:
+        return int(self.fs.size(path))
+
+    def append(self, path: str, data: bytes) -> int:
+        """Append bytes; returns the new size."""
+        self._parent(path)
+        try:
+            with self.fs.open(path, "ab") as out:
+                out.write(data)
+        except (NotImplementedError, ValueError):
+            # Object stores (S3, GCS) cannot append: read and rewrite. Acceptable for logs,
+            # which stay small compared to model outputs.
+            old = self.fs.cat_file(path) if self.fs.exists(path) else b""
+            with self.fs.open(path, "wb") as out:
+                out.write(old + data)
+        return self.size(path)
+
+    def remove(self, path: str) -> None:
+        if self.fs.exists(path):
+            self.fs.rm(path, recursive=True)
+
+    def remove_run(self, run_id: str) -> None:
+        self.remove(self.run_dir(run_id))
+
+    def remove_all(self) -> None:
+        self.remove(self.root)
+
+    # ---- snapshots
+    def put_blob(self, local_path: str) -> tuple[str, int]:
+        """Store a local file once by content; returns (sha256, size)."""
+        digest = hashlib.sha256()
+        size = 0
+        with open(local_path, "rb") as src:
+            for chunk in iter(lambda: src.read(CHUNK), b""):
+                digest.update(chunk)
+                size += len(chunk)
+        sha = digest.hexdigest()
+        dest = self.blob(sha)
+        if not self.fs.exists(dest):
+            # Write aside then move, so a concurrent reader never sees a half-written blob.
+            tmp = f"{dest}.{uuid.uuid4().hex}.tmp"
+            self.write_stream(tmp, local_path)
+            self.fs.mv(tmp, dest)
+        return sha, size
+
+
+def _copy(src: Any, out: Any) -> int:
+    size = 0
+    while True:
+        chunk = src.read(CHUNK)
+        if not chunk:
+            return size
+        out.write(chunk)
+        size += len(chunk)
+
+
+def _protocols(fs: Any) -> tuple[str, ...]:
+    proto = fs.protocol
+    return (proto,) if isinstance(proto, str) else tuple(proto)
+
+
+__all__ = ["CHUNK", "WorkspaceFiles", "join_url"]

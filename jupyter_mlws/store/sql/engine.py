@@ -1,0 +1,134 @@
+"""Engines, transactions and schema migrations of the SQL store.
+
+SQLite: WAL (readers never block the writer), ``synchronous=NORMAL``, a 30 s busy timeout and
+``BEGIN IMMEDIATE`` for write transactions, so two writers queue on the lock up front instead of
+deadlocking when a read lock is upgraded. PostgreSQL: plain transactions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from ..base import StoreError
+
+T = TypeVar("T")
+
+HEAD_REVISION = "0001"
+VERSION_TABLE = "mlws_alembic_version"
+BUSY_TIMEOUT_MS = 30_000
+_MIGRATIONS = Path(__file__).with_name("migrations")
+# Arbitrary constant key of the PostgreSQL advisory lock that serializes migrations.
+_PG_MIGRATION_LOCK = 0x6D6C7773
+
+
+def _is_locked_error(exc: BaseException) -> bool:
+    return "database is locked" in str(exc) or "database table is locked" in str(exc)
+
+
+class Database:
+    """One engine plus the write/read helpers every store module uses."""
+
+    def __init__(self, url: str) -> None:
+        url_obj = sa.engine.make_url(url)
+        self.is_sqlite = url_obj.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            db = url_obj.database
+            if db and db != ":memory:" and not db.startswith("file:"):
+                Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            self.engine = sa.create_engine(
+                url_obj, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000,
+                                       "check_same_thread": False})
+            self._setup_sqlite(self.engine)
+        else:
+            self.engine = sa.create_engine(url_obj, pool_pre_ping=True)
+        # exec_driver_sql placeholders for the hot paths.
+        self.ph = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+
+    @staticmethod
+    def _setup_sqlite(engine: Engine) -> None:
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            # Driver-level autocommit: we emit BEGIN ourselves (see _begin).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
+            cur.execute("PRAGMA foreign_keys = ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):  # type: ignore[no-untyped-def]
+            write = conn.get_execution_options().get("mlws_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    # ---- transactions
+    def write(self, fn: Callable[[Connection], T], retries: int = 8) -> T:
+        """Run ``fn`` in one write transaction, retrying when SQLite reports a lock that
+        outlasted the busy timeout (e.g. a long checkpoint)."""
+        delay = 0.05
+        for attempt in range(retries + 1):
+            try:
+                with self.engine.connect() as conn:
+                    conn.execution_options(mlws_write=True)
+                    with conn.begin():
+                        return fn(conn)
+            except sa.exc.OperationalError as exc:
+                if not (self.is_sqlite and _is_locked_error(exc)) or attempt == retries:
+                    raise
+                time.sleep(delay)  # back-off between retries, not synchronization
+                delay = min(delay * 2, 1.0)
+        raise AssertionError("unreachable")
+
+    def read(self, fn: Callable[[Connection], T]) -> T:
+        with self.engine.connect() as conn:
+            return fn(conn)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---- migrations
+    def current_revision(self, conn: Connection) -> str | None:
+        if not sa.inspect(conn).has_table(VERSION_TABLE):
+            return None
+        return conn.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar()
+
+    def migrate(self) -> None:
+        """Bring the schema to head; safe when several processes start at once."""
+        if self.read(self.current_revision) == HEAD_REVISION:
+            return  # fast path: no Alembic import on every process start
+        if self.is_sqlite:
+            # The IMMEDIATE transaction is the lock: a concurrent migrator waits, then finds head.
+            self.write(self._upgrade)
+            return
+        with self.engine.connect() as conn:
+            # A session-level lock outlives the transaction that took it.
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({_PG_MIGRATION_LOCK})")
+            conn.commit()
+            try:
+                with conn.begin():
+                    self._upgrade(conn)
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_PG_MIGRATION_LOCK})")
+                conn.commit()
+
+    def _upgrade(self, conn: Connection) -> None:
+        if self.current_revision(conn) == HEAD_REVISION:
+            return
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(_MIGRATIONS))
+        cfg.attributes["connection"] = conn
+        try:
+            command.upgrade(cfg, "head")
+        except Exception as exc:
+            raise StoreError(f"Could not migrate the jupyter_mlws database: {exc}") from exc

@@ -1,0 +1,100 @@
+"""list_runs / count_runs: RunQuery filters, ordering and paging as one SQL statement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..base import InvalidInputError, RunQuery, RunRecord
+from . import schema as t
+from .runs import RunMixin, descendants_cte, run_select
+
+_ORDER_COLUMNS = {
+    "created_time": t.run.c.created_time,
+    "start_time": t.run.c.start_time,
+    "status": t.run.c.status,
+    "number": t.run.c.number,
+}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _kv_filters(table: sa.Table, wanted: dict[str, str | None]) -> list[Any]:
+    """One EXISTS per key: the run has the key (with that value unless None)."""
+    out = []
+    for key, value in wanted.items():
+        cond = [table.c.run_id == t.run.c.id, table.c.key == key]
+        if value is not None:
+            cond.append(table.c.value == value)
+        out.append(sa.exists().where(*cond))
+    return out
+
+
+def _where(workspace_id: str, q: RunQuery) -> list[Any]:
+    r = t.run.c
+    where: list[Any] = [r.workspace_id == workspace_id]
+    if q.experiment_id is not None:
+        where.append(r.experiment_id == q.experiment_id)
+    if q.parent_run_id is not None:
+        if q.recursive:
+            below = descendants_cte(q.parent_run_id)
+            where.append(r.id.in_(sa.select(below.c.id)))
+        else:
+            where.append(r.parent_run_id == q.parent_run_id)
+    elif not q.include_children:
+        where.append(r.parent_run_id.is_(None))
+    if q.status:
+        statuses = [q.status] if isinstance(q.status, str) else list(q.status)
+        where.append(r.status.in_(statuses))
+    if q.tags:
+        where.extend(_kv_filters(t.run_tag, q.tags))
+    if q.properties:
+        where.extend(_kv_filters(t.run_property, q.properties))
+    if q.run_type is not None:
+        where.append(r.run_type == q.run_type)
+    if q.text:
+        pattern = f"%{_escape_like(q.text.lower())}%"
+        where.append(sa.or_(sa.func.lower(r.display_name).like(pattern, escape="\\"),
+                            sa.func.lower(r.id).like(pattern, escape="\\")))
+    return where
+
+
+class RunQueryMixin(RunMixin):
+    def list_runs(self, workspace_id: str, query: RunQuery | None = None) -> list[RunRecord]:
+        q = query or RunQuery()
+        if (q.limit is not None and q.limit < 0) or q.offset < 0:
+            raise InvalidInputError("limit and offset must not be negative")
+        self.reconcile_workspace(workspace_id)
+        stmt = run_select().where(*_where(workspace_id, q))
+        if q.order_by.startswith("metric:"):
+            name = q.order_by[len("metric:"):]
+            m = t.metric.alias("order_metric")
+            stmt = stmt.outerjoin(m, sa.and_(m.c.run_id == t.run.c.id, m.c.name == name))
+            key: Any = m.c.last_num
+        elif q.order_by in _ORDER_COLUMNS:
+            key = _ORDER_COLUMNS[q.order_by]
+        else:
+            raise InvalidInputError(
+                f"order_by must be one of {', '.join(_ORDER_COLUMNS)} or metric:<name>")
+        # Rows without the key (no start time, metric not logged) come last either way.
+        stmt = stmt.order_by(key.is_(None), key.desc() if q.descending else key.asc(),
+                             t.run.c.created_time.desc() if q.descending
+                             else t.run.c.created_time.asc(),
+                             t.run.c.id)
+        if q.limit is not None:
+            stmt = stmt.limit(q.limit)
+        if q.offset:
+            stmt = stmt.offset(q.offset)
+
+        def read(conn: sa.Connection) -> list[RunRecord]:
+            return self.run_records(conn, conn.execute(stmt).all())
+
+        return self.db.read(read)
+
+    def count_runs(self, workspace_id: str, query: RunQuery | None = None) -> int:
+        q = query or RunQuery()
+        stmt = sa.select(sa.func.count()).select_from(t.run).where(*_where(workspace_id, q))
+        return int(self.db.read(lambda c: c.execute(stmt).scalar_one()))

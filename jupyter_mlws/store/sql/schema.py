@@ -1,0 +1,135 @@
+"""SQLAlchemy Core tables of the SQL store (the migrations create exactly these)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+_cascade = {"ondelete": "CASCADE"}
+
+workspace = sa.Table(
+    "workspace", metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("subscription_id", sa.String(255), nullable=False),
+    sa.Column("resource_group", sa.String(255), nullable=False),
+    sa.Column("location", sa.String(255), nullable=False),
+    sa.Column("storage_url", sa.Text, nullable=False),
+    sa.Column("friendly_name", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("tags", sa.Text, nullable=False),  # JSON object
+    sa.Column("created_time", sa.Float, nullable=False),
+    sa.UniqueConstraint("subscription_id", "resource_group", "name", name="uq_workspace_name"),
+    sa.Index("ix_workspace_name", "name"),
+)
+
+experiment = sa.Table(
+    "experiment", metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspace.id", **_cascade),
+              nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("archived_time", sa.Float),
+    sa.Column("tags", sa.Text, nullable=False),
+    sa.Column("created_time", sa.Float, nullable=False),
+    # Highest run number handed out; bumped inside the create-run transaction.
+    sa.Column("last_run_number", sa.Integer, nullable=False, server_default="0"),
+    sa.UniqueConstraint("workspace_id", "name", name="uq_experiment_name"),
+)
+
+run = sa.Table(
+    "run", metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspace.id", **_cascade),
+              nullable=False),
+    sa.Column("experiment_id", sa.String(36), sa.ForeignKey("experiment.id", **_cascade),
+              nullable=False),
+    sa.Column("parent_run_id", sa.String(255)),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("run_type", sa.String(255)),
+    sa.Column("display_name", sa.Text),
+    sa.Column("description", sa.Text),
+    sa.Column("target", sa.String(255), nullable=False),
+    sa.Column("created_time", sa.Float, nullable=False),
+    sa.Column("start_time", sa.Float),
+    sa.Column("end_time", sa.Float),
+    sa.Column("error", sa.Text),  # JSON
+    sa.Column("run_definition", sa.Text),  # JSON
+    sa.Column("snapshot_id", sa.String(36)),
+    sa.Column("owner", sa.String(512)),
+    sa.Column("heartbeat_time", sa.Float),
+    sa.UniqueConstraint("experiment_id", "number", name="uq_run_number"),
+    sa.Index("ix_run_experiment_created", "experiment_id", "created_time"),
+    sa.Index("ix_run_experiment_start", "experiment_id", "start_time"),
+    sa.Index("ix_run_experiment_status", "experiment_id", "status"),
+    sa.Index("ix_run_workspace_created", "workspace_id", "created_time"),
+    sa.Index("ix_run_workspace_status", "workspace_id", "status"),
+    sa.Index("ix_run_parent", "parent_run_id"),
+)
+
+run_tag = sa.Table(
+    "run_tag", metadata,
+    sa.Column("run_id", sa.String(255), sa.ForeignKey("run.id", **_cascade), primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("value", sa.Text),
+    sa.Index("ix_run_tag_key", "key", "run_id"),
+)
+
+run_property = sa.Table(
+    "run_property", metadata,
+    sa.Column("run_id", sa.String(255), sa.ForeignKey("run.id", **_cascade), primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Index("ix_run_property_key", "key", "run_id"),
+)
+
+metric = sa.Table(
+    "metric", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(255), sa.ForeignKey("run.id", **_cascade), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),  # == highest seq, seqs are dense from 1
+    sa.Column("last_type", sa.SmallInteger),
+    sa.Column("last_num", sa.Float),  # sortable last value (metric:<name> ordering)
+    sa.Column("last_text", sa.Text),
+    sa.Column("last_step", sa.Float),
+    sa.UniqueConstraint("run_id", "name", name="uq_metric_name"),
+    sa.Index("ix_metric_name_last", "name", "last_num"),
+    # AUTOINCREMENT so a deleted metric's id is never reused under a cached id in another process.
+    sqlite_autoincrement=True,
+)
+
+metric_point = sa.Table(
+    "metric_point", metadata,
+    sa.Column("metric_id", sa.Integer, sa.ForeignKey("metric.id", **_cascade), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("step", sa.Float),
+    sa.Column("time", sa.Float, nullable=False),
+    sa.Column("vtype", sa.SmallInteger, nullable=False),
+    sa.Column("vnum", sa.Float),
+    sa.Column("vtext", sa.Text),
+    # Clustered by (metric_id, seq): a series is one contiguous range scan.
+    sqlite_with_rowid=False,
+)
+
+artifact = sa.Table(
+    "artifact", metadata,
+    sa.Column("run_id", sa.String(255), sa.ForeignKey("run.id", **_cascade), primary_key=True),
+    sa.Column("path", sa.String(1024), primary_key=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("content_type", sa.String(255), nullable=False),
+    sa.Column("created_time", sa.Float, nullable=False),
+)
+
+snapshot = sa.Table(
+    "snapshot", metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspace.id", **_cascade),
+              nullable=False, index=True),
+    sa.Column("manifest", sa.Text, nullable=False),  # JSON {path: {"sha256", "size"}}
+    sa.Column("created_time", sa.Float, nullable=False),
+)
