@@ -1,0 +1,372 @@
+"""The Run: one execution in an experiment, shaped like ``azureml.core.Run`` (v1 section 4).
+
+A Run is a thin object over a :class:`RunRecord`: identity and lifecycle live here, metric
+logging in :mod:`run_metrics`, tags/properties/details in :mod:`run_details`, and the file side
+(artifacts, outputs/, snapshots, image and JSON metrics) in the mixins of
+:mod:`run_files` and :mod:`run_artifact_metrics`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import traceback
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import UserErrorException
+from ..store.base import RunQuery, RunRecord
+from .metric_buffer import get_buffer
+from .run_artifact_metrics import RunArtifactMetricsMixin
+from .run_children import RunChildrenMixin, _filter
+from .run_details import RunDetailsMixin, _stringify
+from .run_files import RunFilesMixin
+from .run_metrics import RunMetricsMixin
+from .status import RunStatus, is_terminal
+
+if TYPE_CHECKING:
+    from .experiment import Experiment
+    from .workspace import Workspace
+
+RunFactory = Callable[["Experiment", RunRecord], "Run"]
+_PAGE = 500
+
+
+def _error_dict(error_details: Any, error_code: str | None) -> dict[str, Any] | None:
+    """``{"error": {...}}`` from a message string or an exception (with its traceback)."""
+    if error_details is None and error_code is None:
+        return None
+    error: dict[str, Any] = {"code": error_code or "UserError"}
+    if isinstance(error_details, BaseException):
+        kind = type(error_details).__name__
+        error["message"] = f"{kind}: {error_details}" if str(error_details) else kind
+        error["exceptionType"] = kind
+        error["traceback"] = "".join(traceback.format_exception(
+            type(error_details), error_details, error_details.__traceback__))
+    elif error_details is not None:
+        error["message"] = str(error_details)
+    else:
+        error["message"] = f"Run failed with error code {error_code}"
+    return {"error": error}
+
+
+def _resolve_outputs(outputs: Any) -> str | None:
+    """start_logging's ``outputs``: None/True -> ./outputs, False -> none, str -> that dir."""
+    if outputs is False:
+        return None
+    folder = "./outputs" if outputs is None or outputs is True else os.fspath(outputs)
+    folder = os.path.abspath(folder)
+    os.makedirs(folder, exist_ok=True)  # v1 creates it at once so scripts can write into it
+    return folder
+
+
+class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetricsMixin,
+          RunFilesMixin):
+    """A run of an experiment: metrics, files, tags, properties, children and status."""
+
+    _type_providers: dict[str, RunFactory] = {}  # shared registry, on purpose
+    _entry_points_loaded = False
+    _set_status_on_end = True  # False for a submitted run: its executor owns the status
+
+    def __init__(self, experiment: Experiment, run_id: str, outputs: Any = None,
+                 **kwargs: Any) -> None:
+        """Attach to the existing run ``run_id`` of ``experiment``."""
+        record = kwargs.get("_record")
+        if record is None:
+            store = experiment.workspace._store
+            record = store.get_run(run_id, workspace_id=experiment.workspace._record.id)
+            if record.experiment_id != experiment._record.id:
+                raise UserErrorException(f"Run {run_id} belongs to experiment "
+                                         f"{record.experiment_name!r}, not {experiment.name!r}")
+        self._attach(experiment, record, kwargs.get("_known_kinds"))
+        if outputs not in (None, False):
+            self._outputs_dir = _resolve_outputs(outputs)
+
+    def _attach(self, experiment: Experiment, record: RunRecord,
+                known_kinds: dict[str, str] | None = None) -> None:
+        self.experiment = experiment
+        self._store = experiment.workspace._store
+        self._record = record
+        self._outputs_dir: str | None = None
+        self._buffer = get_buffer(self._store)
+        self._metric_kinds = known_kinds
+        self._owns_run = False
+
+    @classmethod
+    def _from_record(cls, experiment: Experiment, record: RunRecord) -> Run:
+        """Build a run from a fetched record, without another store call."""
+        run = cls.__new__(cls)
+        run._attach(experiment, record)
+        return run
+
+    # ---- run types (v1 section 0)
+    @classmethod
+    def add_type_provider(cls, runtype: str, factory: RunFactory) -> None:
+        """Register ``factory(experiment, record) -> Run`` for runs of type ``runtype``."""
+        Run._type_providers[runtype] = factory
+
+    @classmethod
+    def _load_entry_points(cls) -> None:
+        # Plug-ins register through the "jupyter_mlws_run_type_providers" entry-point group,
+        # read once on first rehydration rather than at import (import time matters).
+        Run._entry_points_loaded = True
+        from importlib.metadata import entry_points
+
+        for entry in entry_points(group="jupyter_mlws_run_type_providers"):
+            try:
+                Run._type_providers.setdefault(entry.name, entry.load())
+            except Exception as exc:
+                warnings.warn(f"Run type provider {entry.name!r} failed to load: {exc}",
+                              RuntimeWarning, stacklevel=2)
+
+    @classmethod
+    def _rehydrate(cls, experiment: Experiment, record: RunRecord) -> Run:
+        """The most specific Run class for ``record`` (by run_type or azureml.runsource)."""
+        if not Run._entry_points_loaded:
+            cls._load_entry_points()
+        factory = (Run._type_providers.get(record.run_type or "")
+                   or Run._type_providers.get(record.properties.get("azureml.runsource", "")))
+        return factory(experiment, record) if factory else Run._from_record(experiment, record)
+
+    # ---- creation
+    @classmethod
+    def _start_logging(cls, experiment: Experiment, *, name: str | None = None,
+                       run_id: str | None = None, outputs: Any = None,
+                       snapshot_directory: str | os.PathLike | None = ".",
+                       display_name: str | None = None, tags: dict[str, Any] | None = None,
+                       description: str | None = None, **kwargs: Any) -> Run:
+        """Create and start an interactive run (what Experiment.start_logging calls)."""
+        from .git_info import git_properties
+
+        outputs_dir = _resolve_outputs(outputs)
+        properties = git_properties(snapshot_directory if snapshot_directory is not None
+                                    else ".")
+        run = cls._create(experiment, run_id=run_id, display_name=display_name or name,
+                          description=description, tags=tags, properties=properties)
+        run._outputs_dir = outputs_dir
+        try:
+            run._take_start_snapshot(snapshot_directory)
+        except BaseException as exc:
+            # A run whose snapshot failed must not stay Running: it never really started.
+            run._finish(RunStatus.FAILED, _error_dict(exc, type(exc).__name__), upload=False)
+            raise
+        return run
+
+    @classmethod
+    def _create(cls, experiment: Experiment, *, run_id: str | None = None,
+                parent: Run | None = None, display_name: str | None = None,
+                description: str | None = None, tags: dict[str, Any] | None = None,
+                properties: dict[str, str] | None = None) -> Run:
+        """Create a Running run owned by this process (heartbeats keep it alive)."""
+        from ..store.liveness import current_owner
+
+        props = dict(properties or {})
+        with contextlib.suppress(Exception):  # no user name (some containers): leave it out
+            props.setdefault("mlws.submittedBy", getpass.getuser())
+        store = experiment.workspace._store
+        record = store.create_run(
+            experiment.workspace._record.id, experiment._record.id,
+            run_id=run_id or str(uuid.uuid4()), status=RunStatus.RUNNING,
+            parent_run_id=parent.id if parent else None,
+            target=parent._record.target if parent else "local",
+            display_name=display_name, description=description,
+            tags=_stringify("Tag", tags or {}, True), properties=props, owner=current_owner())
+        run = cls.__new__(cls)
+        run._attach(experiment, record, known_kinds={})
+        run._owns_run = True
+        run._buffer.own(run.id)
+        return run
+
+    # ---- queries
+    @staticmethod
+    def list(experiment: Experiment, type: str | None = None, tags: Any = None,
+             properties: Any = None, status: str | None = None,
+             include_children: bool = False, _rehydrate_runs: bool = True) -> Iterator[Run]:
+        """Runs of ``experiment``, newest first (a generator)."""
+        query = RunQuery(experiment_id=experiment._record.id, include_children=include_children,
+                         status=[status] if isinstance(status, str) else status,
+                         tags=_filter(tags), properties=_filter(properties), run_type=type)
+        return Run._iterate(experiment, query, _rehydrate_runs)
+
+    @staticmethod
+    def _iterate(experiment: Experiment, query: RunQuery, rehydrate: bool) -> Iterator[Run]:
+        store = experiment.workspace._store
+        workspace_id = experiment.workspace._record.id
+        seen: set[str] = set()
+        query.limit, query.offset = _PAGE, 0
+        experiments: dict[str, Experiment] = {experiment._record.id: experiment}
+        while True:
+            page = store.list_runs(workspace_id, query)
+            for record in page:
+                if record.id in seen:  # a run created meanwhile shifted the page
+                    continue
+                seen.add(record.id)
+                owner = experiments.get(record.experiment_id)
+                if owner is None:
+                    owner = experiments[record.experiment_id] = Run._experiment_of(
+                        experiment.workspace, record)
+                yield Run._rehydrate(owner, record) if rehydrate else Run._from_record(owner,
+                                                                                       record)
+            if len(page) < _PAGE:
+                return
+            query.offset += _PAGE
+
+    @staticmethod
+    def _experiment_of(workspace: Workspace, record: RunRecord) -> Experiment:
+        from .experiment import Experiment
+
+        exp = workspace._store.get_experiment(workspace._record.id,
+                                              experiment_id=record.experiment_id)
+        return Experiment._from_record(workspace, exp)
+
+    @staticmethod
+    def get(workspace: Workspace, run_id: str) -> Run:
+        """The run ``run_id`` of ``workspace``, rehydrated to its specific class."""
+        record = workspace._store.get_run(run_id, workspace_id=workspace._record.id)
+        return Run._rehydrate(Run._experiment_of(workspace, record), record)
+
+    def refresh(self) -> None:
+        """Re-read the run's record from the store."""
+        self._record = self._store.get_run(self.id)
+
+    # ---- identity
+    @property
+    def id(self) -> str:
+        return self._record.id
+
+    @property
+    def name(self) -> str:
+        """Deprecated in v1; the display name."""
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self._record.display_name or self._record.id
+
+    @display_name.setter
+    def display_name(self, value: str) -> None:
+        self._record = self._store.update_run(self.id, display_name=str(value))
+
+    @property
+    def description(self) -> str | None:
+        return self._record.description
+
+    @description.setter
+    def description(self, value: str) -> None:
+        self._record = self._store.update_run(self.id, description=str(value))
+
+    @property
+    def type(self) -> str | None:
+        return self._record.run_type
+
+    @property
+    def number(self) -> int:
+        return self._record.number
+
+    @property
+    def status(self) -> str:
+        """Status as of the last fetch (get_status() refreshes)."""
+        return self._record.status
+
+    @property
+    def parent(self) -> Run | None:
+        """The parent run, fetched on first use; None for a top-level run."""
+        if self._record.parent_run_id is None:
+            return None
+        cached = getattr(self, "_parent", None)
+        if cached is None:
+            record = self._store.get_run(self._record.parent_run_id)
+            cached = self._parent = Run._rehydrate(self.experiment, record)
+        return cached
+
+    # ---- lifecycle
+    def start(self) -> None:
+        """Mark the run Running (a no-op for a run that has ended)."""
+        self._record = self._store.update_run(self.id, status=RunStatus.RUNNING,
+                                              only_if_active=True)
+
+    def _finish(self, status: str, error: dict[str, Any] | None = None, *,
+                set_status: bool = True, upload: bool = True) -> None:
+        """Flush metrics, upload outputs/, then set a terminal status (never overriding one).
+        Every step is attempted; the first failure is raised afterwards."""
+        failures: list[BaseException] = []
+        for step in (self._buffer.flush, self._upload_outputs if upload else None):
+            if step is None:
+                continue
+            try:
+                step()
+            except Exception as exc:
+                failures.append(exc)
+        if set_status and self._set_status_on_end:
+            try:
+                self._record = self._store.update_run(self.id, status=status, error=error,
+                                                      only_if_active=True)
+            except Exception as exc:
+                failures.append(exc)
+        if self._owns_run and is_terminal(self._record.status):
+            self._buffer.disown(self.id)
+        if failures:
+            raise failures[0]
+
+    def complete(self, _set_status: bool = True) -> None:
+        """Flush metrics, upload outputs/ and mark the run Completed."""
+        self._finish(RunStatus.COMPLETED, set_status=_set_status)
+
+    def fail(self, error_details: Any = None, error_code: str | None = None,
+             _set_status: bool = True) -> None:
+        """Mark the run Failed; ``error_details`` is a message or an exception."""
+        self._finish(RunStatus.FAILED, _error_dict(error_details, error_code),
+                     set_status=_set_status)
+
+    def cancel(self) -> None:
+        """Mark the run Canceled (after flushing metrics and uploading outputs/)."""
+        self._finish(RunStatus.CANCELED)
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: Any) -> bool:
+        if exc is None:
+            self.complete()
+            return False
+        if isinstance(exc, SystemExit) and exc.code in (0, None):
+            self.complete()
+            return True  # a clean sys.exit() inside the block is a success, as in v1
+        if isinstance(exc, KeyboardInterrupt):
+            self.cancel()
+            return False
+        self.fail(exc, error_code=type(exc).__name__)
+        return False
+
+    # ---- context (v1 section 4.2)
+    @classmethod
+    def get_context(cls, allow_offline: bool = True, used_for_context_manager: bool = False,
+                    **kwargs: Any) -> Run:
+        """The run this code executes in (submitted run, else the local default run)."""
+        from .run_context import get_context
+
+        return get_context(allow_offline=allow_offline, **kwargs)
+
+    @classmethod
+    def get_submitted_run(cls, **kwargs: Any) -> Run:
+        """Deprecated v1 alias of ``get_context(allow_offline=False)``."""
+        return cls.get_context(allow_offline=False, **kwargs)
+
+
+def get_run(experiment: Experiment, run_id: str, rehydrate: bool = True,
+            clean_up: bool = True) -> Run:
+    """The run ``run_id`` of ``experiment`` (v1 ``azureml.core.get_run``)."""
+    record = experiment.workspace._store.get_run(run_id,
+                                                 workspace_id=experiment.workspace._record.id)
+    if record.experiment_id != experiment._record.id:
+        raise UserErrorException(f"Run {run_id} belongs to experiment "
+                                 f"{record.experiment_name!r}, not {experiment.name!r}")
+    return Run._rehydrate(experiment, record) if rehydrate else Run._from_record(experiment,
+                                                                                 record)
+
+
+__all__ = ["Run", "RunStatus", "get_run"]

@@ -1,0 +1,120 @@
+"""pandas views: metrics_frame and runs_frame columns and values."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from jupyter_mlws.core.dataframes import metrics_frame, runs_frame
+
+
+@pytest.fixture
+def experiment(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLWS_HOME", str(tmp_path / "home"))
+    for name in ("MLWS_DATABASE_URL", "MLWS_STORAGE_URL", "MLWS_TRACKING_URI", "MLWS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    from jupyter_mlws.core.experiment import Experiment
+    from jupyter_mlws.core.workspace import Workspace
+
+    return Experiment(Workspace.create("dfws", show_output=False), "frames")
+
+
+def test_metrics_frame_series_with_steps(experiment):
+    run = experiment.start_logging(snapshot_directory=None, outputs=False)
+    for step, loss in [(10, 0.9), (20, 0.5), (30, 0.25)]:
+        run.log("loss", loss, step=step)
+    run.complete()
+    frame = metrics_frame(run, "loss")
+    assert list(frame.columns) == ["step", "time", "value"]
+    assert frame["step"].tolist() == [10, 20, 30]
+    assert frame["value"].tolist() == [0.9, 0.5, 0.25]
+    assert str(frame["time"].dt.tz) == "UTC"
+    assert frame["time"].is_monotonic_increasing
+
+
+def test_metrics_frame_without_steps_numbers_points(experiment):
+    run = experiment.start_logging(snapshot_directory=None, outputs=False)
+    run.log_list("acc", [0.1, 0.2, 0.3, 0.4])
+    run.complete()
+    frame = metrics_frame(run, "acc")
+    assert frame["step"].tolist() == [0, 1, 2, 3]
+    assert frame["value"].tolist() == [0.1, 0.2, 0.3, 0.4]
+
+
+def test_metrics_frame_table(experiment):
+    run = experiment.start_logging(snapshot_directory=None, outputs=False)
+    run.log_table("per_class", {"label": ["a", "b"], "f1": [0.5, 0.75]})
+    run.log_row("per_class", label="c", f1=1.0)
+    run.complete()
+    frame = metrics_frame(run, "per_class")
+    assert sorted(frame.columns) == ["f1", "label"]
+    assert frame["label"].tolist() == ["a", "b", "c"]
+    assert frame["f1"].tolist() == [0.5, 0.75, 1.0]
+
+
+def test_metrics_frame_unknown_metric_is_empty(experiment):
+    run = experiment.start_logging(snapshot_directory=None, outputs=False)
+    run.complete()
+    frame = metrics_frame(run, "nothing")
+    assert frame.empty and list(frame.columns) == ["step", "time", "value"]
+
+
+def test_runs_frame_of_experiment(experiment):
+    first = experiment.start_logging(snapshot_directory=None, outputs=False,
+                                     display_name="first")
+    first.tag("lr", "0.1")
+    first.log("loss", 0.9)
+    first.log("loss", 0.3)
+    first.log("name", "resnet")
+    first.log_list("hist", [1, 2])
+    first.complete()
+    second = experiment.start_logging(snapshot_directory=None, outputs=False)
+    second.set_tags({"lr": "0.01", "opt": "adam"})
+    second.log("loss", 0.7)
+    second.fail(error_details="diverged")
+    running = experiment.start_logging(snapshot_directory=None, outputs=False)
+    try:
+        frame = runs_frame(experiment)
+    finally:
+        running.complete()
+    assert list(frame.columns[:9]) == ["run_id", "experiment", "number", "display_name",
+                                       "status", "start_time", "end_time", "duration",
+                                       "parent_run_id"]
+    assert {"tags.lr", "tags.opt", "metrics.loss", "metrics.name"} <= set(frame.columns)
+    assert "metrics.hist" not in frame.columns  # only scalar run.log metrics
+    by_id = frame.set_index("run_id")
+    assert set(by_id.index) == {first.id, second.id, running.id}
+    assert by_id.loc[first.id, "status"] == "Completed"
+    assert by_id.loc[first.id, "display_name"] == "first"
+    assert by_id.loc[first.id, "metrics.loss"] == 0.3  # last value
+    assert by_id.loc[first.id, "metrics.name"] == "resnet"
+    assert by_id.loc[first.id, "tags.lr"] == "0.1"
+    assert by_id.loc[second.id, "status"] == "Failed"
+    assert by_id.loc[second.id, "tags.opt"] == "adam"
+    assert pd.isna(by_id.loc[first.id, "tags.opt"])
+    assert by_id.loc[first.id, "duration"] >= pd.Timedelta(0)
+    assert by_id.loc[first.id, "end_time"] >= by_id.loc[first.id, "start_time"]
+    assert pd.isna(by_id.loc[running.id, "end_time"])
+    assert frame["experiment"].unique().tolist() == ["frames"]
+
+
+def test_runs_frame_of_runs_and_children(experiment):
+    parent = experiment.start_logging(snapshot_directory=None, outputs=False)
+    child = parent.child_run()
+    child.log("score", 5)
+    child.complete()
+    parent.complete()
+    top = runs_frame(experiment)
+    assert top["run_id"].tolist() == [parent.id]
+    everything = runs_frame(experiment, include_children=True)
+    assert set(everything["run_id"]) == {parent.id, child.id}
+    listed = runs_frame([parent], include_children=True, include_properties=True)
+    assert listed["run_id"].tolist() == [parent.id, child.id]
+    assert listed.set_index("run_id").loc[child.id, "parent_run_id"] == parent.id
+    assert listed.set_index("run_id").loc[child.id, "metrics.score"] == 5
+
+
+def test_runs_frame_empty():
+    frame = runs_frame([])
+    assert frame.empty and "run_id" in frame.columns
