@@ -5,3 +5,17 @@ Importing this package stays cheap; submodules load on first use.
 """
 
 __version__ = "0.1.0"
+
+
+def _jupyter_server_extension_points() -> list[dict]:
+    """Entry point of the jupyter-server extension (imported only when the server loads it)."""
+    from .server import _jupyter_server_extension_points as points
+
+    return points()
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext jupyter_mlws``: the ``%mlws`` / ``%%mlws`` magics (loaded only then)."""
+    from .magics import load_ipython_extension as load
+
+    load(ipython)

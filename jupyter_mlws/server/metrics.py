@@ -1,0 +1,87 @@
+"""Metrics of runs: the list of a run's metrics, one series (downsampled by the store, with a
+``since`` cursor for live charts) and several runs' series at once for comparison."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..store.base import MetricSeries
+from .authz import MlwsResource
+from .base import MlwsHandler, bad_request, check_fields, check_id, check_metric_name
+from .serialize import metric_series
+
+MAX_POINTS_LIMIT = 100_000
+MAX_QUERY_RUNS = 100
+MAX_QUERY_NAMES = 100
+
+
+def _check_max_points(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not (
+            2 <= value <= MAX_POINTS_LIMIT):
+        raise bad_request(f"'max_points' must be an integer in [2, {MAX_POINTS_LIMIT}].")
+    return value
+
+
+class MetricsHandler(MlwsHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, workspace_id: str, run_id: str) -> None:
+        self.authorize("read", MlwsResource("metric", workspace_id, run_id))
+        await self.load_run(workspace_id, run_id)
+        infos = await self.call(self.store.list_metrics, run_id)
+        self.send_json({"metrics": infos})
+
+
+class MetricSeriesHandler(MlwsHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, workspace_id: str, run_id: str, name: str) -> None:
+        check_metric_name(name)
+        since = self.query_int("since", 0, minimum=0) or 0
+        max_points = self.query_int("max_points", None, minimum=2, maximum=MAX_POINTS_LIMIT)
+        self.authorize("read", MlwsResource("metric", workspace_id, run_id))
+        await self.load_run(workspace_id, run_id)
+        series: MetricSeries = await self.call(self.store.get_metric_series, run_id, name,
+                                               since=since, max_points=max_points)
+        self.send_json(metric_series(series))
+
+
+class MetricQueryHandler(MlwsHandler):
+    """POST rather than GET: a comparison names many runs, more than a URL comfortably holds."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, workspace_id: str) -> None:
+        check_id(workspace_id, "workspace id")
+        body = self.json_body()
+        check_fields(body, {"run_ids", "names", "max_points"})
+        run_ids = body.get("run_ids")
+        if (not isinstance(run_ids, list) or not run_ids or len(run_ids) > MAX_QUERY_RUNS
+                or not all(isinstance(r, str) for r in run_ids)):
+            raise bad_request(f"'run_ids' must be a list of 1-{MAX_QUERY_RUNS} run ids.")
+        for run_id in run_ids:
+            check_id(run_id, "run id")
+        names = body.get("names")
+        if names is not None and (not isinstance(names, list) or len(names) > MAX_QUERY_NAMES
+                                  or not all(isinstance(n, str) for n in names)):
+            raise bad_request(f"'names' must be a list of at most {MAX_QUERY_NAMES} names.")
+        for name in names or ():
+            check_metric_name(name)
+        max_points = _check_max_points(body.get("max_points", 2000))
+        self.authorize("read", MlwsResource("metric", workspace_id))
+        result: list[dict[str, Any]] = []
+        for run_id in dict.fromkeys(run_ids):
+            await self.load_run(workspace_id, run_id)
+            infos = await self.call(self.store.list_metrics, run_id)
+            # A run without one of the names is normal in a comparison: skip, do not fail.
+            wanted = [i.name for i in infos if names is None or i.name in names]
+            for name in wanted:
+                series = await self.call(self.store.get_metric_series, run_id, name,
+                                         max_points=max_points)
+                result.append(metric_series(series))
+        self.send_json({"series": result})

@@ -1,0 +1,143 @@
+"""Runs of a workspace: filtered, sorted pages; details; tags and names; cancel; delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..store.base import ACTIVE_STATUSES, TERMINAL_STATUSES, RunQuery
+from .authz import MlwsResource
+from .base import (
+    MlwsHandler,
+    bad_request,
+    check_experiment_name,
+    check_fields,
+    check_id,
+    check_metric_name,
+    check_str,
+    check_tags,
+)
+
+STATUSES = ACTIVE_STATUSES | TERMINAL_STATUSES
+ORDER_FIELDS = ("created_time", "start_time", "status", "number")
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+_PATCH_FIELDS = {"tags", "remove_tags", "description", "display_name"}
+
+
+class RunsHandler(MlwsHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, workspace_id: str) -> None:
+        check_id(workspace_id, "workspace id")
+        self.authorize("read", MlwsResource("run", workspace_id))
+        query = self._query()
+        experiment = self.query_str("experiment", max_length=255)
+        if experiment:
+            check_experiment_name(experiment)
+            record = await self.call(self.store.get_experiment, workspace_id, experiment)
+            query.experiment_id = record.id
+        else:
+            await self.load_workspace(workspace_id)  # 404 for an unknown workspace, not []
+        await self.send_page(workspace_id, query)
+
+    def _query(self) -> RunQuery:
+        statuses: list[str] = []
+        for raw in self.get_query_arguments("status"):
+            statuses.extend(s for s in raw.split(",") if s)
+        if len(statuses) > len(STATUSES):
+            raise bad_request("Too many status filters.")
+        unknown = [s for s in statuses if s not in STATUSES]
+        if unknown:
+            raise bad_request(f"Unknown status {unknown[0][:40]!r}.")
+        order_by = self.query_str("order_by", "created_time") or "created_time"
+        if order_by.startswith("metric:"):
+            check_metric_name(order_by[len("metric:"):])
+        elif order_by not in ORDER_FIELDS:
+            raise bad_request("order_by must be one of created_time, start_time, status, "
+                              "number or metric:<name>.")
+        parent = self.query_str("parent_run_id")
+        return RunQuery(
+            parent_run_id=check_id(parent, "parent run id") if parent else None,
+            include_children=self.query_bool("include_children", False),
+            recursive=self.query_bool("recursive", False),
+            status=statuses or None,
+            tags=self.query_pairs("tag"),
+            properties=self.query_pairs("property"),
+            run_type=self.query_str("run_type", max_length=255) or None,
+            text=self.query_str("text", max_length=255) or None,
+            order_by=order_by,
+            descending=self.query_bool("descending", True),
+            limit=self.query_int("limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT),
+            offset=self.query_int("offset", 0, minimum=0) or 0,
+        )
+
+    async def send_page(self, workspace_id: str, query: RunQuery) -> None:
+        runs = await self.call(self.store.list_runs, workspace_id, query)
+        total = await self.call(self.store.count_runs, workspace_id, query)
+        self.send_json({"runs": runs, "total": total})
+
+
+class RunHandler(MlwsHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, workspace_id: str, run_id: str) -> None:
+        self.authorize("read", MlwsResource("run", workspace_id, run_id))
+        self.send_json(await self.load_run(workspace_id, run_id))
+
+    @web.authenticated
+    @authorized
+    async def patch(self, workspace_id: str, run_id: str) -> None:
+        body = self.json_body()
+        check_fields(body, _PATCH_FIELDS)
+        set_tags = check_tags(body["tags"]) if body.get("tags") is not None else None
+        remove: Any = body.get("remove_tags")
+        if remove is not None and (not isinstance(remove, list)
+                                   or not all(isinstance(k, str) and k for k in remove)):
+            raise bad_request("'remove_tags' must be a list of non-empty strings.")
+        description = check_str(body, "description")
+        display_name = check_str(body, "display_name", max_length=255)
+        self.authorize("write", MlwsResource("run", workspace_id, run_id))
+        await self.load_run(workspace_id, run_id)
+        if set_tags:
+            await self.call(self.store.set_run_tags, run_id, set_tags)
+        if remove:
+            await self.call(self.store.remove_run_tags, run_id, remove)
+        if description is not None or display_name is not None:
+            await self.call(self.store.update_run, run_id, description=description,
+                            display_name=display_name)
+        self.send_json(await self.load_run(workspace_id, run_id))
+
+    @web.authenticated
+    @authorized
+    async def delete(self, workspace_id: str, run_id: str) -> None:
+        self.authorize("delete", MlwsResource("run", workspace_id, run_id))
+        await self.load_run(workspace_id, run_id)
+        await self.call(self.store.delete_run, run_id)
+        self.set_status(204)
+        self.finish()
+
+
+class RunCancelHandler(MlwsHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, workspace_id: str, run_id: str) -> None:
+        self.authorize("execute", MlwsResource("run", workspace_id, run_id))
+        await self.load_run(workspace_id, run_id)
+        # only_if_active: canceling a finished run is a no-op that reports its final state.
+        record = await self.call(self.store.update_run, run_id, status="Canceled",
+                                 only_if_active=True)
+        self.send_json(record)
+
+
+class RunChildrenHandler(RunsHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, workspace_id: str, run_id: str) -> None:  # type: ignore[override]
+        self.authorize("read", MlwsResource("run", workspace_id, run_id))
+        query = self._query()
+        await self.load_run(workspace_id, run_id)
+        query.parent_run_id = run_id
+        await self.send_page(workspace_id, query)

@@ -1,0 +1,86 @@
+"""Metrics over REST: the list, one series (NaN/inf as strings, downsampling, since cursor),
+tables as columns, and several runs at once."""
+
+from __future__ import annotations
+
+import json
+import time
+
+
+async def test_list_metrics(api, seed):
+    body = await api("GET", f"/workspaces/{seed.ws}/runs/run0/metrics")
+    by_name = {m["name"]: m for m in body["metrics"]}
+    assert set(by_name) == {"loss", "acc", "weird", "table"}
+    assert by_name["loss"]["kind"] == "scalar" and by_name["loss"]["count"] == 50
+    assert by_name["weird"]["last_value"] == 1.5
+    assert by_name["table"]["kind"] == "table"
+    assert by_name["table"]["last_value"] == {"epoch": 2, "f1": 0.2}
+
+
+async def test_non_finite_values_are_strings_in_valid_json(api, seed):
+    response = await api.raw("GET", f"/workspaces/{seed.ws}/runs/run0/metrics/weird")
+    text = response.body.decode()
+    assert "NaN" in text
+    # Strict parsing: a bare NaN/Infinity literal would be rejected here.
+    body = json.loads(text, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    assert body["value"] == ["NaN", "Infinity", "-Infinity", 1.5]
+
+
+async def test_series_downsampling_and_since(api, seed, store):
+    base = f"/workspaces/{seed.ws}/runs/run0/metrics"
+    full = await api("GET", f"{base}/loss")
+    assert full["total"] == 50 and len(full["value"]) == 50
+    assert full["seq"] == list(range(1, 51)) and full["step"][:3] == [0, 1, 2]
+    small = await api("GET", f"{base}/loss?max_points=10")
+    assert 2 <= len(small["value"]) <= 10 and small["total"] == 50
+    assert max(small["value"]) == max(full["value"])  # extremes kept
+    store.append_metrics([("run0", "loss", "scalar", 50, time.time(), 0.001, "")])
+    newer = await api("GET", f"{base}/loss?since=50")
+    assert newer["seq"] == [51] and newer["value"] == [0.001]
+
+
+async def test_metric_names_with_slashes(api, seed, store):
+    store.append_metrics([("run1", "train/loss", "scalar", 0, time.time(), 2.0, "")])
+    body = await api("GET", f"/workspaces/{seed.ws}/runs/run1/metrics/train/loss")
+    assert body["name"] == "train/loss" and body["value"] == [2.0]
+    body = await api("GET", f"/workspaces/{seed.ws}/runs/run1/metrics/train%2Floss")
+    assert body["value"] == [2.0]
+
+
+async def test_table_series_as_columns(api, seed):
+    body = await api("GET", f"/workspaces/{seed.ws}/runs/run0/metrics/table")
+    assert body["columns"] == {"epoch": [0, 1, 2], "f1": [0.0, 0.1, 0.2]}
+    assert "value" not in body
+
+
+async def test_metric_errors(api, seed):
+    base = f"/workspaces/{seed.ws}/runs/run0/metrics"
+    error = await api("GET", f"{base}/unknown", expect=404)
+    assert error["reason"] == "NotFound"
+    await api("GET", f"{base}/loss?max_points=1", expect=400)
+    await api("GET", f"{base}/loss?since=-3", expect=400)
+    await api("GET", f"{base}/loss?since=abc", expect=400)
+    await api("GET", f"/workspaces/{seed.ws}/runs/nope/metrics", expect=404)
+    await api("GET", f"/workspaces/{seed.other_ws}/runs/run0/metrics/loss", expect=404)
+
+
+async def test_query_several_runs(api, seed):
+    url = f"/workspaces/{seed.ws}/metrics/query"
+    body = await api("POST", url, body={"run_ids": seed.runs, "names": ["loss", "acc"],
+                                        "max_points": 20})
+    got = {(s["run_id"], s["name"]) for s in body["series"]}
+    assert got == {(r, n) for r in seed.runs for n in ("loss", "acc")}
+    assert all(len(s["value"]) <= 20 for s in body["series"])
+    everything = await api("POST", url, body={"run_ids": ["run0"]})
+    assert {s["name"] for s in everything["series"]} == {"loss", "acc", "weird", "table"}
+
+
+async def test_query_errors(api, seed):
+    url = f"/workspaces/{seed.ws}/metrics/query"
+    for body in ({}, {"run_ids": []}, {"run_ids": "run0"}, {"run_ids": [".."]},
+                 {"run_ids": ["run0"], "max_points": 1}, {"run_ids": ["run0"], "names": "x"},
+                 {"run_ids": ["run0"], "max_points": True}, {"run_ids": ["run0"], "x": 1}):
+        await api("POST", url, expect=400, body=body)
+    await api("POST", url, expect=404, body={"run_ids": ["run0", "missing"]})
+    await api("POST", f"/workspaces/{seed.other_ws}/metrics/query", expect=404,
+              body={"run_ids": ["run0"]})

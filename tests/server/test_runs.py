@@ -1,0 +1,84 @@
+"""Runs over REST: filtered and sorted pages, details, edits, cancel, delete, children."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def ids(page):
+    return [r["id"] for r in page["runs"]]
+
+
+async def test_list_filter_sort_page(api, seed):
+    base = f"/workspaces/{seed.ws}/runs"
+    page = await api("GET", base)
+    assert page["total"] == 3 and set(ids(page)) == {"run0", "run1", "run2"}
+    page = await api("GET", f"{base}?order_by=number&descending=false")
+    assert ids(page) == ["run0", "run1", "run2"]
+    page = await api("GET", f"{base}?order_by=number&limit=2&offset=1&descending=false")
+    assert ids(page) == ["run1", "run2"] and page["total"] == 3
+    page = await api("GET", f"{base}?status=Completed,Failed&order_by=number&descending=false")
+    assert ids(page) == ["run0", "run1"] and page["total"] == 2
+    page = await api("GET", f"{base}?status=Running")
+    assert ids(page) == ["run2"]
+    page = await api("GET", f"{base}?tag=lr:1")
+    assert ids(page) == ["run1"]
+    page = await api("GET", f"{base}?property=kind:even&order_by=number&descending=false")
+    assert ids(page) == ["run0", "run2"]
+    page = await api("GET", f"{base}?text=number%202")
+    assert ids(page) == ["run2"]
+    page = await api("GET", f"{base}?experiment=exp1&include_children=true")
+    assert page["total"] == 4 and "run0_child" in ids(page)
+    page = await api("GET", f"{base}?order_by=metric:acc&descending=true")
+    assert ids(page) == ["run2", "run1", "run0"]
+
+
+@pytest.mark.parametrize("query", [
+    "order_by=colour", "order_by=metric:", "status=Happy", "limit=0", "limit=100000",
+    "limit=ten", "offset=-1", "descending=perhaps", "parent_run_id=..", "experiment=bad%20name",
+    "limit=1&limit=2",
+])
+async def test_bad_run_queries_are_400(api, seed, query):
+    error = await api("GET", f"/workspaces/{seed.ws}/runs?{query}", expect=400)
+    assert error["reason"] == "InvalidInput"
+
+
+async def test_run_details_edit_cancel_delete(api, seed, store):
+    base = f"/workspaces/{seed.ws}/runs"
+    details = await api("GET", f"{base}/run1")
+    assert details["status"] == "Failed" and details["tags"] == {"lr": "1"}
+    assert details["properties"] == {"kind": "odd"}
+    assert details["start_time"] is not None and details["end_time"] is not None
+
+    edited = await api("PATCH", f"{base}/run1", body={
+        "tags": {"best": "yes"}, "remove_tags": ["lr"], "description": "tuned",
+        "display_name": "Tuned run"})
+    assert edited["tags"] == {"best": "yes"}
+    assert (edited["description"], edited["display_name"]) == ("tuned", "Tuned run")
+    assert store.get_run("run1").display_name == "Tuned run"
+
+    canceled = await api("POST", f"{base}/run2/cancel", expect=200)
+    assert canceled["status"] == "Canceled" and canceled["end_time"] is not None
+    # Canceling a finished run leaves it as it was.
+    assert (await api("POST", f"{base}/run1/cancel"))["status"] == "Failed"
+
+    children = await api("GET", f"{base}/run0/children")
+    assert ids(children) == ["run0_child"] and children["total"] == 1
+    await api("DELETE", f"{base}/run0", expect=204)
+    await api("GET", f"{base}/run0", expect=404)
+    await api("GET", f"{base}/run0_child", expect=404)
+
+
+async def test_run_errors(api, seed):
+    base = f"/workspaces/{seed.ws}/runs"
+    await api("GET", f"{base}/nope", expect=404)
+    await api("GET", f"{base}/..", expect=400)
+    await api("GET", f"{base}/a%2Fb", expect=400)
+    await api("PATCH", f"{base}/run1", expect=400, body={"tags": {"a": 1}})
+    await api("PATCH", f"{base}/run1", expect=400, body={"remove_tags": [""]})
+    await api("PATCH", f"{base}/run1", expect=400, body={"status": "Completed"})
+    await api("POST", f"{base}/nope/cancel", expect=404)
+    await api("GET", "/workspaces/nope/runs", expect=404)
+    # A run is only reachable through the workspace it belongs to.
+    await api("GET", f"/workspaces/{seed.other_ws}/runs/run0", expect=404)
+    await api("DELETE", f"/workspaces/{seed.other_ws}/runs/run0", expect=404)
