@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 _LAZY = {
     "Run": ".run",
     "get_run": ".run",
+    "ScriptRun": ".script_run",
+    "ScriptRunConfig": ".script_run_config",
+    "RunConfiguration": ".runconfig",
+    "Environment": ".environment",
 }
 
 
@@ -33,4 +37,5 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__all__ = ["Experiment", "Run", "RunStatus", "Workspace", "get_run"]
+__all__ = ["Experiment", "Run", "RunStatus", "Workspace", "get_run", *_LAZY]
+__all__ = sorted(set(__all__))

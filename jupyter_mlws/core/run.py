@@ -24,6 +24,7 @@ from .run_artifact_metrics import RunArtifactMetricsMixin
 from .run_children import RunChildrenMixin, _filter
 from .run_details import RunDetailsMixin, _stringify
 from .run_files import RunFilesMixin
+from .run_insights import RunInsightsMixin
 from .run_metrics import RunMetricsMixin
 from .status import RunStatus, is_terminal
 
@@ -64,7 +65,7 @@ def _resolve_outputs(outputs: Any) -> str | None:
 
 
 class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetricsMixin,
-          RunFilesMixin):
+          RunFilesMixin, RunInsightsMixin):
     """A run of an experiment: metrics, files, tags, properties, children and status."""
 
     _type_providers: dict[str, RunFactory] = {}  # shared registry, on purpose

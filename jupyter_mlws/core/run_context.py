@@ -10,16 +10,21 @@
   experiment named after the entry script ("offline" in a notebook or REPL). One such run per
   process; it is completed at interpreter exit (Failed if the script died of an exception) and
   announced with one printed line.
+- Code may name the current run explicitly for a block with :func:`use_run` (a context-variable
+  override, used by the ``%%mlws run`` cell magic); it wins over both of the above.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
+import contextvars
 import os
 import re
 import sys
 import threading
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from ..exceptions import RunEnvironmentException
@@ -42,6 +47,20 @@ _lock = threading.RLock()
 _submitted: dict[tuple[str | None, ...], Run] = {}
 _offline: Run | None = None
 _uncaught: BaseException | None = None
+# The run ``get_context()`` returns inside a ``use_run`` block. A ContextVar rather than a
+# global, so concurrent tasks/threads each keep their own (a new thread starts without it).
+_current: contextvars.ContextVar[Run | None] = contextvars.ContextVar("mlws_current_run",
+                                                                    default=None)
+
+
+@contextlib.contextmanager
+def use_run(run: Run) -> Iterator[Run]:
+    """Make ``Run.get_context()`` return ``run`` inside the ``with`` block."""
+    token = _current.set(run)
+    try:
+        yield run
+    finally:
+        _current.reset(token)
 
 
 def _env(key: str) -> str | None:
@@ -71,7 +90,11 @@ class _SubmittedRun(Run):
 
 
 def get_context(allow_offline: bool = True, **kwargs: Any) -> Run:
-    """The submitted run of this process, else (``allow_offline``) the local default run."""
+    """The ``use_run`` override, else the submitted run of this process, else (``allow_offline``)
+    the local default run."""
+    current = _current.get()
+    if current is not None:
+        return current
     run_id = _env("run_id")
     if run_id:
         return _submitted_run(run_id)
@@ -173,4 +196,4 @@ def _end_offline_run() -> None:
         print(f"jupyter_mlws: could not end run {run.id}: {exc}", file=sys.stderr)
 
 
-__all__ = ["entry_experiment_name", "get_context"]
+__all__ = ["entry_experiment_name", "get_context", "use_run"]

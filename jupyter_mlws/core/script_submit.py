@@ -1,0 +1,142 @@
+"""Submitting a ``ScriptRunConfig``: validate, create the run, snapshot, launch.
+
+Local runs (target ``"local"``) get a detached supervisor process
+(:mod:`jupyter_mlws.execution.supervisor`). Any other target is resolved to a compute target
+object whose ``_launch_run(spec, run)`` starts the same executor spec elsewhere (Dask...).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import ComputeTargetException, SnapshotException
+from .runconfig import target_name
+from .script_run_config import (
+    LOCAL_SNAPSHOT_MAX_BYTES,
+    SCRIPT_RUN_TYPE,
+    LocalSnapshotTooLargeException,
+    copy_files,
+    new_run_id,
+    submitted_by,
+)
+from .status import RunStatus
+
+if TYPE_CHECKING:
+    from .script_run import ScriptRun
+    from .script_run_config import ScriptRunConfig
+    from .workspace import Workspace
+
+SNAPSHOT_HINT = ("or submit a smaller source_directory (the local limit is 25 MB, as in v1).")
+
+
+def _store_settings(store: Any) -> dict[str, str]:
+    settings = getattr(store, "settings", None)
+    if settings is None:
+        from ..store.settings import StoreSettings
+
+        settings = StoreSettings.resolve()
+    return {"home": str(settings.home), "database_url": settings.database_url,
+            "storage_root": str(settings.storage_root)}
+
+
+def _resolve_target(workspace: Workspace, target: Any) -> Any:
+    """None for local; else an object with ``_launch_run`` (a compute target)."""
+    name = target_name(target)
+    if name == "local":
+        return None
+    if not isinstance(target, str) and hasattr(target, "_launch_run"):
+        return target
+    try:
+        from .compute import ComputeTarget  # provided by the compute targets package
+    except ImportError as exc:
+        raise ComputeTargetException(
+            f"ComputeTargetNotFound: Compute Target with name {name} not found in provided "
+            "workspace; only 'local' is available") from exc
+    resolved = ComputeTarget(workspace, name)
+    if not hasattr(resolved, "_launch_run"):
+        raise ComputeTargetException(f"Compute target {name!r} cannot run scripts")
+    return resolved
+
+
+def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
+           **kwargs: Any) -> ScriptRun:
+    from .experiment import Experiment
+    from .git_info import git_properties
+    from .script_run import ScriptRun
+    from .snapshot import collect_snapshot_files
+
+    config._validate()
+    run_config = config.run_config
+    remote = _resolve_target(workspace, run_config.target)
+    env_spec = run_config.environment._build_spec()  # raises for untranslatable packages
+    if run_config.docker.use_docker or run_config.environment.docker.enabled:
+        warnings.warn("Docker is not used by the local executor: the run uses the "
+                      "environment's Python directly", UserWarning, stacklevel=3)
+    try:
+        files = collect_snapshot_files(config.source_directory, hint=SNAPSHOT_HINT,
+                                       max_bytes=LOCAL_SNAPSHOT_MAX_BYTES)
+    except SnapshotException as exc:
+        raise LocalSnapshotTooLargeException(str(exc)) from exc
+
+    experiment = Experiment(workspace, experiment_name)
+    store = workspace._store
+    run_id = new_run_id(experiment_name)
+    properties = {"azureml.runsource": SCRIPT_RUN_TYPE, "mlws.submittedBy": submitted_by(),
+                  **git_properties(config.source_directory)}
+    properties = {k: v for k, v in properties.items() if v}
+    record = workspace._call_store(
+        store.create_run, workspace._record.id, experiment._record.id, run_id=run_id,
+        status=RunStatus.NOT_STARTED, run_type=SCRIPT_RUN_TYPE,
+        target=target_name(run_config.target), properties=properties,
+        run_definition=run_config._serialize())
+    run = ScriptRun._from_record(experiment, record)
+    try:
+        snapshot = store.create_snapshot(workspace._record.id, files)
+        run._set_snapshot(snapshot.id)
+        settings = _store_settings(store)
+        run_dir = os.path.join(settings["home"], "runs", run_id)
+        spec: dict[str, Any] = {
+            "run_id": run_id, "workspace_id": workspace._record.id,
+            "workspace_name": workspace._record.name,
+            "subscription_id": workspace._record.subscription_id,
+            "resource_group": workspace._record.resource_group,
+            "experiment_name": experiment_name, "store": settings,
+            "snapshot_id": snapshot.id, "command": config._command(),
+            "environment": env_spec,
+            "environment_variables": {**run_config.environment.environment_variables,
+                                      **run_config.environment_variables},
+            "max_run_duration_seconds": run_config.max_run_duration_seconds,
+        }
+        store.update_run(run_id, status=RunStatus.STARTING, only_if_active=True)
+        if remote is not None:
+            remote._launch_run(spec, run)
+        else:
+            spec["working_directory"] = os.path.join(run_dir, "wd")
+            copy_files(files, spec["working_directory"] + ".partial")
+            os.replace(spec["working_directory"] + ".partial", spec["working_directory"])
+            _launch_local(spec, run_dir, store)
+    except BaseException as exc:
+        store.update_run(run_id, status=RunStatus.FAILED, only_if_active=True, error={
+            "error": {"code": "SubmitFailed", "message": f"{type(exc).__name__}: {exc}"}})
+        raise
+    run.refresh()
+    return run
+
+
+def _launch_local(spec: dict[str, Any], run_dir: str, store: Any) -> None:
+    from ..execution.supervisor import launch, owner_of
+
+    proc = launch(spec, run_dir)
+    try:
+        # Owned by the supervisor from now on, even before it reports in: if it dies early,
+        # the store's liveness check fails the run instead of leaving it Starting forever.
+        store.update_run(spec["run_id"], owner=owner_of(proc.pid), heartbeat=True)
+    except Exception:
+        if proc.poll() is None:  # the supervisor took ownership itself already; fine
+            return
+        raise
+
+
+__all__ = ["submit"]

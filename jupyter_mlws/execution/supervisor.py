@@ -1,0 +1,66 @@
+"""The detached per-run supervisor: ``python -m jupyter_mlws.execution.supervisor <spec file>``.
+
+It owns one submitted run (store owner = this process) so the run outlives the notebook kernel
+that submitted it, and it runs :func:`execute_run`. Started by :func:`launch` in a new session
+with stdin/stdout on /dev/null; stderr goes to ``supervisor.log`` next to the spec so a crash
+of the supervisor itself leaves a trace. Imports stay light: the script is started before the
+store is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+
+
+def write_spec(spec: dict[str, Any], directory: str) -> str:
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, "spec.json")
+    partial = path + ".partial"
+    with open(partial, "w", encoding="utf-8") as handle:
+        json.dump(spec, handle)
+    os.replace(partial, path)
+    return path
+
+
+def launch(spec: dict[str, Any], directory: str) -> subprocess.Popen:
+    """Write ``spec`` into ``directory`` and start a detached supervisor for it."""
+    spec_path = write_spec(spec, directory)
+    with open(os.path.join(directory, "supervisor.log"), "ab") as errors:
+        # cwd = the folder holding the package, so ``-m`` finds this very jupyter_mlws.
+        return subprocess.Popen(
+            [sys.executable, "-m", "jupyter_mlws.execution.supervisor", spec_path],
+            cwd=PACKAGE_PARENT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=errors, start_new_session=True, close_fds=True)
+
+
+def owner_of(pid: int) -> str:
+    """The store owner string the process ``pid`` will report (see store.liveness)."""
+    import socket
+
+    import psutil
+
+    return f"{socket.gethostname()}:{pid}:{psutil.Process(pid).create_time():.2f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m jupyter_mlws.execution.supervisor <spec.json>", file=sys.stderr)
+        return 2
+    with open(args[0], encoding="utf-8") as handle:
+        spec = json.load(handle)
+    from .executor import execute_run
+
+    result = execute_run(spec)
+    return 0 if result.get("status") in ("Completed", "Canceled", "Failed") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
