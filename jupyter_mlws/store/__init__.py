@@ -10,6 +10,7 @@ import threading
 
 from .base import (
     ArtifactRecord,
+    AssetRecord,
     ConflictError,
     ExperimentRecord,
     InvalidInputError,
@@ -30,9 +31,12 @@ _lock = threading.Lock()
 
 
 def _open_store(settings: StoreSettings) -> Store:
-    # The single branch point between implementations. When settings.tracking_uri is set, the
-    # HTTP client of the server extension is chosen here once it exists; until then the
-    # database is opened directly, which is what a process next to the server would do anyway.
+    # The single branch point between implementations: a tracking URI names a jupyter_mlws
+    # server, whose REST API the HTTP store talks to; otherwise the database is opened here.
+    if settings.tracking_uri:
+        from .http import HttpStore
+
+        return HttpStore(settings)
     from .sql import SqlStore
 
     return SqlStore(settings)
@@ -63,6 +67,7 @@ def reset_store_cache() -> None:
 
 __all__ = [
     "ArtifactRecord",
+    "AssetRecord",
     "ConflictError",
     "ExperimentRecord",
     "InvalidInputError",

@@ -158,6 +158,24 @@ class SnapshotRecord(Record):
     created_time: float = 0.0
 
 
+@dataclass
+class AssetRecord(Record):
+    """A versioned, named asset of a workspace: environment, compute target, model, datastore,
+    dataset... ``spec`` is the kind-specific JSON definition; ``state`` is mutable runtime
+    state (e.g. a compute target's provisioning state) that does not create a new version."""
+
+    workspace_id: str
+    kind: str
+    name: str
+    version: int
+    spec: dict[str, Any] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, str | None] = field(default_factory=dict)
+    description: str = ""
+    created_time: float = 0.0
+    updated_time: float = 0.0
+
+
 # A metric point as the logging buffer hands it to the store, kept as a tuple because the
 # hot path builds one per ``run.log`` call: (run_id, name, kind, step, time, value, description).
 MetricPoint = tuple[str, str, str, "float | int | None", float, Any, str]
@@ -337,6 +355,36 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def open_snapshot_file(self, snapshot_id: str, path: str) -> BinaryIO: ...
+
+    # ---- assets (environments, compute targets, models, datastores, ...)
+    @abc.abstractmethod
+    def register_asset(self, workspace_id: str, kind: str, name: str, spec: dict[str, Any], *,
+                       new_version: bool = True, tags: dict[str, str | None] | None = None,
+                       description: str = "",
+                       state: dict[str, Any] | None = None) -> AssetRecord:
+        """Store ``spec`` under (kind, name). ``new_version=True`` adds version max+1 (1 for a new
+        name); ``False`` creates version 1 or ConflictError if the name exists (for assets that
+        are not versioned, like compute targets)."""
+
+    @abc.abstractmethod
+    def get_asset(self, workspace_id: str, kind: str, name: str,
+                  version: int | None = None) -> AssetRecord:
+        """The given version, or the latest; NotFoundError if missing."""
+
+    @abc.abstractmethod
+    def list_assets(self, workspace_id: str, kind: str, name: str | None = None,
+                    latest_only: bool = True) -> list[AssetRecord]:
+        """Sorted by name, then version descending."""
+
+    @abc.abstractmethod
+    def update_asset_state(self, workspace_id: str, kind: str, name: str, version: int,
+                           state: dict[str, Any], *, merge: bool = True) -> AssetRecord:
+        """Replace or merge the mutable ``state`` of one version."""
+
+    @abc.abstractmethod
+    def delete_asset(self, workspace_id: str, kind: str, name: str,
+                     version: int | None = None) -> None:
+        """Delete one version, or every version when ``version`` is None."""
 
     # ---- lifetime
     def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing to release

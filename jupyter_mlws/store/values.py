@@ -12,6 +12,10 @@ import math
 from typing import Any
 
 NONE, BOOL, INT, FLOAT, STR, JSON = 0, 1, 2, 3, 4, 5
+# Added to a point's stored type code when its step was logged as an int: the step column is
+# REAL, and this is what lets ``step=5`` come back as 5 rather than 5.0.
+STEP_INT = 8
+CODE_MASK = 7
 _EXACT_INT = 2**53
 _NAN = "nan"
 
@@ -48,7 +52,21 @@ def encode_value(value: Any) -> tuple[int, float | None, str | None]:
     return STR, None, repr(value)
 
 
+def encode_step(step: Any) -> tuple[float | None, int]:
+    """The REAL to store for ``step`` and the flag (0 or STEP_INT) to add to the type code."""
+    if step is None:
+        return None, 0
+    if type(step) is int or (isinstance(step, int) and not isinstance(step, bool)):
+        return float(step), STEP_INT
+    return float(step), 0
+
+
+def decode_step(code: int, step: float | None) -> float | int | None:
+    return int(step) if code & STEP_INT and step is not None else step
+
+
 def decode_value(code: int, num: float | None, text: str | None) -> Any:
+    code &= CODE_MASK
     if code == FLOAT:
         return math.nan if text is not None else num
     if code == INT:
@@ -64,6 +82,6 @@ def decode_value(code: int, num: float | None, text: str | None) -> Any:
 
 def numeric_value(code: int, num: float | None, text: str | None) -> float | None:
     """The sortable number of a value (None for strings, rows and None)."""
-    if code in (FLOAT, INT, BOOL):
+    if code & CODE_MASK in (FLOAT, INT, BOOL):
         return math.nan if text == _NAN else num
     return None

@@ -105,7 +105,11 @@ def test_get_store_is_cached_per_settings(mlws_home: Path) -> None:
     assert get_store().get_workspace("cached").name == "cached"
 
 
-def test_get_store_ignores_tracking_uri_without_http_store(monkeypatch, mlws_home) -> None:  # type: ignore[no-untyped-def]
+def test_get_store_picks_implementation_by_tracking_uri(monkeypatch, mlws_home) -> None:  # type: ignore[no-untyped-def]
+    from jupyter_mlws.store.sql import SqlStore
+
+    assert isinstance(get_store(), SqlStore)
+    reset_store_cache()
+    # A tracking URI names a server: the HTTP store is chosen, and nothing is contacted yet.
     monkeypatch.setenv("MLWS_TRACKING_URI", "http://localhost:1")
-    store = get_store()
-    assert store.create_workspace("w", "local", "local").name == "w"
+    assert type(get_store()).__name__ == "HttpStore"

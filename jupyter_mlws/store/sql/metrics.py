@@ -2,31 +2,76 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..base import InvalidInputError, MetricInfo, MetricPoint, MetricSeries, NotFoundError
-from ..values import BOOL, FLOAT, INT, decode_value, encode_value
+from ..values import (
+    BOOL,
+    CODE_MASK,
+    FLOAT,
+    INT,
+    STEP_INT,
+    decode_step,
+    decode_value,
+    encode_step,
+    encode_value,
+)
 from . import schema as t
 from .common import SqlBase
+from .metric_blocks import (
+    BLOCK_SIZE,
+    UPSERT_SQL,
+    block_rows,
+    downsample_by_scan,
+    downsample_from_blocks,
+)
 
-_NUMERIC = (FLOAT, INT, BOOL)
 _MAX_RETRIES = 20
 _CHUNK = 500  # ids per IN (...) list
+_NUMERIC_DECODERS = {FLOAT: None, INT: int, BOOL: bool}
 
 
-def _decode_rows(rows: Sequence[tuple]) -> tuple[list, list, list, list]:
-    """Columns (seq, step, time, vtype, vnum, vtext) -> four lists; floats take the fast path."""
-    seq = [r[0] for r in rows]
-    step = [r[1] for r in rows]
-    time_ = [r[2] for r in rows]
-    value = [n if c == FLOAT and x is None else decode_value(c, n, x)
-             for _, _, _, c, n, x in rows]
-    return seq, step, time_, value
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a big series is materialized: the millions of
+    fresh row tuples would otherwise trigger repeated full collections that cost more than the
+    read itself. The objects hold no cycles; collection resumes afterwards."""
+    enabled = gc.isenabled()
+    if enabled:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _decode_rows(rows: Sequence[tuple]) -> tuple[list, list, list]:
+    """Columns (step, time, vtype, vnum, vtext) -> steps, times and values, any types."""
+    step = [int(s) if c & STEP_INT and s is not None else s for s, _, c, _, _ in rows]
+    time_ = [r[1] for r in rows]
+    value = [n if c & CODE_MASK == FLOAT and x is None else decode_value(c, n, x)
+             for _, _, c, n, x in rows]
+    return step, time_, value
+
+
+def _fast_decoder(types: int) -> tuple[int, bool] | None:
+    """(value code, steps are ints) when every point in a range with block mask ``types``
+    has the same numeric value code and step kind and no TEXT part, else None."""
+    for code in _NUMERIC_DECODERS:
+        if types == 1 << code:
+            return code, False
+        if types == 1 << (code | STEP_INT):
+            return code, True
+    return None
 
 
 class MetricMixin(SqlBase):
@@ -53,7 +98,8 @@ class MetricMixin(SqlBase):
                 rows = groups[key] = []
                 meta[key] = (kind, description or "")
             code, num, text = encode_value(value)
-            rows.append((None if step is None else float(step), float(when), code, num, text))
+            fstep, flag = encode_step(step)
+            rows.append((fstep, float(when), code | flag, num, text))
 
         with self._metric_lock:
             for attempt in range(_MAX_RETRIES):
@@ -94,10 +140,12 @@ class MetricMixin(SqlBase):
 
         point_rows: list[tuple] = []
         metric_rows: list[tuple] = []
+        rollups: list[tuple] = []
         for key, rows in groups.items():
             mid = ids[key]
             base = last[mid]
             point_rows.extend((mid, base + i, *row) for i, row in enumerate(rows, 1))
+            rollups.extend(block_rows(mid, base, rows))
             step, _when, code, num, text = rows[-1]
             last[mid] = base + len(rows)
             metric_rows.append((last[mid], code, num, text, step, mid))
@@ -107,6 +155,7 @@ class MetricMixin(SqlBase):
         conn.exec_driver_sql(
             f"UPDATE metric SET count = {ph}, last_type = {ph}, last_num = {ph}, "
             f"last_text = {ph}, last_step = {ph} WHERE id = {ph}", metric_rows)
+        conn.exec_driver_sql(UPSERT_SQL.format(ph=ph), rollups)
         return ids, last
 
     def _resolve_metrics(self, conn: Connection, keys: list[tuple[str, str]],
@@ -147,7 +196,8 @@ class MetricMixin(SqlBase):
             return [MetricInfo(run_id=run_id, name=r.name, kind=r.kind, count=r.count,
                                last_value=decode_value(r.last_type, r.last_num, r.last_text)
                                if r.last_type is not None else None,
-                               last_step=r.last_step, description=r.description)
+                               last_step=decode_step(r.last_type or 0, r.last_step),
+                               description=r.description)
                     for r in rows]
 
         return self.db.read(read)
@@ -166,52 +216,71 @@ class MetricMixin(SqlBase):
                 self._require_run(conn, run_id)
                 raise NotFoundError(f"Metric {name!r} not found in run {run_id}")
             mid, kind, total = row
-            n = total - since
-            if max_points is None or n <= max_points:
-                rows = self._fetch(
-                    conn, "SELECT seq, step, time, vtype, vnum, vtext FROM metric_point "
-                    f"WHERE metric_id = {self.db.ph} AND seq > {self.db.ph} ORDER BY seq",
-                    (mid, since))
+            fetch = self._fetcher(conn)
+            seq: list[int] | None = None
+            rows = None
+            if max_points is not None and total - since > max_points:
+                # Fewer than 4 points leave no room for a min/max pair: the two ends only.
+                seq = (sorted({since + 1, total}) if max_points < 4 else
+                       downsample_from_blocks(fetch, self.db.ph, mid, since, max_points))
+                if seq is None:
+                    rows = downsample_by_scan(fetch, self.db.is_sqlite, mid, since,
+                                              total - since, max_points)
+                    seq = [r[0] for r in rows]
+                    rows = [r[1:] for r in rows]
+                elif seq:
+                    rows = fetch(
+                        "SELECT step, time, vtype, vnum, vtext FROM metric_point WHERE "
+                        f"metric_id = {int(mid)} AND seq IN ({', '.join(map(str, seq))}) "
+                        "ORDER BY seq", ())
+            if rows is None:
+                seq, step, time_, value = self._read_all(fetch, mid, since)
             else:
-                rows = self._downsample(conn, mid, since, n, max_points)
-            seq, step, time_, value = _decode_rows(rows)
-            return MetricSeries(run_id=run_id, name=name, kind=kind, seq=seq, step=step,
-                                time=time_, value=value, total=total)
+                step, time_, value = _decode_rows(rows)
+            total = max(total, seq[-1]) if seq else total
+            return MetricSeries(run_id=run_id, name=name, kind=kind, seq=seq or [],
+                                step=step, time=time_, value=value, total=total)
 
-        return self.db.read(read)
+        with _gc_paused():
+            return self.db.read(read)
 
-    def _downsample(self, conn: Connection, mid: int, since: int, n: int,
-                    max_points: int) -> list[tuple]:
-        """Min and max of each of ``(max_points - 2) // 2`` seq ranges, plus the first and last
-        points, chosen in SQL so only kept rows leave the database. Each range is a primary-key
-        range scan, which avoids sorting the whole series as a GROUP BY would."""
-        mid, first, last = int(mid), since + 1, since + n
-        buckets = max(1, (max_points - 2) // 2)
-        width = -(-n // buckets)
-        ranges = (f"b(lo) AS (SELECT {first} UNION ALL SELECT lo + {width} FROM b "
-                  f"WHERE lo + {width} <= {last})")
-        in_range = f"metric_id = {mid} AND seq BETWEEN b.lo AND b.lo + {width - 1}"
-        numeric = conn.exec_driver_sql(
-            f"SELECT 1 FROM metric_point WHERE metric_id = {mid} AND seq > {since} "
-            "AND vnum IS NOT NULL LIMIT 1").first() is not None
-        if not numeric:
-            # Nothing numeric (strings, rows): one evenly spaced point per range instead.
-            picks = "SELECT lo FROM b"
-        elif self.db.is_sqlite:
-            # SQLite returns the bare column of the row holding a group's MIN()/MAX().
-            picks = (f"SELECT (SELECT seq FROM (SELECT seq, MIN(vnum) FROM metric_point "
-                     f"WHERE {in_range})) FROM b UNION SELECT (SELECT seq FROM (SELECT seq, "
-                     f"MAX(vnum) FROM metric_point WHERE {in_range})) FROM b")
+    def _read_all(self, fetch: Callable[[str, tuple], list[tuple]], mid: int, since: int,
+                  ) -> tuple[list[int], list, list, list]:
+        """Every point after ``since``. Seqs are dense from 1, so they are not fetched. The
+        block masks tell whether the range is uniformly numeric; then only three columns come
+        back and decoding is C-level column extraction instead of per-point Python work."""
+        ph = self.db.ph
+        masks = fetch(f"SELECT types, last_seq FROM metric_block WHERE metric_id = {ph} "
+                      f"AND block >= {ph}", (mid, since // BLOCK_SIZE))
+        if not masks:
+            return [], [], [], []
+        types = 0
+        for mask, _ in masks:
+            types |= mask
+        # Points are only read up to what the masks cover (a concurrent append on PostgreSQL
+        # may add points the masks do not describe yet).
+        covered = max(last for _, last in masks)
+        fast = _fast_decoder(types)
+        where = f"WHERE metric_id = {ph} AND seq > {ph} AND seq <= {ph} ORDER BY seq"
+        if fast is None:
+            rows = fetch(f"SELECT step, time, vtype, vnum, vtext FROM metric_point {where}",
+                         (mid, since, covered))
+            step, time_, value = _decode_rows(rows)
         else:
-            picks = (f"SELECT (SELECT seq FROM metric_point WHERE {in_range} AND vnum IS NOT "
-                     f"NULL ORDER BY vnum, seq LIMIT 1) FROM b UNION SELECT (SELECT seq FROM "
-                     f"metric_point WHERE {in_range} AND vnum IS NOT NULL ORDER BY vnum DESC, "
-                     "seq LIMIT 1) FROM b")
-        sql = (f"WITH RECURSIVE {ranges}, picks(seq) AS ({picks} UNION SELECT {first} "
-               f"UNION SELECT {last}) SELECT p.seq, p.step, p.time, p.vtype, p.vnum, p.vtext "
-               f"FROM picks JOIN metric_point p ON p.metric_id = {mid} AND p.seq = picks.seq "
-               "ORDER BY p.seq")
-        return self._fetch(conn, sql, ())
+            rows = fetch(f"SELECT step, time, vnum FROM metric_point {where}",
+                         (mid, since, covered))
+            if not rows:
+                return [], [], [], []
+            steps, times, nums = (map(itemgetter(k), rows) for k in range(3))
+            code, int_steps = fast
+            convert = _NUMERIC_DECODERS[code]
+            value = list(nums) if convert is None else list(map(convert, nums))
+            step = list(map(int, steps)) if int_steps else list(steps)
+            time_ = list(times)
+        return list(range(since + 1, since + len(rows) + 1)), step, time_, value
+
+    def _fetcher(self, conn: Connection) -> Callable[[str, tuple], list[tuple]]:
+        return lambda sql, params: self._fetch(conn, sql, params)
 
     @staticmethod
     def _fetch(conn: Connection, sql: str, params: tuple) -> list[tuple]:
@@ -239,10 +308,11 @@ class MetricMixin(SqlBase):
                         sa.select(p.metric_id, p.vtype, p.vnum, p.vtext)
                         .join(t.metric, m.id == p.metric_id)
                         .where(m.run_id.in_(chunk)).order_by(p.metric_id, p.seq)):
-                    values[mid].append(num if c == FLOAT and text is None
+                    values[mid].append(num if c & CODE_MASK == FLOAT and text is None
                                        else decode_value(c, num, text))
                 for mid, run_id, name, kind in metrics:
                     out.setdefault(run_id, {})[name] = (kind, values[mid])
 
-        self.db.read(read)
+        with _gc_paused():
+            self.db.read(read)
         return out

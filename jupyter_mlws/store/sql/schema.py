@@ -93,7 +93,7 @@ metric = sa.Table(
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("description", sa.Text, nullable=False),
     sa.Column("count", sa.Integer, nullable=False),  # == highest seq, seqs are dense from 1
-    sa.Column("last_type", sa.SmallInteger),
+    sa.Column("last_type", sa.SmallInteger),  # vtype of the last point
     sa.Column("last_num", sa.Float),  # sortable last value (metric:<name> ordering)
     sa.Column("last_text", sa.Text),
     sa.Column("last_step", sa.Float),
@@ -109,10 +109,27 @@ metric_point = sa.Table(
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("step", sa.Float),
     sa.Column("time", sa.Float, nullable=False),
+    # values.py type code, plus STEP_INT when the step was logged as an int.
     sa.Column("vtype", sa.SmallInteger, nullable=False),
     sa.Column("vnum", sa.Float),
     sa.Column("vtext", sa.Text),
     # Clustered by (metric_id, seq): a series is one contiguous range scan.
+    sqlite_with_rowid=False,
+)
+
+# Rollup of fixed-size seq blocks of a metric (values.BLOCK_SIZE points each), maintained at
+# append time so a downsampled read scans ~N/BLOCK_SIZE rows instead of N points.
+metric_block = sa.Table(
+    "metric_block", metadata,
+    sa.Column("metric_id", sa.Integer, sa.ForeignKey("metric.id", **_cascade), primary_key=True),
+    sa.Column("block", sa.Integer, primary_key=True, autoincrement=False),  # (seq - 1) // size
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("last_seq", sa.Integer, nullable=False),
+    sa.Column("min_num", sa.Float),  # NULL while the block holds no numeric value
+    sa.Column("min_seq", sa.Integer),
+    sa.Column("max_num", sa.Float),
+    sa.Column("max_seq", sa.Integer),
+    sa.Column("types", sa.Integer, nullable=False),  # bit 1 << vtype per point, TEXT_BIT
     sqlite_with_rowid=False,
 )
 
@@ -132,4 +149,19 @@ snapshot = sa.Table(
               nullable=False, index=True),
     sa.Column("manifest", sa.Text, nullable=False),  # JSON {path: {"sha256", "size"}}
     sa.Column("created_time", sa.Float, nullable=False),
+)
+
+asset = sa.Table(
+    "asset", metadata,
+    sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspace.id", **_cascade),
+              primary_key=True),
+    sa.Column("kind", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("spec", sa.Text, nullable=False),  # JSON
+    sa.Column("state", sa.Text, nullable=False),  # JSON
+    sa.Column("tags", sa.Text, nullable=False),  # JSON
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("created_time", sa.Float, nullable=False),
+    sa.Column("updated_time", sa.Float, nullable=False),
 )

@@ -5,13 +5,15 @@ from __future__ import annotations
 from ..base import Store
 from ..settings import StoreSettings
 from .artifacts import ArtifactMixin
+from .assets import AssetMixin
 from .metrics import MetricMixin
 from .run_query import RunQueryMixin
 from .workspaces import WorkspaceMixin
 
 
-class SqlStore(WorkspaceMixin, RunQueryMixin, MetricMixin, ArtifactMixin, Store):
-    """Metadata in SQL, files through fsspec. The schema is migrated on construction."""
+class SqlStore(WorkspaceMixin, RunQueryMixin, MetricMixin, ArtifactMixin,
+               AssetMixin, Store):
+    """Metadata and assets in SQL, files through fsspec. The schema is migrated on construction."""
 
     def __init__(self, settings: StoreSettings | None = None) -> None:
         super().__init__(settings or StoreSettings.resolve())

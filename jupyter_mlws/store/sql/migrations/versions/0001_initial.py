@@ -1,4 +1,5 @@
-"""Initial schema: workspaces, experiments, runs, tags, properties, metrics, artifacts, snapshots.
+"""Initial schema: workspaces, experiments, runs, tags, properties, metrics (points and block
+rollups), artifacts, snapshots, assets.
 
 Revision ID: 0001
 Revises:
@@ -121,6 +122,21 @@ def upgrade() -> None:
     )
 
     op.create_table(
+        "metric_block",
+        sa.Column("metric_id", sa.Integer, sa.ForeignKey("metric.id", **_cascade),
+                  primary_key=True),
+        sa.Column("block", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("n", sa.Integer, nullable=False),
+        sa.Column("last_seq", sa.Integer, nullable=False),
+        sa.Column("min_num", sa.Float),
+        sa.Column("min_seq", sa.Integer),
+        sa.Column("max_num", sa.Float),
+        sa.Column("max_seq", sa.Integer),
+        sa.Column("types", sa.Integer, nullable=False),
+        sqlite_with_rowid=False,
+    )
+
+    op.create_table(
         "artifact",
         sa.Column("run_id", sa.String(255), sa.ForeignKey("run.id", **_cascade),
                   primary_key=True),
@@ -140,8 +156,23 @@ def upgrade() -> None:
     )
     op.create_index("ix_snapshot_workspace_id", "snapshot", ["workspace_id"])
 
+    op.create_table(
+        "asset",
+        sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspace.id", **_cascade),
+                  primary_key=True),
+        sa.Column("kind", sa.String(64), primary_key=True),
+        sa.Column("name", sa.String(255), primary_key=True),
+        sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("spec", sa.Text, nullable=False),
+        sa.Column("state", sa.Text, nullable=False),
+        sa.Column("tags", sa.Text, nullable=False),
+        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("created_time", sa.Float, nullable=False),
+        sa.Column("updated_time", sa.Float, nullable=False),
+    )
+
 
 def downgrade() -> None:
-    for name in ("snapshot", "artifact", "metric_point", "metric", "run_property", "run_tag",
-                 "run", "experiment", "workspace"):
+    for name in ("asset", "snapshot", "artifact", "metric_block", "metric_point", "metric",
+                 "run_property", "run_tag", "run", "experiment", "workspace"):
         op.drop_table(name)

@@ -1,0 +1,185 @@
+"""Metrics, files, snapshots and assets over REST."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from typing import Any, BinaryIO
+
+from ..base import (
+    ArtifactRecord,
+    AssetRecord,
+    InvalidInputError,
+    MetricInfo,
+    MetricPoint,
+    MetricSeries,
+    SnapshotRecord,
+)
+from ..paths import normalize_artifact_path
+from .codec import decode_metric_values, decode_value, encode_points, record
+from .transport import CHUNK, Transport, path_part, seg
+
+
+def _sha256_of(local_path: str) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(local_path, "rb") as source:
+        for chunk in iter(lambda: source.read(CHUNK), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+class DataMixin:
+    """Metrics, artifacts, logs, snapshots and assets."""
+
+    http: Transport
+
+    # provided by MetadataMixin
+    def _ws_path(self, workspace_id: str) -> str: ...  # pragma: no cover
+    def _workspace_of_run(self, run_id: str) -> str: ...  # pragma: no cover
+    def _run_path(self, run_id: str) -> str: ...  # pragma: no cover
+
+    def _by_workspace(self, run_ids: Sequence[str]) -> dict[str, list[str]]:
+        groups: dict[str, list[str]] = {}
+        for run_id in dict.fromkeys(run_ids):
+            groups.setdefault(self._workspace_of_run(run_id), []).append(run_id)
+        return groups
+
+    # ---- metrics
+    def append_metrics(self, points: Sequence[MetricPoint]) -> None:
+        if not points:
+            return
+        groups = self._by_workspace([p[0] for p in points])
+        for workspace_id, run_ids in groups.items():
+            if len(groups) == 1:
+                batch = points
+            else:
+                wanted = set(run_ids)
+                batch = [p for p in points if p[0] in wanted]
+            # One POST per batch and workspace, columns in compact JSON (see codec.py).
+            self.http.json("POST", f"{self._ws_path(workspace_id)}/metrics/append",
+                           content=encode_points(batch))
+
+    def list_metrics(self, run_id: str) -> list[MetricInfo]:
+        body = self.http.json("GET", f"{self._run_path(run_id)}/metrics")
+        infos = []
+        for item in body["metrics"]:
+            info = record(MetricInfo, item)
+            info.last_value = decode_value(info.last_value)
+            infos.append(info)
+        return infos
+
+    def get_metric_series(self, run_id: str, name: str, *, since: int = 0,
+                          max_points: int | None = None) -> MetricSeries:
+        params: dict[str, Any] = {"name": name, "since": since}
+        if max_points is not None:
+            params["max_points"] = max_points
+        body = self.http.json("GET", f"{self._run_path(run_id)}/series", params=params)
+        series = record(MetricSeries, body["series"])
+        if body.get("escaped"):
+            series.value = [decode_value(v) for v in series.value]
+        return series
+
+    def get_all_metric_values(
+            self, run_ids: Sequence[str]) -> dict[str, dict[str, tuple[str, list[Any]]]]:
+        result: dict[str, dict[str, tuple[str, list[Any]]]] = {}
+        for workspace_id, ids in self._by_workspace(list(run_ids)).items():
+            body = self.http.json("POST", f"{self._ws_path(workspace_id)}/metrics/values",
+                                  {"run_ids": ids})
+            result.update(decode_metric_values(body["values"]))
+        return result
+
+    # ---- artifacts and logs
+    def upload_artifact(self, run_id: str, path: str, source: str | BinaryIO,
+                        *, overwrite: bool = False) -> ArtifactRecord:
+        if isinstance(source, str) and not os.path.isfile(source):
+            raise InvalidInputError(f"Artifact source {source!r} is not a file")
+        path = normalize_artifact_path(path)  # before the URL: '..' must not be resolved
+        body = self.http.upload(f"{self._run_path(run_id)}/artifacts/content/{path_part(path)}",
+                                source, params={"overwrite": str(overwrite).lower()})
+        return record(ArtifactRecord, body)
+
+    def list_artifacts(self, run_id: str, prefix: str | None = None) -> list[ArtifactRecord]:
+        params = {"prefix": prefix} if prefix else None
+        body = self.http.json("GET", f"{self._run_path(run_id)}/artifacts", params=params)
+        return [record(ArtifactRecord, a) for a in body["artifacts"]]
+
+    def open_artifact(self, run_id: str, path: str) -> BinaryIO:
+        path = normalize_artifact_path(path)
+        return self.http.download(
+            f"{self._run_path(run_id)}/artifacts/content/{path_part(path)}")
+
+    def append_log(self, run_id: str, path: str, data: bytes) -> int:
+        path = normalize_artifact_path(path)
+        body = self.http.send("POST", f"{self._run_path(run_id)}/logs/{path_part(path)}",
+                               content=bytes(data),
+                               headers={"Content-Type": "application/octet-stream"}).json()
+        return int(body["size"])
+
+    # ---- snapshots: hash locally, upload only the blobs the server lacks
+    def create_snapshot(self, workspace_id: str, files: dict[str, str]) -> SnapshotRecord:
+        manifest: dict[str, dict[str, Any]] = {}
+        sources: dict[str, str] = {}
+        for rel, local in sorted(files.items()):
+            rel = normalize_artifact_path(rel)
+            if not os.path.isfile(local):
+                raise InvalidInputError(f"Snapshot source {local!r} is not a file")
+            sha, size = _sha256_of(local)
+            manifest[rel] = {"sha256": sha, "size": size}
+            sources.setdefault(sha, local)
+        base = f"{self._ws_path(workspace_id)}/snapshots"
+        missing = self.http.json("POST", f"{base}/missing-blobs",
+                                 {"sha256": sorted(sources)})["missing"]
+        for sha in missing:
+            self.http.upload(f"{base}/blobs/{seg(sha)}", sources[sha])
+        return record(SnapshotRecord, self.http.json("POST", base, {"files": manifest}))
+
+    def get_snapshot(self, snapshot_id: str) -> SnapshotRecord:
+        return record(SnapshotRecord, self.http.json("GET", f"/snapshots/{seg(snapshot_id)}"))
+
+    def open_snapshot_file(self, snapshot_id: str, path: str) -> BinaryIO:
+        path = normalize_artifact_path(path)
+        return self.http.download(f"/snapshots/{seg(snapshot_id)}/files/{path_part(path)}")
+
+    # ---- assets
+    def _assets(self, workspace_id: str, kind: str) -> str:
+        return f"{self._ws_path(workspace_id)}/assets/{seg(kind)}"
+
+    def register_asset(self, workspace_id: str, kind: str, name: str, spec: dict[str, Any], *,
+                       new_version: bool = True, tags: dict[str, str | None] | None = None,
+                       description: str = "",
+                       state: dict[str, Any] | None = None) -> AssetRecord:
+        body = {"name": name, "spec": spec, "new_version": new_version, "tags": tags or {},
+                "description": description, "state": state or {}}
+        return record(AssetRecord, self.http.json("POST", self._assets(workspace_id, kind),
+                                                  body))
+
+    def get_asset(self, workspace_id: str, kind: str, name: str,
+                  version: int | None = None) -> AssetRecord:
+        params = {"version": version} if version is not None else None
+        return record(AssetRecord, self.http.json(
+            "GET", f"{self._assets(workspace_id, kind)}/{seg(name)}", params=params))
+
+    def list_assets(self, workspace_id: str, kind: str, name: str | None = None,
+                    latest_only: bool = True) -> list[AssetRecord]:
+        params: dict[str, Any] = {"latest_only": str(latest_only).lower()}
+        if name is not None:
+            params["name"] = name
+        body = self.http.json("GET", self._assets(workspace_id, kind), params=params)
+        return [record(AssetRecord, a) for a in body["assets"]]
+
+    def update_asset_state(self, workspace_id: str, kind: str, name: str, version: int,
+                           state: dict[str, Any], *, merge: bool = True) -> AssetRecord:
+        return record(AssetRecord, self.http.json(
+            "PUT", f"{self._assets(workspace_id, kind)}/{seg(name)}/versions/{int(version)}"
+                   "/state", {"state": state, "merge": merge}))
+
+    def delete_asset(self, workspace_id: str, kind: str, name: str,
+                     version: int | None = None) -> None:
+        params = {"version": version} if version is not None else None
+        self.http.json("DELETE", f"{self._assets(workspace_id, kind)}/{seg(name)}",
+                       params=params)
+
+
+__all__ = ["DataMixin"]
