@@ -30,6 +30,14 @@ def _filter(value: Any) -> dict[str, str | None] | None:
                              f"{type(value).__name__}")
 
 
+def _plain_run_class() -> Any:
+    # Children are ordinary interactive runs owned by this process, even when the parent is a
+    # submitted or script run whose status the executor owns.
+    from .run import Run
+
+    return Run
+
+
 class RunChildrenMixin:
     """Creating and listing the children of a run."""
 
@@ -37,7 +45,7 @@ class RunChildrenMixin:
     def child_run(self, name: str | None = None, run_id: str | None = None,
                   outputs: Any = None) -> Run:
         """Create and start a child run (Running, owned by this process)."""
-        child = type(self)._create(self.experiment, run_id=run_id, parent=self,
+        child = _plain_run_class()._create(self.experiment, run_id=run_id, parent=self,
                                    display_name=name)
         if outputs not in (None, False):
             from .run import _resolve_outputs
@@ -63,7 +71,8 @@ class RunChildrenMixin:
         if len(tag_sets) > MAX_CHILDREN:
             raise UserErrorException(f"create_children creates at most {MAX_CHILDREN} runs at "
                                      f"once, {len(tag_sets)} were asked for")
-        return [type(self)._create(self.experiment, parent=self, tags=tags) for tags in tag_sets]
+        run_class = _plain_run_class()
+        return [run_class._create(self.experiment, parent=self, tags=tags) for tags in tag_sets]
 
     def get_children(self, recursive: bool = False, tags: Any = None, properties: Any = None,
                      type: str | None = None, status: str | None = None,

@@ -123,3 +123,26 @@ def test_source_over_the_local_limit_is_rejected(exp, make_source):
     (src / ".amlignore").write_text("big.bin\n")
     run = exp.submit(ScriptRunConfig(src, "train.py"))
     assert run.wait_for_completion()["status"] in (RunStatus.COMPLETED, RunStatus.FINALIZING)
+
+
+CHILDREN = """
+from jupyter_mlws.core import Run
+
+run = Run.get_context()
+with run.child_run("fold-1") as child:
+    child.log("accuracy", 0.9)
+extra = run.child_run("fold-2")
+extra.log("accuracy", 0.8)
+extra.complete()
+"""
+
+
+def test_child_runs_of_a_submitted_run_complete(exp, make_source):
+    src = make_source(files={"train.py": CHILDREN})
+    run = exp.submit(ScriptRunConfig(src, "train.py"))
+    assert run.wait_for_completion()["status"] == RunStatus.COMPLETED
+    children = {child.name: child for child in run.get_children()}
+    assert {c.get_status() for c in children.values()} == {RunStatus.COMPLETED}
+    assert len(children) == 2
+    assert sorted(run.get_metrics(recursive=True)[c.id]["accuracy"]
+                  for c in children.values()) == [0.8, 0.9]
