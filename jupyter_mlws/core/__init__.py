@@ -25,6 +25,7 @@ _LAZY = {
     "ScriptRunConfig": ".script_run_config",
     "RunConfiguration": ".runconfig",
     "Environment": ".environment",
+    "ComputeTarget": ".compute",
 }
 
 

@@ -22,7 +22,6 @@ from ..exceptions import ActivityFailedException, ExperimentExecutionException
 from .run import Run
 from .status import RunStatus, is_running, is_terminal
 
-CANCEL_PROPERTY = "mlws.cancelRequested"  # same string as execution.executor.CANCEL_PROPERTY
 CANCEL_WAIT_SECONDS = 10.0
 _STREAMED = re.compile(r"^(user_logs/std_log.*\.txt|azureml-logs/\d\d_.*\.txt)$")
 
@@ -131,14 +130,10 @@ class ScriptRun(Run):
         self.refresh()
         if is_terminal(self._record.status):
             return
-        store = self._store
-        # The property survives a status write racing with this one (e.g. to Running).
-        store.add_run_properties(self.id, {CANCEL_PROPERTY: "true"})
-        self._record = store.update_run(self.id, status=RunStatus.CANCEL_REQUESTED,
-                                        only_if_active=True)
-        if not self._record.owner:  # nobody executes it: nothing to stop
-            self._record = store.update_run(self.id, status=RunStatus.CANCELED,
-                                            only_if_active=True)
+        from ..execution.cancel import request_cancel
+
+        self._record = request_cancel(self._store, self.id)
+        if is_terminal(self._record.status):  # nobody executes it: nothing to stop
             return
         deadline = time.monotonic() + CANCEL_WAIT_SECONDS
         while time.monotonic() < deadline:

@@ -21,6 +21,7 @@ from .config_file import (
     find_config_file,
     parse_scope,
     read_config_file,
+    read_server_settings,
     workspace_scope,
     write_config_file,
 )
@@ -238,6 +239,20 @@ class Workspace:
         print(message)
         if _logger is not None:
             _logger.info(message)
+        tracking_uri, token = read_server_settings(found)
+        if tracking_uri:
+            # The file names a jupyter_mlws server: this workspace lives there (HTTP store).
+            from ..store import get_store
+            from ..store.settings import StoreSettings
+
+            store = get_store(StoreSettings.resolve(tracking_uri=tracking_uri, token=token))
+            try:
+                record = store.get_workspace(coords.workspace_name, coords.subscription_id,
+                                             coords.resource_group)
+            except NotFoundError as exc:
+                raise WorkspaceNotFoundException(_not_found_message(
+                    coords.workspace_name, coords.subscription_id, coords.resource_group)) from exc
+            return Workspace._from_record(store, record)._with(auth, "basic")
         return Workspace(coords.subscription_id, coords.resource_group, coords.workspace_name,
                          auth=auth)
 
@@ -356,6 +371,13 @@ class Workspace:
 
         records = self._call_store(self._store.list_experiments, self._record.id, "ActiveOnly")
         return {rec.name: Experiment._from_record(self, rec) for rec in records}
+
+    @property
+    def compute_targets(self) -> dict[str, Any]:
+        """``{name: ComputeTarget}`` of this workspace, ``local`` included."""
+        from .compute import ComputeTarget
+
+        return {target.name: target for target in ComputeTarget.list(self)}
 
     def get_run(self, run_id: str) -> Run:
         from .run import Run

@@ -17,13 +17,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .cancel import CANCEL_PROPERTY, cancel_requested
 from .environments import EnvironmentBuildError, ready_interpreter
 from .log_stream import OutputPump, traceback_tail
 from .process import kill_tree, spawn
 
 STD_LOG = "user_logs/std_log.txt"
 BUILD_LOG = "azureml-logs/20_image_build_log.txt"
-CANCEL_PROPERTY = "mlws.cancelRequested"
 LOG_FLUSH_SECONDS = 0.2
 CANCEL_POLL_SECONDS = 0.25
 HEARTBEAT_SECONDS = 30.0
@@ -145,7 +145,7 @@ class _Execution:
     # ---- store helpers
     def status(self) -> tuple[str, bool]:
         record = self.store.get_run(self.run_id)
-        return record.status, record.properties.get(CANCEL_PROPERTY) == "true"
+        return record.status, cancel_requested(record)
 
     def cancel_requested(self) -> bool:
         status, flagged = self.status()

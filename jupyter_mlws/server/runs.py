@@ -7,6 +7,7 @@ from typing import Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from ..execution.cancel import request_cancel
 from ..store.base import ACTIVE_STATUSES, TERMINAL_STATUSES, RunQuery
 from .authz import MlwsResource
 from .base import (
@@ -126,9 +127,9 @@ class RunCancelHandler(MlwsHandler):
     async def post(self, workspace_id: str, run_id: str) -> None:
         self.authorize("execute", MlwsResource("run", workspace_id, run_id))
         await self.load_run(workspace_id, run_id)
-        # only_if_active: canceling a finished run is a no-op that reports its final state.
-        record = await self.call(self.store.update_run, run_id, status="Canceled",
-                                 only_if_active=True)
+        # A finished run reports its final state; a script run is asked to stop (its executor
+        # kills the process tree), any other active run is marked Canceled at once.
+        record = await self.call(request_cancel, self.store, run_id)
         self.send_json(record)
 
 

@@ -1,0 +1,281 @@
+"""``AmlCompute``: a compute cluster = a Dask ``LocalCluster`` in a detached daemon that scales
+between ``min_nodes`` and ``max_nodes`` one-thread workers (one run per node).
+
+The daemon (:mod:`jupyter_mlws.execution.dask_cluster`) outlives the kernel that created the
+cluster; its pid and scheduler address are kept in the asset state. Every state read checks the
+daemon is still alive, so a killed daemon shows as ``Failed`` with the reason, and
+``ComputeTarget.create`` or :meth:`AmlCompute.restart` starts it again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import time
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ...exceptions import ComputeTargetException
+from .attached import launch_on_dask, require_dask
+from .compute_target import ComputeTarget
+from .vm_sizes import DEFAULT_VM_SIZE, check_vm_size, memory_limit_bytes, supported_vmsizes
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+LAUNCH_WAIT_SECONDS = 60.0
+
+
+@dataclass
+class AmlComputeStatus:
+    """v1's ``AmlComputeStatus``: node counts as the cluster's scheduler reports them."""
+
+    provisioning_state: str
+    allocation_state: str = "Steady"
+    current_node_count: int = 0
+    target_node_count: int = 0
+    node_state_counts: dict[str, int] = field(default_factory=dict)
+    scale_settings: dict[str, Any] = field(default_factory=dict)
+    vm_size: str = ""
+    scheduler_address: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+    def serialize(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class AmlComputeProvisioningConfiguration:
+    """What ``AmlCompute.provisioning_configuration`` returns."""
+
+    def __init__(self, vm_size: str = "", vm_priority: str = "dedicated", min_nodes: int = 0,
+                 max_nodes: int | None = None, idle_seconds_before_scaledown: int | None = 1800,
+                 tags: dict[str, Any] | None = None, description: str | None = None,
+                 **ignored: Any) -> None:
+        self.vm_size = vm_size or DEFAULT_VM_SIZE
+        self.vm_priority = vm_priority
+        self.min_nodes = min_nodes
+        self.max_nodes = 4 if max_nodes is None else max_nodes
+        self.idle_seconds_before_scaledown = (1800 if idle_seconds_before_scaledown is None
+                                              else idle_seconds_before_scaledown)
+        self.tags = tags
+        self.description = description
+        self.validate_configuration()
+
+    def validate_configuration(self) -> None:
+        for name in ("min_nodes", "max_nodes", "idle_seconds_before_scaledown"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ComputeTargetException(f"{name} must be a non-negative number, got "
+                                             f"{value!r}")
+        if self.max_nodes < 1 or self.min_nodes > self.max_nodes:
+            raise ComputeTargetException(
+                f"Need 0 <= min_nodes <= max_nodes and max_nodes >= 1, got min_nodes="
+                f"{self.min_nodes}, max_nodes={self.max_nodes}")
+        if self.vm_priority not in ("dedicated", "lowpriority"):
+            raise ComputeTargetException("vm_priority must be 'dedicated' or 'lowpriority'")
+
+    def _spec(self) -> dict[str, Any]:
+        return {"computeType": "AmlCompute", "vmSize": self.vm_size,
+                "vmPriority": self.vm_priority,
+                "scaleSettings": {"minNodeCount": int(self.min_nodes),
+                                  "maxNodeCount": int(self.max_nodes),
+                                  "nodeIdleTimeBeforeScaleDown":
+                                      float(self.idle_seconds_before_scaledown)}}
+
+    def _create(self, workspace: Workspace, name: str) -> AmlCompute:
+        require_dask()
+        check_vm_size(self.vm_size)
+        spec = self._spec()
+        try:
+            existing = ComputeTarget(workspace, name)
+        except ComputeTargetException:
+            existing = None
+        if existing is not None:
+            if not isinstance(existing, AmlCompute):
+                raise ComputeTargetException(
+                    f"Compute target {name!r} already exists with type {existing.type}")
+            existing.refresh_state()
+            if existing._record.spec == spec and existing.provisioning_state != "Failed":
+                return existing  # same cluster, running: create is idempotent
+            existing._stop_daemon()
+            existing._delete_record()
+        record = ComputeTarget._register(workspace, name, spec, {"provisioningState": "Creating"},
+                                         tags=self.tags, description=self.description)
+        target: AmlCompute = ComputeTarget._from_record(workspace, record)  # type: ignore
+        target._start_daemon()
+        return target
+
+
+class AmlCompute(ComputeTarget):
+    """A compute cluster: runs queue on it until a node is free."""
+
+    _compute_type = "AmlCompute"
+
+    @staticmethod
+    def provisioning_configuration(vm_size: str = "", vm_priority: str = "dedicated",
+                                   min_nodes: int = 0, max_nodes: int | None = None,
+                                   idle_seconds_before_scaledown: int | None = 1800,
+                                   **kwargs: Any) -> AmlComputeProvisioningConfiguration:
+        return AmlComputeProvisioningConfiguration(
+            vm_size, vm_priority, min_nodes, max_nodes, idle_seconds_before_scaledown,
+            **kwargs)
+
+    @staticmethod
+    def supported_vmsizes(workspace: Workspace, location: str | None = None) -> list[dict]:
+        return supported_vmsizes()
+
+    # ---- v1 attributes
+    @property
+    def vm_size(self) -> str:
+        return self._record.spec.get("vmSize", DEFAULT_VM_SIZE)
+
+    @property
+    def vm_priority(self) -> str:
+        return self._record.spec.get("vmPriority", "dedicated")
+
+    @property
+    def scale_settings(self) -> dict[str, Any]:
+        return dict(self._record.spec.get("scaleSettings", {}))
+
+    @property
+    def status(self) -> AmlComputeStatus:
+        return self.get_status()
+
+    @property
+    def _state_dir(self) -> str:
+        from ..script_submit import _store_settings
+
+        recorded = self._record.state.get("stateDir")
+        if recorded:
+            return recorded
+        return os.path.join(_store_settings(self._store)["home"], "compute",
+                            self.workspace._record.id, self.name)
+
+    # ---- the daemon
+    def _start_daemon(self) -> None:
+        import psutil
+
+        from ...execution import dask_cluster
+
+        scale = self.scale_settings
+        state_dir = self._state_dir
+        proc = dask_cluster.launch(
+            state_dir, min_nodes=scale["minNodeCount"], max_nodes=scale["maxNodeCount"],
+            idle_seconds=scale["nodeIdleTimeBeforeScaleDown"],
+            memory_limit=memory_limit_bytes(self.vm_size))
+        try:
+            created = psutil.Process(proc.pid).create_time()
+        except psutil.Error:
+            created = None
+        self._set_state(provisioningState="Creating", pid=proc.pid, createTime=created,
+                        host=socket.gethostname(), address=None, errors=None,
+                        startedOn=time.time(), stateDir=state_dir)
+
+    def _daemon_alive(self) -> bool | None:
+        """None when the daemon runs on another host (cannot be told from here)."""
+        from ...execution.dask_cluster import is_alive
+
+        state = self._record.state
+        if state.get("host") != socket.gethostname():
+            return None
+        return is_alive(state.get("pid"), state.get("createTime"))
+
+    def _stop_daemon(self) -> None:
+        from ...execution.dask_cluster import stop
+
+        state = self._record.state
+        if state.get("host") == socket.gethostname():
+            stop(state.get("pid"), state.get("createTime"))
+
+    def _reconcile(self) -> None:
+        from ...execution.dask_cluster import log_tail, read_info
+
+        state = self._record.state
+        current = state.get("provisioningState")
+        if current not in ("Creating", "Succeeded"):
+            return
+        alive = self._daemon_alive()
+        if alive is False:
+            tail = log_tail(self._state_dir)
+            self._set_state(provisioningState="Failed", address=None, errors=[{
+                "code": "ClusterDaemonNotRunning",
+                "message": f"The cluster's daemon process (pid {state.get('pid')}) is not "
+                           "running; restart the cluster with target.restart() or "
+                           "ComputeTarget.create(...)." + (f" Last log lines:\n{tail}"
+                                                           if tail else "")}])
+            return
+        info = read_info(self._state_dir)
+        if current == "Creating" and info and info.get("pid") == state.get("pid"):
+            self._set_state(provisioningState="Succeeded", address=info["address"])
+
+    # ---- lifecycle
+    def get_status(self) -> AmlComputeStatus:
+        """Provisioning state and node counts (refreshed every second by the daemon)."""
+        from ...execution.dask_cluster import read_status
+
+        self.refresh_state()
+        state = self._record.state
+        counts = (read_status(self._state_dir) or {}) if self.provisioning_state == (
+            "Succeeded") else {}
+        return AmlComputeStatus(
+            provisioning_state=self.provisioning_state,
+            allocation_state=counts.get("allocation_state", "Steady"),
+            current_node_count=counts.get("current_node_count", 0),
+            target_node_count=counts.get("target_node_count", 0),
+            node_state_counts=counts.get("node_state_counts", {}),
+            scale_settings=self.scale_settings, vm_size=self.vm_size,
+            scheduler_address=state.get("address"), errors=self.provisioning_errors)
+
+    def wait_for_completion(self, show_output: bool = False, min_node_count: int | None = None,
+                            timeout_in_minutes: float = 25, is_delete_operation: bool = False,
+                            **kwargs: Any) -> None:
+        super().wait_for_completion(show_output=show_output, timeout_in_minutes=timeout_in_minutes,
+                                    is_delete_operation=is_delete_operation)
+        deadline = time.monotonic() + timeout_in_minutes * 60
+        while min_node_count and not is_delete_operation:
+            if self.get_status().current_node_count >= min_node_count:
+                return
+            if time.monotonic() > deadline:
+                raise ComputeTargetException(
+                    f"{self.name!r} did not reach {min_node_count} nodes in time")
+            time.sleep(0.2)
+
+    def restart(self) -> None:
+        """Stop the daemon if it runs and start it again (e.g. after it died)."""
+        self._stop_daemon()
+        self._start_daemon()
+
+    def update(self, min_nodes: int | None = None, max_nodes: int | None = None,
+               idle_seconds_before_scaledown: int | None = None) -> None:
+        """Change the scale settings; the cluster restarts with them."""
+        scale = self.scale_settings
+        config = AmlComputeProvisioningConfiguration(
+            self.vm_size, self.vm_priority,
+            scale["minNodeCount"] if min_nodes is None else min_nodes,
+            scale["maxNodeCount"] if max_nodes is None else max_nodes,
+            (scale["nodeIdleTimeBeforeScaleDown"] if idle_seconds_before_scaledown is None
+             else idle_seconds_before_scaledown), tags=self.tags, description=self.description)
+        self._record = config._create(self.workspace, self.name)._record
+
+    def delete(self) -> None:
+        """Stop the daemon (and its nodes) and remove the target."""
+        self._stop_daemon()
+        self._delete_record()
+        shutil.rmtree(self._state_dir, ignore_errors=True)
+
+    def _launch_run(self, spec: dict[str, Any], run: Any) -> None:
+        deadline = time.monotonic() + LAUNCH_WAIT_SECONDS
+        self.refresh_state()
+        while self.provisioning_state == "Creating" and time.monotonic() < deadline:
+            time.sleep(0.1)
+            self.refresh_state()
+        address = self._record.state.get("address")
+        if self.provisioning_state != "Succeeded" or not address:
+            raise ComputeTargetException(
+                f"Compute cluster {self.name!r} is {self.provisioning_state}, not ready for "
+                f"runs: {self.provisioning_errors or ''}")
+        launch_on_dask(address, spec, run)
+
+
+__all__ = ["AmlCompute", "AmlComputeProvisioningConfiguration", "AmlComputeStatus"]

@@ -1,0 +1,150 @@
+"""Compute targets of a workspace (with their status) and submitting script runs to them.
+
+Submitting goes through the SDK (``Experiment.submit(ScriptRunConfig)``), the one place runs
+are validated, snapshotted and launched; the handler only parses, confines the source folder
+to the server's ``root_dir`` and authorizes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..exceptions import AzureMLException, ComputeTargetException
+from ..store.base import StoreError
+from .authz import MlwsResource
+from .base import (
+    ApiError,
+    MlwsHandler,
+    bad_request,
+    check_experiment_name,
+    check_fields,
+    check_id,
+    check_str,
+    store_error_to_http,
+)
+
+T = TypeVar("T")
+_SUBMIT_FIELDS = {"experiment", "source_directory", "script", "arguments", "compute_target",
+                  "environment", "tags"}
+MAX_ARGUMENTS = 256
+
+
+def compute_summary(target: Any) -> dict[str, Any]:
+    """One target as the API lists it: name, type, provisioning state and live status."""
+    try:
+        status = target.get_status()
+    except Exception as exc:  # one broken target must not hide the others
+        status = {"provisioning_state": "Failed",
+                  "errors": [{"code": type(exc).__name__, "message": str(exc)}]}
+    if hasattr(status, "serialize"):
+        status = status.serialize()
+    elif not isinstance(status, dict):
+        status = {"provisioning_state": str(status)}
+    status = {("provisioning_state" if k == "provisioningState" else k): v
+              for k, v in status.items()}
+    record = target._record
+    return {"name": target.name, "type": target.type,
+            "provisioning_state": status.get("provisioning_state", target.provisioning_state),
+            "status": status, "spec": dict(record.spec), "created_time": record.created_time,
+            "description": record.description, "tags": dict(record.tags)}
+
+
+async def call_sdk(fn: Callable[..., T], *args: Any) -> T:
+    """Run a blocking SDK call off the event loop; its errors become HTTP errors."""
+    try:
+        return await asyncio.to_thread(fn, *args)
+    except StoreError as exc:
+        raise store_error_to_http(exc) from exc
+    except ComputeTargetException as exc:
+        status = 404 if str(exc).startswith("ComputeTargetNotFound") else 400
+        raise ApiError(status, str(exc)) from exc
+    except AzureMLException as exc:
+        raise bad_request(str(exc)) from exc
+
+
+def _workspace(store: Any, record: Any) -> Any:
+    from ..core.workspace import Workspace
+
+    return Workspace._from_record(store, record)
+
+
+class ComputesHandler(MlwsHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, workspace_id: str) -> None:
+        check_id(workspace_id, "workspace id")
+        self.authorize("read", MlwsResource("compute", workspace_id))
+        record = await self.load_workspace(workspace_id)
+
+        def listing() -> list[dict[str, Any]]:
+            from ..core.compute import ComputeTarget
+
+            return [compute_summary(t)
+                    for t in ComputeTarget.list(_workspace(self.store, record))]
+
+        self.send_json({"computes": await call_sdk(listing)})
+
+
+def confine_source(root_dir: str, value: str) -> str:
+    """``value`` (relative to ``root_dir``, or absolute) as a real folder inside it."""
+    root = os.path.realpath(root_dir)
+    path = os.path.realpath(os.path.join(root, value))
+    if os.path.commonpath([root, path]) != root:
+        raise bad_request("'source_directory' must be inside the server's root directory.")
+    if not os.path.isdir(path):
+        raise bad_request(f"'source_directory' {value!r} is not a folder.")
+    return path
+
+
+class ScriptRunSubmitHandler(MlwsHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, workspace_id: str) -> None:
+        check_id(workspace_id, "workspace id")
+        body = self.json_body()
+        check_fields(body, _SUBMIT_FIELDS)
+        experiment = check_experiment_name(check_str(body, "experiment", required=True) or "")
+        script = check_str(body, "script", required=True, max_length=1024) or ""
+        source = check_str(body, "source_directory", required=True) or ""
+        target = check_str(body, "compute_target", max_length=255) or "local"
+        arguments = body.get("arguments") or []
+        if not isinstance(arguments, list) or len(arguments) > MAX_ARGUMENTS or not all(
+                isinstance(a, (str, int, float)) and not isinstance(a, bool)
+                for a in arguments):
+            raise bad_request("'arguments' must be a list of strings or numbers.")
+        environment = body.get("environment")
+        if environment is not None and (
+                not isinstance(environment, dict) or set(environment) - {"name", "version"}
+                or not isinstance(environment.get("name"), str)
+                or not isinstance(environment.get("version"), (str, int, type(None)))):
+            raise bad_request("'environment' must be {\"name\": str, \"version\": str|int}.")
+        tags = body.get("tags")
+        if tags is not None and not (isinstance(tags, dict) and all(
+                isinstance(v, str) for v in tags.values())):
+            raise bad_request("'tags' must map names to strings.")
+        self.authorize("execute", MlwsResource("run", workspace_id))
+        record = await self.load_workspace(workspace_id)
+        folder = confine_source(self.settings.get("server_root_dir") or os.getcwd(), source)
+
+        def submit() -> Any:
+            from ..core.environment import Environment
+            from ..core.experiment import Experiment
+            from ..core.script_run_config import ScriptRunConfig
+
+            ws = _workspace(self.store, record)
+            env = (Environment.get(ws, environment["name"], environment.get("version"))
+                   if environment else None)
+            config = ScriptRunConfig(folder, script, arguments=arguments,
+                                     compute_target=target, environment=env)
+            return Experiment(ws, experiment).submit(config, tags=tags)._record
+
+        self.send_json(await call_sdk(submit), status=201)
+
+
+__all__ = ["ComputesHandler", "ScriptRunSubmitHandler", "compute_summary", "confine_source"]

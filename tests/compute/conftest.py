@@ -1,0 +1,170 @@
+"""Fixtures of the compute tests: a workspace in an isolated MLWS_HOME and Jupyter data dir,
+source folders, waiting on conditions, and Dask processes cleaned up by PID."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_jupyter.jupyter_server import *  # noqa: F403  (jp_fetch for the REST tests)
+
+from jupyter_mlws.core import Workspace
+from jupyter_mlws.core.metric_buffer import get_buffer
+
+_RUN_ENV = ("MLWS_RUN_ID", "AZUREML_RUN_ID", "MLWS_EXPERIMENT_NAME", "AZUREML_ARM_PROJECT_NAME")
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
+                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "uv-cache"))
+    # Kernelspecs of compute instances go here, never into the user's Jupyter data dir.
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter-data"))
+    for name in _RUN_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def ws(mlws_home: Path) -> Iterator[Workspace]:
+    workspace = Workspace.create("computews", show_output=False)
+    yield workspace
+    get_buffer(workspace._store).close()
+
+
+@pytest.fixture
+def make_source(tmp_path: Path) -> Callable[..., Path]:
+    """``make_source(name, {"train.py": code, ...})`` -> a source folder."""
+
+    def make(name: str = "src", files: dict[str, str] | None = None,
+             root: Path | None = None) -> Path:
+        folder = (root or tmp_path) / name
+        folder.mkdir(parents=True)
+        for rel, text in (files or {}).items():
+            (folder / rel).write_text(textwrap.dedent(text))
+        return folder
+
+    return make
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 60.0, interval: float = 0.05,
+             what: str = "condition") -> Any:
+    """Poll ``condition`` until truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met within {timeout} s")
+        time.sleep(interval)
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL ``pid`` and every descendant (collected first, so none is missed)."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        family = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return
+    for member in family:
+        with contextlib.suppress(psutil.Error):
+            member.send_signal(signal.SIGKILL)
+    psutil.wait_procs(family, timeout=10)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def shared_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """One cluster daemon (1 node, so a second run queues) for the tests of a module."""
+    from jupyter_mlws.execution import dask_cluster
+
+    state_dir = tmp_path_factory.mktemp("cluster")
+    proc = dask_cluster.launch(state_dir, min_nodes=1, max_nodes=1, idle_seconds=60)
+    try:
+        info = wait_for(lambda: dask_cluster.read_info(state_dir), 90, 0.1, "cluster start")
+        wait_for(lambda: (dask_cluster.read_status(state_dir) or {}).get(
+            "current_node_count") == 1, 90, 0.1, "first node")
+        yield {**info, "state_dir": str(state_dir)}
+    finally:
+        kill_tree(proc.pid)
+        proc.wait(10)
+
+
+def use_cluster(workspace: Workspace, cluster: dict[str, Any], name: str = "shared") -> Any:
+    """Register ``cluster`` (the shared daemon) as an AmlCompute target of ``workspace``."""
+    from jupyter_mlws.core.compute import ComputeTarget
+
+    workspace._store.register_asset(
+        workspace._record.id, "compute", name,
+        {"computeType": "AmlCompute", "vmSize": "Standard_DS2_v2", "vmPriority": "dedicated",
+         "scaleSettings": {"minNodeCount": 1, "maxNodeCount": 1,
+                           "nodeIdleTimeBeforeScaleDown": 60.0}},
+        new_version=False, state={
+            "provisioningState": "Succeeded", "pid": cluster["pid"],
+            "createTime": cluster["create_time"], "host": cluster["host"],
+            "address": cluster["address"], "stateDir": cluster["state_dir"]})
+    return ComputeTarget(workspace, name)
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler() -> Iterator[str]:
+    """A real ``dask scheduler`` and ``dask worker`` (1 thread) on 127.0.0.1."""
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}
+    procs = [subprocess.Popen(
+        [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+         "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)]
+    try:
+        procs.append(subprocess.Popen(
+            [str(BIN / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1",
+             "--host", "127.0.0.1", "--no-dashboard"], env=env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True))
+        from distributed import Client
+
+        with Client(address, timeout="60s", set_as_default=False) as client:
+            client.wait_for_workers(1, timeout=90)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            kill_tree(proc.pid)
+            proc.wait(10)
+
+
+@pytest.fixture
+def jp_server_config() -> dict[str, Any]:
+    return {"ServerApp": {"jpserver_extensions": {"jupyter_mlws": True}}}
+
+
+@pytest.fixture
+def wait() -> Callable[..., Any]:
+    return wait_for
+
+
+@pytest.fixture
+def shared_target(ws: Workspace, shared_cluster: dict[str, Any]) -> Any:
+    return use_cluster(ws, shared_cluster)
+
+
+@pytest.fixture
+def kill() -> Callable[[int], None]:
+    return kill_tree

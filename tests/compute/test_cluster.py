@@ -1,0 +1,132 @@
+"""Compute clusters (a Dask LocalCluster in a detached daemon) with real Dask processes:
+queueing, scaling, daemon loss, cancel, a lost worker, delete."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import psutil
+import pytest
+
+from jupyter_mlws.core import ComputeTarget, Experiment, ScriptRunConfig
+from jupyter_mlws.core.compute import AmlCompute
+from jupyter_mlws.execution.dask_cluster import is_alive
+
+pytestmark = pytest.mark.timeout(240)
+
+# Records its start, then waits (for a condition, not a delay) for the test's gate file.
+GATED = """
+import os, sys, time
+from jupyter_mlws.core import Run
+with open(os.path.join(sys.argv[1], os.environ["MLWS_RUN_ID"] + ".started"), "a") as f:
+    f.write(f"{os.getpid()}\\n")
+deadline = time.time() + 120
+while not os.path.exists(os.path.join(sys.argv[1], "gate")) and time.time() < deadline:
+    time.sleep(0.05)
+Run.get_context().log("done", 1)
+"""
+
+
+def _submit(exp, src, target, flags):
+    return exp.submit(ScriptRunConfig(src, "train.py", arguments=[str(flags)],
+                                      compute_target=target))
+
+
+def _starts(flags, run) -> int:
+    path = flags / f"{run.id}.started"
+    return len(path.read_text().split()) if path.exists() else 0
+
+
+@pytest.fixture
+def gated(make_source, tmp_path):
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    return make_source(files={"train.py": GATED}), flags
+
+
+def test_cluster_queues_scales_survives_daemon_loss_and_deletes(ws, gated, wait, kill):
+    src, flags = gated
+    cluster = ComputeTarget.create(ws, "cpu-cluster", AmlCompute.provisioning_configuration(
+        vm_size="Standard_DS2_v2", min_nodes=0, max_nodes=2, idle_seconds_before_scaledown=2))
+    try:
+        cluster.wait_for_completion(show_output=False)
+        status = cluster.get_status()
+        assert status.provisioning_state == "Succeeded" and status.current_node_count == 0
+        assert status.scale_settings["maxNodeCount"] == 2
+        assert status.scheduler_address.startswith("tcp://127.0.0.1:")
+
+        exp = Experiment(ws, "clustered")
+        runs = [_submit(exp, src, "cpu-cluster", flags) for _ in range(3)]
+        # Two nodes take two runs; the third waits in the queue until a node is free.
+        wait(lambda: sorted(r.get_status() for r in runs) == ["Queued", "Running", "Running"],
+             90, what="2 running + 1 queued")
+        wait(lambda: cluster.get_status().current_node_count == 2, 30, what="2 nodes")
+        (flags / "gate").touch()
+        for run in runs:
+            assert run.wait_for_completion()["status"] == "Completed"
+            assert run.get_metrics() == {"done": 1}
+            assert _starts(flags, run) == 1
+            assert run.get_details()["target"] == "cpu-cluster"
+        # Idle nodes are retired after idle_seconds_before_scaledown.
+        wait(lambda: cluster.get_status().current_node_count == 0, 60, 0.2, "scale down")
+
+        # A dead daemon shows as Failed with the reason; create() again restarts it.
+        state = cluster._record.state
+        kill(state["pid"])
+        status = cluster.get_status()
+        assert status.provisioning_state == "Failed"
+        assert status.errors[0]["code"] == "ClusterDaemonNotRunning"
+        again = ComputeTarget.create(ws, "cpu-cluster", AmlCompute.provisioning_configuration(
+            vm_size="Standard_DS2_v2", min_nodes=0, max_nodes=2,
+            idle_seconds_before_scaledown=2))
+        again.wait_for_completion()
+        assert again.get_status().provisioning_state == "Succeeded"
+        assert again._record.state["pid"] != state["pid"]
+        cluster = again
+    finally:
+        state = dict(cluster._record.state)
+        cluster.delete()
+    assert not is_alive(state["pid"], state["createTime"])  # delete stopped the daemon
+    assert "cpu-cluster" not in ws.compute_targets
+
+
+def test_cancel_queued_run_never_starts_and_running_run_is_stopped(ws, gated, shared_target,
+                                                                    wait):
+    src, flags = gated
+    exp = Experiment(ws, "cancels")
+    first = _submit(exp, src, shared_target, flags)
+    wait(lambda: first.get_status() == "Running", 90, what="first run running")
+    queued = _submit(exp, src, shared_target, flags)
+    wait(lambda: queued.get_status() == "Queued", 30, what="second run queued")
+    queued.cancel()
+    assert queued.get_status() == "Canceled"
+    queued.refresh()
+    assert queued._record.start_time is None  # never Running
+
+    pid = int((flags / f"{first.id}.started").read_text().split()[0])
+    first.cancel()  # running: the executor on the worker kills the script
+    assert first.get_status() == "Canceled"
+    wait(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie", 10)
+    assert _starts(flags, queued) == 0  # the queued run never started
+
+
+def test_worker_killed_mid_run_fails_the_run_without_rerun(ws, gated, shared_target,
+                                                           shared_cluster, wait):
+    src, flags = gated
+    exp = Experiment(ws, "lost")
+    run = _submit(exp, src, shared_target, flags)
+    wait(lambda: _starts(flags, run) == 1 and run.get_status() == "Running", 90)
+    script = psutil.Process(int((flags / f"{run.id}.started").read_text().split()[0]))
+    worker = script.parent()
+    assert worker.pid != shared_cluster["pid"]
+    os.kill(worker.pid, signal.SIGKILL)
+    details = run.wait_for_completion(raise_on_error=False)
+    assert details["status"] == "Failed"
+    assert details["error"]["error"]["code"] in ("NodeLost", "RunInterrupted")
+    # The cluster replaces the node; a next run completes and the lost one never re-ran.
+    (flags / "gate").touch()
+    after = _submit(exp, src, shared_target, flags)
+    assert after.wait_for_completion()["status"] == "Completed"
+    assert _starts(flags, run) == 1
+    assert run.get_status() == "Failed"

@@ -1,0 +1,119 @@
+"""REST routes of compute targets, environments and script-run submission (pytest-jupyter),
+and cancelling a live script run through the store/executor contract."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from openapi_schema_validator import OAS30Validator
+from tornado.httpclient import HTTPClientError
+
+from jupyter_mlws.core import Environment, Experiment, ScriptRunConfig
+from jupyter_mlws.execution.cancel import request_cancel
+from jupyter_mlws.server.spec import openapi_document
+
+pytestmark = pytest.mark.timeout(120)
+API = ("mlws", "api", "v1")
+
+
+def _check(template: str, method: str, code: int, body: dict) -> None:
+    doc = openapi_document()
+    response = doc["paths"][template][method]["responses"][str(code)]
+    schema = {"allOf": [response["content"]["application/json"]["schema"]],
+              "components": doc["components"]}
+    errors = [e.message for e in OAS30Validator(schema).iter_errors(body)]
+    assert not errors, errors[:3]
+
+
+async def _call(jp_fetch, template, *parts, method="GET", body=None, expect=200):
+    kwargs = {"method": method}
+    if body is not None:
+        kwargs["body"] = json.dumps(body)
+    try:
+        response = await jp_fetch(*API, *parts, **kwargs)
+    except HTTPClientError as exc:
+        response = exc.response
+    assert response.code == expect, response.body[:400]
+    data = json.loads(response.body)
+    if response.code < 300:
+        _check(template, method.lower(), response.code, data)
+    return data
+
+
+async def test_list_computes_and_environments(jp_fetch, ws):
+    from jupyter_mlws.core import ComputeTarget
+    from jupyter_mlws.core.compute import ComputeInstance, DaskCompute
+
+    ComputeTarget.create(ws, "box", ComputeInstance.provisioning_configuration("Standard_DS1_v2"))
+    ComputeTarget.attach(ws, "sched", DaskCompute.attach_configuration("tcp://127.0.0.1:9"))
+    env = Environment("team-env")
+    env.python.user_managed_dependencies = True
+    env.register(ws)
+    env.register(ws)
+    wid = ws._record.id
+
+    body = await _call(jp_fetch, "/workspaces/{workspace_id}/computes", "workspaces", wid,
+                       "computes")
+    computes = {c["name"]: c for c in body["computes"]}
+    assert list(computes) == ["local", "box", "sched"]
+    assert computes["box"]["type"] == "ComputeInstance"
+    assert computes["box"]["status"]["state"] == "Running"
+    assert computes["sched"]["provisioning_state"] == "Failed"  # nothing listens there
+
+    body = await _call(jp_fetch, "/workspaces/{workspace_id}/environments", "workspaces",
+                       wid, "environments")
+    assert [(e["name"], e["version"]) for e in body["environments"]] == [("team-env", 2)]
+    assert body["environments"][0]["user_managed_dependencies"] is True
+    built = await _call(jp_fetch, "/environments/built", "environments", "built")
+    assert built == {"environments": []}
+    await _call(jp_fetch, "/workspaces/{workspace_id}/computes", "workspaces", "nope",
+                "computes", expect=404)
+
+
+async def test_submit_script_run_over_rest(jp_fetch, jp_root_dir, ws, make_source):
+    make_source("proj", {"train.py": "import sys\nfrom jupyter_mlws.core import Run\n"
+                                           "Run.get_context().log('a', float(sys.argv[1]))\n"},
+                      root=jp_root_dir)
+    wid = ws._record.id
+    template = "/workspaces/{workspace_id}/scriptruns"
+    run = await _call(jp_fetch, template, "workspaces", wid, "scriptruns", method="POST",
+                      expect=201, body={"experiment": "rest", "source_directory": "proj",
+                                        "script": "train.py", "arguments": [2.5],
+                                        "tags": {"via": "rest"}})
+    assert run["experiment_name"] == "rest" and run["target"] == "local"
+    submitted = ws.get_run(run["id"])
+    assert submitted.wait_for_completion()["status"] == "Completed"
+    assert submitted.get_metrics() == {"a": 2.5} and submitted.get_tags() == {"via": "rest"}
+
+    outside = make_source("outside", {"train.py": "print(1)"})
+    for source in (str(outside), "../outside", "proj/../.."):
+        error = await _call(jp_fetch, template, "workspaces", wid, "scriptruns",
+                            method="POST", expect=400,
+                            body={"experiment": "rest", "source_directory": source,
+                                  "script": "train.py"})
+        assert "root directory" in error["message"] or "not a folder" in error["message"]
+    error = await _call(jp_fetch, template, "workspaces", wid, "scriptruns", method="POST",
+                        expect=404, body={"experiment": "rest", "source_directory": "proj",
+                                          "script": "train.py", "compute_target": "nope"})
+    assert "ComputeTargetNotFound" in error["message"]
+    await _call(jp_fetch, template, "workspaces", wid, "scriptruns", method="POST",
+                expect=400, body={"experiment": "rest", "source_directory": "proj",
+                                  "script": "missing.py"})
+    await _call(jp_fetch, template, "workspaces", wid, "scriptruns", method="POST",
+                expect=400, body={"experiment": "rest", "source_directory": "proj",
+                                  "script": "train.py", "unknown": 1})
+
+
+def test_request_cancel_stops_a_live_script_run(ws, make_source, wait):
+    src = make_source(files={"loop.py": "import time\nwhile True:\n    time.sleep(0.05)\n"})
+    run = Experiment(ws, "cancel").submit(ScriptRunConfig(src, "loop.py"))
+    wait(lambda: run.get_status() == "Running", 60)
+    record = request_cancel(run._store, run.id)
+    assert record.status == "CancelRequested"  # a live supervisor does the killing
+    wait(lambda: run.get_status() == "Canceled", 15)
+    # A run that nobody executes is Canceled at once.
+    exp = run.experiment
+    idle = ws._store.create_run(ws._record.id, exp._record.id, run_id="idle_run",
+                                status="Queued")
+    assert request_cancel(ws._store, idle.id).status == "Canceled"
