@@ -121,6 +121,21 @@ def read_config_file(config_path: str) -> WorkspaceCoordinates:
                                 data["workspace_name"])
 
 
+def read_server_settings(config_path: str) -> tuple[str | None, str | None]:
+    """(tracking_uri, token) when the config file names a jupyter_mlws server, else Nones.
+    These keys are ours (v1 has none): they let a config.json point the SDK at a server."""
+    try:
+        with open(config_path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return None, None  # read_config_file has already reported an unreadable file
+    if not isinstance(data, dict):
+        return None, None
+    uri, token = data.get("tracking_uri"), data.get("token")
+    return (uri if isinstance(uri, str) and uri else None,
+            token if isinstance(token, str) and token else None)
+
+
 def write_config_file(coordinates: WorkspaceCoordinates,
                       path: str | os.PathLike[str] | None = None,
                       file_name: str | None = None) -> str:
@@ -157,6 +172,7 @@ __all__ = [
     "find_config_file",
     "parse_scope",
     "read_config_file",
+    "read_server_settings",
     "workspace_scope",
     "write_config_file",
 ]

@@ -12,10 +12,30 @@ from traitlets import Any as AnyTrait
 from traitlets import Int, Unicode
 
 from .archive import ArtifactZipHandler
+from .assets import AssetHandler, AssetsHandler, AssetStateHandler
+from .compute import ComputesHandler, ScriptRunSubmitHandler
+from .environments import BuiltEnvironmentsHandler, EnvironmentsHandler
 from .experiments import ExperimentHandler, ExperimentsHandler
-from .files import ArtifactContentHandler, ArtifactsHandler, LogTailHandler
+from .files import ArtifactContentHandler, ArtifactsHandler
+from .live import LiveHandler
 from .metrics import MetricQueryHandler, MetricSeriesHandler, MetricsHandler
-from .runs import RunCancelHandler, RunChildrenHandler, RunHandler, RunsHandler
+from .runs import RunCancelHandler, RunChildrenHandler, RunHandler
+from .sdk_files import (
+    BlobHandler,
+    LogHandler,
+    MissingBlobsHandler,
+    SnapshotFileHandler,
+    SnapshotHandler,
+    SnapshotsHandler,
+)
+from .sdk_metrics import MetricAppendHandler, MetricValuesHandler, RunSeriesHandler
+from .sdk_runs import (
+    ExperimentByIdHandler,
+    RunLookupHandler,
+    RunPropertiesHandler,
+    RunStateHandler,
+    SdkRunsHandler,
+)
 from .spec import API_PREFIX, OpenApiHandler
 from .workspaces import WorkspaceHandler, WorkspacesHandler
 
@@ -30,12 +50,13 @@ _RUN = rf"{_WS}/runs/{_SEG}"
 
 ROUTES: list[tuple[str, Any]] = [
     (rf"{API_PREFIX}/openapi\.json", OpenApiHandler),
+    (rf"{API_PREFIX}/live", LiveHandler),
     (rf"{API_PREFIX}/workspaces", WorkspacesHandler),
     (_WS, WorkspaceHandler),
     (rf"{_WS}/experiments", ExperimentsHandler),
     (rf"{_WS}/experiments/{_SEG}", ExperimentHandler),
     (rf"{_WS}/metrics/query", MetricQueryHandler),
-    (rf"{_WS}/runs", RunsHandler),
+    (rf"{_WS}/runs", SdkRunsHandler),  # RunsHandler's listing plus POST (create a run)
     (_RUN, RunHandler),
     (rf"{_RUN}/cancel", RunCancelHandler),
     (rf"{_RUN}/children", RunChildrenHandler),
@@ -44,7 +65,29 @@ ROUTES: list[tuple[str, Any]] = [
     (rf"{_RUN}/artifacts", ArtifactsHandler),
     (rf"{_RUN}/artifacts/zip", ArtifactZipHandler),
     (rf"{_RUN}/artifacts/content/(.+)", ArtifactContentHandler),
-    (rf"{_RUN}/logs/(.+)", LogTailHandler),
+    (rf"{_RUN}/logs/(.+)", LogHandler),  # LogTailHandler's GET plus POST (append)
+    # Routes of the SDK's HTTP store (jupyter_mlws.store.http): the rest of the Store API.
+    (rf"{API_PREFIX}/runs/{_SEG}", RunLookupHandler),
+    (rf"{API_PREFIX}/snapshots/{_SEG}", SnapshotHandler),
+    (rf"{API_PREFIX}/snapshots/{_SEG}/files/(.+)", SnapshotFileHandler),
+    (rf"{_WS}/experiments-by-id/{_SEG}", ExperimentByIdHandler),
+    (rf"{_WS}/metrics/append", MetricAppendHandler),
+    (rf"{_WS}/metrics/values", MetricValuesHandler),
+    (rf"{_RUN}/state", RunStateHandler),
+    (rf"{_RUN}/properties", RunPropertiesHandler),
+    (rf"{_RUN}/series", RunSeriesHandler),
+    (rf"{_WS}/snapshots", SnapshotsHandler),
+    (rf"{_WS}/snapshots/missing-blobs", MissingBlobsHandler),
+    (rf"{_WS}/snapshots/blobs/{_SEG}", BlobHandler),
+    (rf"{_WS}/assets/{_SEG}", AssetsHandler),
+    (rf"{_WS}/assets/{_SEG}/{_SEG}", AssetHandler),
+    (rf"{_WS}/assets/{_SEG}/{_SEG}/versions/{_SEG}/state", AssetStateHandler),
+    # Compute targets, environments and script-run submission (server/compute.py,
+    # server/environments.py).
+    (rf"{_WS}/computes", ComputesHandler),
+    (rf"{_WS}/environments", EnvironmentsHandler),
+    (rf"{API_PREFIX}/environments/built", BuiltEnvironmentsHandler),
+    (rf"{_WS}/scriptruns", ScriptRunSubmitHandler),
 ]
 
 

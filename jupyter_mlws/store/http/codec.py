@@ -24,6 +24,8 @@ _SPECIAL = frozenset(_IN)
 # Column order of a metric point, as in store.base.MetricPoint.
 COLUMNS = ("run", "name", "kind", "step", "time", "value", "description")
 _DEDUPED = ("run", "name", "kind", "description")
+_SCALARS = frozenset({type(None), bool, int, float, str})
+MAX_BATCH = 1_000_000  # points in one request; the metric buffer sends at most 100,000
 
 R = TypeVar("R")
 
@@ -135,11 +137,12 @@ def decode_points(body: Any) -> list[tuple]:
     if not isinstance(body, dict) or not isinstance(body.get("count"), int):
         raise ValueError("a metric batch is an object with an integer 'count'")
     count = body["count"]
+    if not 0 <= count <= MAX_BATCH:
+        raise ValueError(f"a batch holds 0 to {MAX_BATCH} points")
     if count == 0:
         return []
     columns: dict[str, Sequence[Any]] = {}
-    for key in _DEDUPED:
-        columns[key] = _expand(body.get(key), count, key)
+    # The list columns first: their real lengths bound the work of expanding the others.
     for key in ("step", "time", "value"):
         column = body.get(key)
         if not isinstance(column, list) or len(column) != count:
@@ -147,12 +150,18 @@ def decode_points(body: Any) -> list[tuple]:
         if body.get(f"{key}_escaped"):
             column = [decode_value(v) for v in column]
         columns[key] = column
+    for key in _DEDUPED:
+        columns[key] = _expand(body.get(key), count, key)
     for t in columns["time"]:
         if type(t) not in (float, int):
             raise ValueError("every point's time must be a number")
     for s in columns["step"]:
         if s is not None and type(s) not in (float, int):
             raise ValueError("every point's step must be a number or null")
+    for v in columns["value"]:
+        if type(v) not in _SCALARS and not (
+                type(v) is dict and all(type(x) in _SCALARS for x in v.values())):
+            raise ValueError("a value is a scalar or (table rows) an object of scalars")
     return list(zip(*(columns[key] for key in COLUMNS), strict=True))
 
 
