@@ -1,4 +1,6 @@
-"""Shared fixtures: an isolated MLWS_HOME for every test and a store per database engine.
+"""Shared fixtures: an isolated MLWS_HOME (and environment) for every test, the SDK objects a
+test starts from (a workspace, an experiment, a work folder, source folders), and a store per
+database engine.
 
 PostgreSQL tests need ``MLWS_TEST_POSTGRES_URL`` (``eval "$(scripts/test-postgres.sh)"``); each
 session gets a fresh database, emptied between tests.
@@ -9,35 +11,104 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess
-import time
+import textwrap
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from jupyter_mlws.store import reset_store_cache
 from jupyter_mlws.store.settings import StoreSettings
+from tests.helpers import jupyter_server
+
+if TYPE_CHECKING:
+    from jupyter_mlws.core import Experiment, Workspace
 
 PG_ENV = "MLWS_TEST_POSTGRES_URL"
-_STORE_ENV = ("MLWS_HOME", "MLWS_DATABASE_URL", "MLWS_STORAGE_URL", "MLWS_TRACKING_URI",
-              "MLWS_TOKEN")
+# Nothing of the developer's shell leaks in: no store settings, no run context.
+_ISOLATED_ENV = ("MLWS_HOME", "MLWS_DATABASE_URL", "MLWS_STORAGE_URL", "MLWS_TRACKING_URI",
+                 "MLWS_TOKEN", "MLWS_METRIC_QUEUE_LIMIT", "MLWS_RUN_ID", "AZUREML_RUN_ID",
+                 "MLWS_EXPERIMENT_NAME", "AZUREML_ARM_PROJECT_NAME", "MLWS_SUBSCRIPTION_ID",
+                 "AZUREML_ARM_SUBSCRIPTION", "MLWS_RESOURCE_GROUP", "AZUREML_ARM_RESOURCEGROUP",
+                 "MLWS_WORKSPACE_NAME", "AZUREML_ARM_WORKSPACE_NAME")
 
 
 @pytest.fixture(autouse=True)
-def mlws_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Every test gets its own MLWS_HOME and a fresh store cache."""
-    for name in _STORE_ENV:
+def mlws_home(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
+              monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own MLWS_HOME, a fresh store cache and no inherited run context."""
+    for name in _ISOLATED_ENV:
         monkeypatch.delenv(name, raising=False)
+    # Environment builds download into a cache of this test session, never the user's own.
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "uv-cache"))
     home = tmp_path / "mlws-home"
     home.mkdir()
     monkeypatch.setenv("MLWS_HOME", str(home))
     reset_store_cache()
     yield home
     reset_store_cache()
+
+
+# ============================================================================ SDK objects
+# Modules that need particular names override `workspace_name` / `experiment_name`.
+
+
+@pytest.fixture
+def work_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test's current folder, as a notebook's: ./outputs and snapshots of "." land here."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work
+
+
+@pytest.fixture
+def workspace_name() -> str:
+    return "test-ws"
+
+
+@pytest.fixture
+def experiment_name() -> str:
+    return "test-exp"
+
+
+@pytest.fixture
+def workspace(workspace_name: str, work_dir: Path) -> Iterator[Workspace]:
+    """A workspace in the test's MLWS_HOME (on the test's store backend), from ``work_dir``."""
+    from jupyter_mlws.core import Workspace
+    from jupyter_mlws.core.metric_buffer import get_buffer
+
+    ws = Workspace.create(workspace_name, show_output=False)
+    yield ws
+    get_buffer(ws._store).close()  # its writer thread ends with the test
+
+
+@pytest.fixture
+def experiment(workspace: Workspace, experiment_name: str) -> Experiment:
+    from jupyter_mlws.core import Experiment
+
+    return Experiment(workspace, experiment_name)
+
+
+@pytest.fixture
+def make_source(tmp_path: Path) -> Callable[..., Path]:
+    """``make_source(name, {"train.py": code, ...}, root=None)`` -> a source folder (under
+    ``tmp_path`` unless ``root`` is given); file texts are dedented."""
+
+    def make(name: str = "src", files: dict[str, str] | None = None,
+             root: Path | None = None) -> Path:
+        folder = (root or tmp_path) / name
+        folder.mkdir(parents=True)
+        for rel, text in (files or {}).items():
+            path = folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text))
+        return folder
+
+    return make
 
 
 def _admin_url(url: str, database: str) -> str:
@@ -163,68 +234,17 @@ class HttpServer:
     log: Path
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_server(url: str, token: str, process: subprocess.Popen, log: Path,
-                     timeout: float = 60) -> None:
-    import urllib.error
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"jupyter server exited: {log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(request, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.1)  # polling a condition (the port accepting requests)
-    raise RuntimeError("jupyter server did not come up in time")
-
-
 @pytest.fixture(scope="session")
 def mlws_http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer]:
     """A real `jupyter server` with the extension, its own MLWS_HOME, a random token."""
-    import secrets
-    import sys
-
     root = tmp_path_factory.mktemp("mlws-http-server")
-    home, config, work = root / "home", root / "config", root / "root"
-    for folder in (home, config, work):
-        folder.mkdir()
-    (config / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_mlws": True}}}))
-    token, port = secrets.token_hex(16), _free_port()
+    home = root / "home"
+    home.mkdir()
     env = {key: value for key, value in os.environ.items() if not key.startswith("MLWS_")}
-    env.update(MLWS_HOME=str(home), JUPYTER_CONFIG_DIR=str(config),
-               JUPYTER_DATA_DIR=str(root / "data"), JUPYTER_RUNTIME_DIR=str(root / "runtime"),
-               JUPYTER_PLATFORM_DIRS="1")
-    log = root / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "jupyter"), "server", "--no-browser",
-             "--allow-root", "--ip=127.0.0.1", f"--port={port}",
-             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}"],
-            env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT)
-    uri = f"http://127.0.0.1:{port}/mlws"
-    try:
-        _wait_for_server(f"{uri}/api/v1/openapi.json", token, process, log)
-        yield HttpServer(uri=uri, token=token, home=home, log=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    env["MLWS_HOME"] = str(home)
+    with jupyter_server(root, env) as server:
+        yield HttpServer(uri=f"{server.base_url}/mlws", token=server.token, home=home,
+                         log=server.log)
 
 
 def _empty_server(server: HttpServer) -> None:

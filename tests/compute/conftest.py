@@ -1,16 +1,13 @@
-"""Fixtures of the compute tests: a workspace in an isolated MLWS_HOME and Jupyter data dir,
-source folders, waiting on conditions, and Dask processes cleaned up by PID."""
+"""Fixtures of the compute tests: the shared workspace (tests/conftest.py) with an isolated
+Jupyter data dir, one cluster daemon per module, and Dask processes cleaned up by PID."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
-import textwrap
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,55 +16,25 @@ import pytest
 from pytest_jupyter.jupyter_server import *  # noqa: F403  (jp_fetch for the REST tests)
 
 from jupyter_mlws.core import Workspace
-from jupyter_mlws.core.metric_buffer import get_buffer
+from tests.helpers import free_port, wait_until
 
-_RUN_ENV = ("MLWS_RUN_ID", "AZUREML_RUN_ID", "MLWS_EXPERIMENT_NAME", "AZUREML_ARM_PROJECT_NAME")
 BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
-                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "uv-cache"))
+def _isolated_jupyter_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Kernelspecs of compute instances go here, never into the user's Jupyter data dir.
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter-data"))
-    for name in _RUN_ENV:
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
-def ws(mlws_home: Path) -> Iterator[Workspace]:
-    workspace = Workspace.create("computews", show_output=False)
-    yield workspace
-    get_buffer(workspace._store).close()
+def workspace_name() -> str:
+    return "computews"  # kernelspec names and titles carry it
 
 
 @pytest.fixture
-def make_source(tmp_path: Path) -> Callable[..., Path]:
-    """``make_source(name, {"train.py": code, ...})`` -> a source folder."""
-
-    def make(name: str = "src", files: dict[str, str] | None = None,
-             root: Path | None = None) -> Path:
-        folder = (root or tmp_path) / name
-        folder.mkdir(parents=True)
-        for rel, text in (files or {}).items():
-            (folder / rel).write_text(textwrap.dedent(text))
-        return folder
-
-    return make
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 60.0, interval: float = 0.05,
-             what: str = "condition") -> Any:
-    """Poll ``condition`` until truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met within {timeout} s")
-        time.sleep(interval)
+def ws(workspace: Workspace) -> Workspace:
+    return workspace
 
 
 def kill_tree(pid: int) -> None:
@@ -85,12 +52,6 @@ def kill_tree(pid: int) -> None:
     psutil.wait_procs(family, timeout=10)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def shared_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """One cluster daemon (1 node, so a second run queues) for the tests of a module."""
@@ -99,8 +60,8 @@ def shared_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
     state_dir = tmp_path_factory.mktemp("cluster")
     proc = dask_cluster.launch(state_dir, min_nodes=1, max_nodes=1, idle_seconds=60)
     try:
-        info = wait_for(lambda: dask_cluster.read_info(state_dir), 90, 0.1, "cluster start")
-        wait_for(lambda: (dask_cluster.read_status(state_dir) or {}).get(
+        info = wait_until(lambda: dask_cluster.read_info(state_dir), 90, 0.1, "cluster start")
+        wait_until(lambda: (dask_cluster.read_status(state_dir) or {}).get(
             "current_node_count") == 1, 90, 0.1, "first node")
         yield {**info, "state_dir": str(state_dir)}
     finally:
@@ -153,11 +114,6 @@ def dask_scheduler() -> Iterator[str]:
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
     return {"ServerApp": {"jpserver_extensions": {"jupyter_mlws": True}}}
-
-
-@pytest.fixture
-def wait() -> Callable[..., Any]:
-    return wait_for
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 from jupyter_mlws.core import ComputeTarget, Experiment, ScriptRunConfig
 from jupyter_mlws.core.compute import AmlCompute
 from jupyter_mlws.execution.dask_cluster import is_alive
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -45,7 +46,7 @@ def gated(make_source, tmp_path):
     return make_source(files={"train.py": GATED}), flags
 
 
-def test_cluster_queues_scales_survives_daemon_loss_and_deletes(ws, gated, wait, kill):
+def test_cluster_queues_scales_survives_daemon_loss_and_deletes(ws, gated, kill):
     src, flags = gated
     cluster = ComputeTarget.create(ws, "cpu-cluster", AmlCompute.provisioning_configuration(
         vm_size="Standard_DS2_v2", min_nodes=0, max_nodes=2, idle_seconds_before_scaledown=2))
@@ -59,9 +60,10 @@ def test_cluster_queues_scales_survives_daemon_loss_and_deletes(ws, gated, wait,
         exp = Experiment(ws, "clustered")
         runs = [_submit(exp, src, "cpu-cluster", flags) for _ in range(3)]
         # Two nodes take two runs; the third waits in the queue until a node is free.
-        wait(lambda: sorted(r.get_status() for r in runs) == ["Queued", "Running", "Running"],
-             90, what="2 running + 1 queued")
-        wait(lambda: cluster.get_status().current_node_count == 2, 30, what="2 nodes")
+        statuses = ["Queued", "Running", "Running"]
+        wait_until(lambda: sorted(r.get_status() for r in runs) == statuses, 90,
+                   what="2 running + 1 queued")
+        wait_until(lambda: cluster.get_status().current_node_count == 2, 30, what="2 nodes")
         (flags / "gate").touch()
         for run in runs:
             assert run.wait_for_completion()["status"] == "Completed"
@@ -69,7 +71,8 @@ def test_cluster_queues_scales_survives_daemon_loss_and_deletes(ws, gated, wait,
             assert _starts(flags, run) == 1
             assert run.get_details()["target"] == "cpu-cluster"
         # Idle nodes are retired after idle_seconds_before_scaledown.
-        wait(lambda: cluster.get_status().current_node_count == 0, 60, 0.2, "scale down")
+        wait_until(lambda: cluster.get_status().current_node_count == 0, 60, 0.2,
+                   "scale down")
 
         # A dead daemon shows as Failed with the reason; create() again restarts it.
         state = cluster._record.state
@@ -91,14 +94,13 @@ def test_cluster_queues_scales_survives_daemon_loss_and_deletes(ws, gated, wait,
     assert "cpu-cluster" not in ws.compute_targets
 
 
-def test_cancel_queued_run_never_starts_and_running_run_is_stopped(ws, gated, shared_target,
-                                                                    wait):
+def test_cancel_queued_run_never_starts_and_running_run_is_stopped(ws, gated, shared_target):
     src, flags = gated
     exp = Experiment(ws, "cancels")
     first = _submit(exp, src, shared_target, flags)
-    wait(lambda: first.get_status() == "Running", 90, what="first run running")
+    wait_until(lambda: first.get_status() == "Running", 90, what="first run running")
     queued = _submit(exp, src, shared_target, flags)
-    wait(lambda: queued.get_status() == "Queued", 30, what="second run queued")
+    wait_until(lambda: queued.get_status() == "Queued", 30, what="second run queued")
     queued.cancel()
     assert queued.get_status() == "Canceled"
     queued.refresh()
@@ -107,16 +109,17 @@ def test_cancel_queued_run_never_starts_and_running_run_is_stopped(ws, gated, sh
     pid = int((flags / f"{first.id}.started").read_text().split()[0])
     first.cancel()  # running: the executor on the worker kills the script
     assert first.get_status() == "Canceled"
-    wait(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie", 10)
+    wait_until(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie",
+               10)
     assert _starts(flags, queued) == 0  # the queued run never started
 
 
 def test_worker_killed_mid_run_fails_the_run_without_rerun(ws, gated, shared_target,
-                                                           shared_cluster, wait):
+                                                           shared_cluster):
     src, flags = gated
     exp = Experiment(ws, "lost")
     run = _submit(exp, src, shared_target, flags)
-    wait(lambda: _starts(flags, run) == 1 and run.get_status() == "Running", 90)
+    wait_until(lambda: _starts(flags, run) == 1 and run.get_status() == "Running", 90)
     script = psutil.Process(int((flags / f"{run.id}.started").read_text().split()[0]))
     worker = script.parent()
     assert worker.pid != shared_cluster["pid"]

@@ -12,6 +12,7 @@ from tornado.httpclient import HTTPClientError
 from jupyter_mlws.core import Environment, Experiment, ScriptRunConfig
 from jupyter_mlws.execution.cancel import request_cancel
 from jupyter_mlws.server.spec import openapi_document
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.timeout(120)
 API = ("mlws", "api", "v1")
@@ -105,13 +106,13 @@ async def test_submit_script_run_over_rest(jp_fetch, jp_root_dir, ws, make_sourc
                                   "script": "train.py", "unknown": 1})
 
 
-def test_request_cancel_stops_a_live_script_run(ws, make_source, wait):
+def test_request_cancel_stops_a_live_script_run(ws, make_source):
     src = make_source(files={"loop.py": "import time\nwhile True:\n    time.sleep(0.05)\n"})
     run = Experiment(ws, "cancel").submit(ScriptRunConfig(src, "loop.py"))
-    wait(lambda: run.get_status() == "Running", 60)
+    wait_until(lambda: run.get_status() == "Running", 60)
     record = request_cancel(run._store, run.id)
     assert record.status == "CancelRequested"  # a live supervisor does the killing
-    wait(lambda: run.get_status() == "Canceled", 15)
+    wait_until(lambda: run.get_status() == "Canceled", 15)
     # A run that nobody executes is Canceled at once.
     exp = run.experiment
     idle = ws._store.create_run(ws._record.id, exp._record.id, run_id="idle_run",

@@ -21,24 +21,6 @@ CONFUSION = {"schema_type": "confusion_matrix", "schema_version": "1.0.0",
              "data": {"class_labels": ["a", "b"], "matrix": [[3, 1], [0, 4]]}}
 
 
-@pytest.fixture
-def run(tmp_path, monkeypatch):
-    monkeypatch.setenv("MLWS_HOME", str(tmp_path / "home"))
-    for name in ("MLWS_DATABASE_URL", "MLWS_STORAGE_URL", "MLWS_TRACKING_URI", "MLWS_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    cwd = tmp_path / "cwd"
-    cwd.mkdir()
-    monkeypatch.chdir(cwd)
-    from jupyter_mlws.core.experiment import Experiment
-    from jupyter_mlws.core.workspace import Workspace
-
-    exp = Experiment(Workspace.create("imgws", show_output=False), "images")
-    run = exp.start_logging(snapshot_directory=None, outputs=False)
-    yield run
-    if run.get_status() == "Running":
-        run.complete()
-
-
 def _png(path: Path, color: str = "red") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     PIL_Image.new("RGB", (4, 3), color).save(path, format="PNG")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ import pytest
 from jupyter_mlws.core import Workspace
 from jupyter_mlws.core.config_file import find_config_file, read_config_file
 from jupyter_mlws.exceptions import UserErrorException
-from jupyter_mlws.store import reset_store_cache
 
 # The six candidates, highest priority first (v1 contract, section 2.2).
 CANDIDATES = [
@@ -23,16 +21,6 @@ CANDIDATES = [
     "config.json",
     "project.json",
 ]
-
-
-@pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    home = tmp_path / "mlws_home"
-    monkeypatch.setenv("MLWS_HOME", str(home))
-    for var in ("MLWS_DATABASE_URL", "MLWS_STORAGE_URL", "MLWS_TRACKING_URI", "MLWS_TOKEN"):
-        monkeypatch.delenv(var, raising=False)
-    yield home
-    reset_store_cache()  # close this test's database before its folder goes away
 
 
 def _plain(name: str, sub: str = "local", rg: str = "local") -> dict:

@@ -9,15 +9,8 @@ from jupyter_mlws.core.dataframes import metrics_frame, runs_frame
 
 
 @pytest.fixture
-def experiment(tmp_path, monkeypatch):
-    monkeypatch.setenv("MLWS_HOME", str(tmp_path / "home"))
-    for name in ("MLWS_DATABASE_URL", "MLWS_STORAGE_URL", "MLWS_TRACKING_URI", "MLWS_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    from jupyter_mlws.core.experiment import Experiment
-    from jupyter_mlws.core.workspace import Workspace
-
-    return Experiment(Workspace.create("dfws", show_output=False), "frames")
+def experiment_name() -> str:
+    return "frames"
 
 
 def test_metrics_frame_series_with_steps(experiment):

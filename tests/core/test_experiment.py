@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,23 +14,16 @@ from jupyter_mlws.core.experiment import (
     register_submit_function,
 )
 from jupyter_mlws.exceptions import AzureMLException, UserErrorException
-from jupyter_mlws.store import reset_store_cache
-
-
-@pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    home = tmp_path / "mlws_home"
-    monkeypatch.setenv("MLWS_HOME", str(home))
-    for var in ("MLWS_DATABASE_URL", "MLWS_STORAGE_URL", "MLWS_TRACKING_URI", "MLWS_TOKEN"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.chdir(tmp_path)
-    yield home
-    reset_store_cache()  # close this test's database before its folder goes away
 
 
 @pytest.fixture
-def ws() -> Workspace:
-    return Workspace.create("exp-ws", show_output=False)
+def workspace_name() -> str:
+    return "exp-ws"
+
+
+@pytest.fixture
+def ws(workspace: Workspace) -> Workspace:
+    return workspace
 
 
 def _names(experiments: list[Experiment]) -> set[str]:

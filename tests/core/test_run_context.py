@@ -13,28 +13,15 @@ from jupyter_mlws.core import Experiment, Run, Workspace
 from jupyter_mlws.core.metric_buffer import get_buffer
 from jupyter_mlws.core.status import RunStatus
 from jupyter_mlws.exceptions import RunEnvironmentException
-from jupyter_mlws.store import reset_store_cache
-
-CONTEXT_VARS = ("MLWS_RUN_ID", "AZUREML_RUN_ID", "MLWS_SUBSCRIPTION_ID",
-                "AZUREML_ARM_SUBSCRIPTION", "MLWS_RESOURCE_GROUP", "AZUREML_ARM_RESOURCEGROUP",
-                "MLWS_WORKSPACE_NAME", "AZUREML_ARM_WORKSPACE_NAME", "MLWS_EXPERIMENT_NAME",
-                "AZUREML_ARM_PROJECT_NAME", "MLWS_DATABASE_URL", "MLWS_STORAGE_URL",
-                "MLWS_TRACKING_URI")
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("MLWS_HOME", str(tmp_path / "home"))
-    for var in CONTEXT_VARS:
-        monkeypatch.delenv(var, raising=False)
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    reset_store_cache()
-    yield tmp_path
+def work(work_dir):
+    """The test's folder; afterwards the writers of every workspace the test (or a script it
+    ran) created are closed."""
+    yield work_dir
     for ws in Workspace.list("local").values():
         get_buffer(ws[0]._store).close()
-    reset_store_cache()
 
 
 def run_script(directory, name: str, body: str, **env: str) -> subprocess.CompletedProcess:
@@ -44,18 +31,18 @@ def run_script(directory, name: str, body: str, **env: str) -> subprocess.Comple
                           text=True, timeout=120, env={**os.environ, **env})
 
 
-def test_allow_offline_false_outside_a_run_raises(home):
+def test_allow_offline_false_outside_a_run_raises(work):
     with pytest.raises(RunEnvironmentException, match="MLWS_RUN_ID"):
         Run.get_context(allow_offline=False)
     with pytest.raises(RunEnvironmentException):
         Run.get_submitted_run()
 
 
-def test_inside_a_submitted_run(home):
+def test_inside_a_submitted_run(work):
     ws = Workspace.create("subws", show_output=False)
     exp = Experiment(ws, "submitted")
     run = exp.start_logging(snapshot_directory=None)
-    result = run_script(home / "work", "job.py", """
+    result = run_script(work, "job.py", """
         from jupyter_mlws.core import Run
         run = Run.get_context()
         assert Run.get_context() is run and Run.get_context(allow_offline=False) is run
@@ -75,10 +62,10 @@ def test_inside_a_submitted_run(home):
     run.complete()
 
 
-def test_azureml_variable_names_work_too(home):
+def test_azureml_variable_names_work_too(work):
     ws = Workspace.create("subws", show_output=False)
     run = Experiment(ws, "v1names").start_logging(snapshot_directory=None)
-    result = run_script(home / "work", "job.py", """
+    result = run_script(work, "job.py", """
         from jupyter_mlws.core import Run
         Run.get_context(allow_offline=False).log("y", 3)
     """, AZUREML_RUN_ID=run.id)
@@ -87,8 +74,8 @@ def test_azureml_variable_names_work_too(home):
     run.complete()
 
 
-def test_outside_a_run_records_into_the_default_workspace(home):
-    result = run_script(home / "work", "train_model.py", """
+def test_outside_a_run_records_into_the_default_workspace(work):
+    result = run_script(work, "train_model.py", """
         from jupyter_mlws.core import Run
         run = Run.get_context()
         assert Run.get_context() is run
@@ -108,8 +95,8 @@ def test_outside_a_run_records_into_the_default_workspace(home):
     assert run.get_metrics() == {"acc": 0.9} and run.tags == {"t": "v"}
 
 
-def test_offline_run_fails_when_the_script_dies(home):
-    result = run_script(home / "work", "crash.py", """
+def test_offline_run_fails_when_the_script_dies(work):
+    result = run_script(work, "crash.py", """
         from jupyter_mlws.core import Run
         run = Run.get_context()
         print("ID", run.id, flush=True)
@@ -124,10 +111,10 @@ def test_offline_run_fails_when_the_script_dies(home):
     assert run.get_metrics() == {"before": 1}
 
 
-def test_notebook_like_entry_uses_offline_experiment(home):
+def test_notebook_like_entry_uses_offline_experiment(work):
     result = subprocess.run(
         [sys.executable, "-c", "from jupyter_mlws.core import Run\n"
          "print('ID', Run.get_context().experiment.name)"],
-        cwd=home / "work", capture_output=True, text=True, timeout=120)
+        cwd=work, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "ID offline"

@@ -17,35 +17,17 @@ import jupyter_mlws.core.metric_buffer as metric_buffer
 from jupyter_mlws.core import Experiment, Run, Workspace
 from jupyter_mlws.core.metric_buffer import MetricWriteError, get_buffer
 from jupyter_mlws.core.status import RunStatus
-from jupyter_mlws.store import reset_store_cache
-
-
-def wait_for(condition, timeout: float = 30.0, interval: float = 0.05):
-    """Poll ``condition`` until it returns something truthy; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)
+from tests.helpers import wait_until
 
 
 @pytest.fixture
-def experiment(tmp_path, monkeypatch):
-    monkeypatch.setenv("MLWS_HOME", str(tmp_path / "home"))
-    for var in ("MLWS_RUN_ID", "AZUREML_RUN_ID", "MLWS_DATABASE_URL", "MLWS_STORAGE_URL",
-                "MLWS_TRACKING_URI", "MLWS_METRIC_QUEUE_LIMIT"):
-        monkeypatch.delenv(var, raising=False)
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    reset_store_cache()
-    ws = Workspace.create("durable", show_output=False)
-    yield Experiment(ws, "durability")
-    get_buffer(ws._store).close()
-    reset_store_cache()
+def workspace_name() -> str:
+    return "durable"  # the scripts below find their workspace and experiment by name
+
+
+@pytest.fixture
+def experiment_name() -> str:
+    return "durability"
 
 
 def metric_count(run: Run, name: str) -> int:
@@ -79,18 +61,19 @@ def test_sigkill_keeps_points_older_than_a_second_and_fails_the_run(experiment, 
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
     reader.start()
     try:
-        run_id = wait_for(lambda: next((ln.split()[1] for ln in list(lines)
+        run_id = wait_until(lambda: next((ln.split()[1] for ln in list(lines)
                                         if ln.startswith("RUN")), None), timeout=60)
-        wait_for(lambda: "FLUSHED\n" in list(lines), timeout=60)
+        wait_until(lambda: "FLUSHED\n" in list(lines), timeout=60)
         run = Run.get(experiment.workspace, run_id)
         assert metric_count(run, "m") >= 100  # flush() made them durable
-        wait_for(lambda: metric_count(run, "m") >= 1000, timeout=60)  # background writes
+        wait_until(lambda: metric_count(run, "m") >= 1000, timeout=60)  # background writes
     finally:
         proc.send_signal(signal.SIGKILL)
         killed_at = time.time()
         proc.wait(timeout=30)
     reader.join(timeout=30)
-    logged = [ln.split() for ln in lines if ln.startswith("LOGGED")]
+    # The kill can cut the last line short: only whole lines count.
+    logged = [ln.split() for ln in lines if ln.startswith("LOGGED") and ln.endswith("\n")]
     old = {int(i) for _, i, t in logged if float(t) < killed_at - 1.0}
     assert len(old) > 200
     stored = set(run.get_metrics()["m"])
@@ -184,7 +167,7 @@ def test_heartbeat_refreshed_for_owned_runs(experiment, monkeypatch):
     monkeypatch.setattr(metric_buffer, "HEARTBEAT_INTERVAL", 0.1)
     run = experiment.start_logging(snapshot_directory=None, outputs=False)
     first = run._store.get_run(run.id).heartbeat_time or 0.0
-    wait_for(lambda: (run._store.get_run(run.id).heartbeat_time or 0.0) > first, timeout=10)
+    wait_until(lambda: (run._store.get_run(run.id).heartbeat_time or 0.0) > first, timeout=10)
     run.complete()
 
 

@@ -13,34 +13,6 @@ import pytest
 from jupyter_mlws.exceptions import SnapshotException, UserErrorException
 
 
-@pytest.fixture
-def workspace(tmp_path, monkeypatch):
-    monkeypatch.setenv("MLWS_HOME", str(tmp_path / "home"))
-    for name in ("MLWS_DATABASE_URL", "MLWS_STORAGE_URL", "MLWS_TRACKING_URI", "MLWS_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    cwd = tmp_path / "cwd"
-    cwd.mkdir()
-    monkeypatch.chdir(cwd)
-    from jupyter_mlws.core.workspace import Workspace
-
-    return Workspace.create("filesws", show_output=False)
-
-
-@pytest.fixture
-def experiment(workspace):
-    from jupyter_mlws.core.experiment import Experiment
-
-    return Experiment(workspace, "files")
-
-
-@pytest.fixture
-def run(experiment):
-    run = experiment.start_logging(snapshot_directory=None, outputs=False)
-    yield run
-    if run.get_status() == "Running":
-        run.complete()
-
-
 def _storage_files(workspace) -> set[str]:
     from fsspec.core import url_to_fs
 
@@ -110,7 +82,8 @@ def test_upload_folder_layout(run, source):
 
 @pytest.mark.parametrize("name", ["../evil.txt", "/abs/evil.txt", "a\\evil.txt",
                                   "a/../../evil.txt", "a//evil.txt", "C:/evil.txt"])
-def test_traversal_names_rejected_nothing_written(workspace, run, source, tmp_path, name):
+def test_traversal_names_rejected_nothing_written(workspace, run, source, tmp_path, mlws_home,
+                                                  name):
     before = _storage_files(workspace)
     with pytest.raises(UserErrorException):
         run.upload_file(name, str(source / "a.txt"))
@@ -121,7 +94,7 @@ def test_traversal_names_rejected_nothing_written(workspace, run, source, tmp_pa
     assert _storage_files(workspace) == before
     assert run.get_file_names() == []
     assert not (tmp_path / "evil.txt").exists()
-    assert not (tmp_path / "home" / "evil.txt").exists()
+    assert not (mlws_home / "evil.txt").exists()
 
 
 # ------------------------------------------------------------------ download

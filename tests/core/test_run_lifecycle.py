@@ -7,30 +7,17 @@ import re
 
 import pytest
 
-from jupyter_mlws.core import Experiment, Run, Workspace
-from jupyter_mlws.core.metric_buffer import get_buffer
+from jupyter_mlws.core import Experiment, Run
 from jupyter_mlws.core.run import get_run
 from jupyter_mlws.core.status import RunStatus
 from jupyter_mlws.exceptions import UserErrorException
-from jupyter_mlws.store import reset_store_cache
 
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
 @pytest.fixture
-def experiment(tmp_path, monkeypatch):
-    monkeypatch.setenv("MLWS_HOME", str(tmp_path / "home"))
-    for var in ("MLWS_RUN_ID", "AZUREML_RUN_ID", "MLWS_DATABASE_URL", "MLWS_STORAGE_URL",
-                "MLWS_TRACKING_URI"):
-        monkeypatch.delenv(var, raising=False)
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    reset_store_cache()
-    ws = Workspace.create("lifews", show_output=False)
-    yield Experiment(ws, "life")
-    get_buffer(ws._store).close()
-    reset_store_cache()
+def experiment_name() -> str:
+    return "life"
 
 
 def fresh(run: Run) -> Run:

@@ -8,36 +8,10 @@ import re
 import numpy as np
 import pytest
 
-from jupyter_mlws.core import Experiment, Workspace
-from jupyter_mlws.core.metric_buffer import get_buffer
 from jupyter_mlws.core.run_metrics import MAX_STRING_LENGTH
 from jupyter_mlws.exceptions import UserErrorException
-from jupyter_mlws.store import reset_store_cache
 
 LIST_MESSAGE = "run.log does not support list type. Use run.log_list instead"
-
-
-@pytest.fixture
-def experiment(tmp_path, monkeypatch):
-    monkeypatch.setenv("MLWS_HOME", str(tmp_path / "home"))
-    for var in ("MLWS_RUN_ID", "AZUREML_RUN_ID", "MLWS_DATABASE_URL", "MLWS_STORAGE_URL",
-                "MLWS_TRACKING_URI"):
-        monkeypatch.delenv(var, raising=False)
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)  # start_logging creates ./outputs and snapshots "."
-    reset_store_cache()
-    ws = Workspace.create("metricsws", show_output=False)
-    yield Experiment(ws, "metrics")
-    get_buffer(ws._store).close()
-    reset_store_cache()
-
-
-@pytest.fixture
-def run(experiment):
-    run = experiment.start_logging(snapshot_directory=None)
-    yield run
-    run.complete()
 
 
 def test_single_scalar_is_bare_value(run):

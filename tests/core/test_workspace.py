@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -31,17 +30,6 @@ from jupyter_mlws.exceptions import (
     WebserviceException,
     WorkspaceException,
 )
-from jupyter_mlws.store import reset_store_cache
-
-
-@pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    home = tmp_path / "mlws_home"
-    monkeypatch.setenv("MLWS_HOME", str(home))
-    for var in ("MLWS_DATABASE_URL", "MLWS_STORAGE_URL", "MLWS_TRACKING_URI", "MLWS_TOKEN"):
-        monkeypatch.delenv(var, raising=False)
-    yield home
-    reset_store_cache()  # close this test's database before its folder goes away
 
 
 def test_create_defaults_and_properties(capsys: pytest.CaptureFixture[str]) -> None:

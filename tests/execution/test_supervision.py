@@ -15,6 +15,7 @@ import pytest
 
 from jupyter_mlws.core import Run, ScriptRunConfig
 from jupyter_mlws.core.status import RunStatus
+from tests.helpers import wait_until
 
 # Starts a child process, records both pids, then waits forever.
 SPAWNER = """
@@ -45,14 +46,18 @@ def _pids(pid_file) -> list[int]:
     return [int(p) for p in pid_file.read_text().split()]
 
 
-def test_cancel_kills_the_process_tree_and_marks_canceled(exp, make_source, tmp_path,
-                                                          wait_until):
+def _running_spawner(exp, make_source, tmp_path) -> tuple[Run, list[int]]:
+    """Submit SPAWNER; once it runs, the run and the pids (script, its child)."""
     src = make_source(files={"spawn.py": SPAWNER})
     pid_file = tmp_path / "pids"
     run = exp.submit(_spawner_config(src, pid_file))
     wait_until(pid_file.exists)
     wait_until(lambda: run.get_status() == RunStatus.RUNNING)
-    script_pid, child_pid = _pids(pid_file)
+    return run, _pids(pid_file)
+
+
+def test_cancel_kills_the_process_tree_and_marks_canceled(exp, make_source, tmp_path):
+    run, (script_pid, child_pid) = _running_spawner(exp, make_source, tmp_path)
     started = time.monotonic()
     run.cancel()
     assert run.get_status() == RunStatus.CANCELED
@@ -71,7 +76,7 @@ def test_max_run_duration_fails_with_run_timeout(exp, make_source, tmp_path):
     assert all(_gone(pid) for pid in _pids(pid_file))
 
 
-def test_run_survives_the_submitting_process(exp, make_source, mlws_home, wait_until):
+def test_run_survives_the_submitting_process(exp, make_source, mlws_home):
     src = make_source(files={"slow.py": """
         import time
         from jupyter_mlws.core import Run
@@ -94,14 +99,8 @@ def test_run_survives_the_submitting_process(exp, make_source, mlws_home, wait_u
     assert run.get_metrics() == {"survived": 1}
 
 
-def test_killed_supervisor_kills_script_and_run_is_reconciled(exp, make_source, tmp_path,
-                                                              wait_until):
-    src = make_source(files={"spawn.py": SPAWNER})
-    pid_file = tmp_path / "pids"
-    run = exp.submit(_spawner_config(src, pid_file))
-    wait_until(pid_file.exists)
-    wait_until(lambda: run.get_status() == RunStatus.RUNNING)
-    script_pid, child = _pids(pid_file)
+def test_killed_supervisor_kills_script_and_run_is_reconciled(exp, make_source, tmp_path):
+    run, (script_pid, child) = _running_spawner(exp, make_source, tmp_path)
     supervisor = psutil.Process(script_pid).parent()
     assert "jupyter_mlws.execution.supervisor" in " ".join(supervisor.cmdline())
     os.kill(supervisor.pid, signal.SIGKILL)
@@ -114,14 +113,9 @@ def test_killed_supervisor_kills_script_and_run_is_reconciled(exp, make_source, 
 
 
 @pytest.mark.parametrize("status", [RunStatus.CANCEL_REQUESTED])
-def test_executor_honours_cancel_recorded_in_store(exp, make_source, tmp_path, wait_until,
-                                                   status):
+def test_executor_honours_cancel_recorded_in_store(exp, make_source, tmp_path, status):
     """Another process (the studio, the REST API) cancels by writing the status only."""
-    src = make_source(files={"spawn.py": SPAWNER})
-    pid_file = tmp_path / "pids"
-    run = exp.submit(_spawner_config(src, pid_file))
-    wait_until(pid_file.exists)
-    wait_until(lambda: run.get_status() == RunStatus.RUNNING)
+    run, pids = _running_spawner(exp, make_source, tmp_path)
     run._store.update_run(run.id, status=status)
     wait_until(lambda: run.get_status() == RunStatus.CANCELED, timeout=2)
-    assert all(_gone(pid) for pid in _pids(pid_file))
+    assert all(_gone(pid) for pid in pids)

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import base64
 import threading
-import time
 
 import pytest
 
 from jupyter_mlws.core import run_details as core_run_details
 from jupyter_mlws.widgets import RunDetails
 from jupyter_mlws.widgets.run_details import FrontEndNotBuiltError
+from tests.helpers import wait_until
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-
-
-def wait_for(condition, timeout: float = 10.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def details_threads() -> list[threading.Thread]:
@@ -70,13 +62,13 @@ def test_live_updates_stop_after_the_final_refresh(experiment, sent):
     assert thread is not None and thread.is_alive()
     run.log("loss", 0.5)
     run.flush()
-    wait_for(lambda: ["metrics"] in sent.changes(), what="a metrics change")
+    wait_until(lambda: ["metrics"] in sent.changes(), 10, what="a metrics change")
     run._store.append_log(run.id, "logs/out.txt", b"line\n")
-    wait_for(lambda: any("logs" in w for w in sent.changes()), what="a logs change")
+    wait_until(lambda: any("logs" in w for w in sent.changes()), 10, what="a logs change")
     run.upload_file("outputs/a.txt", __file__)
-    wait_for(lambda: any("files" in w for w in sent.changes()), what="a files change")
+    wait_until(lambda: any("files" in w for w in sent.changes()), 10, what="a files change")
     run.complete()
-    wait_for(lambda: any("status" in w for w in sent.changes()), what="a status change")
+    wait_until(lambda: any("status" in w for w in sent.changes()), 10, what="a status change")
     # The parent ended but a child is active: still refreshing.
     assert thread.is_alive() and not widget.is_finished
     child.fail("child broke")

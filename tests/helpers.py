@@ -1,0 +1,129 @@
+"""Helpers shared by the test modules: waiting on a condition, loopback ports, server
+subprocesses, and the widget's ES module while the front end is unbuilt.
+
+Import as ``from tests.helpers import wait_until`` (pytest's importlib mode resolves ``tests``).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+T = TypeVar("T")
+
+TEST_ESM = "export default { render({ model, el }) { el.textContent = model.get('run_id'); } };\n"
+
+
+def wait_until(condition: Callable[[], T], timeout: float = 30.0, interval: float = 0.05,
+               what: str = "condition") -> T:
+    """Poll ``condition`` until it returns something truthy and return that; fail the test
+    (AssertionError) after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met within {timeout} s")
+        time.sleep(interval)  # polling a condition, not synchronizing
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen, log: Path, *, token: str = "",
+                  timeout: float = 60.0) -> None:
+    """Wait until ``url`` answers 200; fail at once, with the log's tail, if ``process``
+    (the server) exits first."""
+    headers = {"Authorization": f"token {token}"} if token else {}
+    request = urllib.request.Request(url, headers=headers)
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}: "
+                                 f"{log.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(request, timeout=2) as response:
+                return response.status == 200
+        except OSError:  # not listening yet, or an error status while it starts
+            return False
+
+    wait_until(answers, timeout, 0.1, f"{url} answering")
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 15.0) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@dataclass(frozen=True)
+class JupyterServer:
+    base_url: str  # http://127.0.0.1:<port>
+    token: str
+    process: subprocess.Popen
+    log: Path
+
+
+@contextmanager
+def jupyter_server(folder: Path, env: Mapping[str, str], *, timeout: float = 60.0,
+                   ready_path: str = "/mlws/api/v1/openapi.json") -> Iterator[JupyterServer]:
+    """A real ``jupyter server`` with the jupyter_mlws extension on a free loopback port and a
+    random token, its config, data, runtime and root folders under ``folder``; up (``ready_path``
+    answers) on entry, stopped on exit. ``env`` is the whole environment (MLWS_HOME included)."""
+    config, root = folder / "config", folder / "root"
+    for path in (config, root):
+        path.mkdir(parents=True, exist_ok=True)
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_mlws": True}}}))
+    token, port = secrets.token_hex(16), free_port()
+    server_env = {**env, "JUPYTER_CONFIG_DIR": str(config),
+                  "JUPYTER_DATA_DIR": str(folder / "data"),
+                  "JUPYTER_RUNTIME_DIR": str(folder / "runtime"), "JUPYTER_PLATFORM_DIRS": "1"}
+    log = folder / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "jupyter"), "server", "--no-browser",
+             "--allow-root", "--ip=127.0.0.1", f"--port={port}",
+             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"],
+            env=server_env, cwd=folder, stdout=out, stderr=subprocess.STDOUT)
+    server = JupyterServer(base_url=f"http://127.0.0.1:{port}", token=token, process=process,
+                           log=log)
+    try:
+        wait_for_http(server.base_url + ready_path, process, log, token=token, timeout=timeout)
+        yield server
+    finally:
+        stop_process(process)
+
+
+def widget_esm_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The widget's ES module: the real build when it exists, else a minimal test module (set
+    through the module's environment variable) so the widget can still display."""
+    from jupyter_mlws.widgets.run_details import ESM_ENV, ESM_PATH
+
+    if ESM_PATH.is_file():
+        return ESM_PATH
+    path = tmp_path / "run_details_test.js"
+    path.write_text(TEST_ESM)
+    monkeypatch.setenv(ESM_ENV, str(path))
+    return path
