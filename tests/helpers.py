@@ -104,7 +104,7 @@ def jupyter_server(folder: Path, env: Mapping[str, str], *, timeout: float = 60.
     with log.open("wb") as out:
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "jupyter"), "server", "--no-browser",
-             "--allow-root", "--ip=127.0.0.1", f"--port={port}",
+             "--allow-root", "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
              f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"],
             env=server_env, cwd=folder, stdout=out, stderr=subprocess.STDOUT)
     server = JupyterServer(base_url=f"http://127.0.0.1:{port}", token=token, process=process,

@@ -32,13 +32,22 @@ SNAPSHOT_HINT = ("or submit a smaller source_directory (the local limit is 25 MB
 
 
 def _store_settings(store: Any) -> dict[str, str]:
+    """The executor spec's ``store``: the submitting SDK's own settings, so the run records
+    where the SDK does (through the same server when it talks to one)."""
     settings = getattr(store, "settings", None)
     if settings is None:
         from ..store.settings import StoreSettings
 
         settings = StoreSettings.resolve()
-    return {"home": str(settings.home), "database_url": settings.database_url,
-            "storage_root": str(settings.storage_root)}
+    result = {"home": str(settings.home), "database_url": settings.database_url,
+              "storage_root": str(settings.storage_root)}
+    if settings.tracking_uri:
+        result["tracking_uri"] = settings.tracking_uri
+        if settings.token:
+            # Only in the spec file (0600, removed when the run ends) and the script's
+            # environment; never in the run's definition, logs or snapshot.
+            result["token"] = settings.token
+    return result
 
 
 def _resolve_target(workspace: Workspace, target: Any) -> Any:

@@ -26,7 +26,7 @@ import time
 from typing import Any
 
 from .cancel import cancel_requested
-from .supervisor import PACKAGE_PARENT, write_spec
+from .supervisor import PACKAGE_PARENT, remove_spec, write_spec
 
 POLL_SECONDS = 0.25
 KILL_AFTER_SECONDS = 3.0
@@ -200,9 +200,12 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m jupyter_mlws.execution.dask_launch <spec.json>",
               file=sys.stderr)
         return 2
-    with open(args[0], encoding="utf-8") as handle:
-        spec = json.load(handle)
-    status = _DaskRun(spec).run()
+    try:
+        with open(args[0], encoding="utf-8") as handle:
+            spec = json.load(handle)
+        status = _DaskRun(spec).run()
+    finally:
+        remove_spec(args[0])  # it may hold the server token
     return 0 if status in _TERMINAL else 1
 
 

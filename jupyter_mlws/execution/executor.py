@@ -57,6 +57,13 @@ def _child_env(spec: dict[str, Any], interpreter: str) -> dict[str, str]:
     env["MLWS_HOME"] = store["home"]
     env["MLWS_DATABASE_URL"] = store["database_url"]
     env["MLWS_STORAGE_URL"] = store["storage_root"]
+    # The script records where its submitter does: through the same server, or not at all
+    # through one (a tracking URI inherited from this process must not redirect it).
+    for name, key in (("MLWS_TRACKING_URI", "tracking_uri"), ("MLWS_TOKEN", "token")):
+        if store.get(key):
+            env[name] = store[key]
+        else:
+            env.pop(name, None)
     env["AZUREML_WORKSPACE_ID"] = spec["workspace_id"]
     env["PYTHONUNBUFFERED"] = "1"  # lines reach the log as they are printed
     env_bin = os.path.dirname(interpreter)
@@ -86,7 +93,9 @@ def _open_store(spec: dict[str, Any]):  # -> Store
     settings = spec["store"]
     return get_store(StoreSettings(home=Path(settings["home"]),
                                    database_url=settings["database_url"],
-                                   storage_root=settings["storage_root"]))
+                                   storage_root=settings["storage_root"],
+                                   tracking_uri=settings.get("tracking_uri") or None,
+                                   token=settings.get("token") or None))
 
 
 def _prepare_workdir(spec: dict[str, Any], store: Any) -> str:

@@ -9,6 +9,7 @@ store is loaded.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -20,24 +21,37 @@ PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
 
 def write_spec(spec: dict[str, Any], directory: str) -> str:
+    """Write the spec readable by its owner only: it may hold the server token."""
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, "spec.json")
     partial = path + ".partial"
-    with open(partial, "w", encoding="utf-8") as handle:
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a leftover partial file keeps its old mode through O_CREAT
+    with open(fd, "w", encoding="utf-8") as handle:
         json.dump(spec, handle)
     os.replace(partial, path)
     return path
 
 
+def remove_spec(path: str) -> None:
+    """Remove a spec file once its run has ended (it may hold the server token)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
 def launch(spec: dict[str, Any], directory: str) -> subprocess.Popen:
     """Write ``spec`` into ``directory`` and start a detached supervisor for it."""
     spec_path = write_spec(spec, directory)
-    with open(os.path.join(directory, "supervisor.log"), "ab") as errors:
-        # cwd = the folder holding the package, so ``-m`` finds this very jupyter_mlws.
-        return subprocess.Popen(
-            [sys.executable, "-m", "jupyter_mlws.execution.supervisor", spec_path],
-            cwd=PACKAGE_PARENT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=errors, start_new_session=True, close_fds=True)
+    try:
+        with open(os.path.join(directory, "supervisor.log"), "ab") as errors:
+            # cwd = the folder holding the package, so ``-m`` finds this very jupyter_mlws.
+            return subprocess.Popen(
+                [sys.executable, "-m", "jupyter_mlws.execution.supervisor", spec_path],
+                cwd=PACKAGE_PARENT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=errors, start_new_session=True, close_fds=True)
+    except BaseException:
+        remove_spec(spec_path)
+        raise
 
 
 def owner_of(pid: int) -> str:
@@ -54,11 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m jupyter_mlws.execution.supervisor <spec.json>", file=sys.stderr)
         return 2
-    with open(args[0], encoding="utf-8") as handle:
-        spec = json.load(handle)
-    from .executor import execute_run
+    try:
+        with open(args[0], encoding="utf-8") as handle:
+            spec = json.load(handle)
+        from .executor import execute_run
 
-    result = execute_run(spec)
+        result = execute_run(spec)
+    finally:
+        remove_spec(args[0])
     return 0 if result.get("status") in ("Completed", "Canceled", "Failed") else 1
 
 

@@ -128,6 +128,16 @@ class MlwsApp(ExtensionApp):
                 os.environ[variable] = value
         if self.authorization_policy is not None and not callable(self.authorization_policy):
             raise ValueError("MlwsApp.authorization_policy must be callable")
+        # Open the store (and run migrations) in the background, so neither start-up nor the
+        # first request waits for it on the event loop; a failure is retried on first use.
+        threading.Thread(target=self._open_store_quietly, name="mlws-open-store",
+                         daemon=True).start()
+
+    def _open_store_quietly(self) -> None:
+        try:
+            self.store  # noqa: B018 - the property opens and caches the store
+        except Exception:
+            self.log.exception("jupyter_mlws: opening the store failed; retrying on first use")
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(ROUTES)

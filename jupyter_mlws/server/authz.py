@@ -3,8 +3,45 @@
 Every handler resolves the asset a request touches into an :class:`MlwsResource` and calls
 :func:`authorize` before reaching the store, so role-based access is enforced in one place.
 Coarse checks by jupyter-server's own ``Authorizer`` (resource name ``mlws``) happen first,
-through the ``@authorized`` decorator on each handler method; this function adds the
-per-workspace decision on top.
+through the ``@authorized`` decorator on each handler method (and, for the live WebSocket,
+``read`` on ``mlws``); this function adds the per-workspace decision on top.
+
+Actions: ``read`` (GET and the live channel), ``write`` (create, update, upload, append),
+``delete``, ``execute`` (run control: cancel a run, submit a script run to a compute target).
+
+Resource kinds a policy sees (``workspace_id`` None means "not yet known" or "no workspace"):
+
+=============  ==============================  ==============================================
+kind           actions                         ``name``
+=============  ==============================  ==============================================
+api            read                            None (the OpenAPI document)
+workspace      read, write, delete             None, or the new name when creating one;
+                                               ``workspace_id`` None lists/creates workspaces
+experiment     read, write, delete             experiment name (None: the collection, or
+                                               before an id was resolved to its name)
+run            read, write, delete, execute    run id (None: the workspace's run listing,
+                                               a script submission, or before a run id given
+                                               alone was resolved to its workspace)
+metric         read, write                     run id (None: several runs at once, or the
+                                               SDK's batched metric append)
+artifact       read, write                     artifact path for one file or log (upload,
+                                               download, tail, append); run id for a run's
+                                               listing, zip archive and live file updates
+snapshot       read, write                     snapshot id for the manifest,
+                                               ``<snapshot id>/<path>`` for one file, None
+                                               when uploading blobs or creating one (and
+                                               before a snapshot id was resolved)
+asset          read, write, delete             asset kind for a listing,
+                                               ``<kind>/<name>`` for one asset (environment,
+                                               model, datastore, ... registrations)
+environment    read                            None (a workspace's registered environments;
+                                               ``workspace_id`` None: environments built in
+                                               this server's home)
+compute        read                            None (a workspace's compute targets)
+=============  ==============================  ==============================================
+
+Resources given without ``workspace_id`` first and then again with it (run, snapshot) are
+checked twice: coarse before the store is asked which workspace holds the id, fine after.
 """
 
 from __future__ import annotations
@@ -25,12 +62,12 @@ AUTH_RESOURCE = "mlws"
 
 @dataclass(frozen=True)
 class MlwsResource:
-    """An asset a request touches: ``kind`` is api | workspace | experiment | run | metric |
-    artifact; ``workspace_id`` is None only for the workspace collection and the spec."""
+    """An asset a request touches; the kinds, actions and names are listed in this module's
+    docstring."""
 
     kind: str
     workspace_id: str | None = None
-    name: str | None = None  # experiment name, run id, metric name or artifact path
+    name: str | None = None  # see the table in the module docstring
 
 
 # A policy answers "may this user do this action on this resource?".

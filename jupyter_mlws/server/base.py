@@ -23,8 +23,8 @@ from ..store.base import (
     StoreError,
     WorkspaceRecord,
 )
+from ..store.serialize import dumps
 from .authz import AUTH_RESOURCE, AuthorizationError, MlwsResource, authorize
-from .serialize import dumps
 
 if TYPE_CHECKING:
     from .app import MlwsApp

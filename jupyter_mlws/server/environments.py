@@ -37,19 +37,28 @@ class EnvironmentsHandler(MlwsHandler):
         self.send_json({"environments": [environment_summary(r) for r in records]})
 
 
+def built_environments(home: str) -> list[dict[str, Any]]:
+    """The uv-built environments under ``home``: one small marker file read per environment,
+    never a walk of the environment's files (sizes are ``mlws env inspect``'s business)."""
+    from ..execution.environments import list_built
+
+    return [{"hash": b.get("hash"), "path": b.get("path"), "interpreter": b.get("interpreter"),
+             "spec": b.get("spec") or {}, "created_time": b.get("created_time"),
+             "last_used_time": b.get("last_used_time")} for b in list_built(home)]
+
+
 class BuiltEnvironmentsHandler(MlwsHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
         self.authorize("read", MlwsResource("environment"))
-        from ..execution.environments import list_built
+        # The home alone, not ``self.store``: opening the store (migrations) on the event loop
+        # made this route, often a client's first request, slow enough to time out.
+        from ..store.settings import mlws_home
 
-        home = getattr(self.store, "settings", None)
-        built = await self.call(list_built, str(home.home) if home else None)
-        self.send_json({"environments": [
-            {"hash": b.get("hash"), "path": b.get("path"), "interpreter": b.get("interpreter"),
-             "spec": b.get("spec") or {}, "created_time": b.get("created_time"),
-             "last_used_time": b.get("last_used_time")} for b in built]})
+        home = self.mlws.home or str(mlws_home())
+        built = await self.call(built_environments, home)
+        self.send_json({"environments": built})
 
 
 __all__ = ["BuiltEnvironmentsHandler", "EnvironmentsHandler"]

@@ -14,7 +14,8 @@ from tornado import web
 from tornado.iostream import StreamClosedError
 from tornado.web import stream_request_body
 
-from ..store.base import ArtifactRecord, InvalidInputError, StoreError
+from ..store.base import InvalidInputError, StoreError
+from ..store.serialize import build_tree
 from .authz import MlwsResource
 from .base import (
     ApiError,
@@ -41,31 +42,6 @@ def prefix_param(handler: MlwsHandler) -> str | None:
         return normalize_prefix(handler.query_str("prefix"))
     except InvalidInputError as exc:
         raise bad_request(f"Invalid prefix: {exc}") from exc
-
-
-def build_tree(records: list[ArtifactRecord]) -> dict[str, Any]:
-    """Nest flat artifact paths into folders, each with the total size beneath it."""
-    root: dict[str, Any] = {"name": "", "path": "", "type": "directory", "size": 0,
-                            "children": []}
-    folders: dict[str, dict[str, Any]] = {"": root}
-    for record in sorted(records, key=lambda r: r.path):
-        parts = record.path.split("/")
-        parent = root
-        for depth in range(1, len(parts)):
-            folder_path = "/".join(parts[:depth])
-            folder = folders.get(folder_path)
-            if folder is None:
-                folder = {"name": parts[depth - 1], "path": folder_path, "type": "directory",
-                          "size": 0, "children": []}
-                folders[folder_path] = folder
-                parent["children"].append(folder)
-            parent = folder
-        parent["children"].append({
-            "name": parts[-1], "path": record.path, "type": "file", "size": record.size,
-            "content_type": record.content_type, "created_time": record.created_time})
-        for depth in range(len(parts)):
-            folders["/".join(parts[:depth])]["size"] += record.size
-    return root
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:

@@ -27,10 +27,10 @@ from tornado.web import HTTPError
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from ..store.base import InvalidInputError, StoreError
+from ..store.serialize import dumps
 from .authz import AUTH_RESOURCE, AuthorizationError, MlwsResource, authorize
 from .base import EXPERIMENT_NAME_RE, ID_RE, METRIC_NAME_MAX
 from .live_poller import LivePoller, Message, Subscription
-from .serialize import dumps
 
 MAX_QUEUED_BYTES = 16 * 1024 * 1024  # a client this far behind is disconnected
 MAX_QUEUED_MESSAGES = 10_000

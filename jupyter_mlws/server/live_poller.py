@@ -32,7 +32,7 @@ from ..store.base import (
     Store,
     StoreError,
 )
-from .serialize import dumps, json_safe
+from ..store.serialize import dumps, json_safe
 
 POLL_INTERVAL = 0.25  # seconds between looks at the store
 NEWEST_RUNS = 50  # newest runs of a watched experiment/workspace compared each tick

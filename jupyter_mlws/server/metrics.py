@@ -9,9 +9,9 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..store.base import MetricSeries
+from ..store.serialize import metric_series
 from .authz import MlwsResource
 from .base import MlwsHandler, bad_request, check_fields, check_id, check_metric_name
-from .serialize import metric_series
 
 MAX_POINTS_LIMIT = 100_000
 MAX_QUERY_RUNS = 100

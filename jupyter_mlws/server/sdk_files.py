@@ -1,13 +1,12 @@
 """REST routes the SDK's HTTP store needs for files: append to a run's log, and snapshots
 stored deduplicated by content (the client asks which blobs are missing and uploads only
-those, each streamed to a temporary file, never held in memory)."""
+those, each streamed to a temporary file, never held in memory). Every route calls the
+Store's own snapshot methods; blob files are never reached around it."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
-import re
 import tempfile
 from typing import Any, BinaryIO
 
@@ -15,7 +14,8 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 from tornado.web import stream_request_body
 
-from ..store.base import InvalidInputError, SnapshotRecord, Store, WorkspaceRecord
+from ..store.base import Store
+from ..store.snapshots import SHA256_RE
 from .authz import MlwsResource
 from .base import (
     ApiError,
@@ -27,9 +27,7 @@ from .base import (
 )
 from .files import CHUNK_SIZE, LogTailHandler
 
-SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_LOG_APPEND = 8 * 1024 * 1024
-NAME_MAX = 255
 MAX_SNAPSHOT_FILES = 100_000
 
 
@@ -46,9 +44,6 @@ class LogHandler(LogTailHandler):
     @authorized
     async def post(self, workspace_id: str, run_id: str, path: str) -> None:
         path = check_artifact_path(path)
-        if any(len(part.encode()) > NAME_MAX for part in path.split("/")):
-            # File systems refuse longer names (ENAMETOOLONG): a bad request, not a crash.
-            raise bad_request(f"Each path segment is limited to {NAME_MAX} bytes.")
         data = self.request.body
         if len(data) > MAX_LOG_APPEND:
             raise ApiError(413, f"Log appends are limited to {MAX_LOG_APPEND} bytes.",
@@ -57,46 +52,6 @@ class LogHandler(LogTailHandler):
         await self.load_run(workspace_id, run_id)
         size = await self.call(self.store.append_log, run_id, path, data)
         self.send_json({"path": path, "size": size})
-
-
-# ---- snapshot blobs. The Store interface takes snapshot files as local paths; blobs live
-# at <storage_url>/snapshots/blobs/<sha256> (docs/internals.md), reached through the store's
-# own file layer.
-
-def _workspace_files(workspace: WorkspaceRecord) -> Any:
-    from ..store.files import WorkspaceFiles
-
-    return WorkspaceFiles(workspace.storage_url)
-
-
-def missing_blobs(workspace: WorkspaceRecord, hashes: list[str]) -> list[str]:
-    files = _workspace_files(workspace)
-    return [sha for sha in hashes if not files.exists(files.blob(sha))]
-
-
-def store_blob(workspace: WorkspaceRecord, local_path: str) -> tuple[str, int]:
-    return _workspace_files(workspace).put_blob(local_path)
-
-
-def create_from_manifest(store: Store, workspace: WorkspaceRecord,
-                         manifest: dict[str, str]) -> SnapshotRecord:
-    """``store.create_snapshot`` over blobs already uploaded; local blob files are passed as
-    they are (the store finds them present and does not copy), remote ones via a temp dir."""
-    files = _workspace_files(workspace)
-    absent = sorted({sha for sha in manifest.values() if not files.exists(files.blob(sha))})
-    if absent:
-        raise InvalidInputError(f"Blob {absent[0]} was not uploaded.")
-    if files.is_local:
-        return store.create_snapshot(workspace.id, {rel: files.blob(sha)
-                                                    for rel, sha in manifest.items()})
-    with tempfile.TemporaryDirectory(prefix="mlws-snapshot-") as tmp:
-        local: dict[str, str] = {}
-        for rel, sha in manifest.items():
-            target = os.path.join(tmp, sha)
-            if not os.path.exists(target):
-                files.fs.get(files.blob(sha), target)
-            local[rel] = target
-        return store.create_snapshot(workspace.id, local)
 
 
 class SnapshotsHandler(MlwsHandler):
@@ -111,14 +66,14 @@ class SnapshotsHandler(MlwsHandler):
         files = body.get("files")
         if not isinstance(files, dict) or len(files) > MAX_SNAPSHOT_FILES:
             raise bad_request("'files' must map paths to {sha256, size}.")
-        manifest: dict[str, str] = {}
         for rel, entry in files.items():
             if not isinstance(entry, dict):
                 raise bad_request("'files' must map paths to {sha256, size}.")
-            manifest[check_artifact_path(rel)] = check_sha(entry.get("sha256"))
+            check_artifact_path(rel)
+            check_sha(entry.get("sha256"))
         self.authorize("write", MlwsResource("snapshot", workspace_id))
-        workspace = await self.load_workspace(workspace_id)
-        record = await self.call(create_from_manifest, self.store, workspace, manifest)
+        await self.load_workspace(workspace_id)
+        record = await self.call(self.store.create_snapshot_from_manifest, workspace_id, files)
         self.send_json(record, status=201)
 
 
@@ -136,17 +91,17 @@ class MissingBlobsHandler(MlwsHandler):
             raise bad_request(f"'sha256' must be a list of at most {MAX_SNAPSHOT_FILES}.")
         hashes = list(dict.fromkeys(check_sha(h) for h in hashes))
         self.authorize("write", MlwsResource("snapshot", workspace_id))
-        workspace = await self.load_workspace(workspace_id)
-        missing = await self.call(missing_blobs, workspace, hashes)
+        await self.load_workspace(workspace_id)
+        missing = await self.call(self.store.missing_snapshot_blobs, workspace_id, hashes)
         self.send_json({"missing": missing})
 
 
 @stream_request_body
 class BlobHandler(MlwsHandler):
-    """PUT one blob, streamed to a temporary file and checked against its name."""
+    """PUT one blob, streamed to a temporary file, then handed to the store's
+    ``put_snapshot_blob``, which checks it against its name."""
 
     _file: Any = None
-    _digest: Any = None
     _received = 0
 
     async def prepare(self) -> None:  # type: ignore[override]
@@ -173,7 +128,6 @@ class BlobHandler(MlwsHandler):
         self.request.connection.set_max_body_size(limit + CHUNK_SIZE)  # type: ignore[union-attr]
         # Closed and removed by _discard (on_finish), not by a with-block: it spans callbacks.
         self._file = tempfile.NamedTemporaryFile(prefix="mlws-blob-", delete=False)  # noqa: SIM115
-        self._digest = hashlib.sha256()
 
     def data_received(self, chunk: bytes) -> None:
         if self._file is None:
@@ -185,7 +139,6 @@ class BlobHandler(MlwsHandler):
                              "bytes.", "PayloadTooLarge")
             self.send_error(413, exc_info=(ApiError, error, None))
             return
-        self._digest.update(chunk)
         self._file.write(chunk)
 
     def _discard(self) -> None:
@@ -209,11 +162,14 @@ class BlobHandler(MlwsHandler):
         if self._file is None:
             raise bad_request("The upload was aborted.")
         self._file.close()
-        if self._digest.hexdigest() != sha:
-            raise bad_request("The uploaded content does not match its SHA-256.")
-        workspace = await self.load_workspace(workspace_id)
-        stored, size = await self.call(store_blob, workspace, self._file.name)
-        self.send_json({"sha256": stored, "size": size}, status=201)
+        await self.load_workspace(workspace_id)
+        await self.call(_put_blob_file, self.store, workspace_id, sha, self._file.name)
+        self.send_json({"sha256": sha, "size": self._received}, status=201)
+
+
+def _put_blob_file(store: Store, workspace_id: str, sha: str, local_path: str) -> None:
+    with open(local_path, "rb") as stream:
+        store.put_snapshot_blob(workspace_id, sha, stream)
 
 
 class SnapshotHandler(MlwsHandler):
@@ -239,7 +195,8 @@ class SnapshotFileHandler(MlwsHandler):
         path = check_artifact_path(path)
         self.authorize("read", MlwsResource("snapshot"))
         record = await self.call(self.store.get_snapshot, snapshot_id)
-        self.authorize("read", MlwsResource("snapshot", record.workspace_id, path))
+        self.authorize("read", MlwsResource("snapshot", record.workspace_id,
+                                            f"{snapshot_id}/{path}"))
         stream: BinaryIO = await self.call(self.store.open_snapshot_file, snapshot_id, path)
         self.set_header("Content-Type", "application/octet-stream")
         entry = record.files.get(path) or {}

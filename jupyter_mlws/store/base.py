@@ -348,7 +348,26 @@ class Store(abc.ABC):
     # ---- snapshots (stored deduplicated by content)
     @abc.abstractmethod
     def create_snapshot(self, workspace_id: str, files: dict[str, str]) -> SnapshotRecord:
-        """``files`` maps relative path -> local file path."""
+        """``files`` maps relative path -> local file path. Stores only the blobs the workspace
+        lacks (:meth:`missing_snapshot_blobs`, :meth:`put_snapshot_blob`), then the manifest
+        (:meth:`create_snapshot_from_manifest`)."""
+
+    @abc.abstractmethod
+    def missing_snapshot_blobs(self, workspace_id: str, sha256s: Sequence[str]) -> list[str]:
+        """The hashes (lowercase hex SHA-256, in the given order, without duplicates) whose
+        blob the workspace does not hold yet. InvalidInputError on a malformed hash."""
+
+    @abc.abstractmethod
+    def put_snapshot_blob(self, workspace_id: str, sha256: str, stream: BinaryIO) -> None:
+        """Store one blob read from ``stream`` in chunks, verifying while streaming that the
+        content hashes to ``sha256``; on a mismatch InvalidInputError and nothing is kept."""
+
+    @abc.abstractmethod
+    def create_snapshot_from_manifest(self, workspace_id: str,
+                                      files: dict[str, dict[str, Any]]) -> SnapshotRecord:
+        """A snapshot of blobs already stored: ``files`` maps relative path ->
+        ``{"sha256": ..., "size": ...}``. Every blob must exist (else InvalidInputError naming
+        the missing ones) and have the given size."""
 
     @abc.abstractmethod
     def get_snapshot(self, snapshot_id: str) -> SnapshotRecord: ...

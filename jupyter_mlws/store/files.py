@@ -84,22 +84,50 @@ class WorkspaceFiles:
         self.remove(self.root)
 
     # ---- snapshots
-    def put_blob(self, local_path: str) -> tuple[str, int]:
-        """Store a local file once by content; returns (sha256, size)."""
+    def blob_size(self, sha256: str) -> int | None:
+        """The stored size of a blob, or None when the workspace does not hold it."""
+        try:
+            return int(self.fs.size(self.blob(sha256)))
+        except FileNotFoundError:
+            return None
+
+    def put_blob_stream(self, source: BinaryIO, expected_sha256: str | None = None
+                        ) -> tuple[str, int]:
+        """Store a stream once by content, hashing while copying; returns (sha256, size).
+
+        Written aside then moved, so a concurrent reader never sees a half-written blob; with
+        ``expected_sha256`` a stream that hashes otherwise raises ValueError and leaves nothing.
+        """
+        dest_dir = join_url(self.root, "snapshots", "blobs")
+        tmp = join_url(dest_dir, f".{uuid.uuid4().hex}.tmp")
+        self._parent(tmp)
         digest = hashlib.sha256()
         size = 0
-        with open(local_path, "rb") as src:
-            for chunk in iter(lambda: src.read(CHUNK), b""):
-                digest.update(chunk)
-                size += len(chunk)
-        sha = digest.hexdigest()
-        dest = self.blob(sha)
-        if not self.fs.exists(dest):
-            # Write aside then move, so a concurrent reader never sees a half-written blob.
-            tmp = f"{dest}.{uuid.uuid4().hex}.tmp"
-            self.write_stream(tmp, local_path)
-            self.fs.mv(tmp, dest)
+        try:
+            with self.fs.open(tmp, "wb") as out:
+                for chunk in iter(lambda: source.read(CHUNK), b""):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+            sha = digest.hexdigest()
+            if expected_sha256 is not None and sha != expected_sha256:
+                raise ValueError(f"content hashes to {sha}, not {expected_sha256}")
+            dest = self.blob(sha)
+            if self.fs.exists(dest):
+                self.fs.rm(tmp)
+            else:
+                self.fs.mv(tmp, dest)
+        except BaseException:
+            self._remove_quietly(tmp)
+            raise
         return sha, size
+
+    def _remove_quietly(self, path: str) -> None:
+        try:
+            if self.fs.exists(path):
+                self.fs.rm(path)
+        except OSError:
+            pass  # the original error matters more than a leftover temporary file
 
 
 def _copy(src: Any, out: Any) -> int:

@@ -11,22 +11,24 @@ import re
 from .base import InvalidInputError
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
-MAX_PATH_LENGTH = 1024
+# File systems refuse longer names (ENAMETOOLONG on Linux, macOS and most object stores'
+# key limits), so they are a bad input here rather than an OS error deep in a write.
+MAX_SEGMENT_BYTES = 255
+MAX_PATH_BYTES = 1024
 
 
 def normalize_artifact_path(path: str) -> str:
     """Return ``path`` as a clean relative '/'-separated path or raise InvalidInputError.
 
     Rejected: empty paths, absolute paths, ``..`` or ``.`` segments, empty segments (``a//b``),
-    NUL characters, backslashes and drive letters. A single trailing slash is not allowed either,
-    because an artifact names a file.
+    NUL characters, backslashes and drive letters, a segment longer than 255 bytes or a path
+    longer than 1024 bytes (UTF-8). A single trailing slash is not allowed either, because an
+    artifact names a file.
     """
     if not isinstance(path, str):
         raise InvalidInputError(f"Artifact path must be a string, got {type(path).__name__}")
     if not path:
         raise InvalidInputError("Artifact path must not be empty")
-    if len(path) > MAX_PATH_LENGTH:
-        raise InvalidInputError(f"Artifact path is longer than {MAX_PATH_LENGTH} characters")
     if "\x00" in path:
         raise InvalidInputError("Artifact path must not contain NUL characters")
     if "\\" in path:
@@ -35,8 +37,18 @@ def normalize_artifact_path(path: str) -> str:
         raise InvalidInputError(f"Artifact path must be relative: {path!r}")
     if _DRIVE.match(path) or "://" in path:
         raise InvalidInputError(f"Artifact path must not name a drive or URL: {path!r}")
+    try:
+        encoded = path.encode("utf-8")
+    except UnicodeEncodeError as exc:  # lone surrogates cannot name a file anywhere
+        raise InvalidInputError(f"Artifact path is not valid UTF-8: {path[:80]!r}") from exc
+    if len(encoded) > MAX_PATH_BYTES:
+        raise InvalidInputError(f"Artifact path is longer than {MAX_PATH_BYTES} bytes")
     parts = path.split("/")
     for part in parts:
+        if len(part.encode("utf-8")) > MAX_SEGMENT_BYTES:
+            raise InvalidInputError(
+                f"Artifact path segment is longer than {MAX_SEGMENT_BYTES} bytes: "
+                f"{part[:40]!r}...")
         if part == "":
             raise InvalidInputError(f"Artifact path has an empty segment: {path!r}")
         if part in (".", ".."):

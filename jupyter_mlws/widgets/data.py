@@ -17,7 +17,7 @@ from typing import Any
 from ..exceptions import AzureMLException
 from ..store.base import RunQuery, RunRecord, Store
 from ..store.paths import normalize_artifact_path, normalize_prefix
-from .shaping import artifact_tree, json_safe, metric_series
+from ..store.serialize import build_tree, json_safe, metric_series
 
 MAX_ARTIFACT_BYTES = 20 * 1024 * 1024  # inline downloads travel base64 over the comm
 LOG_READ_MAX = 1024 * 1024
@@ -146,7 +146,7 @@ class WidgetData:
         if prefix is not None and not isinstance(prefix, str):
             raise RequestError("'prefix' must be a string")
         records = self.store.list_artifacts(record.id, normalize_prefix(prefix))
-        return {"artifacts": records, "tree": artifact_tree(records)}
+        return {"artifacts": records, "tree": build_tree(records)}
 
     def op_artifact(self, record: RunRecord, args: dict[str, Any]) -> Any:
         path = normalize_artifact_path(_str_arg(args, "path"))

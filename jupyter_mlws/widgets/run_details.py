@@ -23,9 +23,9 @@ import traitlets
 
 from ..exceptions import UserErrorException
 from ..store.base import TERMINAL_STATUSES, RunRecord
+from ..store.serialize import json_safe
 from .data import WidgetData
 from .live import DEFAULT_INTERVAL, RunWatcher, fingerprint
-from .shaping import json_safe
 
 ESM_PATH = Path(__file__).resolve().parent / "static" / "run_details.js"
 ESM_ENV = "MLWS_WIDGET_ESM"  # another build of the module (development, tests)

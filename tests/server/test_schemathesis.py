@@ -7,44 +7,19 @@ import io
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from importlib.resources import files
 from pathlib import Path
 
 import pytest
 
 from jupyter_mlws.store import get_store
+from tests.helpers import free_port, wait_for_http
 
 pytestmark = pytest.mark.timeout(180)
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, token: str, process: subprocess.Popen, timeout: float,
-                  log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"jupyter server exited with {process.returncode}: "
-                                 f"{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(request, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)  # polling a condition (server listening), not synchronizing
-    raise AssertionError("jupyter server did not come up in time")
 
 
 @pytest.fixture
@@ -70,13 +45,15 @@ def live_server(tmp_path, mlws_home):
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(
         [str(BIN / "jupyter"), "server", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-         f"--port={port}", f"--IdentityProvider.token={token}",
+         # No silent move to another port: a port taken meanwhile by another process would
+         # leave this test talking to a foreign server (403s for our token).
+         f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
          f"--ServerApp.root_dir={tmp_path / 'root'}"],
         env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/mlws/api/v1"
     try:
-        wait_until_up(f"{base}/openapi.json", token, process, timeout=30,
-                      log=tmp_path / "server.log")
+        wait_for_http(f"{base}/openapi.json", process, tmp_path / "server.log", token=token,
+                      timeout=30)
         yield base, token, ws.id
     finally:
         log.close()

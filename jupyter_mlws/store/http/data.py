@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from typing import Any, BinaryIO
@@ -17,17 +16,9 @@ from ..base import (
     SnapshotRecord,
 )
 from ..paths import normalize_artifact_path
+from ..snapshots import check_manifest, check_sha256, sha256_of_file
 from .codec import decode_metric_values, decode_value, encode_points, record
-from .transport import CHUNK, Transport, path_part, seg
-
-
-def _sha256_of(local_path: str) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with open(local_path, "rb") as source:
-        for chunk in iter(lambda: source.read(CHUNK), b""):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+from .transport import Transport, path_part, seg
 
 
 class DataMixin:
@@ -125,15 +116,34 @@ class DataMixin:
             rel = normalize_artifact_path(rel)
             if not os.path.isfile(local):
                 raise InvalidInputError(f"Snapshot source {local!r} is not a file")
-            sha, size = _sha256_of(local)
+            sha, size = sha256_of_file(local)
             manifest[rel] = {"sha256": sha, "size": size}
             sources.setdefault(sha, local)
-        base = f"{self._ws_path(workspace_id)}/snapshots"
-        missing = self.http.json("POST", f"{base}/missing-blobs",
-                                 {"sha256": sorted(sources)})["missing"]
-        for sha in missing:
-            self.http.upload(f"{base}/blobs/{seg(sha)}", sources[sha])
-        return record(SnapshotRecord, self.http.json("POST", base, {"files": manifest}))
+        for sha in self.missing_snapshot_blobs(workspace_id, sorted(sources)):
+            with open(sources[sha], "rb") as stream:
+                self.put_snapshot_blob(workspace_id, sha, stream)
+        return self.create_snapshot_from_manifest(workspace_id, manifest)
+
+    def missing_snapshot_blobs(self, workspace_id: str, sha256s: Sequence[str]) -> list[str]:
+        wanted = [check_sha256(sha) for sha in dict.fromkeys(sha256s)]
+        if not wanted:
+            return []
+        body = self.http.json("POST", f"{self._ws_path(workspace_id)}/snapshots/missing-blobs",
+                              {"sha256": wanted})
+        return list(body["missing"])
+
+    def put_snapshot_blob(self, workspace_id: str, sha256: str, stream: BinaryIO) -> None:
+        check_sha256(sha256)  # before the URL: the hash is a path segment
+        self.http.upload(f"{self._ws_path(workspace_id)}/snapshots/blobs/{seg(sha256)}",
+                         stream)
+
+    def create_snapshot_from_manifest(self, workspace_id: str,
+                                      files: dict[str, dict[str, Any]]) -> SnapshotRecord:
+        entries = check_manifest(files)
+        body = {"files": {rel: {"sha256": sha} if size is None else {"sha256": sha, "size": size}
+                          for rel, (sha, size) in entries.items()}}
+        return record(SnapshotRecord, self.http.json(
+            "POST", f"{self._ws_path(workspace_id)}/snapshots", body))
 
     def get_snapshot(self, snapshot_id: str) -> SnapshotRecord:
         return record(SnapshotRecord, self.http.json("GET", f"/snapshots/{seg(snapshot_id)}"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import mimetypes
 import os
 import uuid
-from typing import BinaryIO
+from collections.abc import Sequence
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -17,11 +18,16 @@ from ..base import (
     NotFoundError,
     SnapshotRecord,
 )
+from ..files import WorkspaceFiles
 from ..paths import normalize_artifact_path, normalize_prefix
+from ..snapshots import check_manifest, check_sha256, sha256_of_file
 from . import schema as t
 from .common import SqlBase, dumps, loads, now
 
 _TEXT_SUFFIXES = (".log", ".txt", ".out", ".err")
+# The size of a row reserved by an upload still being written: such a row claims the path
+# (a second upload conflicts) but is no artifact yet, so listings and reads skip it.
+PENDING_SIZE = -1
 
 
 def content_type_of(path: str) -> str:
@@ -57,8 +63,8 @@ class ArtifactMixin(SqlBase):
             # Reserve the path first, so two uploads of one path cannot both win.
             def reserve(conn: Connection) -> None:
                 conn.execute(t.artifact.insert().values(
-                    run_id=run_id, path=path, size=0, content_type=content_type_of(path),
-                    created_time=now()))
+                    run_id=run_id, path=path, size=PENDING_SIZE,
+                    content_type=content_type_of(path), created_time=now()))
 
             try:
                 self.db.write(reserve)
@@ -67,20 +73,34 @@ class ArtifactMixin(SqlBase):
             try:
                 size = files.write_stream(dest, source)
             except BaseException:
-                self.db.write(lambda c: c.execute(t.artifact.delete().where(
-                    a.run_id == run_id, a.path == path)))
+                self._drop_failed_upload(files, run_id, path, dest)
                 raise
             self.db.write(lambda c: c.execute(t.artifact.update().where(
                 a.run_id == run_id, a.path == path).values(size=size)))
         else:
-            size = files.write_stream(dest, source)
+            try:
+                size = files.write_stream(dest, source)
+            except BaseException:
+                # The old content was truncated when the write began: keep neither half.
+                self._drop_failed_upload(files, run_id, path, dest)
+                raise
             self.db.write(lambda c: self._upsert_artifact(c, run_id, path, size))
         return self._artifact(run_id, path)
+
+    def _drop_failed_upload(self, files: WorkspaceFiles, run_id: str, path: str,
+                            dest: str) -> None:
+        """Remove what a failed upload left: the partly written file and its row."""
+        a = t.artifact.c
+        try:
+            files.remove(dest)
+        finally:
+            self.db.write(lambda c: c.execute(t.artifact.delete().where(
+                a.run_id == run_id, a.path == path)))
 
     def _artifact(self, run_id: str, path: str) -> ArtifactRecord:
         a = t.artifact.c
         row = self.db.read(lambda c: c.execute(sa.select(t.artifact).where(
-            a.run_id == run_id, a.path == path)).first())
+            a.run_id == run_id, a.path == path, a.size != PENDING_SIZE)).first())
         if row is None:
             raise NotFoundError(f"Artifact {path!r} not found in run {run_id}")
         return _artifact_record(row)
@@ -92,7 +112,8 @@ class ArtifactMixin(SqlBase):
         def read(conn: Connection) -> list[ArtifactRecord]:
             if conn.execute(sa.select(t.run.c.id).where(t.run.c.id == run_id)).first() is None:
                 raise NotFoundError(f"Run {run_id} not found")
-            q = sa.select(t.artifact).where(a.run_id == run_id).order_by(a.path)
+            q = (sa.select(t.artifact).where(a.run_id == run_id, a.size != PENDING_SIZE)
+                 .order_by(a.path))
             if clean is not None:
                 q = q.where(a.path.startswith(clean, autoescape=True))
             return [_artifact_record(r) for r in conn.execute(q)]
@@ -115,17 +136,57 @@ class ArtifactMixin(SqlBase):
         self.db.write(lambda c: self._upsert_artifact(c, run_id, path, size))
         return size
 
-    # ---- snapshots
+    # ---- snapshots: blobs by content under snapshots/blobs/<sha256>, manifest in SQL
     def create_snapshot(self, workspace_id: str, files: dict[str, str]) -> SnapshotRecord:
         clean = {normalize_artifact_path(rel): src for rel, src in files.items()}
         for src in clean.values():
             if not _is_file(src):
                 raise InvalidInputError(f"Snapshot source {src!r} is not a file")
-        wfiles = self.db.read(lambda c: self.files_of_workspace(c, workspace_id))
-        manifest: dict[str, dict[str, object]] = {}
+        manifest: dict[str, dict[str, Any]] = {}
+        sources: dict[str, str] = {}
         for rel, src in sorted(clean.items()):
-            sha, size = wfiles.put_blob(src)
+            sha, size = sha256_of_file(src)
             manifest[rel] = {"sha256": sha, "size": size}
+            sources.setdefault(sha, src)
+        for sha in self.missing_snapshot_blobs(workspace_id, list(sources)):
+            with open(sources[sha], "rb") as stream:
+                self.put_snapshot_blob(workspace_id, sha, stream)
+        return self.create_snapshot_from_manifest(workspace_id, manifest)
+
+    def missing_snapshot_blobs(self, workspace_id: str, sha256s: Sequence[str]) -> list[str]:
+        wanted = [check_sha256(sha) for sha in dict.fromkeys(sha256s)]
+        wfiles = self.db.read(lambda c: self.files_of_workspace(c, workspace_id))
+        return [sha for sha in wanted if not wfiles.exists(wfiles.blob(sha))]
+
+    def put_snapshot_blob(self, workspace_id: str, sha256: str, stream: BinaryIO) -> None:
+        check_sha256(sha256)
+        wfiles = self.db.read(lambda c: self.files_of_workspace(c, workspace_id))
+        try:
+            wfiles.put_blob_stream(stream, expected_sha256=sha256)
+        except ValueError as exc:
+            raise InvalidInputError(f"Blob {sha256} rejected: {exc}") from exc
+
+    def create_snapshot_from_manifest(self, workspace_id: str,
+                                      files: dict[str, dict[str, Any]]) -> SnapshotRecord:
+        entries = check_manifest(files)
+        wfiles = self.db.read(lambda c: self.files_of_workspace(c, workspace_id))
+        manifest: dict[str, dict[str, Any]] = {}
+        missing: set[str] = set()
+        sizes: dict[str, int | None] = {}
+        for rel, (sha, size) in sorted(entries.items()):
+            if sha not in sizes:
+                sizes[sha] = wfiles.blob_size(sha)
+            stored = sizes[sha]
+            if stored is None:
+                missing.add(sha)
+                continue
+            if size is not None and size != stored:
+                raise InvalidInputError(
+                    f"Snapshot file {rel!r}: blob {sha} holds {stored} bytes, not {size}")
+            manifest[rel] = {"sha256": sha, "size": stored}
+        if missing:
+            raise InvalidInputError(
+                f"Snapshot blobs not uploaded: {', '.join(sorted(missing))}")
         rec = SnapshotRecord(id=str(uuid.uuid4()), workspace_id=workspace_id, files=manifest,
                              created_time=now())
 

@@ -1,24 +1,26 @@
-"""JSON shapes of store records, identical to the REST API's response bodies.
+"""JSON shapes of store records: the REST API's response bodies and the RunDetails widget's
+answers (which must match them), in one module both may import.
 
-The widget answers the same questions as the REST routes and its front end shares code with
-the studio, so the bodies must match byte for byte in structure. The SDK must not import
-``jupyter_mlws.server`` (layering), so the few shaping functions live here until the server's
-``serialize.py`` moves to a neutral module both can import.
+It lives beside the records it shapes because the SDK (``jupyter_mlws.widgets``) must not import
+``jupyter_mlws.server`` (layering: server -> core -> store), while the server may import store.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
-from ..store.base import ArtifactRecord, MetricSeries, Record
+from .base import ArtifactRecord, MetricInfo, MetricSeries, Record
 
-# JSON has no NaN/Infinity: non-finite floats travel as these strings, as in the REST API.
+# JSON has no NaN/Infinity: non-finite floats travel as these strings (documented in the
+# OpenAPI schema ``MetricValue``), which every JSON parser accepts.
 _NONFINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
 
 def json_safe(value: Any) -> Any:
-    """A copy of ``value`` in which non-finite floats are strings and records are dicts."""
+    """A copy of ``value`` in which non-finite floats are strings, tuples are lists and
+    records are dicts."""
     if isinstance(value, float):
         return value if math.isfinite(value) else _NONFINITE[repr(value)]
     if isinstance(value, dict):
@@ -28,6 +30,16 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, Record):
         return json_safe(value.to_dict())
     return value
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text of ``value`` after :func:`json_safe`."""
+    # allow_nan=False: a non-finite float that slipped past json_safe is a bug, not output.
+    return json.dumps(json_safe(value), allow_nan=False, separators=(",", ":"))
+
+
+def metric_info(info: MetricInfo) -> dict[str, Any]:
+    return info.to_dict()
 
 
 def rows_to_columns(rows: list[Any]) -> dict[str, list[Any]]:
@@ -41,14 +53,15 @@ def rows_to_columns(rows: list[Any]) -> dict[str, list[Any]]:
 
 
 def metric_series(series: MetricSeries) -> dict[str, Any]:
-    """GET .../metrics/<name>: the series; a table metric's rows become ``columns``."""
+    """The body of one series; a table metric's rows become ``columns``. Not yet
+    :func:`json_safe`: callers pass it through :func:`dumps` or ``json_safe``."""
     body = series.to_dict()
     if series.kind == "table":
         body["columns"] = rows_to_columns(body.pop("value"))
-    return json_safe(body)
+    return body
 
 
-def artifact_tree(records: list[ArtifactRecord]) -> dict[str, Any]:
+def build_tree(records: list[ArtifactRecord]) -> dict[str, Any]:
     """Nest flat artifact paths into folders, each with the total size beneath it."""
     root: dict[str, Any] = {"name": "", "path": "", "type": "directory", "size": 0,
                             "children": []}
@@ -73,4 +86,5 @@ def artifact_tree(records: list[ArtifactRecord]) -> dict[str, Any]:
     return root
 
 
-__all__ = ["artifact_tree", "json_safe", "metric_series", "rows_to_columns"]
+__all__ = ["build_tree", "dumps", "json_safe", "metric_info", "metric_series",
+           "rows_to_columns"]
