@@ -1,5 +1,6 @@
-"""Compute figures: submit -> script running on local with a cached environment, 50 tiny runs
-on a 2-node compute cluster, and environment builds (uv vs venv + pip, cold and warm).
+"""Compute figures: submit -> script running on local with a cached environment, the same and
+the submit call alone on a 2-node compute cluster (its daemon dispatches runs), 50 tiny runs on
+that cluster, and environment builds (uv vs venv + pip, cold and warm).
 
 Usage: python benchmarks/bench_compute.py [--runs 10] [--cluster-runs 50] [--package tabulate]
 The cluster part needs the dask extra; the build part needs PyPI (skipped with --no-builds).
@@ -55,7 +56,7 @@ def bench_local(ws, src: Path, runs: int, environment) -> None:
            statistics.median(samples), "ms", "<= 300 ms")
 
 
-def bench_cluster(ws, src: Path, count: int) -> None:
+def bench_cluster(ws, src: Path, count: int, latency_runs: int) -> None:
     from jupyter_mlws.core import ComputeTarget, Experiment, ScriptRunConfig
     from jupyter_mlws.core.compute import AmlCompute
 
@@ -66,6 +67,22 @@ def bench_cluster(ws, src: Path, count: int) -> None:
         cluster.wait_for_completion(min_node_count=2)
         figure("cluster create -> 2 nodes ready", time.perf_counter() - started, "s")
         exp = Experiment(ws, "bench-cluster")
+        calls, to_script = [], []
+        for i in range(latency_runs + 1):  # the first run warms caches and is not counted
+            marker = src / f"cluster-started-{i}"
+            start = time.time()
+            run = exp.submit(ScriptRunConfig(src, "first.py", arguments=[str(marker)],
+                                             compute_target=cluster))
+            returned = time.time()
+            started_at = _wait_file(marker)
+            run.wait_for_completion()
+            if i:
+                calls.append((returned - start) * 1000)
+                to_script.append((started_at - start) * 1000)
+        figure(f"cluster submit call, median of {latency_runs}", statistics.median(calls), "ms",
+               "~ local submit")
+        figure(f"cluster submit -> script running, median of {latency_runs}",
+               statistics.median(to_script), "ms")
         started = time.perf_counter()
         runs = [exp.submit(ScriptRunConfig(src, "tiny.py", compute_target=cluster))
                 for _ in range(count)]
@@ -75,7 +92,8 @@ def bench_cluster(ws, src: Path, count: int) -> None:
         total = time.perf_counter() - started
         assert statuses.count("Completed") == count, statuses
         figure(f"{count} tiny runs on a 2-node cluster: submit all", submitted, "s")
-        figure(f"{count} tiny runs on a 2-node cluster: total wall", total, "s")
+        figure(f"{count} tiny runs on a 2-node cluster: total wall", total, "s",
+               "a few seconds")
     finally:
         cluster.delete()
 
@@ -139,7 +157,7 @@ def main() -> None:
     (src / "tiny.py").write_text(TINY)
     bench_local(ws, src, args.runs, None)
     if not args.no_cluster:
-        bench_cluster(ws, src, args.cluster_runs)
+        bench_cluster(ws, src, args.cluster_runs, args.runs)
     if not args.no_builds:
         bench_builds(home, args.package)
     shutil.rmtree(home, ignore_errors=True)

@@ -13,20 +13,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import secrets
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-from _common import figure, isolated_home
+from _common import figure, isolated_home, jupyter_server
 
 WRITER = r"""
 import sys, time
@@ -39,41 +33,6 @@ for line in sys.stdin:
     run.log("latency", time.time(), step=step)
 run.complete()
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(home: str, token: str, port: int, log_path: Path) -> subprocess.Popen:
-    config = Path(tempfile.mkdtemp(prefix="mlws-bench-jupyter-"))
-    (config / "root").mkdir()
-    (config / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_mlws": True}}}))
-    env = {**os.environ, "MLWS_HOME": home, "JUPYTER_CONFIG_DIR": str(config),
-           "JUPYTER_DATA_DIR": str(config / "data"),
-           "JUPYTER_RUNTIME_DIR": str(config / "runtime"), "JUPYTER_PLATFORM_DIRS": "1"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root",
-         "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={config / 'root'}"],
-        env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
-
-
-def wait_until_up(url: str, token: str, server: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"jupyter server exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(request, timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    raise SystemExit("jupyter server did not come up in time")
 
 
 async def measure(port: int, token: str, workspace_id: str, writer: subprocess.Popen,
@@ -123,23 +82,19 @@ def main() -> None:
     from jupyter_mlws.core import Workspace
 
     workspace = Workspace.create("bench-live", exist_ok=True, show_output=False)
-    token, port = secrets.token_hex(16), free_port()
-    server = start_server(home, token, port, Path(home) / "server.log")
     writer = None
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/mlws/api/v1/openapi.json", token, server)
-        writer = subprocess.Popen([sys.executable, "-c", WRITER], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE)
-        assert writer.stdout is not None
-        run_id = writer.stdout.readline().decode().strip()
-        latencies = asyncio.run(measure(port, token, workspace._record.id, writer, run_id,
-                                        args.samples))
-    finally:
-        if writer is not None:
-            writer.kill()
-            writer.wait()
-        server.terminate()
-        server.wait(timeout=20)
+    with jupyter_server(home, log_path=Path(home) / "server.log", timeout=60) as server:
+        try:
+            writer = subprocess.Popen([sys.executable, "-c", WRITER], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE)
+            assert writer.stdout is not None
+            run_id = writer.stdout.readline().decode().strip()
+            latencies = asyncio.run(measure(server.port, server.token, workspace._record.id,
+                                            writer, run_id, args.samples))
+        finally:
+            if writer is not None:
+                writer.kill()
+                writer.wait()
     print(f"live channel: {len(latencies)} points, run.log in one process -> WebSocket receipt")
     figure("median latency, log call -> browser", statistics.median(latencies) * 1000, "ms",
            "<= 1000 ms")

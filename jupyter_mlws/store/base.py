@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, BinaryIO
 
 from ..exceptions import UserErrorException
@@ -61,7 +61,9 @@ METRIC_KINDS = ("scalar", "list", "table", "image", "confusion_matrix", "accurac
 @dataclass
 class Record:
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Shallow on purpose: ``dataclasses.asdict`` deep-copies every list, which dominated
+        # the cost of serving a million-point series. Callers must not mutate nested values.
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass
