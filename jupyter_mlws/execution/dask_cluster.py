@@ -5,6 +5,12 @@ a process of its own (new session, stdin/stdout on /dev/null, stderr to ``daemon
 daemon publishes ``daemon.json`` (pid, scheduler address) once the scheduler listens, rewrites
 ``status.json`` (node counts) every second, and closes the cluster on SIGTERM/SIGINT.
 
+It is also the dispatcher of its cluster's runs: every ``DISPATCH_SECONDS`` it takes the specs
+the SDK left in ``queue/`` (:func:`~.dask_dispatch.enqueue`) and follows them with one
+:class:`~.dask_dispatch.RunTracker` over one in-process client, so a submit costs a file write,
+not a process start plus ``import distributed`` plus a client connection per run. The SDK makes
+the daemon the store owner of a run before queueing it: a dead daemon means Failed runs.
+
 Launching and probing live here too (:func:`launch`, :func:`read_info`, :func:`is_alive`,
 :func:`stop`): they import neither dask nor the store, so the SDK can call them cheaply.
 """
@@ -16,6 +22,7 @@ import contextlib
 import json
 import math
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,12 +32,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .dask_dispatch import QUEUE_DIR, RunTracker, take_queued, warm_imports
 from .supervisor import PACKAGE_PARENT
 
 INFO_FILE = "daemon.json"
 STATUS_FILE = "status.json"
 LOG_FILE = "daemon.log"
 STATUS_SECONDS = 1.0
+DISPATCH_SECONDS = 0.1
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
@@ -62,6 +71,8 @@ def launch(state_dir: str | os.PathLike, *, min_nodes: int, max_nodes: int,
     for name in (INFO_FILE, STATUS_FILE):
         with contextlib.suppress(FileNotFoundError):
             (folder / name).unlink()
+    # Specs left by a previous daemon belong to runs it owned: they are Failed already.
+    shutil.rmtree(folder / QUEUE_DIR, ignore_errors=True)
     argv = [sys.executable, "-m", "jupyter_mlws.execution.dask_cluster", "--state-dir",
             str(folder), "--min-nodes", str(min_nodes), "--max-nodes", str(max_nodes),
             "--idle-seconds", str(idle_seconds)]
@@ -164,34 +175,84 @@ def serve(state_dir: Path, min_nodes: int, max_nodes: int, idle_seconds: float,
                      # one task per one-thread worker: queued runs stay on the scheduler,
                      # where they can be canceled and where adapt() sees them
                      "distributed.scheduler.worker-saturation": 1.0})
-    from distributed import LocalCluster
+    from distributed import Client, LocalCluster
 
     cluster = LocalCluster(n_workers=min_nodes, threads_per_worker=1, processes=True,
                            dashboard_address=None, host="127.0.0.1", scheduler_port=0,
-                           memory_limit=memory_limit or "auto")
+                           memory_limit=memory_limit or "auto",
+                           preload=["jupyter_mlws.execution.dask_dispatch"])
     # target_duration tiny: every queued run asks for its own node (up to max_nodes); runs are
     # long and opaque, so Dask's duration estimates would under-provision.
     cluster.adapt(minimum=min_nodes, maximum=max_nodes, target_duration="1ms",
                   **adapt_settings(idle_seconds))
     stopping = threading.Event()
+    client = Client(cluster, set_as_default=False)
+    tracker = RunTracker(client)
+
+    def on_signal(*_: Any) -> None:
+        stopping.set()
+        tracker.wake()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stopping.set())
+        signal.signal(sig, on_signal)
     me = psutil.Process()
     _write_json(state_dir / INFO_FILE, {
         "pid": me.pid, "create_time": me.create_time(), "host": socket.gethostname(),
         "address": cluster.scheduler_address, "min_nodes": min_nodes, "max_nodes": max_nodes})
+    warm_imports()
     try:
-        while not stopping.wait(STATUS_SECONDS):
-            counts = _node_counts(cluster)
-            if counts:
-                _write_json(state_dir / STATUS_FILE, counts)
+        last_status = 0.0
+        while not stopping.is_set():
+            _dispatch(state_dir, tracker)
+            now = time.monotonic()
+            if now - last_status >= STATUS_SECONDS:
+                last_status = now
+                counts = _node_counts(cluster)
+                if counts:
+                    counts["dispatched_runs"] = len(tracker.runs)
+                    _write_json(state_dir / STATUS_FILE, counts)
+            tracker.wait(DISPATCH_SECONDS)
     finally:
+        stopped = "The compute cluster was stopped before the run started; submit it again."
+        for spec in take_queued(state_dir):  # queued meanwhile: failed now, not left waiting
+            _fail_spec(spec, "ClusterStopped", stopped, owner=tracker.owner)
+        tracker.shutdown("ClusterStopped", stopped)
+        with contextlib.suppress(Exception):
+            client.close(timeout=5)
         with contextlib.suppress(Exception):
             cluster.close(timeout=10)
         for name in (INFO_FILE, STATUS_FILE):
             with contextlib.suppress(FileNotFoundError):
                 (state_dir / name).unlink()
     return 0
+
+
+def _dispatch(state_dir: Path, tracker: Any) -> None:
+    """Submit newly queued runs and record the ones that ended; one bad run never stops the
+    dispatcher of the others."""
+    for spec in take_queued(state_dir):
+        try:
+            tracker.add(spec)
+        except Exception as exc:
+            print(f"[mlws] could not dispatch run {spec.get('run_id')}: {exc}",
+                  file=sys.stderr)
+            _fail_spec(spec, "ExecutionError",
+                       f"The cluster could not submit the run: {type(exc).__name__}: {exc}")
+    try:
+        tracker.tick()
+    except Exception as exc:
+        print(f"[mlws] following runs: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+def _fail_spec(spec: dict[str, Any], code: str, message: str, owner: str | None = None) -> None:
+    """Fail the run of a spec that was never submitted (only if ``owner`` still owns it)."""
+    from .executor import _open_store
+
+    with contextlib.suppress(Exception):
+        store = _open_store(spec)
+        if owner is None or store.get_run(spec["run_id"]).owner == owner:
+            store.update_run(spec["run_id"], status="Failed", only_if_active=True,
+                             error={"error": {"code": code, "message": message}})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,9 @@
 between ``min_nodes`` and ``max_nodes`` one-thread workers (one run per node).
 
 The daemon (:mod:`jupyter_mlws.execution.dask_cluster`) outlives the kernel that created the
-cluster; its pid and scheduler address are kept in the asset state. Every state read checks the
+cluster; its pid and scheduler address are kept in the asset state. It also dispatches the
+cluster's runs: submitting one writes its spec into the daemon's queue folder and makes the
+daemon its owner (no process is started per run). Every state read checks the
 daemon is still alive, so a killed daemon shows as ``Failed`` with the reason, and
 ``ComputeTarget.create`` or :meth:`AmlCompute.restart` starts it again.
 """
@@ -17,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...exceptions import ComputeTargetException
-from .attached import launch_on_dask, require_dask
+from .attached import require_dask
 from .compute_target import ComputeTarget
 from .vm_sizes import DEFAULT_VM_SIZE, check_vm_size, memory_limit_bytes, supported_vmsizes
 
@@ -265,17 +267,32 @@ class AmlCompute(ComputeTarget):
         shutil.rmtree(self._state_dir, ignore_errors=True)
 
     def _launch_run(self, spec: dict[str, Any], run: Any) -> None:
+        """Hand the run to the cluster's daemon, its dispatcher: the daemon becomes the run's
+        owner (a dead daemon fails the run) and submits it from its queue folder."""
+        from ...execution.dask_dispatch import enqueue
+        from ...execution.supervisor import owner_of
+
+        require_dask()
         deadline = time.monotonic() + LAUNCH_WAIT_SECONDS
         self.refresh_state()
         while self.provisioning_state == "Creating" and time.monotonic() < deadline:
             time.sleep(0.1)
             self.refresh_state()
-        address = self._record.state.get("address")
-        if self.provisioning_state != "Succeeded" or not address:
+        state = self._record.state
+        if self.provisioning_state != "Succeeded" or not state.get("address"):
             raise ComputeTargetException(
                 f"Compute cluster {self.name!r} is {self.provisioning_state}, not ready for "
                 f"runs: {self.provisioning_errors or ''}")
-        launch_on_dask(address, spec, run)
+        if state.get("host") != socket.gethostname():
+            raise ComputeTargetException(
+                f"Compute cluster {self.name!r} runs on host {state.get('host')!r}; submit "
+                "its runs from that host (its queue is a local folder there).")
+        created = state.get("createTime")
+        daemon = (f"{state['host']}:{state['pid']}:{float(created):.2f}" if created
+                  else owner_of(state["pid"]))  # the owner string the daemon reports
+        run._store.update_run(spec["run_id"], status="Queued", owner=daemon, heartbeat=True,
+                              only_if_active=True)
+        enqueue(self._state_dir, spec)
 
 
 __all__ = ["AmlCompute", "AmlComputeProvisioningConfiguration", "AmlComputeStatus"]
