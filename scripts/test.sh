@@ -3,11 +3,30 @@
 # Extra arguments go to pytest, e.g. scripts/test.sh tests/store -x
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+if [[ ! -x "${MLWS_CHROMIUM:-/usr/bin/chromium}" ]]; then
+  echo "==> installing Chromium (Debian package) for the browser tests"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+command -v node >/dev/null || { echo "Node.js (>= 20) is needed to build the front end" >&2; exit 1; }
+
 scripts/bootstrap.sh "test,lab,plot,postgres,s3,dask"
+# The install builds the front end once; build again so the tests never see stale bundles
+# (tsc runs strict as part of it: a type error fails here).
+echo "==> front end (jlpm install && jlpm build)"
+.venv/bin/jlpm install
+.venv/bin/jlpm build
+
 echo "==> starting a throwaway PostgreSQL for the PostgreSQL tests"
-eval "$(scripts/test-postgres.sh start)"
+eval "$(scripts/test-postgres.sh)"
 trap 'scripts/test-postgres.sh stop >/dev/null 2>&1 || true' EXIT
+
 echo "==> ruff"
 .venv/bin/ruff check .
 echo "==> pytest"
+# In this script the browser tests must run: missing Chromium or front end is an error.
+export MLWS_REQUIRE_BROWSER=1
 .venv/bin/pytest "$@"
