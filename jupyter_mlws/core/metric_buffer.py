@@ -28,8 +28,8 @@ from ..exceptions import AzureMLException
 
 FLUSH_INTERVAL = 0.5  # seconds between background writes
 HEARTBEAT_INTERVAL = 30.0  # seconds between heartbeats of owned runs
-DEFAULT_MAX_POINTS = 1_000_000  # points queued before ``log`` waits
-CHUNK = 100_000  # points per store call: bounds one transaction's size
+DEFAULT_MAX_POINTS = 200_000  # points queued before ``log`` waits (~35 MB of tuples)
+CHUNK = 50_000  # points per store call: bounds one transaction's size
 FLUSH_ATTEMPTS = 3  # store failures tolerated by one flush() before it raises
 
 
