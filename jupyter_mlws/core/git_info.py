@@ -40,26 +40,29 @@ def git_properties(directory: str | os.PathLike = ".") -> dict[str, str]:
         directory = os.path.dirname(directory)
     if shutil.which("git") is None or not os.path.isdir(directory):
         return {}
-    if _git(directory, "rev-parse", "--is-inside-work-tree") != "true":
+    # One status call gives commit, branch and dirtiness (and fails outside a work tree):
+    # run start-up pays for two or three git processes, not six.
+    status = _git(directory, "status", "--porcelain=v2", "--branch")
+    if status is None:
         return {}
     props: dict[str, str] = {}
     # The remote the user pushes to; a purely local repository is identified by its folder.
-    uri = _git(directory, "config", "--get", "remote.origin.url")
-    if not uri:
-        uri = _git(directory, "rev-parse", "--show-toplevel")
+    uri = (_git(directory, "config", "--get", "remote.origin.url")
+           or _git(directory, "rev-parse", "--show-toplevel"))
     if uri:
         props["azureml.git.repository_uri"] = uri
         props["mlflow.source.git.repoURL"] = uri
-    branch = _git(directory, "symbolic-ref", "--short", "-q", "HEAD")  # None when detached
-    if branch:
+    headers = dict(line[2:].split(" ", 1) for line in status.splitlines()
+                   if line.startswith("# ") and " " in line[2:])
+    branch = headers.get("branch.head")
+    if branch and branch != "(detached)":
         props["azureml.git.branch"] = branch
         props["mlflow.source.git.branch"] = branch
-    commit = _git(directory, "rev-parse", "--verify", "-q", "HEAD")  # None before 1st commit
-    if commit:
+    commit = headers.get("branch.oid")
+    if commit and commit != "(initial)":  # "(initial)" before the first commit
         props["azureml.git.commit"] = commit
         props["mlflow.source.git.commit"] = commit
     # Untracked files count: the commit alone would not reproduce the run either.
-    status = _git(directory, "status", "--porcelain")
-    if status is not None:
-        props["azureml.git.dirty"] = str(bool(status))
+    props["azureml.git.dirty"] = str(any(not line.startswith("# ")
+                                         for line in status.splitlines()))
     return props
