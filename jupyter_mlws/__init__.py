@@ -19,3 +19,8 @@ def load_ipython_extension(ipython: object) -> None:
     from .magics import load_ipython_extension as load
 
     load(ipython)
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where the prebuilt JupyterLab extension lives (for ``jupyter-builder develop``)."""
+    return [{"src": "labextension", "dest": "jupyter-mlws"}]

@@ -10,6 +10,12 @@ import sys
 if sys.version_info < (3, 10):
     sys.exit(f"jupyter_mlws needs Python >= 3.10, found {sys.version.split()[0]}")
 PY
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if (( node_major < 20 )) || ! command -v npm >/dev/null; then
+  echo "jupyter_mlws builds its JupyterLab extension with Node.js >= 20 and npm;" \
+       "install them first (found node major version: $node_major)" >&2
+  exit 1
+fi
 if [[ ! -x .venv/bin/python ]]; then
   echo "==> creating .venv"
   "$python" -m venv .venv
@@ -20,3 +26,14 @@ if [[ ! -x .venv/bin/uv ]]; then
 fi
 echo "==> installing jupyter_mlws[$extras]"
 .venv/bin/uv pip install --quiet --python .venv/bin/python -e ".[$extras]"
+# The install builds the front end once (hatch-jupyter-builder) and copies it into the venv.
+# Build again so edited TypeScript is never served stale, and serve the build folder itself
+# (a link, as `jupyter-builder develop` makes, but without writing install.json into the
+# build folder, which the wheel's shared-data already maps).
+echo "==> building the front end (jlpm install && jlpm build)"
+export PATH="$PWD/.venv/bin:$PATH"  # the package scripts call jlpm and jupyter-builder
+jlpm install
+jlpm build
+labext_dir=$(.venv/bin/python -c 'import sys; print(sys.prefix)')/share/jupyter/labextensions
+rm -rf "$labext_dir/jupyter-mlws"
+ln -s "$PWD/jupyter_mlws/labextension" "$labext_dir/jupyter-mlws"

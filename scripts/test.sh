@@ -11,14 +11,9 @@ if [[ ! -x "${MLWS_CHROMIUM:-/usr/bin/chromium}" ]]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-command -v node >/dev/null || { echo "Node.js (>= 20) is needed to build the front end" >&2; exit 1; }
 
+# Installs into .venv and builds the front end (strict tsc: a type error fails here).
 scripts/bootstrap.sh "test,lab,plot,postgres,s3,dask"
-# The install builds the front end once; build again so the tests never see stale bundles
-# (tsc runs strict as part of it: a type error fails here).
-echo "==> front end (jlpm install && jlpm build)"
-.venv/bin/jlpm install
-.venv/bin/jlpm build
 
 echo "==> starting a throwaway PostgreSQL for the PostgreSQL tests"
 eval "$(scripts/test-postgres.sh)"

@@ -1,0 +1,96 @@
+// Images: every logged image (metric kind "image", value aml://artifactId/ExperimentRun/
+// dcid.<run id>/<path>), with a step slider when one name was logged several times.
+import { clear, emptyState, h } from '../dom';
+import type { ChangeKind, RunDataSource } from '../source';
+import type { MetricSeries, Run } from '../types';
+import type { RunTab } from './tab';
+
+const AML_PREFIX = /^aml:\/\/artifactId\/ExperimentRun\/dcid\.([^/]+)\/(.+)$/;
+
+/** The artifact path an image metric value points at, or null when it is not one of ours. */
+export function imageArtifactPath(value: unknown): string | null {
+  if (typeof value !== 'string') {
+    return null;
+  }
+  const match = AML_PREFIX.exec(value);
+  return match ? match[2] : null;
+}
+
+export class ImagesTab implements RunTab {
+  readonly id = 'images';
+  readonly label = 'Images';
+  readonly node = h('div', { className: 'mlws-tab-images' });
+  private counts = new Map<string, number>();
+  private urls: string[] = [];
+
+  constructor(private source: RunDataSource) {}
+
+  async load(_run: Run): Promise<void> {
+    const images = (await this.source.listMetrics()).filter(m => m.kind === 'image');
+    this.counts = new Map(images.map(m => [m.name, m.count]));
+    this.revoke();
+    clear(this.node);
+    if (!images.length) {
+      this.node.append(emptyState('This run has logged no images.',
+        'Log one with run.log_image("name", path="plot.png") or plot=<matplotlib figure>.'));
+      return;
+    }
+    for (const m of images) {
+      const series = await this.source.getSeries(m.name, 0);
+      this.node.append(this.card(series));
+    }
+  }
+
+  async update(run: Run, what: ChangeKind[]): Promise<void> {
+    if (!what.includes('metrics')) {
+      return;
+    }
+    const images = (await this.source.listMetrics()).filter(m => m.kind === 'image');
+    if (images.some(m => this.counts.get(m.name) !== m.count)) {
+      await this.load(run);
+    }
+  }
+
+  dispose(): void {
+    this.revoke();
+  }
+
+  private revoke(): void {
+    this.urls.forEach(u => URL.revokeObjectURL(u));
+    this.urls = [];
+  }
+
+  private card(series: MetricSeries): HTMLElement {
+    const values = series.value ?? [];
+    const img = h('img', { className: 'mlws-image', alt: series.name });
+    const caption = h('span', { className: 'mlws-muted' });
+    const show = async (i: number): Promise<void> => {
+      const path = imageArtifactPath(values[i]);
+      const step = series.step[i];
+      caption.textContent = `${i + 1} of ${values.length}` +
+        (step !== null && step !== undefined ? ` (step ${step})` : '');
+      if (!path) {
+        img.alt = `Not an image artifact: ${String(values[i])}`;
+        return;
+      }
+      const content = await this.source.getArtifact(path);
+      const url = URL.createObjectURL(content.blob);
+      this.urls.push(url);
+      img.src = url;
+      img.dataset.path = path;
+    };
+    const card = h('figure', { className: 'mlws-image-card', 'data-metric': series.name },
+      h('figcaption', null, h('strong', null, series.name), ' ', caption));
+    if (values.length > 1) {
+      const slider = h('input', {
+        type: 'range', min: 0, max: values.length - 1, step: 1, value: values.length - 1,
+        'aria-label': `Step of ${series.name}`,
+        oninput: () => void show(Number(slider.value))
+      });
+      card.append(slider);
+    }
+    card.append(img);
+    void show(values.length - 1);
+    return card;
+  }
+}

@@ -1,0 +1,134 @@
+// Shapes of the REST response bodies (jupyter_mlws/server/openapi.json). The notebook widget's
+// comm protocol returns exactly the same shapes, so both front ends share these types.
+
+export type Tags = Record<string, string | null>;
+
+export interface Workspace {
+  id: string;
+  name: string;
+  subscription_id: string;
+  resource_group: string;
+  location: string;
+  storage_url: string;
+  friendly_name?: string;
+  description?: string;
+  tags: Tags;
+  created_time: number;
+}
+
+export interface Experiment {
+  id: string;
+  workspace_id: string;
+  name: string;
+  archived_time?: number | null;
+  tags: Tags;
+  created_time: number;
+  run_count?: number | null;
+}
+
+export type RunStatus =
+  | 'CancelRequested' | 'Canceled' | 'Completed' | 'Failed' | 'Finalizing' | 'NotResponding'
+  | 'NotStarted' | 'Paused' | 'Pausing' | 'Preparing' | 'Provisioning' | 'Queued' | 'Running'
+  | 'Starting' | 'Unapproved';
+
+export interface Run {
+  id: string;
+  workspace_id: string;
+  experiment_id: string;
+  experiment_name: string;
+  number: number;
+  status: RunStatus;
+  parent_run_id?: string | null;
+  run_type?: string | null;
+  display_name?: string | null;
+  description?: string | null;
+  target?: string;
+  created_time: number;
+  start_time?: number | null;
+  end_time?: number | null;
+  properties: Record<string, string>;
+  tags: Tags;
+  error?: { error?: { code?: string; message?: string; [k: string]: unknown } } | null;
+  run_definition?: Record<string, unknown>;
+  snapshot_id?: string | null;
+  owner?: string | null;
+  heartbeat_time?: number | null;
+}
+
+export interface RunPage {
+  runs: Run[];
+  total: number;
+}
+
+export type MetricScalar = number | boolean | string | null;
+export type MetricValue = MetricScalar | Record<string, MetricScalar>;
+export type MetricKind =
+  | 'scalar' | 'list' | 'table' | 'image' | 'confusion_matrix' | 'accuracy_table' | 'residuals'
+  | 'predictions';
+
+export interface MetricInfo {
+  run_id: string;
+  name: string;
+  kind: MetricKind;
+  count: number;
+  last_value?: MetricValue;
+  last_step?: number | null;
+  description?: string;
+}
+
+export interface MetricSeries {
+  run_id: string;
+  name: string;
+  kind: MetricKind;
+  seq: number[];
+  step: (number | null)[];
+  time: number[];
+  value?: MetricValue[];
+  columns?: Record<string, MetricScalar[]>;
+  total: number;
+}
+
+export interface Artifact {
+  run_id: string;
+  path: string;
+  size: number;
+  content_type: string;
+  created_time: number;
+}
+
+export interface ArtifactNode {
+  name: string;
+  path: string;
+  type: 'file' | 'directory';
+  size: number;
+  content_type?: string;
+  created_time?: number;
+  children?: ArtifactNode[];
+}
+
+export interface ArtifactList {
+  artifacts: Artifact[];
+  tree: ArtifactNode;
+}
+
+export interface LogChunk {
+  data: string;
+  offset: number;
+  size: number;
+}
+
+/** A run's snapshot as the store records it (SnapshotRecord): path -> {sha256, size}. */
+export interface SnapshotManifest {
+  id: string;
+  workspace_id?: string;
+  files: Record<string, { sha256?: string; size?: number }>;
+  created_time?: number;
+}
+
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
+  'Completed', 'Failed', 'Canceled'
+]);
+
+export function isTerminal(status: string): boolean {
+  return TERMINAL_STATUSES.has(status);
+}

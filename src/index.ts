@@ -1,0 +1,142 @@
+// The jupyter_mlws JupyterLab extension: the "ML Workspace" sidebar, run/runs/compare views,
+// palette commands, a launcher card, and opening a run from ?mlws-run=... or mlws:// links.
+import {
+  ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, InputDialog } from '@jupyterlab/apputils';
+import { ILauncher } from '@jupyterlab/launcher';
+import { studioIcon } from './studio/icons';
+import { createExperimentFlow, createWorkspaceFlow, StudioPanel } from './studio/panel';
+import { RunViewWidget } from './studio/runWidget';
+import { RunsTableWidget } from './studio/runsTable';
+import { Studio } from './studio/studio';
+
+const CATEGORY = 'ML Workspace';
+
+export const CommandIds = {
+  openPanel: 'mlws:open-panel',
+  openRun: 'mlws:open-run',
+  refresh: 'mlws:refresh',
+  createWorkspace: 'mlws:create-workspace',
+  createExperiment: 'mlws:create-experiment'
+};
+
+const RUN_LINK = /^mlws:\/\/runs\/([^/]+)\/([^/?#]+)/;
+
+/** Open the run named in the page URL (Run.get_portal_url()), then drop the parameters. */
+function openFromUrl(studio: Studio): void {
+  const params = new URLSearchParams(window.location.search);
+  const runId = params.get('mlws-run');
+  const workspaceId = params.get('mlws-workspace');
+  if (!runId || !workspaceId) {
+    return;
+  }
+  studio.workspaceId = workspaceId;
+  studio.openRun(workspaceId, runId);
+  params.delete('mlws-run');
+  params.delete('mlws-workspace');
+  const query = params.toString();
+  window.history.replaceState(null, '',
+    window.location.pathname + (query ? `?${query}` : '') + window.location.hash);
+}
+
+/** mlws://runs/<ws>/<id> links in notebook outputs (and anywhere else) open the run view. */
+function handleRunLinks(studio: Studio): void {
+  document.addEventListener('click', ev => {
+    const target = ev.target as HTMLElement | null;
+    const anchor = target?.closest?.('a') as HTMLAnchorElement | null;
+    const href = anchor?.getAttribute('href') ?? '';
+    const match = RUN_LINK.exec(href);
+    if (match) {
+      ev.preventDefault();
+      ev.stopPropagation();
+      studio.openRun(decodeURIComponent(match[1]), decodeURIComponent(match[2]));
+    }
+  }, true);
+}
+
+/** Switch to the WebSocket live channel when the server has it (older servers: polling). */
+async function detectLiveChannel(studio: Studio): Promise<void> {
+  try {
+    const response = await studio.api.fetch('openapi.json');
+    const spec = await response.json();
+    studio.useWebSocket = Boolean(spec?.paths?.['/live']);
+  } catch {
+    studio.useWebSocket = false;
+  }
+}
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-mlws:studio',
+  description: 'ML workspace studio: workspaces, experiments, runs, metrics and artifacts.',
+  autoStart: true,
+  optional: [ICommandPalette, ILauncher, ILayoutRestorer],
+  activate: (
+    app: JupyterFrontEnd, palette: ICommandPalette | null, launcher: ILauncher | null,
+    restorer: ILayoutRestorer | null
+  ) => {
+    const studio = new Studio(app);
+    const panel = new StudioPanel(studio);
+    panel.id = 'mlws-panel';
+    panel.title.icon = studioIcon;
+    panel.title.caption = 'ML Workspace';
+    app.shell.add(panel, 'left', { rank: 600 });
+    restorer?.add(panel, 'mlws-panel');
+
+    app.commands.addCommand(CommandIds.openPanel, {
+      label: 'ML Workspace', caption: 'Open the ML Workspace panel', icon: studioIcon,
+      execute: () => app.shell.activateById(panel.id)
+    });
+    app.commands.addCommand(CommandIds.openRun, {
+      label: 'Open Run by Id…',
+      execute: async args => {
+        let runId = (args.runId as string) || '';
+        const workspaceId = (args.workspaceId as string) || studio.workspaceId;
+        if (!runId) {
+          const result = await InputDialog.getText({ title: 'Open run', label: 'Run id' });
+          runId = (result.value ?? '').trim();
+        }
+        if (!runId) {
+          return;
+        }
+        if (!workspaceId) {
+          studio.notifyError('Opening a run', new Error('select a workspace first'));
+          return;
+        }
+        studio.openRun(workspaceId, runId, args.tab as string | undefined);
+      }
+    });
+    app.commands.addCommand(CommandIds.refresh, {
+      label: 'Refresh ML Workspace Views',
+      execute: async () => {
+        await panel.refresh();
+        const current = app.shell.currentWidget;
+        if (current instanceof RunViewWidget) {
+          await current.content.view.refresh();
+        } else if (current instanceof RunsTableWidget) {
+          current.content.reload();
+        }
+      }
+    });
+    app.commands.addCommand(CommandIds.createWorkspace, {
+      label: 'Create ML Workspace…',
+      execute: () => createWorkspaceFlow(studio)
+    });
+    app.commands.addCommand(CommandIds.createExperiment, {
+      label: 'Create Experiment…',
+      execute: () => createExperimentFlow(studio)
+    });
+    for (const command of Object.values(CommandIds)) {
+      palette?.addItem({ command, category: CATEGORY });
+    }
+    launcher?.add({ command: CommandIds.openPanel, category: 'Other', rank: 1 });
+
+    handleRunLinks(studio);
+    void app.restored.then(async () => {
+      await detectLiveChannel(studio);
+      openFromUrl(studio);
+    });
+  }
+};
+
+export default plugin;
