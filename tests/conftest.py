@@ -315,3 +315,21 @@ def mlws_store_backend(request: pytest.FixtureRequest, mlws_home: Path,
     with contextlib.suppress(Exception):
         flush_all(timeout_seconds=10)
     _empty_server(server)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests run last and carry the ``browser`` marker.
+
+    Playwright's sync API keeps an event loop running in the main thread for the rest of the
+    session, which pytest-jupyter's per-test loop fixtures cannot close: nothing that uses
+    them may run after the first browser test.
+    """
+    browser_dir = Path(__file__).parent / "browser"
+    browser, other = [], []
+    for item in items:
+        if browser_dir in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+            browser.append(item)
+        else:
+            other.append(item)
+    items[:] = other + browser
