@@ -26,7 +26,8 @@ WRITER = r"""
 import sys, time
 from jupyter_mlws.core import Experiment, Workspace
 
-run = Experiment(Workspace.get("bench-live"), "latency").start_logging(snapshot_directory=None)
+run = Experiment(Workspace.get("bench-live"), "latency").start_logging(
+    snapshot_directory=None, outputs=False)
 print(run.id, flush=True)
 for line in sys.stdin:
     step = int(line)

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from ..exceptions import AzureMLException, SnapshotException, UserErrorException
+from ..store.files import copy_stream
 
 if TYPE_CHECKING:
     from ..store.base import ArtifactRecord, RunRecord, Store
 
-_COPY_CHUNK = 1024 * 1024
 OUTPUTS_PREFIX = "outputs"
 START_SNAPSHOT_HINT = ("or pass snapshot_directory=None to start_logging() to take no snapshot.")
 
@@ -57,15 +57,9 @@ def _inside(real_path: str, real_root: str) -> bool:
 def _copy_to_file(source: IO[bytes], target_path: str) -> int:
     """Stream ``source`` into ``target_path`` through a temporary name; returns bytes written."""
     partial = f"{target_path}.{os.getpid()}.partial"
-    written = 0
     try:
         with open(partial, "wb") as target:
-            while True:
-                chunk = source.read(_COPY_CHUNK)
-                if not chunk:
-                    break
-                target.write(chunk)
-                written += len(chunk)
+            written = copy_stream(source, target)
         os.replace(partial, target_path)
     finally:
         if os.path.exists(partial):
