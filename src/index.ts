@@ -10,6 +10,7 @@ import { createExperimentFlow, createWorkspaceFlow, StudioPanel } from './studio
 import { RunViewWidget } from './studio/runWidget';
 import { RunsTableWidget } from './studio/runsTable';
 import { Studio } from './studio/studio';
+import { selectedPythonFile, submitScriptFlow } from './studio/submitDialog';
 
 const CATEGORY = 'ML Workspace';
 
@@ -18,7 +19,8 @@ export const CommandIds = {
   openRun: 'mlws:open-run',
   refresh: 'mlws:refresh',
   createWorkspace: 'mlws:create-workspace',
-  createExperiment: 'mlws:create-experiment'
+  createExperiment: 'mlws:create-experiment',
+  submitScript: 'mlws:submit-script-run'
 };
 
 const RUN_LINK = /^mlws:\/\/runs\/([^/]+)\/([^/?#]+)/;
@@ -55,15 +57,18 @@ function handleRunLinks(studio: Studio): void {
   }, true);
 }
 
-/** Switch to the WebSocket live channel when the server has it (older servers: polling). */
-async function detectLiveChannel(studio: Studio): Promise<void> {
+/** Read which routes the server has: the WebSocket live channel (older servers: polling),
+ * compute, environments and script runs (older servers: those sections and menus stay hidden). */
+async function detectRoutes(studio: Studio): Promise<void> {
   try {
     const response = await studio.api.fetch('openapi.json');
     const spec = await response.json();
-    studio.useWebSocket = Boolean(spec?.paths?.['/live']);
+    studio.routes = new Set(Object.keys(spec?.paths ?? {}));
   } catch {
-    studio.useWebSocket = false;
+    studio.routes = new Set();
   }
+  studio.useWebSocket = studio.routes.has('/live');
+  studio.dataChanged.emit();
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -126,14 +131,36 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: 'Create Experiment…',
       execute: () => createExperimentFlow(studio)
     });
+    app.commands.addCommand(CommandIds.submitScript, {
+      label: 'Submit Script Run…',
+      caption: 'Run this script on a compute target as a run of an experiment',
+      icon: studioIcon,
+      // Only on servers with the scriptruns route (see detectRoutes).
+      isVisible: () => studio.routes.has('/workspaces/{workspace_id}/scriptruns'),
+      execute: async args => {
+        const path = (args.path as string) || selectedPythonFile(app);
+        if (!path) {
+          studio.notifyError('Submitting a script run', new Error('select a .py file first'));
+          return;
+        }
+        await submitScriptFlow(studio, path);
+      }
+    });
+    app.contextMenu.addItem({
+      command: CommandIds.submitScript,
+      selector: '.jp-DirListing-item[data-file-type="python"]',
+      rank: 3
+    });
     for (const command of Object.values(CommandIds)) {
-      palette?.addItem({ command, category: CATEGORY });
+      if (command !== CommandIds.submitScript) {
+        palette?.addItem({ command, category: CATEGORY });
+      }
     }
     launcher?.add({ command: CommandIds.openPanel, category: 'Other', rank: 1 });
 
     handleRunLinks(studio);
     void app.restored.then(async () => {
-      await detectLiveChannel(studio);
+      await detectRoutes(studio);
       openFromUrl(studio);
     });
   }

@@ -10,15 +10,15 @@ their runs (see :mod:`.dask_dispatch` for cancel, lost workers and releasing fut
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from typing import Any
 
 from .cancel import cancel_requested
-from .dask_dispatch import TERMINAL, kill_run_processes, run_task
-from .supervisor import PACKAGE_PARENT, remove_spec, write_spec
+from .dask_dispatch import kill_run_processes, run_task
+from .supervisor import launch as start_supervisor
+from .supervisor import run_spec_file
 
 
 def connect_timeout() -> str:
@@ -28,16 +28,8 @@ def connect_timeout() -> str:
 
 def launch(spec: dict[str, Any], address: str, directory: str) -> subprocess.Popen:
     """Write ``spec`` (with the scheduler ``address``) and start its Dask supervisor."""
-    spec_path = write_spec({**spec, "dask_address": address}, directory)
-    try:
-        with open(os.path.join(directory, "supervisor.log"), "ab") as errors:
-            return subprocess.Popen(
-                [sys.executable, "-m", "jupyter_mlws.execution.dask_launch", spec_path],
-                cwd=PACKAGE_PARENT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=errors, start_new_session=True, close_fds=True)
-    except BaseException:
-        remove_spec(spec_path)
-        raise
+    return start_supervisor({**spec, "dask_address": address}, directory,
+                            module="jupyter_mlws.execution.dask_launch")
 
 
 def _failed(code: str, message: str) -> dict[str, Any]:
@@ -87,18 +79,7 @@ def supervise(spec: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m jupyter_mlws.execution.dask_launch <spec.json>",
-              file=sys.stderr)
-        return 2
-    try:
-        with open(args[0], encoding="utf-8") as handle:
-            spec = json.load(handle)
-        status = supervise(spec)
-    finally:
-        remove_spec(args[0])  # it may hold the server token
-    return 0 if status in TERMINAL else 1
+    return run_spec_file(argv, "jupyter_mlws.execution.dask_launch", supervise)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +40,16 @@ def remove_spec(path: str) -> None:
         os.unlink(path)
 
 
-def launch(spec: dict[str, Any], directory: str) -> subprocess.Popen:
-    """Write ``spec`` into ``directory`` and start a detached supervisor for it."""
+def launch(spec: dict[str, Any], directory: str,
+           module: str = "jupyter_mlws.execution.supervisor") -> subprocess.Popen:
+    """Write ``spec`` into ``directory`` and start a detached ``python -m module`` for it
+    (this supervisor by default; the Dask one passes its own module)."""
     spec_path = write_spec(spec, directory)
     try:
         with open(os.path.join(directory, "supervisor.log"), "ab") as errors:
             # cwd = the folder holding the package, so ``-m`` finds this very jupyter_mlws.
             return subprocess.Popen(
-                [sys.executable, "-m", "jupyter_mlws.execution.supervisor", spec_path],
+                [sys.executable, "-m", module, spec_path],
                 cwd=PACKAGE_PARENT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=errors, start_new_session=True, close_fds=True)
     except BaseException:
@@ -63,20 +66,32 @@ def owner_of(pid: int) -> str:
     return f"{socket.gethostname()}:{pid}:{psutil.Process(pid).create_time():.2f}"
 
 
-def main(argv: list[str] | None = None) -> int:
+def run_spec_file(argv: list[str] | None, module: str,
+                  run: Callable[[dict[str, Any]], str | None]) -> int:
+    """The ``main`` of a supervisor ``module``: run the spec file named on the command line
+    with ``run`` (which returns the final status), then remove the file (it may hold the
+    server token). Exit 0 when the run ended, 1 when not, 2 on a bad command line."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m jupyter_mlws.execution.supervisor <spec.json>", file=sys.stderr)
+        print(f"usage: python -m {module} <spec.json>", file=sys.stderr)
         return 2
     try:
         with open(args[0], encoding="utf-8") as handle:
             spec = json.load(handle)
-        from .executor import execute_run
-
-        result = execute_run(spec)
+        status = run(spec)
     finally:
         remove_spec(args[0])
-    return 0 if result.get("status") in ("Completed", "Canceled", "Failed") else 1
+    return 0 if status in ("Completed", "Canceled", "Failed") else 1
+
+
+def _execute(spec: dict[str, Any]) -> str | None:
+    from .executor import execute_run
+
+    return execute_run(spec).get("status")
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_spec_file(argv, "jupyter_mlws.execution.supervisor", _execute)
 
 
 if __name__ == "__main__":

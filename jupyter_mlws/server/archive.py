@@ -14,9 +14,8 @@ from tornado import web
 from tornado.iostream import StreamClosedError
 
 from ..store.base import ArtifactRecord, Store, StoreError
-from .authz import MlwsResource
 from .base import MlwsHandler, store_error_to_http
-from .files import CHUNK_SIZE, prefix_param
+from .files import CHUNK_SIZE, list_run_artifacts
 from .streams import ThreadWriter, run_in_thread
 
 # Already compressed: deflating them again costs CPU and gains nothing.
@@ -49,10 +48,7 @@ class ArtifactZipHandler(MlwsHandler):
     @web.authenticated
     @authorized
     async def get(self, workspace_id: str, run_id: str) -> None:
-        prefix = prefix_param(self)
-        self.authorize("read", MlwsResource("artifact", workspace_id, run_id))
-        await self.load_run(workspace_id, run_id)
-        records = await self.call(self.store.list_artifacts, run_id, prefix)
+        records = await list_run_artifacts(self, workspace_id, run_id)
         sink = ThreadWriter(asyncio.get_running_loop())
         done = run_in_thread(lambda: write_zip(self.store, run_id, records, sink))
         self.set_header("Content-Type", "application/zip")

@@ -86,29 +86,26 @@ class AssetsHandler(MlwsHandler):
 
 
 class AssetHandler(MlwsHandler):
-    def _version(self) -> int | None:
+    def _checked_version(self, action: str, workspace_id: str, kind: str, name: str) -> int | None:
+        """Check the path and ``?version=`` and authorize ``action``; the version asked for."""
+        check_id(workspace_id, "workspace id")
+        check_kind(kind)
+        check_asset_name(name)
         version = self.query_int("version", None, minimum=1, maximum=2**31)
+        self.authorize(action, MlwsResource("asset", workspace_id, f"{kind}/{name}"))
         return version
 
     @web.authenticated
     @authorized
     async def get(self, workspace_id: str, kind: str, name: str) -> None:
-        check_id(workspace_id, "workspace id")
-        check_kind(kind)
-        check_asset_name(name)
-        version = self._version()
-        self.authorize("read", MlwsResource("asset", workspace_id, f"{kind}/{name}"))
+        version = self._checked_version("read", workspace_id, kind, name)
         self.send_json(await self.call(self.store.get_asset, workspace_id, kind, name,
                                        version))
 
     @web.authenticated
     @authorized
     async def delete(self, workspace_id: str, kind: str, name: str) -> None:
-        check_id(workspace_id, "workspace id")
-        check_kind(kind)
-        check_asset_name(name)
-        version = self._version()
-        self.authorize("delete", MlwsResource("asset", workspace_id, f"{kind}/{name}"))
+        version = self._checked_version("delete", workspace_id, kind, name)
         await self.call(self.store.delete_asset, workspace_id, kind, name, version)
         self.set_status(204)
         self.finish()

@@ -104,6 +104,18 @@ class MlwsHandler(ExtensionHandlerMixin, APIHandler):
         """The per-asset decision; every handler method calls it before touching the store."""
         authorize(self.current_user, action, resource, self.mlws.authorization_policy)
 
+    async def require_upload_write(self) -> None:
+        """Identity and Jupyter's coarse 'write' permission, checked in a streamed upload's
+        ``prepare``: ``@authorized`` would only run once the whole body had been read."""
+        if not self.current_user:
+            raise ApiError(403, "Authentication required.", "Forbidden")
+        allowed = self.authorizer.is_authorized(self, self.current_user, "write",
+                                                self.auth_resource)
+        if asyncio.iscoroutine(allowed):
+            allowed = await allowed
+        if not allowed:
+            raise ApiError(403, "Not allowed to write mlws.", "Forbidden")
+
     # ---- store calls
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking store method off the event loop; store errors become HTTP errors."""

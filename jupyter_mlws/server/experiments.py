@@ -23,6 +23,22 @@ VIEW_TYPES = ("ActiveOnly", "ArchivedOnly", "All")
 _PATCH_FIELDS = {"archived", "tags", "remove_tags"}
 
 
+def parse_experiment_patch(
+        body: dict[str, Any]) -> tuple[bool | None, dict[str, str] | None, list[str] | None]:
+    """(archived, tags to set, tag keys to remove) of an experiment PATCH body, checked.
+    Shared by the by-name and the by-id experiment routes."""
+    check_fields(body, _PATCH_FIELDS)
+    archived: Any = body.get("archived")
+    if archived is not None and not isinstance(archived, bool):
+        raise bad_request("'archived' must be true or false.")
+    set_tags = check_tags(body["tags"]) if body.get("tags") is not None else None
+    remove = body.get("remove_tags")
+    if remove is not None and (not isinstance(remove, list)
+                               or not all(isinstance(k, str) for k in remove)):
+        raise bad_request("'remove_tags' must be a list of strings.")
+    return archived, set_tags, remove
+
+
 class ExperimentsHandler(MlwsHandler):
     @web.authenticated
     @authorized
@@ -78,16 +94,7 @@ class ExperimentHandler(MlwsHandler):
     @web.authenticated
     @authorized
     async def patch(self, workspace_id: str, name: str) -> None:
-        body = self.json_body()
-        check_fields(body, _PATCH_FIELDS)
-        archived: Any = body.get("archived")
-        if archived is not None and not isinstance(archived, bool):
-            raise bad_request("'archived' must be true or false.")
-        set_tags = check_tags(body["tags"]) if body.get("tags") is not None else None
-        remove = body.get("remove_tags")
-        if remove is not None and (not isinstance(remove, list)
-                                   or not all(isinstance(k, str) for k in remove)):
-            raise bad_request("'remove_tags' must be a list of strings.")
+        archived, set_tags, remove = parse_experiment_patch(self.json_body())
         record = await self._load(workspace_id, name, "write")
         updated = await self.call(self.store.update_experiment, record.id, archived=archived,
                                   set_tags=set_tags, remove_tags=remove)

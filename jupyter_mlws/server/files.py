@@ -14,7 +14,7 @@ from tornado import web
 from tornado.iostream import StreamClosedError
 from tornado.web import stream_request_body
 
-from ..store.base import InvalidInputError, StoreError
+from ..store.base import ArtifactRecord, InvalidInputError, StoreError
 from ..store.serialize import build_tree
 from .authz import MlwsResource
 from .base import (
@@ -74,14 +74,20 @@ def _stream_size(stream: BinaryIO) -> int | None:
         return None
 
 
+async def list_run_artifacts(handler: MlwsHandler, workspace_id: str,
+                             run_id: str) -> list[ArtifactRecord]:
+    """The run's artifacts under ``?prefix=``, once the caller may read them."""
+    prefix = prefix_param(handler)
+    handler.authorize("read", MlwsResource("artifact", workspace_id, run_id))
+    await handler.load_run(workspace_id, run_id)
+    return await handler.call(handler.store.list_artifacts, run_id, prefix)
+
+
 class ArtifactsHandler(MlwsHandler):
     @web.authenticated
     @authorized
     async def get(self, workspace_id: str, run_id: str) -> None:
-        prefix = prefix_param(self)
-        self.authorize("read", MlwsResource("artifact", workspace_id, run_id))
-        await self.load_run(workspace_id, run_id)
-        records = await self.call(self.store.list_artifacts, run_id, prefix)
+        records = await list_run_artifacts(self, workspace_id, run_id)
         self.send_json({"artifacts": records, "tree": build_tree(records)})
 
 
@@ -104,11 +110,7 @@ class ArtifactContentHandler(MlwsHandler):
         if self.request.method != "PUT":
             return
         # The body has not arrived yet: reject early, before reading a byte of it.
-        if not self.current_user:
-            raise ApiError(403, "Authentication required.", "Forbidden")
-        allowed = await self._jupyter_authorized("write")
-        if not allowed:
-            raise ApiError(403, "Not allowed to write mlws.", "Forbidden")
+        await self.require_upload_write()
         workspace_id, run_id, raw_path = self.path_args
         path = check_artifact_path(self.decode_argument(raw_path))
         self.authorize("write", MlwsResource("artifact", workspace_id, path))
@@ -128,11 +130,6 @@ class ArtifactContentHandler(MlwsHandler):
             on_done=pipe.consumer_done.set)
         # An aborted upload's error is expected; mark it retrieved so asyncio does not log it.
         self._upload.add_done_callback(lambda f: f.cancelled() or f.exception())
-
-    async def _jupyter_authorized(self, action: str) -> bool:
-        result = self.authorizer.is_authorized(self, self.current_user, action,
-                                               self.auth_resource)
-        return bool(await result) if asyncio.iscoroutine(result) else bool(result)
 
     async def data_received(self, chunk: bytes) -> None:
         if self._pipe is None or self._finished:

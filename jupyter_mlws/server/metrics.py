@@ -27,6 +27,17 @@ def _check_max_points(value: Any) -> int | None:
     return value
 
 
+def check_run_ids(value: Any, limit: int, *, allow_empty: bool) -> list[str]:
+    """A body's ``run_ids``: a list of at most ``limit`` well-formed run ids."""
+    if (not isinstance(value, list) or (not value and not allow_empty) or len(value) > limit
+            or not all(isinstance(r, str) for r in value)):
+        count = f"at most {limit}" if allow_empty else f"1-{limit}"
+        raise bad_request(f"'run_ids' must be a list of {count} run ids.")
+    for run_id in value:
+        check_id(run_id, "run id")
+    return value
+
+
 class MetricsHandler(MlwsHandler):
     @web.authenticated
     @authorized
@@ -60,12 +71,7 @@ class MetricQueryHandler(MlwsHandler):
         check_id(workspace_id, "workspace id")
         body = self.json_body()
         check_fields(body, {"run_ids", "names", "max_points"})
-        run_ids = body.get("run_ids")
-        if (not isinstance(run_ids, list) or not run_ids or len(run_ids) > MAX_QUERY_RUNS
-                or not all(isinstance(r, str) for r in run_ids)):
-            raise bad_request(f"'run_ids' must be a list of 1-{MAX_QUERY_RUNS} run ids.")
-        for run_id in run_ids:
-            check_id(run_id, "run id")
+        run_ids = check_run_ids(body.get("run_ids"), MAX_QUERY_RUNS, allow_empty=False)
         names = body.get("names")
         if names is not None and (not isinstance(names, list) or len(names) > MAX_QUERY_NAMES
                                   or not all(isinstance(n, str) for n in names)):

@@ -109,14 +109,7 @@ class BlobHandler(MlwsHandler):
         if self.request.method != "PUT":
             return
         # Reject before reading the body: identity, coarse and per-workspace authorization.
-        if not self.current_user:
-            raise ApiError(403, "Authentication required.", "Forbidden")
-        allowed = self.authorizer.is_authorized(self, self.current_user, "write",
-                                                self.auth_resource)
-        if asyncio.iscoroutine(allowed):
-            allowed = await allowed
-        if not allowed:
-            raise ApiError(403, "Not allowed to write mlws.", "Forbidden")
+        await self.require_upload_write()
         workspace_id, sha = self.path_args
         check_id(workspace_id, "workspace id")
         check_sha(sha)

@@ -15,7 +15,7 @@ from ..store.base import METRIC_KINDS, MetricSeries
 from ..store.http.codec import decode_points, encode_metric_values, encode_series_values
 from .authz import MlwsResource
 from .base import MlwsHandler, bad_request, check_fields, check_id, check_metric_name
-from .metrics import MAX_POINTS_LIMIT
+from .metrics import MAX_POINTS_LIMIT, check_run_ids
 
 MAX_VALUE_RUNS = 1000
 _KINDS = frozenset(METRIC_KINDS)
@@ -63,12 +63,7 @@ class MetricValuesHandler(MlwsHandler):
         check_id(workspace_id, "workspace id")
         body = self.json_body()
         check_fields(body, {"run_ids"})
-        run_ids = body.get("run_ids")
-        if (not isinstance(run_ids, list) or len(run_ids) > MAX_VALUE_RUNS
-                or not all(isinstance(r, str) for r in run_ids)):
-            raise bad_request(f"'run_ids' must be a list of at most {MAX_VALUE_RUNS} run ids.")
-        for run_id in run_ids:
-            check_id(run_id, "run id")
+        run_ids = check_run_ids(body.get("run_ids"), MAX_VALUE_RUNS, allow_empty=True)
         self.authorize("read", MlwsResource("metric", workspace_id))
         for run_id in dict.fromkeys(run_ids):
             await self.load_run(workspace_id, run_id)

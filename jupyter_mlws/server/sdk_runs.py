@@ -19,6 +19,7 @@ from .base import (
     check_str,
     check_tags,
 )
+from .experiments import parse_experiment_patch
 from .runs import STATUSES, RunsHandler
 
 _CREATE_FIELDS = {"experiment_id", "run_id", "status", "parent_run_id", "run_type",
@@ -26,7 +27,6 @@ _CREATE_FIELDS = {"experiment_id", "run_id", "status", "parent_run_id", "run_typ
                   "run_definition", "owner"}
 _STATE_FIELDS = {"status", "display_name", "description", "error", "snapshot_id",
                  "run_definition", "owner", "heartbeat", "only_if_active"}
-_EXPERIMENT_PATCH_FIELDS = {"archived", "tags", "remove_tags"}
 
 
 def check_status(value: Any) -> str | None:
@@ -170,16 +170,7 @@ class ExperimentByIdHandler(MlwsHandler):
     @web.authenticated
     @authorized
     async def patch(self, workspace_id: str, experiment_id: str) -> None:
-        body = self.json_body()
-        check_fields(body, _EXPERIMENT_PATCH_FIELDS)
-        archived: Any = body.get("archived")
-        if archived is not None and not isinstance(archived, bool):
-            raise bad_request("'archived' must be true or false.")
-        set_tags = check_tags(body["tags"]) if body.get("tags") is not None else None
-        remove = body.get("remove_tags")
-        if remove is not None and (not isinstance(remove, list)
-                                   or not all(isinstance(k, str) for k in remove)):
-            raise bad_request("'remove_tags' must be a list of strings.")
+        archived, set_tags, remove = parse_experiment_patch(self.json_body())
         record = await self._load(workspace_id, experiment_id, "write")
         self.send_json(await self.call(self.store.update_experiment, record.id,
                                        archived=archived, set_tags=set_tags,

@@ -132,3 +132,45 @@ export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
 export function isTerminal(status: string): boolean {
   return TERMINAL_STATUSES.has(status);
 }
+
+/** GET /workspaces/{id}/computes: `status` is type-specific (node counts, state, errors). */
+export interface ComputeTarget {
+  name: string;
+  type: string;
+  provisioning_state: string;
+  status: Record<string, unknown>;
+  spec?: Record<string, unknown>;
+  created_time?: number;
+  description?: string;
+  tags?: Tags;
+}
+
+/** GET /workspaces/{id}/environments (all_versions=true lists every version). */
+export interface EnvironmentAsset {
+  name: string;
+  version: number;
+  description?: string;
+  tags?: Tags;
+  created_time?: number;
+  definition: Record<string, unknown>;
+}
+
+/** GET /environments/built: the cache of built run environments of this server. */
+export interface BuiltEnvironment {
+  hash: string;
+  path: string;
+  interpreter?: string | null;
+  spec?: Record<string, unknown>;
+  created_time?: number | null;
+  last_used_time?: number | null;
+}
+
+/** POST /workspaces/{id}/scriptruns */
+export interface ScriptRunSubmit {
+  experiment: string;
+  source_directory: string;
+  script: string;
+  arguments?: (string | number)[];
+  compute_target?: string;
+  environment?: { name: string; version?: string | number };
+}

@@ -3,8 +3,8 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import type {
-  ArtifactList, Experiment, LogChunk, MetricInfo, MetricSeries, Run, RunPage, SnapshotManifest,
-  Workspace
+  ArtifactList, BuiltEnvironment, ComputeTarget, EnvironmentAsset, Experiment, LogChunk,
+  MetricInfo, MetricSeries, Run, RunPage, ScriptRunSubmit, SnapshotManifest, Workspace
 } from '../common/types';
 
 export const API_PATH = 'mlws/api/v1';
@@ -176,5 +176,23 @@ export class MlwsApi {
   }
   getSnapshotFile(snapshotId: string, path: string): Promise<Response> {
     return this.fetch(`snapshots/${enc(snapshotId)}/files/${encPath(path)}`);
+  }
+
+  // ---- compute, environments, script runs (newer servers: see Studio.routes)
+  async listComputes(ws: string): Promise<ComputeTarget[]> {
+    return (await this.json<{ computes: ComputeTarget[] }>(`workspaces/${enc(ws)}/computes`))
+      .computes;
+  }
+  async listEnvironments(ws: string, allVersions = false): Promise<EnvironmentAsset[]> {
+    return (await this.json<{ environments: EnvironmentAsset[] }>(
+      `workspaces/${enc(ws)}/environments`, {}, { all_versions: allVersions || undefined }))
+      .environments;
+  }
+  async listBuiltEnvironments(): Promise<BuiltEnvironment[]> {
+    return (await this.json<{ environments: BuiltEnvironment[] }>('environments/built'))
+      .environments;
+  }
+  submitScriptRun(ws: string, body: ScriptRunSubmit): Promise<Run> {
+    return this.send('POST', `workspaces/${enc(ws)}/scriptruns`, body);
   }
 }

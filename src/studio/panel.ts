@@ -4,6 +4,7 @@ import { Widget } from '@lumino/widgets';
 import { clear, emptyState, errorMessage, formatDuration, h, runDuration, statusBadge } from '../common/dom';
 import { isTerminal, type Experiment, type Run, type Workspace } from '../common/types';
 import { confirmDialog, formDialog } from './dialogs';
+import { resourceSections } from './resources';
 import type { Studio } from './studio';
 
 const REFRESH_MS = 3000;
@@ -149,6 +150,7 @@ export class StudioPanel extends Widget {
         onclick: () => void createWorkspaceFlow(this.studio) }, 'Create workspace'));
       return;
     }
+    const sections = resourceSections(this.studio, current, () => void this.refresh());
     const experiments = await this.studio.api.listExperiments(current);
     const runs = new Map<string, Run[]>();
     await Promise.all(experiments.filter(e => this.expanded.has(e.name)).map(async e => {
@@ -156,7 +158,9 @@ export class StudioPanel extends Widget {
         limit: RUNS_SHOWN });
       runs.set(e.name, page.runs);
     }));
+    const resources = await sections;
     this.renderExperiments(current, experiments, runs);
+    this.body.append(...resources);
   }
 
   private renderExperiments(ws: string, experiments: Experiment[], runs: Map<string, Run[]>):

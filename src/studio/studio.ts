@@ -23,6 +23,9 @@ export class Studio {
   private _workspaceId: string | null = localStorage.getItem(WORKSPACE_KEY);
   /** Set when the server has the WebSocket live channel. */
   useWebSocket = false;
+  /** The server's REST paths (from openapi.json): sections and menus of newer back ends
+   * (compute, environments, script runs) show only when their routes exist. */
+  routes = new Set<string>();
 
   constructor(readonly app: JupyterFrontEnd) {}
 

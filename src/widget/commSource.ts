@@ -23,6 +23,10 @@ interface Response {
 }
 
 const REQUEST_TIMEOUT_MS = 60000;
+/** A "run" request that the kernel does not answer this fast (busy, or gone: a saved notebook
+ * reopened without a kernel) shows the `summary` trait instead, which the kernel's refresh
+ * thread keeps current (or the notebook saved). */
+const RUN_TIMEOUT_MS = 5000;
 
 function decodeBase64(base64: string, contentType: string): Blob {
   const binary = atob(base64);
@@ -114,7 +118,20 @@ export class CommRunSource implements RunDataSource {
   }
 
   async getRun(): Promise<Run> {
-    return this.request<Run>('run');
+    const summary = this.model.get('summary') as Run | undefined;
+    if (this.childRunId || !summary?.id) {
+      return this.request<Run>('run');
+    }
+    const answered = this.request<Run>('run');
+    // The late answer, if it ever comes, is dropped; a changed summary emits "run" again.
+    answered.catch(() => undefined);
+    return new Promise<Run>(resolve => {
+      const timer = setTimeout(() => resolve(this.model.get('summary') as Run), RUN_TIMEOUT_MS);
+      answered.then(run => { clearTimeout(timer); resolve(run); }, () => {
+        clearTimeout(timer);
+        resolve(this.model.get('summary') as Run);
+      });
+    });
   }
   async listMetrics(): Promise<MetricInfo[]> {
     return (await this.request<{ metrics: MetricInfo[] }>('metrics')).metrics;

@@ -3,7 +3,9 @@ import uplotCss from 'uplot/dist/uPlot.min.css';
 import baseCss from '../../style/base.css';
 import { h } from '../common/dom';
 import { RunView } from '../common/runView';
+import type { RunDataSource } from '../common/source';
 import { type AnyModel, CommRunSource } from './commSource';
+import { type RestConnection, restConnection } from './restSource';
 
 const STYLE_ID = 'mlws-run-details-style';
 
@@ -37,17 +39,27 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   el.append(banner);
   // The widget's run, or a descendant opened from Child Runs / a parent link, shown in place.
   const rootId = String(model.get('run_id') ?? '');
-  let current: { view: RunView; source: CommRunSource; back: HTMLElement | null } | null = null;
+  let rest: RestConnection | null = null;
+  let disposed = false;
+  let current: { view: RunView; source: RunDataSource & { dispose?: () => void };
+    back: HTMLElement | null; } | null = null;
   const show = (runId: string): void => {
     if (current) {
       current.view.node.remove();
       current.back?.remove();
       current.view.dispose();
-      current.source.dispose();
+      current.source.dispose?.();
     }
     const child = runId === rootId ? null : runId;
-    const source = new CommRunSource(model, child);
-    source.openRun = show;
+    let source: RunDataSource & { dispose?: () => void };
+    if (rest) {
+      source = rest.source(runId, show);
+    } else {
+      const comm = new CommRunSource(model, child);
+      comm.openRun = show;
+      source = comm;
+    }
+    el.dataset.live = rest ? rest.live.kind : 'comm';
     const view = new RunView(source, {});
     const back = child
       ? h('button', { className: 'mlws-button mlws-small', type: 'button',
@@ -57,13 +69,20 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
     el.append(...(back ? [back] : []), view.node);
     void view.start();
   };
-  show(rootId);
+  // REST when the page's server has the run (works while the kernel is busy), else the comm.
+  void restConnection(String(model.get('workspace_id') ?? ''), rootId).then(connection => {
+    if (!disposed) {
+      rest = connection;
+      show(rootId);
+    }
+  });
   return () => {
+    disposed = true;
     model.off('change:error', updateBanner);
     model.off('change:lab_url', updateBanner);
     if (current) {
       current.view.dispose();
-      current.source.dispose();
+      current.source.dispose?.();
     }
   };
 }

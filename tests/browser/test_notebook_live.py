@@ -106,3 +106,79 @@ def test_run_details_widget_shows_the_run_view_in_a_notebook(ui: UI, ws_name: st
     widget.get_by_role("button", name=re.compile("Back to")).click()
     widget.locator(".mlws-run-title", has_text="baseline").wait_for()
     ui.screenshot("run-details-widget.png")
+
+
+def test_run_details_widget_updates_while_its_cell_runs(ui: UI, ws_name: str) -> None:
+    """The widget reads over REST and the live channel, so a run logging in a loop in the same
+    cell shows its points while the kernel is busy (comm requests would wait for the cell)."""
+    Workspace.create(ws_name, show_output=False)
+    tag = f"w{ws_name}"
+    name = f"busy-{ws_name}.ipynb"
+    (ui.lab.root / name).write_text(notebook([
+        "from jupyter_mlws.core import Workspace, Experiment\n"
+        "from jupyter_mlws.widgets import RunDetails\n"
+        f"ws = Workspace.get({ws_name!r})\n"
+        "run = Experiment(ws, 'busy').start_logging(display_name='busy-run', outputs=False)\n"
+        "child = run.child_run(name='fold-1')\n"
+        "child.log('fold_loss', 0.3)\n"
+        "child.complete()\n"
+        "RunDetails(run).show()\n"
+        + LOOP.format(tag=tag) + "run.complete()\n",
+    ]))
+    page = ui.page
+    panel = ui.run_notebook(name)
+    widget = page.locator(".jp-OutputArea .mlws-run-details")
+    view = widget.locator(".mlws-run-view")
+    view.locator(".mlws-run-title", has_text="busy-run").wait_for(timeout=60000)
+    assert widget.evaluate("w => w.dataset.live") == "websocket"
+    header = view.locator(".mlws-run-header")
+    wait_for(lambda: "Running" in header.inner_text(), what="the header to show Running")
+    metrics = ui.tab(view, "metrics")
+    count = metrics.locator(".mlws-chart-card").filter(
+        has=page.locator(".mlws-chart[data-metric='loss']")).locator(".mlws-point-count")
+    count.wait_for(timeout=30000)
+
+    def points() -> int:
+        return int(count.inner_text().split()[0])
+
+    busy = panel.locator(".jp-InputPrompt").filter(has_text="[*]")
+    first = points()
+    wait_for(lambda: points() > first + 5, timeout=20,
+             what="the widget's chart to grow while its cell runs")
+    assert busy.count() == 1, "the cell finished before the chart grew"
+    (ui.lab.root / f"stop-{tag}").write_text("")
+    wait_for(lambda: "Completed" in header.inner_text(), timeout=30,
+             what="the widget to show the run Completed")
+    wait_for(lambda: busy.count() == 0, timeout=30, what="the cell to finish")
+    ui.tab(view, "children").get_by_text("fold-1").click()
+    widget.locator(".mlws-run-title", has_text="fold-1").wait_for()
+    ui.screenshot("run-details-widget-live.png")
+
+
+def test_run_details_widget_falls_back_to_the_comm(ui: UI, ws_name: str) -> None:
+    """A kernel logging to a store the server does not have: the widget uses the comm, and while
+    the cell keeps the kernel busy its header comes from the `summary` trait."""
+    tag = f"c{ws_name}"
+    name = f"comm-{ws_name}.ipynb"
+    (ui.lab.root / name).write_text(notebook([
+        "import os, tempfile\n"
+        "os.environ['MLWS_HOME'] = tempfile.mkdtemp()  # not the server's store\n"
+        "from jupyter_mlws.core import Workspace, Experiment\n"
+        "from jupyter_mlws.widgets import RunDetails\n"
+        f"ws = Workspace.create({ws_name!r}, show_output=False)\n"
+        "run = Experiment(ws, 'own').start_logging(display_name='own-store', outputs=False)\n"
+        "RunDetails(run).show()\n"
+        + LOOP.format(tag=tag) + "run.complete()\n",
+    ]))
+    page = ui.page
+    panel = ui.run_notebook(name)
+    widget = page.locator(".jp-OutputArea .mlws-run-details")
+    view = widget.locator(".mlws-run-view")
+    view.locator(".mlws-run-title", has_text="own-store").wait_for(timeout=60000)
+    assert widget.evaluate("w => w.dataset.live") == "comm"
+    header = view.locator(".mlws-run-header")
+    assert "Running" in header.inner_text()
+    assert panel.locator(".jp-InputPrompt").filter(has_text="[*]").count() == 1
+    (ui.lab.root / f"stop-{tag}").write_text("")
+    wait_for(lambda: "Completed" in header.inner_text(), timeout=60,
+             what="the widget to show the run Completed")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ...exceptions import ComputeTargetException
 from .attached import require_dask
 from .compute_target import ComputeTarget
-from .vm_sizes import DEFAULT_VM_SIZE, check_vm_size, memory_limit_bytes, supported_vmsizes
+from .vm_sizes import DEFAULT_VM_SIZE, SizedComputeTarget, check_vm_size, memory_limit_bytes
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -109,7 +109,7 @@ class AmlComputeProvisioningConfiguration:
         return target
 
 
-class AmlCompute(ComputeTarget):
+class AmlCompute(SizedComputeTarget):
     """A compute cluster: runs queue on it until a node is free."""
 
     _compute_type = "AmlCompute"
@@ -123,15 +123,7 @@ class AmlCompute(ComputeTarget):
             vm_size, vm_priority, min_nodes, max_nodes, idle_seconds_before_scaledown,
             **kwargs)
 
-    @staticmethod
-    def supported_vmsizes(workspace: Workspace, location: str | None = None) -> list[dict]:
-        return supported_vmsizes()
-
     # ---- v1 attributes
-    @property
-    def vm_size(self) -> str:
-        return self._record.spec.get("vmSize", DEFAULT_VM_SIZE)
-
     @property
     def vm_priority(self) -> str:
         return self._record.spec.get("vmPriority", "dedicated")

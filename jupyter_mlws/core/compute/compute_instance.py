@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...exceptions import ComputeTargetException
 from .compute_target import ComputeTarget
-from .vm_sizes import DEFAULT_VM_SIZE, check_vm_size, supported_vmsizes
+from .vm_sizes import DEFAULT_VM_SIZE, SizedComputeTarget, check_vm_size
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -66,7 +66,7 @@ class ComputeInstanceProvisioningConfiguration:
         return target
 
 
-class ComputeInstance(ComputeTarget):
+class ComputeInstance(SizedComputeTarget):
     """A compute instance: a Jupyter kernel in the picker while started."""
 
     _compute_type = "ComputeInstance"
@@ -86,15 +86,7 @@ class ComputeInstance(ComputeTarget):
         return ComputeInstanceProvisioningConfiguration(
             vm_size, environment, environment_version, tags, description)
 
-    @staticmethod
-    def supported_vmsizes(workspace: Workspace, location: str | None = None) -> list[dict]:
-        return supported_vmsizes()
-
     # ---- attributes
-    @property
-    def vm_size(self) -> str:
-        return self._record.spec.get("vmSize", DEFAULT_VM_SIZE)
-
     @property
     def kernel_name(self) -> str:
         from ...execution.kernels import kernel_name

@@ -14,8 +14,13 @@ import shutil
 import warnings
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from ...exceptions import ComputeTargetException
+from .compute_target import ComputeTarget
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -108,5 +113,18 @@ def supported_vmsizes() -> list[dict[str, object]]:
     return [v.serialize() for v in _TABLE if gpu or not v.gpus]
 
 
-__all__ = ["DEFAULT_VM_SIZE", "VM_SIZES", "VmSize", "check_vm_size", "is_gpu_size",
-           "lookup", "memory_limit_bytes", "supported_vmsizes"]
+class SizedComputeTarget(ComputeTarget):
+    """A target whose nodes have a VM size (clusters and instances): v1's ``vm_size`` and
+    ``supported_vmsizes``."""
+
+    @staticmethod
+    def supported_vmsizes(workspace: Workspace, location: str | None = None) -> list[dict]:
+        return supported_vmsizes()
+
+    @property
+    def vm_size(self) -> str:
+        return self._record.spec.get("vmSize", DEFAULT_VM_SIZE)
+
+
+__all__ = ["DEFAULT_VM_SIZE", "VM_SIZES", "SizedComputeTarget", "VmSize", "check_vm_size",
+           "is_gpu_size", "lookup", "memory_limit_bytes", "supported_vmsizes"]

@@ -1,0 +1,123 @@
+// The panel's "Compute" and "Environments" sections: compute targets with their live state and
+// node counts, registered environments with their versions, and the cache of built environments.
+// Shown only when the server has the routes (Studio.routes, read from openapi.json).
+import { emptyState, errorMessage, formatTime, h, table } from '../common/dom';
+import type { BuiltEnvironment, ComputeTarget, EnvironmentAsset } from '../common/types';
+import type { Studio } from './studio';
+
+/** A number from the first of `keys` present (clusters say snake_case, attached Dask camelCase). */
+function count(status: Record<string, unknown>, ...keys: string[]): number | null {
+  for (const key of keys) {
+    const value = status[key];
+    if (typeof value === 'number') {
+      return value;
+    }
+  }
+  return null;
+}
+
+/** The state a user cares about: an instance's Running/Stopped, else the provisioning state. */
+export function computeState(target: ComputeTarget): string {
+  const state = target.status?.state;
+  if (typeof state === 'string' && state) {
+    return state;
+  }
+  return target.provisioning_state || 'Unknown';
+}
+
+export function computeNodes(target: ComputeTarget): string {
+  const status = target.status ?? {};
+  const current = count(status, 'current_node_count', 'currentNodeCount');
+  const wanted = count(status, 'target_node_count', 'targetNodeCount');
+  if (current === null && wanted === null) {
+    return '';
+  }
+  return `${current ?? 0} / ${wanted ?? current ?? 0}`;
+}
+
+function sectionHead(title: string, onRefresh: () => void): HTMLElement {
+  return h('div', { className: 'mlws-section-head' }, h('h3', null, title),
+    h('button', { className: 'mlws-button mlws-small', type: 'button',
+      'aria-label': `Refresh ${title.toLowerCase()}`, title: `Refresh ${title.toLowerCase()}`,
+      onclick: onRefresh }, 'Refresh'));
+}
+
+export function computeSection(targets: ComputeTarget[] | Error, onRefresh: () => void):
+HTMLElement {
+  const section = h('section', { className: 'mlws-section mlws-compute-section',
+    'aria-label': 'Compute' }, sectionHead('Compute', onRefresh));
+  if (targets instanceof Error) {
+    section.append(emptyState(`Compute targets could not be read: ${errorMessage(targets)}`));
+  } else if (!targets.length) {
+    section.append(emptyState('No compute targets.',
+      'Create a cluster in a notebook: ComputeTarget.create(ws, "cpu", ' +
+      'AmlCompute.provisioning_configuration(max_nodes=2)).'));
+  } else {
+    const rows = targets.map(t => {
+      const state = computeState(t);
+      return [h('span', { className: 'mlws-compute-name', 'data-compute': t.name }, t.name),
+        t.type, h('span', { className: `mlws-compute-state mlws-state-${state}` }, state),
+        computeNodes(t)];
+    });
+    section.append(table(['Name', 'Type', 'State', 'Nodes'], rows,
+      'mlws-table mlws-compact mlws-compute-table'));
+  }
+  return section;
+}
+
+export function environmentsSection(
+  registered: EnvironmentAsset[] | Error, built: BuiltEnvironment[] | Error,
+  onRefresh: () => void
+): HTMLElement {
+  const section = h('section', { className: 'mlws-section mlws-env-section',
+    'aria-label': 'Environments' }, sectionHead('Environments', onRefresh));
+  if (registered instanceof Error) {
+    section.append(emptyState(`Environments could not be read: ${errorMessage(registered)}`));
+  } else if (!registered.length) {
+    section.append(emptyState('No registered environments.',
+      'Environment.from_pip_requirements("train", "requirements.txt").register(ws)'));
+  } else {
+    // all_versions lists one row per version; group them under the name, newest first.
+    const versions = new Map<string, number[]>();
+    for (const env of registered) {
+      versions.set(env.name, [...(versions.get(env.name) ?? []), env.version]);
+    }
+    section.append(table(['Name', 'Versions'], [...versions].map(([name, vs]) => [
+      h('span', { 'data-environment': name }, name),
+      vs.sort((a, b) => b - a).join(', ')]), 'mlws-table mlws-compact mlws-env-table'));
+  }
+  section.append(h('h4', { className: 'mlws-subhead' }, 'Built on this server'));
+  if (built instanceof Error) {
+    section.append(emptyState(`The build cache could not be read: ${errorMessage(built)}`));
+  } else if (!built.length) {
+    section.append(h('p', { className: 'mlws-muted mlws-indent' },
+      'None yet: a run with an environment builds one (uv), later runs reuse it.'));
+  } else {
+    const sorted = [...built].sort((a, b) => (b.last_used_time ?? 0) - (a.last_used_time ?? 0));
+    section.append(table(['Environment', 'Created', 'Last used'], sorted.map(b => [
+      h('span', { title: b.path, 'data-hash': b.hash }, b.hash.slice(0, 12)),
+      formatTime(b.created_time), formatTime(b.last_used_time)]),
+    'mlws-table mlws-compact mlws-built-table'));
+  }
+  return section;
+}
+
+/** Errors stay per section, so one failing route does not hide the others. */
+const settle = <T>(p: Promise<T>): Promise<T | Error> =>
+  p.catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+
+/** The sections the server supports, for workspace `ws`. */
+export async function resourceSections(studio: Studio, ws: string, onRefresh: () => void):
+Promise<HTMLElement[]> {
+  const sections: Promise<HTMLElement>[] = [];
+  if (studio.routes.has('/workspaces/{workspace_id}/computes')) {
+    sections.push(settle(studio.api.listComputes(ws)).then(t => computeSection(t, onRefresh)));
+  }
+  if (studio.routes.has('/workspaces/{workspace_id}/environments')) {
+    const built = studio.routes.has('/environments/built')
+      ? settle(studio.api.listBuiltEnvironments()) : Promise.resolve([]);
+    sections.push(Promise.all([settle(studio.api.listEnvironments(ws, true)), built])
+      .then(([r, b]) => environmentsSection(r, b, onRefresh)));
+  }
+  return Promise.all(sections);
+}
