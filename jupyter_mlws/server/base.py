@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from http.client import responses
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -43,6 +43,10 @@ MAX_FILTERS = 10
 _REASONS = {400: "InvalidInput", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
             405: "MethodNotAllowed", 409: "Conflict", 413: "PayloadTooLarge",
             416: "RangeNotSatisfiable", 500: "InternalError"}
+
+
+# A rejected upload body up to this size is read and dropped before the error is answered.
+DRAIN_LIMIT_BYTES = 1 << 20
 
 
 class ApiError(HTTPError):
@@ -103,6 +107,27 @@ class MlwsHandler(ExtensionHandlerMixin, APIHandler):
     def authorize(self, action: str, resource: MlwsResource) -> None:
         """The per-asset decision; every handler method calls it before touching the store."""
         authorize(self.current_user, action, resource, self.mlws.authorization_policy)
+
+    async def run_upload_checks(self, checks: Callable[[], Awaitable[None]]) -> None:
+        """Run a streamed upload's checks in ``prepare``, before its body is read.
+
+        A failure is answered at once when the body is big or of unknown length, so none of it
+        is read. A small body is read (and dropped) first and the error answered from the
+        upload method (``raise_deferred_upload_error``): closing a connection with unread bytes
+        makes the kernel reset it, and the client could lose the answer."""
+        try:
+            await checks()
+        except HTTPError as exc:
+            length = self.request.headers.get("Content-Length", "")
+            if length.isdigit() and int(length) <= DRAIN_LIMIT_BYTES:
+                self._deferred_upload_error = exc
+                return
+            raise
+
+    def raise_deferred_upload_error(self) -> None:
+        error = getattr(self, "_deferred_upload_error", None)
+        if error is not None:
+            raise error
 
     async def require_upload_write(self) -> None:
         """Identity and Jupyter's coarse 'write' permission, checked in a streamed upload's

@@ -107,9 +107,11 @@ class ArtifactContentHandler(MlwsHandler):
 
     async def prepare(self) -> None:  # type: ignore[override]
         await super().prepare()
-        if self.request.method != "PUT":
-            return
-        # The body has not arrived yet: reject early, before reading a byte of it.
+        if self.request.method == "PUT":
+            # The body has not arrived yet: reject early, before reading a byte of it.
+            await self.run_upload_checks(self._begin_upload)
+
+    async def _begin_upload(self) -> None:
         await self.require_upload_write()
         workspace_id, run_id, raw_path = self.path_args
         path = check_artifact_path(self.decode_argument(raw_path))
@@ -154,6 +156,7 @@ class ArtifactContentHandler(MlwsHandler):
     @web.authenticated
     @authorized
     async def put(self, workspace_id: str, run_id: str, path: str) -> None:
+        self.raise_deferred_upload_error()
         if self._finished or self._pipe is None or self._upload is None:
             return  # already answered (413) from data_received
         await self._pipe.finish()

@@ -106,9 +106,11 @@ class BlobHandler(MlwsHandler):
 
     async def prepare(self) -> None:  # type: ignore[override]
         await super().prepare()
-        if self.request.method != "PUT":
-            return
-        # Reject before reading the body: identity, coarse and per-workspace authorization.
+        if self.request.method == "PUT":
+            # Reject before reading the body: identity, coarse and per-workspace authorization.
+            await self.run_upload_checks(self._begin_upload)
+
+    async def _begin_upload(self) -> None:
         await self.require_upload_write()
         workspace_id, sha = self.path_args
         check_id(workspace_id, "workspace id")
@@ -150,6 +152,7 @@ class BlobHandler(MlwsHandler):
     @web.authenticated
     @authorized
     async def put(self, workspace_id: str, sha: str) -> None:
+        self.raise_deferred_upload_error()
         if self._finished:
             return  # already answered (413) from data_received
         if self._file is None:

@@ -60,6 +60,7 @@ export class StudioPanel extends Widget {
   private expanded = new Set<string>();
   private timer: ReturnType<typeof setInterval> | null = null;
   private refreshing = false;
+  private refreshAgain = false;
 
   constructor(private studio: Studio) {
     super();
@@ -105,17 +106,26 @@ export class StudioPanel extends Widget {
 
   async refresh(quiet = false): Promise<void> {
     if (this.refreshing) {
+      // A request during a load (e.g. the workspace was switched) must not be dropped: the
+      // running load may show the old selection, so load once more when it ends.
+      this.refreshAgain = true;
       return;
     }
     this.refreshing = true;
     try {
-      await this.load();
-    } catch (err) {
-      if (!quiet) {
-        clear(this.body);
-        this.body.append(emptyState(`The workspace service is not reachable: ${errorMessage(err)}`,
-          'Is the jupyter_mlws server extension enabled? (jupyter server extension list)'));
-      }
+      do {
+        this.refreshAgain = false;
+        try {
+          await this.load();
+        } catch (err) {
+          if (!quiet) {
+            clear(this.body);
+            this.body.append(emptyState(
+              `The workspace service is not reachable: ${errorMessage(err)}`,
+              'Is the jupyter_mlws server extension enabled? (jupyter server extension list)'));
+          }
+        }
+      } while (this.refreshAgain);
     } finally {
       this.refreshing = false;
     }
@@ -166,6 +176,7 @@ export class StudioPanel extends Widget {
   private renderExperiments(ws: string, experiments: Experiment[], runs: Map<string, Run[]>):
   void {
     clear(this.body);
+    this.body.dataset.workspaceId = ws; // which workspace the list shows (tests wait on it)
     this.body.append(h('div', { className: 'mlws-section-head' }, h('h3', null, 'Experiments'),
       h('button', { className: 'mlws-button mlws-small', type: 'button',
         onclick: () => void createExperimentFlow(this.studio) }, 'New experiment')));

@@ -216,6 +216,8 @@ class UI:
         wait_for(lambda: select.locator(f"option[value='{workspace_id}']").count(),
                  what="the workspace in the picker")
         select.select_option(workspace_id)
+        # The list below the picker must show this workspace, not the one loaded before.
+        panel.locator(f".mlws-panel-body[data-workspace-id='{workspace_id}']").wait_for()
         return panel
 
     def open_run(self, workspace_id: str, run_id: str, tab: str = "") -> Any:
