@@ -31,7 +31,7 @@ def test_script_run_on_attached_scheduler_completes_with_metrics(ws, make_source
     src = make_source(files={"train.py": TRAIN})
     run = Experiment(ws, "attached").submit(
         ScriptRunConfig(src, "train.py", arguments=["x1"], compute_target=target))
-    details = run.wait_for_completion()
+    details = run.wait_for_completion(wait_post_processing=True)
     assert details["status"] == "Completed" and details["target"] == "my-dask"
     assert run.get_metrics() == {"loss": [1.0, 0.5, 1 / 3], "arg": "x1"}
     assert "outputs/model.txt" in run.get_file_names()

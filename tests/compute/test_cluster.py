@@ -66,7 +66,7 @@ def test_cluster_queues_scales_survives_daemon_loss_and_deletes(ws, gated, kill)
         wait_until(lambda: cluster.get_status().current_node_count == 2, 30, what="2 nodes")
         (flags / "gate").touch()
         for run in runs:
-            assert run.wait_for_completion()["status"] == "Completed"
+            assert run.wait_for_completion(wait_post_processing=True)["status"] == "Completed"
             assert run.get_metrics() == {"done": 1}
             assert _starts(flags, run) == 1
             assert run.get_details()["target"] == "cpu-cluster"
@@ -130,6 +130,6 @@ def test_worker_killed_mid_run_fails_the_run_without_rerun(ws, gated, shared_tar
     # The cluster replaces the node; a next run completes and the lost one never re-ran.
     (flags / "gate").touch()
     after = _submit(exp, src, shared_target, flags)
-    assert after.wait_for_completion()["status"] == "Completed"
+    assert after.wait_for_completion(wait_post_processing=True)["status"] == "Completed"
     assert _starts(flags, run) == 1
     assert run.get_status() == "Failed"

@@ -88,10 +88,10 @@ def test_cancel_right_after_submit_never_starts_the_run(ws, gated, shared_target
     early.cancel()  # at once: before or just after the daemon picked it up
     assert early.get_status() == "Canceled"
     (flags / "gate").touch()
-    assert busy.wait_for_completion()["status"] == "Completed"
+    assert busy.wait_for_completion(wait_post_processing=True)["status"] == "Completed"
     # The node was free for the next run, and the canceled one never started on it.
     after = _submit(exp, src, shared_target, flags)
-    assert after.wait_for_completion()["status"] == "Completed"
+    assert after.wait_for_completion(wait_post_processing=True)["status"] == "Completed"
     early.refresh()
     assert early._record.start_time is None
     assert _starts(flags, early) == 0

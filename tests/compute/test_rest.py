@@ -84,7 +84,7 @@ async def test_submit_script_run_over_rest(jp_fetch, jp_root_dir, ws, make_sourc
                                         "tags": {"via": "rest"}})
     assert run["experiment_name"] == "rest" and run["target"] == "local"
     submitted = ws.get_run(run["id"])
-    assert submitted.wait_for_completion()["status"] == "Completed"
+    assert submitted.wait_for_completion(wait_post_processing=True)["status"] == "Completed"
     assert submitted.get_metrics() == {"a": 2.5} and submitted.get_tags() == {"via": "rest"}
 
     outside = make_source("outside", {"train.py": "print(1)"})

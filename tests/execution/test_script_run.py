@@ -140,7 +140,8 @@ extra.complete()
 def test_child_runs_of_a_submitted_run_complete(exp, make_source):
     src = make_source(files={"train.py": CHILDREN})
     run = exp.submit(ScriptRunConfig(src, "train.py"))
-    assert run.wait_for_completion()["status"] == RunStatus.COMPLETED
+    # Like v1, waiting without post-processing may return at Finalizing.
+    assert run.wait_for_completion(wait_post_processing=True)["status"] == RunStatus.COMPLETED
     children = {child.name: child for child in run.get_children()}
     assert {c.get_status() for c in children.values()} == {RunStatus.COMPLETED}
     assert len(children) == 2
