@@ -39,6 +39,13 @@ async def test_lists_built_environments_without_opening_the_store(api, jp_server
     (mlws_home / "envs" / ("d" * 64)).mkdir()  # no marker: not ready, not listed
     walked: list[Any] = []
     monkeypatch.setattr(Path, "rglob", lambda self, *a, **k: walked.append(self) or iter(()))
+    # The route must not need the store (opening it may mean running migrations).
+    app_class = type(_mlws_app(jp_serverapp))
+
+    def no_store(self: Any) -> Any:
+        raise AssertionError("GET /environments/built used the store")
+
+    monkeypatch.setattr(app_class, "store", property(no_store))
 
     body = await api("GET", "/environments/built")  # the first request this server sees
     assert [e["hash"] for e in body["environments"]] == ["a" * 64, "b" * 64]  # oldest first
@@ -48,5 +55,4 @@ async def test_lists_built_environments_without_opening_the_store(api, jp_server
     assert first["spec"] == {"type": "uv", "python": "3.12"}
     assert first["created_time"] == pytest.approx(now - 100)
     assert walked == []  # no environment's files were walked
-    assert _mlws_app(jp_serverapp)._store is None  # and no database was opened for it
     assert environments.list_built(mlws_home)[0]["hash"] == "a" * 64

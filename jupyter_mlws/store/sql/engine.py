@@ -48,7 +48,7 @@ class Database:
             self._setup_sqlite(self.engine)
         else:
             self.engine = sa.create_engine(url_obj, pool_pre_ping=True)
-        # exec_driver_sql placeholders for the hot paths.
+        # The DBAPI parameter marker, for the exec_driver_sql hot paths (qmark or format style).
         self.ph = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
 
     @staticmethod
