@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from jupyter_mlws.core import Workspace
 
@@ -126,10 +127,7 @@ def test_run_details_widget_updates_while_its_cell_runs(ui: UI, ws_name: str) ->
         + LOOP.format(tag=tag) + "run.complete()\n",
     ]))
     page = ui.page
-    panel = ui.run_notebook(name)
-    widget = page.locator(".jp-OutputArea .mlws-run-details")
-    view = widget.locator(".mlws-run-view")
-    view.locator(".mlws-run-title", has_text="busy-run").wait_for(timeout=60000)
+    panel, widget, view = _run_widget_notebook(ui, name, "busy-run")
     assert widget.evaluate("w => w.dataset.live") == "websocket"
     header = view.locator(".mlws-run-header")
     wait_for(lambda: "Running" in header.inner_text(), what="the header to show Running")
@@ -155,6 +153,16 @@ def test_run_details_widget_updates_while_its_cell_runs(ui: UI, ws_name: str) ->
     ui.screenshot("run-details-widget-live.png")
 
 
+def _run_widget_notebook(ui: UI, name: str, title: str) -> tuple[Any, Any, Any]:
+    """Run notebook ``name`` and wait for its RunDetails widget to show run ``title``;
+    returns the notebook panel, the widget and its run view."""
+    panel = ui.run_notebook(name)
+    widget = ui.page.locator(".jp-OutputArea .mlws-run-details")
+    view = widget.locator(".mlws-run-view")
+    view.locator(".mlws-run-title", has_text=title).wait_for(timeout=60000)
+    return panel, widget, view
+
+
 def test_run_details_widget_falls_back_to_the_comm(ui: UI, ws_name: str) -> None:
     """A kernel logging to a store the server does not have: the widget uses the comm, and while
     the cell keeps the kernel busy its header comes from the `summary` trait."""
@@ -170,11 +178,7 @@ def test_run_details_widget_falls_back_to_the_comm(ui: UI, ws_name: str) -> None
         "RunDetails(run).show()\n"
         + LOOP.format(tag=tag) + "run.complete()\n",
     ]))
-    page = ui.page
-    panel = ui.run_notebook(name)
-    widget = page.locator(".jp-OutputArea .mlws-run-details")
-    view = widget.locator(".mlws-run-view")
-    view.locator(".mlws-run-title", has_text="own-store").wait_for(timeout=60000)
+    panel, widget, view = _run_widget_notebook(ui, name, "own-store")
     assert widget.evaluate("w => w.dataset.live") == "comm"
     header = view.locator(".mlws-run-header")
     assert "Running" in header.inner_text()
