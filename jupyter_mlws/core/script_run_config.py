@@ -142,14 +142,6 @@ def submitted_by() -> str:
     return ""
 
 
-def copy_files(files: dict[str, str], target: str) -> None:
-    """Copy the collected snapshot files (relative path -> source) below ``target``."""
-    for rel, source in files.items():
-        path = os.path.join(target, *rel.split("/"))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        shutil.copy2(source, path)
-
-
 __all__ = [
     "DEFAULT_MAX_RUN_DURATION_SECONDS",
     "LOCAL_SNAPSHOT_MAX_BYTES",

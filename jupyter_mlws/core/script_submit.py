@@ -17,7 +17,6 @@ from .script_run_config import (
     LOCAL_SNAPSHOT_MAX_BYTES,
     SCRIPT_RUN_TYPE,
     LocalSnapshotTooLargeException,
-    copy_files,
     new_run_id,
     submitted_by,
 )
@@ -71,10 +70,11 @@ def _resolve_target(workspace: Workspace, target: Any) -> Any:
 
 def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
            **kwargs: Any) -> ScriptRun:
+    from ..store.snapshots import create_snapshot
     from .experiment import Experiment
     from .git_info import git_properties
     from .script_run import ScriptRun
-    from .snapshot import collect_snapshot_files
+    from .snapshot import collect_for_store
 
     config._validate()
     run_config = config.run_config
@@ -83,14 +83,14 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
     if run_config.docker.use_docker or run_config.environment.docker.enabled:
         warnings.warn("Docker is not used by the local executor: the run uses the "
                       "environment's Python directly", UserWarning, stacklevel=3)
+    store = workspace._store
     try:
-        files = collect_snapshot_files(config.source_directory, hint=SNAPSHOT_HINT,
-                                       max_bytes=LOCAL_SNAPSHOT_MAX_BYTES)
+        files = collect_for_store(store, config.source_directory, SNAPSHOT_HINT,
+                                  max_bytes=LOCAL_SNAPSHOT_MAX_BYTES)
     except SnapshotException as exc:
         raise LocalSnapshotTooLargeException(str(exc)) from exc
 
     experiment = Experiment(workspace, experiment_name)
-    store = workspace._store
     run_id = new_run_id(experiment_name)
     properties = {"azureml.runsource": SCRIPT_RUN_TYPE, "mlws.submittedBy": submitted_by(),
                   **git_properties(config.source_directory)}
@@ -102,10 +102,14 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
         run_definition=run_config._serialize())
     run = ScriptRun._from_record(experiment, record)
     try:
-        snapshot = store.create_snapshot(workspace._record.id, files)
-        run._set_snapshot(snapshot.id)
         settings = _store_settings(store)
         run_dir = os.path.join(settings["home"], "runs", run_id)
+        workdir = None if remote is not None else os.path.join(run_dir, "wd")
+        # One read of each file feeds both the snapshot and the local working copy, so the
+        # script runs exactly the snapshot's bytes even if a file changes meanwhile.
+        snapshot = create_snapshot(store, workspace._record.id, files,
+                                   copy_to=None if workdir is None else workdir + ".partial")
+        run._set_snapshot(snapshot.id)
         spec: dict[str, Any] = {
             "run_id": run_id, "workspace_id": workspace._record.id,
             "workspace_name": workspace._record.name,
@@ -122,9 +126,10 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
         if remote is not None:
             remote._launch_run(spec, run)
         else:
-            spec["working_directory"] = os.path.join(run_dir, "wd")
-            copy_files(files, spec["working_directory"] + ".partial")
-            os.replace(spec["working_directory"] + ".partial", spec["working_directory"])
+            assert workdir is not None
+            os.makedirs(workdir + ".partial", exist_ok=True)  # an empty source folder
+            os.replace(workdir + ".partial", workdir)
+            spec["working_directory"] = workdir
             _launch_local(spec, run_dir, store)
     except BaseException as exc:
         store.update_run(run_id, status=RunStatus.FAILED, only_if_active=True, error={

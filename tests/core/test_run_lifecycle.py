@@ -221,18 +221,18 @@ def test_children(experiment):
     parent.complete()
 
 
-def test_snapshot_failure_does_not_leave_run_running(experiment, monkeypatch):
-    from jupyter_mlws.core.run_files import RunFilesMixin
+def test_snapshot_failure_leaves_no_run_behind(experiment, monkeypatch):
     from jupyter_mlws.exceptions import SnapshotException
 
-    def refuse(self, directory):
-        raise SnapshotException("too large")
+    store = experiment.workspace._store
 
-    monkeypatch.setattr(RunFilesMixin, "_take_start_snapshot", refuse)
+    def refuse(workspace_id, files):
+        raise SnapshotException("the store refused the snapshot")
+
+    monkeypatch.setattr(store, "create_snapshot", refuse)
     with pytest.raises(SnapshotException):
         experiment.start_logging()
-    statuses = [r.status for r in Run.list(experiment)]
-    assert statuses == [RunStatus.FAILED]
+    assert list(Run.list(experiment)) == []  # checked before the run was created
 
 
 def test_start_logging_takes_snapshot_and_git_properties(experiment, tmp_path):
