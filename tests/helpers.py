@@ -40,6 +40,24 @@ def wait_until(condition: Callable[[], T], timeout: float = 30.0, interval: floa
         time.sleep(interval)  # polling a condition, not synchronizing
 
 
+def step_wall_clock(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Simulate a wall-clock step of ``seconds`` in this process: ``time.time`` moves, and so
+    does psutil's boot time (derived from the wall clock on Linux), hence every create time
+    psutil reports. Monotonic clocks and /proc start ticks do not move, as on a real step."""
+    import psutil
+
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + seconds)
+    if sys.platform.startswith("linux"):
+        import psutil._pslinux as pslinux  # psutil.boot_time and create_time read this one
+
+        real_linux_boot = pslinux.boot_time
+        monkeypatch.setattr(pslinux, "boot_time", lambda: real_linux_boot() + seconds)
+    else:
+        real_boot = psutil.boot_time
+        monkeypatch.setattr(psutil, "boot_time", lambda: real_boot() + seconds)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:

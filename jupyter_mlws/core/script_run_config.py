@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import getpass
 import os
-import shutil
 import time
 import uuid
 import warnings

@@ -140,7 +140,8 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
 
 
 def _launch_local(spec: dict[str, Any], run_dir: str, store: Any) -> None:
-    from ..execution.supervisor import launch, owner_of
+    from ..execution.supervisor import launch
+    from ..store.liveness import owner_of
 
     proc = launch(spec, run_dir)
     try:

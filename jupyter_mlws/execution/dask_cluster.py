@@ -12,7 +12,9 @@ not a process start plus ``import distributed`` plus a client connection per run
 the daemon the store owner of a run before queueing it: a dead daemon means Failed runs.
 
 Launching and probing live here too (:func:`launch`, :func:`read_info`, :func:`is_alive`,
-:func:`stop`): they import neither dask nor the store, so the SDK can call them cheaply.
+:func:`stop`): they import neither dask nor the store's engines, so the SDK calls them
+cheaply. The daemon is identified by its process identity (start ticks and boot id, see
+:mod:`jupyter_mlws.store.liveness`), which no wall-clock step moves.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..store.liveness import is_process_alive, process_identity
 from .dask_dispatch import QUEUE_DIR, RunTracker, take_queued, warm_imports
 from .supervisor import PACKAGE_PARENT
 
@@ -85,7 +88,8 @@ def launch(state_dir: str | os.PathLike, *, min_nodes: int, max_nodes: int,
 
 
 def read_info(state_dir: str | os.PathLike) -> dict[str, Any] | None:
-    """``{"pid", "create_time", "host", "address"}`` once the scheduler listens, else None."""
+    """``{"pid", "identity", "host", "address", ...}`` once the scheduler listens, else
+    None."""
     return _read_json(Path(state_dir) / INFO_FILE)
 
 
@@ -101,25 +105,18 @@ def log_tail(state_dir: str | os.PathLike, lines: int = 15) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def is_alive(pid: int | None, create_time: float | None) -> bool:
-    """The process ``pid`` still runs and is the one that was started (not a reused pid)."""
-    if not pid:
-        return False
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return create_time is None or abs(proc.create_time() - create_time) < 0.05
-    except psutil.Error:
-        return False
+def is_alive(pid: int | None, identity: str | None = None,
+             create_time: float | None = None) -> bool:
+    """The process ``pid`` still runs and is the one that was started (not a reused pid):
+    by its ``identity``, or the ``create_time`` recorded by earlier releases."""
+    return is_process_alive(pid, identity=identity, create_time=create_time)
 
 
-def stop(pid: int | None, create_time: float | None, timeout: float = 20.0) -> bool:
+def stop(pid: int | None, identity: str | None = None, create_time: float | None = None,
+         timeout: float = 20.0) -> bool:
     """SIGTERM the daemon (it closes its workers), SIGKILL its tree after ``timeout``.
     Returns True once it is gone."""
-    if not is_alive(pid, create_time):
+    if not is_alive(pid, identity, create_time):
         return True
     import psutil
 
@@ -139,7 +136,7 @@ def stop(pid: int | None, create_time: float | None, timeout: float = 20.0) -> b
     for member in alive:  # workers that outlived a clean close
         with contextlib.suppress(psutil.Error):
             member.kill()
-    return not is_alive(pid, create_time)
+    return not is_alive(pid, identity, create_time)
 
 
 # --------------------------------------------------------------------------- the daemon
@@ -197,7 +194,7 @@ def serve(state_dir: Path, min_nodes: int, max_nodes: int, idle_seconds: float,
         signal.signal(sig, on_signal)
     me = psutil.Process()
     _write_json(state_dir / INFO_FILE, {
-        "pid": me.pid, "create_time": me.create_time(), "host": socket.gethostname(),
+        "pid": me.pid, "identity": process_identity(me.pid), "host": socket.gethostname(),
         "address": cluster.scheduler_address, "min_nodes": min_nodes, "max_nodes": max_nodes})
     warm_imports()
     try:

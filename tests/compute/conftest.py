@@ -80,7 +80,7 @@ def use_cluster(workspace: Workspace, cluster: dict[str, Any], name: str = "shar
                            "nodeIdleTimeBeforeScaleDown": 60.0}},
         new_version=False, state={
             "provisioningState": "Succeeded", "pid": cluster["pid"],
-            "createTime": cluster["create_time"], "host": cluster["host"],
+            "identity": cluster["identity"], "host": cluster["host"],
             "address": cluster["address"], "stateDir": cluster["state_dir"]})
     return ComputeTarget(workspace, name)
 

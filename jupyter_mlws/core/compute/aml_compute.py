@@ -148,9 +148,8 @@ class AmlCompute(SizedComputeTarget):
 
     # ---- the daemon
     def _start_daemon(self) -> None:
-        import psutil
-
         from ...execution import dask_cluster
+        from ...store.liveness import process_identity
 
         scale = self.scale_settings
         state_dir = self._state_dir
@@ -158,11 +157,8 @@ class AmlCompute(SizedComputeTarget):
             state_dir, min_nodes=scale["minNodeCount"], max_nodes=scale["maxNodeCount"],
             idle_seconds=scale["nodeIdleTimeBeforeScaleDown"],
             memory_limit=memory_limit_bytes(self.vm_size))
-        try:
-            created = psutil.Process(proc.pid).create_time()
-        except psutil.Error:
-            created = None
-        self._set_state(provisioningState="Creating", pid=proc.pid, createTime=created,
+        self._set_state(provisioningState="Creating", pid=proc.pid,
+                        identity=process_identity(proc.pid), createTime=None,
                         host=socket.gethostname(), address=None, errors=None,
                         startedOn=time.time(), stateDir=state_dir)
 
@@ -173,14 +169,14 @@ class AmlCompute(SizedComputeTarget):
         state = self._record.state
         if state.get("host") != socket.gethostname():
             return None
-        return is_alive(state.get("pid"), state.get("createTime"))
+        return is_alive(state.get("pid"), state.get("identity"), state.get("createTime"))
 
     def _stop_daemon(self) -> None:
         from ...execution.dask_cluster import stop
 
         state = self._record.state
         if state.get("host") == socket.gethostname():
-            stop(state.get("pid"), state.get("createTime"))
+            stop(state.get("pid"), state.get("identity"), state.get("createTime"))
 
     def _reconcile(self) -> None:
         from ...execution.dask_cluster import log_tail, read_info
@@ -262,7 +258,7 @@ class AmlCompute(SizedComputeTarget):
         """Hand the run to the cluster's daemon, its dispatcher: the daemon becomes the run's
         owner (a dead daemon fails the run) and submits it from its queue folder."""
         from ...execution.dask_dispatch import enqueue
-        from ...execution.supervisor import owner_of
+        from ...store.liveness import owner_of
 
         require_dask()
         deadline = time.monotonic() + LAUNCH_WAIT_SECONDS
@@ -279,9 +275,13 @@ class AmlCompute(SizedComputeTarget):
             raise ComputeTargetException(
                 f"Compute cluster {self.name!r} runs on host {state.get('host')!r}; submit "
                 "its runs from that host (its queue is a local folder there).")
-        created = state.get("createTime")
-        daemon = (f"{state['host']}:{state['pid']}:{float(created):.2f}" if created
-                  else owner_of(state["pid"]))  # the owner string the daemon reports
+        # The owner string the daemon reports (state of earlier releases: its create time).
+        if state.get("identity"):
+            daemon = f"{state['host']}:{state['pid']}:{state['identity']}"
+        elif state.get("createTime"):
+            daemon = f"{state['host']}:{state['pid']}:{float(state['createTime']):.2f}"
+        else:
+            daemon = owner_of(state["pid"])
         run._store.update_run(spec["run_id"], status="Queued", owner=daemon, heartbeat=True,
                               only_if_active=True)
         enqueue(self._state_dir, spec)
