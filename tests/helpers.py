@@ -105,10 +105,12 @@ class JupyterServer:
 
 @contextmanager
 def jupyter_server(folder: Path, env: Mapping[str, str], *, timeout: float = 60.0,
-                   ready_path: str = "/mlws/api/v1/openapi.json") -> Iterator[JupyterServer]:
+                   ready_path: str = "/mlws/api/v1/openapi.json",
+                   runtime_dir: Path | None = None) -> Iterator[JupyterServer]:
     """A real ``jupyter server`` with the jupyter_mlws extension on a free loopback port and a
-    random token, its config, data, runtime and root folders under ``folder``; up (``ready_path``
-    answers) on entry, stopped on exit. ``env`` is the whole environment (MLWS_HOME included)."""
+    random token, its config, data, runtime (unless ``runtime_dir``) and root folders under
+    ``folder``; up (``ready_path`` answers) on entry, stopped on exit. ``env`` is the whole
+    environment (MLWS_HOME included)."""
     config, root = folder / "config", folder / "root"
     for path in (config, root):
         path.mkdir(parents=True, exist_ok=True)
@@ -117,7 +119,8 @@ def jupyter_server(folder: Path, env: Mapping[str, str], *, timeout: float = 60.
     token, port = secrets.token_hex(16), free_port()
     server_env = {**env, "JUPYTER_CONFIG_DIR": str(config),
                   "JUPYTER_DATA_DIR": str(folder / "data"),
-                  "JUPYTER_RUNTIME_DIR": str(folder / "runtime"), "JUPYTER_PLATFORM_DIRS": "1"}
+                  "JUPYTER_RUNTIME_DIR": str(runtime_dir or folder / "runtime"),
+                  "JUPYTER_PLATFORM_DIRS": "1"}
     log = folder / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

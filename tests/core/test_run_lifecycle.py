@@ -141,13 +141,13 @@ def test_identity_details_str_and_portal_url(experiment, monkeypatch):
     assert details["startTimeUtc"].endswith("Z")
     assert got.get_detailed_status() == {"status": "Running", "details": None}
 
-    import jupyter_mlws.core.run_details as run_details
+    from jupyter_mlws.core import lab_link
 
     ws_id = experiment.workspace._record.id
-    monkeypatch.setattr(run_details, "find_jupyter_server_url", lambda: None)
+    monkeypatch.setattr(lab_link, "lab_server_url", lambda store: None)
+    monkeypatch.setattr(lab_link, "in_notebook", lambda: True)
     assert run.get_portal_url() == f"mlws://runs/{ws_id}/{run.id}"
-    monkeypatch.setattr(run_details, "find_jupyter_server_url",
-                        lambda: "http://localhost:8888/")
+    monkeypatch.setattr(lab_link, "lab_server_url", lambda store: "http://localhost:8888/")
     assert run.get_portal_url() == (
         f"http://localhost:8888/lab?mlws-run={run.id}&mlws-workspace={ws_id}")
     html = run._repr_html_()
