@@ -83,7 +83,10 @@ def test_cluster_queues_scales_survives_daemon_loss_and_deletes(ws, gated, kill)
         wait_until(lambda: cluster.get_status().current_node_count == 0, 60, 0.2,
                    "scale down")
 
-        # A dead daemon shows as Failed with the reason; create() again restarts it.
+        # A daemon killed while busy shows as Failed with the reason; create() restarts it.
+        busy = _submit(exp, src, "cpu-cluster", flags)
+        wait_until(lambda: busy.get_status() == "Running", 90, what="a busy daemon")
+        cluster.refresh_state()
         state = cluster._record.state
         kill(state["pid"])
         status = cluster.get_status()
