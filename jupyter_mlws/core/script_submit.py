@@ -80,6 +80,11 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
     run_config = config.run_config
     remote = _resolve_target(workspace, run_config.target)
     env_spec = run_config.environment._build_spec()  # raises for untranslatable packages
+    if env_spec.get("type") == "uv":
+        from ..execution.environments import check_buildable
+
+        # A Python that is not installed fails now, before a run or a build exists.
+        check_buildable(env_spec, _store_settings(workspace._store)["home"])
     if run_config.docker.use_docker or run_config.environment.docker.enabled:
         warnings.warn("Docker is not used by the local executor: the run uses the "
                       "environment's Python directly", UserWarning, stacklevel=3)

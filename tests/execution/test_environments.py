@@ -79,14 +79,32 @@ def test_conda_only_package_is_rejected_at_submit(exp, make_source):
         exp.submit(ScriptRunConfig(src, "six_user.py", environment=env))
 
 
-def test_missing_python_version_is_a_clear_error(exp, make_source):
+def test_a_python_that_is_not_installed_fails_at_submit_in_one_line(exp, make_source):
+    from jupyter_mlws.execution.pythons import host_version
+
     src = make_source(files={"six_user.py": USES_SIX})
     env = _env("six")
-    env.python.conda_dependencies.set_python_version("2.6")
-    run = exp.submit(ScriptRunConfig(src, "six_user.py", environment=env))
+    env.python.conda_dependencies.set_python_version("3.6.2")  # as in v1 tutorials
+    with pytest.raises(UserErrorException) as info:
+        exp.submit(ScriptRunConfig(src, "six_user.py", environment=env))
+    first = str(info.value).splitlines()[0]
+    assert "Python 3.6.2" in first and "not installed" in first
+    assert f"available: {host_version()}" in first or f", {host_version()}" in first
+    assert list(exp.get_runs()) == []  # nothing started, nothing built
+    assert environments.list_built() == []
+
+
+def test_a_package_that_cannot_build_is_named_with_the_python_versions(exp, make_source):
+    from jupyter_mlws.execution.pythons import host_version
+
+    src = make_source(files={"six_user.py": USES_SIX})
+    run = exp.submit(ScriptRunConfig(src, "six_user.py",
+                                     environment=_env("six==0.0.0.999")))
     details = run.wait_for_completion(raise_on_error=False, wait_post_processing=True)
-    assert details["status"] == "Failed"
-    assert "Python 2.6 is not installed on this machine" in details["error"]["error"]["message"]
+    first = details["error"]["error"]["message"].splitlines()[0]
+    assert first.startswith("EnvironmentBuildError: package six==0.0.0.999 could not be "
+                            f"installed on Python {host_version()}")
+    assert "Python versions available here:" in first and host_version() in first
 
 
 def test_user_managed_environment_uses_the_given_interpreter(exp, make_source):
