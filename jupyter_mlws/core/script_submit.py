@@ -1,4 +1,4 @@
-"""Submitting a ``ScriptRunConfig``: validate, create the run, snapshot, launch.
+"""Submitting a ``ScriptRunConfig``: validate, snapshot, create the run, launch.
 
 Local runs (target ``"local"``) get a detached supervisor process
 (:mod:`jupyter_mlws.execution.supervisor`). Any other target is resolved to a compute target
@@ -8,6 +8,7 @@ object whose ``_launch_run(spec, run)`` starts the same executor spec elsewhere 
 from __future__ import annotations
 
 import os
+import shutil
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -97,8 +98,20 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
 
     experiment = Experiment(workspace, experiment_name)
     run_id = new_run_id(experiment_name)
+    settings = _store_settings(store)
+    run_dir = os.path.join(settings["home"], "runs", run_id)
+    workdir = None if remote is not None else os.path.join(run_dir, "wd")
+    # Stored before the run exists (a failure leaves no run behind). One read of each file
+    # feeds both the snapshot and the local working copy, so the script runs exactly the
+    # snapshot's bytes even if a file changes meanwhile.
+    try:
+        snapshot = create_snapshot(store, workspace._record.id, files,
+                                   copy_to=None if workdir is None else workdir + ".partial")
+    except BaseException:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     properties = {"azureml.runsource": SCRIPT_RUN_TYPE, "mlws.submittedBy": submitted_by(),
-                  **git_properties(config.source_directory)}
+                  "ContentSnapshotId": snapshot.id, **git_properties(config.source_directory)}
     properties = {k: v for k, v in properties.items() if v}
     record = workspace._call_store(
         store.create_run, workspace._record.id, experiment._record.id, run_id=run_id,
@@ -107,14 +120,6 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
         run_definition=run_config._serialize())
     run = ScriptRun._from_record(experiment, record)
     try:
-        settings = _store_settings(store)
-        run_dir = os.path.join(settings["home"], "runs", run_id)
-        workdir = None if remote is not None else os.path.join(run_dir, "wd")
-        # One read of each file feeds both the snapshot and the local working copy, so the
-        # script runs exactly the snapshot's bytes even if a file changes meanwhile.
-        snapshot = create_snapshot(store, workspace._record.id, files,
-                                   copy_to=None if workdir is None else workdir + ".partial")
-        run._set_snapshot(snapshot.id)
         spec: dict[str, Any] = {
             "run_id": run_id, "workspace_id": workspace._record.id,
             "workspace_name": workspace._record.name,
@@ -127,7 +132,9 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
                                       **run_config.environment_variables},
             "max_run_duration_seconds": run_config.max_run_duration_seconds,
         }
-        store.update_run(run_id, status=RunStatus.STARTING, only_if_active=True)
+        # One write: the snapshot and Starting (before the supervisor can write Running).
+        store.update_run(run_id, status=RunStatus.STARTING, snapshot_id=snapshot.id,
+                         only_if_active=True)
         if remote is not None:
             remote._launch_run(spec, run)
         else:

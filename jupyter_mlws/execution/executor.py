@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .cancel import CANCEL_PROPERTY, cancel_requested
+# Only what starting the script needs is imported here; the store (and cancel, which reads
+# store records) load once the script runs.
 from .environments import EnvironmentBuildError, ready_interpreter
 from .log_stream import OutputPump, traceback_tail
 from .process import kill_tree, spawn
@@ -153,6 +154,8 @@ class _Execution:
 
     # ---- store helpers
     def status(self) -> tuple[str, bool]:
+        from .cancel import cancel_requested
+
         record = self.store.get_run(self.run_id)
         return record.status, cancel_requested(record)
 
@@ -303,4 +306,4 @@ def execute_run(spec: dict[str, Any]) -> dict[str, Any]:
     return {"status": status, "exit_code": exit_code}
 
 
-__all__ = ["BUILD_LOG", "CANCEL_PROPERTY", "STD_LOG", "execute_run"]
+__all__ = ["BUILD_LOG", "STD_LOG", "execute_run"]
