@@ -123,3 +123,15 @@ def test_two_heads_are_refused(tmp_path) -> None:  # type: ignore[no-untyped-def
         head_revision(tmp_path / "migrations")
     (versions / "d.py").write_text('revision = "d"\ndown_revision = ("b", "c")\n')
     assert head_revision(tmp_path / "migrations") == "d"
+
+
+def test_importing_the_sdk_loads_no_sql_machinery() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, jupyter_mlws.core; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('sqlalchemy', 'alembic', 'psutil', 'pandas', 'numpy')))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True).stdout.strip()
+    assert out == "[]"
