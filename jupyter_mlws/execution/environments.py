@@ -15,10 +15,8 @@ script can ``import jupyter_mlws`` while its own pins win for everything else.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -96,6 +94,8 @@ def _version_of(interpreter: str) -> str:
 
 def env_hash(spec: dict[str, Any]) -> str:
     """sha256 of the canonical spec plus the host interpreter it links to."""
+    import hashlib
+
     key = {"format": FORMAT, "spec": spec, "host": sys.executable}
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
@@ -123,6 +123,8 @@ def find_uv() -> str | None:
 
         return uv.find_uv_bin()
     except (ImportError, FileNotFoundError):
+        import shutil
+
         return shutil.which("uv")
 
 
@@ -212,6 +214,8 @@ def ensure_environment(spec: dict[str, Any], home: str | os.PathLike | None = No
     ready = ready_interpreter(spec, home)
     if ready is not None:
         return ready
+    import shutil
+
     from filelock import FileLock
 
     root = envs_root(home)
@@ -244,6 +248,8 @@ def ensure_environment(spec: dict[str, Any], home: str | os.PathLike | None = No
 
 
 # ------------------------------------------------------------------ the registry side
+# (hashlib and shutil are imported where used: this module is on a submitted run's way to its
+# script, where every import before the script starts is paid on each run)
 
 
 def _info(env_dir: Path, with_size: bool = False) -> dict[str, Any] | None:
@@ -290,6 +296,8 @@ def prune(home: str | os.PathLike | None = None, unused_for_seconds: float | Non
     """Delete built environments not used for ``unused_for_seconds`` (all when None), except
     the hashes in ``keep``, plus leftovers of failed builds. Environments being built (lock
     held) are skipped. Returns the removed hashes."""
+    import shutil
+
     from filelock import FileLock, Timeout
 
     root = envs_root(home)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import time
 from pathlib import Path
@@ -100,6 +99,8 @@ def _open_store(spec: dict[str, Any]):  # -> Store
 
 
 def _prepare_workdir(spec: dict[str, Any], store: Any) -> str:
+    import shutil
+
     given = spec.get("working_directory")
     if given and os.path.isdir(given):
         return given
