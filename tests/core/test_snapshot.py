@@ -123,6 +123,7 @@ def test_start_logging_over_limit_hints_snapshot_directory_none(tmp_path, monkey
     exp = Experiment(Workspace.create("snapws", show_output=False), "big")
     with pytest.raises(SnapshotException, match="snapshot_directory=None"):
         exp.start_logging(snapshot_directory=str(root), outputs=False)
+    assert list(exp.get_runs()) == []  # checked before the run was created
 
 
 def test_snapshot_blobs_deduplicated(tmp_path, monkeypatch):
