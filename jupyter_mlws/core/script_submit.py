@@ -113,11 +113,15 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
     properties = {"azureml.runsource": SCRIPT_RUN_TYPE, "mlws.submittedBy": submitted_by(),
                   "ContentSnapshotId": snapshot.id, **git_properties(config.source_directory)}
     properties = {k: v for k, v in properties.items() if v}
-    record = workspace._call_store(
-        store.create_run, workspace._record.id, experiment._record.id, run_id=run_id,
-        status=RunStatus.NOT_STARTED, run_type=SCRIPT_RUN_TYPE,
-        target=target_name(run_config.target), properties=properties,
-        run_definition=run_config._serialize())
+    try:
+        record = workspace._call_store(
+            store.create_run, workspace._record.id, experiment._record.id, run_id=run_id,
+            status=RunStatus.NOT_STARTED, run_type=SCRIPT_RUN_TYPE,
+            target=target_name(run_config.target), properties=properties,
+            run_definition=run_config._serialize())
+    except BaseException:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     run = ScriptRun._from_record(experiment, record)
     try:
         spec: dict[str, Any] = {
