@@ -10,6 +10,7 @@ from jupyter_mlws.core.conda_dependencies import CondaDependencies
 from jupyter_mlws.core.status import RunStatus
 from jupyter_mlws.exceptions import ActivityFailedException, UserErrorException
 from jupyter_mlws.execution import environments
+from jupyter_mlws.store import NotFoundError
 
 USES_SIX = """
 import six, sys
@@ -30,11 +31,31 @@ def _log(run, path: str) -> str:
     return run._store.open_artifact(run.id, path).read().decode()
 
 
+def _build_log(run) -> str:
+    try:
+        return _log(run, "azureml-logs/20_image_build_log.txt")
+    except NotFoundError:
+        return ""
+
+
 def test_environment_builds_once_for_concurrent_runs_and_is_reused(exp, make_source,
                                                                    mlws_home):
+    from filelock import FileLock
+
+    from tests.helpers import wait_until
+
     src = make_source(files={"six_user.py": USES_SIX})
-    first, second = (exp.submit(ScriptRunConfig(src, "six_user.py", environment=_env("six")))
-                     for _ in range(2))
+    root = environments.envs_root(mlws_home)
+    root.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(root / f"{environments.env_hash(_env('six')._build_spec())}.lock"))
+    # Both runs reach the build while the lock is held here, so they are truly concurrent
+    # (with a warm download cache one build can otherwise end before the second run starts).
+    with lock:
+        first, second = (exp.submit(ScriptRunConfig(src, "six_user.py",
+                                                    environment=_env("six")))
+                         for _ in range(2))
+        wait_until(lambda: all("waiting for the build lock" in _build_log(r)
+                               for r in (first, second)), 120, 0.1, "both runs at the lock")
     for run in (first, second):
         assert run.wait_for_completion(wait_post_processing=True)["status"] == "Completed"
     built = environments.list_built(mlws_home)
