@@ -118,6 +118,8 @@ class ComputesHandler(MlwsHandler):
 
 def confine_source(root_dir: str, value: str) -> str:
     """``value`` (relative to ``root_dir``, or absolute) as a real folder inside it."""
+    if "\x00" in value:
+        raise bad_request("'source_directory' must not contain NUL characters.")
     root = os.path.realpath(root_dir)
     path = os.path.realpath(os.path.join(root, value))
     if os.path.commonpath([root, path]) != root:

@@ -95,6 +95,10 @@ async def test_submit_script_run_over_rest(jp_fetch, jp_root_dir, ws, make_sourc
                                   "script": "train.py"})
         assert "root directory" in error["message"] or "not a folder" in error["message"]
     error = await _call(jp_fetch, template, "workspaces", wid, "scriptruns", method="POST",
+                        expect=400, body={"experiment": "rest", "source_directory": "pr\x00oj",
+                                          "script": "train.py"})
+    assert "NUL" in error["message"]
+    error = await _call(jp_fetch, template, "workspaces", wid, "scriptruns", method="POST",
                         expect=404, body={"experiment": "rest", "source_directory": "proj",
                                           "script": "train.py", "compute_target": "nope"})
     assert "ComputeTargetNotFound" in error["message"]

@@ -42,6 +42,8 @@ def test_no_server_gives_a_folder_in_a_terminal_and_mlws_in_a_notebook(experimen
     other = lab_link.store_identity(type("S", (), {"database_url": "sqlite:///elsewhere.db",
                                                    "home": "/elsewhere"})())
     _server_files(runtime, os.getpid(), other, "http://127.0.0.1:9/")
+    # A terminal, whatever earlier tests of this process imported (ipykernel).
+    monkeypatch.setattr(lab_link, "in_notebook", lambda: False)
     url = run.get_portal_url()
     assert url == os.path.join(ws.storage_url, "runs", run.id) and os.path.isabs(url)
     monkeypatch.setattr(lab_link, "in_notebook", lambda: True)
