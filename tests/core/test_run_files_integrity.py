@@ -17,6 +17,7 @@ import pytest
 from jupyter_mlws.exceptions import AzureMLException, UserErrorException
 from jupyter_mlws.store.base import ConflictError, InvalidInputError
 from tests.helpers import wait_until
+from tests.store.stalled_upload import STALLING_STREAM
 
 
 @pytest.fixture
@@ -75,32 +76,18 @@ def test_upload_onto_a_folder_or_under_a_file_fails_and_deletes_nothing(run, tmp
 
 # ------------------------------------------------------------------ an uploader killed mid-way
 
-STALLED_UPLOAD = """
-    import sys, threading
-    from pathlib import Path
+STALLED_UPLOAD = STALLING_STREAM + textwrap.dedent("""
+    import sys
     from jupyter_mlws.core import Experiment, Run, Workspace
 
     run = Run(Experiment(Workspace.get("files-ws"), "files-exp"), sys.argv[1])
-    flag = Path(sys.argv[2])
-
-    class Stalling:
-        # One MiB, then blocks forever: the upload has begun and never ends by itself.
-        calls = 0
-
-        def read(self, size=-1):
-            self.calls += 1
-            if self.calls == 1:
-                return b"p" * (1 << 20)
-            flag.write_text("stalled")
-            threading.Event().wait()
-
-    run.upload_file(sys.argv[3], Stalling())
-"""
+    run.upload_file(sys.argv[3], Stalling(sys.argv[2]))
+""")
 
 
 def test_upload_killed_mid_way_leaves_the_name_free(run, tmp_path, mlws_store_backend):
     script = tmp_path / "stalled_upload.py"
-    script.write_text(textwrap.dedent(STALLED_UPLOAD))
+    script.write_text(STALLED_UPLOAD)
     flag = tmp_path / "stalled.flag"
     child = subprocess.Popen([sys.executable, str(script), run.id, str(flag),
                               "outputs/model.bin"])

@@ -96,9 +96,15 @@ def _written_since(root: Path, since: float, at_least: int) -> bool:
     return False
 
 
-def _kill(server: JupyterServer) -> None:
-    server.process.kill()
-    server.process.wait(30)
+def _kill_mid_put(server: JupyterServer, path: str, storage: Path) -> None:
+    """Start a 64 MB PUT of ``path``, send 24 MB, and SIGKILL the server once it has stored
+    8 MB of it."""
+    started = time.time() - 1  # file times have coarse resolution on some systems
+    with _half_sent_put(server, path, total=64 * MB, sent=24 * MB):
+        wait_until(lambda: _written_since(storage, started, 8 * MB), timeout=120,
+                   what="the server to store part of the upload")
+        server.process.kill()
+        server.process.wait(30)
 
 
 def _sdk_store(server: JupyterServer, home: Path) -> HttpStore:
@@ -114,11 +120,7 @@ def test_server_killed_during_an_overwriting_put_keeps_the_old_content(
     with jupyter_server(tmp_path / "first", env) as server:
         status, body = _request(server, "PUT", content, OLD)
         assert status == 201, body
-        started = time.time() - 1  # file times have coarse resolution on some systems
-        with _half_sent_put(server, content + "?overwrite=true", total=64 * MB, sent=24 * MB):
-            wait_until(lambda: _written_since(Path(storage_url), started, 8 * MB),
-                       timeout=120, what="the server to store part of the new upload")
-            _kill(server)
+        _kill_mid_put(server, content + "?overwrite=true", Path(storage_url))
 
     with jupyter_server(tmp_path / "second", env) as server:
         status, body = _request(server, "GET", content)
@@ -151,11 +153,7 @@ def test_server_killed_during_a_new_put_leaves_the_name_free(
     content = f"/workspaces/{ws_id}/runs/run1/artifacts/content/outputs/new.bin"
     env = _env(mlws_home)
     with jupyter_server(tmp_path / "first", env) as server:
-        started = time.time() - 1
-        with _half_sent_put(server, content, total=64 * MB, sent=24 * MB):
-            wait_until(lambda: _written_since(Path(storage_url), started, 8 * MB),
-                       timeout=120, what="the server to store part of the upload")
-            _kill(server)
+        _kill_mid_put(server, content, Path(storage_url))
 
     with jupyter_server(tmp_path / "second", env) as server:
         status, listing = _request(server, "GET", f"/workspaces/{ws_id}/runs/run1/artifacts")

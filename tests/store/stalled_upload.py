@@ -18,27 +18,35 @@ from pathlib import Path
 from jupyter_mlws.store.settings import StoreSettings
 from tests.helpers import wait_until
 
-CHILD = textwrap.dedent("""
-    import sys, threading
+# A source stream for child scripts: one MiB, then it touches the file ``flag`` and blocks
+# until the process is killed (the upload has begun and never ends by itself).
+STALLING_STREAM = textwrap.dedent("""
+    import threading
     from pathlib import Path
+
+    class Stalling:
+        calls = 0
+
+        def __init__(self, flag):
+            self.flag = Path(flag)
+
+        def read(self, size=-1):
+            self.calls += 1
+            if self.calls == 1:
+                return b"p" * (1 << 20)
+            self.flag.write_text("stalled")
+            threading.Event().wait()
+""")
+
+CHILD = STALLING_STREAM + textwrap.dedent("""
+    import sys
     from jupyter_mlws.store.settings import StoreSettings
     from jupyter_mlws.store.sql import SqlStore
 
     home, database_url, storage_root, run_id, path, overwrite, flag = sys.argv[1:]
     store = SqlStore(StoreSettings(home=Path(home), database_url=database_url,
                                    storage_root=storage_root))
-
-    class Stalling:
-        calls = 0
-
-        def read(self, size=-1):
-            self.calls += 1
-            if self.calls == 1:
-                return b"p" * (1 << 20)
-            Path(flag).write_text("stalled")
-            threading.Event().wait()  # until SIGKILL
-
-    store.upload_artifact(run_id, path, Stalling(), overwrite=overwrite == "1")
+    store.upload_artifact(run_id, path, Stalling(flag), overwrite=overwrite == "1")
 """)
 
 
