@@ -53,11 +53,12 @@ def opener(path: str, flags: int) -> int:
     return fd
 
 
-def tighten(path: str | os.PathLike[str]) -> None:
-    """Make an existing file of the store 0600 when it is wider; absent files are fine."""
+def tighten(path: str | os.PathLike[str], mode: int = FILE_MODE) -> None:
+    """Make an existing file (or, with ``DIR_MODE``, folder) of the store no wider than
+    ``mode``; absent ones are fine. Only for what is the store's by name or was just made."""
     try:
-        if stat.S_IMODE(os.stat(path).st_mode) & ~FILE_MODE:
-            os.chmod(path, FILE_MODE)
+        if stat.S_IMODE(os.stat(path).st_mode) & ~mode:
+            os.chmod(path, mode)
     except OSError:
         pass
 

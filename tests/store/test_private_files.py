@@ -27,7 +27,12 @@ SDK_SESSION = textwrap.dedent("""
     run.upload_folder("data", src)
     run._store.append_log(run.id, "logs/train.log", b"epoch 1\\n")
     run.complete()
-    print("done", flush=True)
+    from jupyter_mlws.core import ScriptRunConfig
+
+    submitted = Experiment(ws, "exp").submit(ScriptRunConfig(src, "train.py"))
+    submitted.wait_for_completion(show_output=False)
+    assert submitted.get_status() == "Completed", submitted.get_details()
+    print("submitted", submitted.id, flush=True)
 """)
 
 
@@ -60,7 +65,14 @@ def test_a_fresh_home_and_all_its_files_are_private(tmp_path: Path) -> None:
     assert any(name.endswith("outputs/model.bin") for name in modes)
     assert any("/snapshots/blobs/" in name for name in modes)
     assert any(name.endswith("logs/train.log") for name in modes)
-    wrong = {name: oct(mode) for name, mode in modes.items()
+    # A submitted run's folder (its spec, supervisor log, working copy) is private: what the
+    # script creates in its working folder follows the script's umask, unreachable inside.
+    run_id = result.stdout.split("submitted ", 1)[1].split()[0]
+    assert modes[f"runs/{run_id}"] == 0o700
+    assert modes[f"runs/{run_id}/supervisor.log"] == 0o600
+    store_files = {name: mode for name, mode in modes.items()
+                   if name != "runs" and not name.startswith("runs/")}
+    wrong = {name: oct(mode) for name, mode in store_files.items()
              if mode != (0o700 if (home / name).is_dir() else 0o600)}
     assert wrong == {}
     assert "readable by other users" not in result.stderr
@@ -80,5 +92,6 @@ def test_an_existing_open_home_is_reported_and_the_database_tightened(tmp_path: 
     modes = _modes(home)
     assert modes["mlws.db"] == modes["mlws.db-wal"] == 0o600
     assert modes["workspaces"] == 0o700
-    files = {name: mode for name, mode in modes.items() if (home / name).is_file()}
+    files = {name: mode for name, mode in modes.items()
+             if (home / name).is_file() and "/wd/" not in name}
     assert set(files.values()) == {0o600}
