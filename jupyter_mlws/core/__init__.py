@@ -26,6 +26,8 @@ _LAZY = {
     "RunConfiguration": ".runconfig",
     "Environment": ".environment",
     "ComputeTarget": ".compute",
+    "Model": ".model",
+    "Webservice": ".webservice",
 }
 
 

@@ -26,6 +26,7 @@ from .run_details import RunDetailsMixin, _stringify
 from .run_files import RunFilesMixin
 from .run_insights import RunInsightsMixin
 from .run_metrics import RunMetricsMixin
+from .run_models import RunModelsMixin
 from .status import RunStatus, is_terminal
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def _resolve_outputs(outputs: Any) -> str | None:
 
 
 class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetricsMixin,
-          RunFilesMixin, RunInsightsMixin):
+          RunFilesMixin, RunInsightsMixin, RunModelsMixin):
     """A run of an experiment: metrics, files, tags, properties, children and status."""
 
     _type_providers: dict[str, RunFactory] = {}  # shared registry, on purpose

@@ -25,9 +25,9 @@ ASSET_KIND = "compute"
 LOCAL = "local"
 # computeType -> module defining its class (imported on first use).
 _MODULES = {"AmlCompute": ".aml_compute", "ComputeInstance": ".compute_instance",
-            "Dask": ".attached"}
+            "Dask": ".attached", "AKS": ".aks_compute"}
 _CLASSES = {"AmlCompute": "AmlCompute", "ComputeInstance": "ComputeInstance",
-            "Dask": "DaskCompute"}
+            "Dask": "DaskCompute", "AKS": "AksCompute"}
 TERMINAL_PROVISIONING = frozenset({"Succeeded", "Failed", "Canceled"})
 # v1's rule for compute names: 2-24 characters, a letter first, then letters, digits, "-".
 COMPUTE_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9\-]{1,23}$")
