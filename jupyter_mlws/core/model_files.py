@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import UserErrorException, WebserviceException
-from ..store.base import NotFoundError
+from ..store.base import InvalidInputError, NotFoundError
 from .run_files import _copy_to_file, _inside, _walk_files
 
 if TYPE_CHECKING:
@@ -50,7 +50,11 @@ def local_model_files(model_path: str | os.PathLike,
         wanted: dict[str, str] = {}
         real = os.path.realpath(path)
         for child in child_paths:
-            rel = _rel(str(child))
+            try:
+                rel = _rel(str(child))
+            except InvalidInputError as exc:
+                raise WebserviceException(f"child path {child!r} leads outside {path!r} "
+                                          f"or is not a relative path ({exc})") from exc
             local = os.path.join(path, *rel.split("/"))
             if not _inside(os.path.realpath(local), real):
                 raise WebserviceException(f"child path {child!r} leads outside {path!r}")
