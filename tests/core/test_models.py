@@ -76,7 +76,7 @@ def test_register_folder_and_child_paths(workspace: Workspace, model_folder: Pat
 
 @pytest.mark.parametrize("name", ["", "-starts-badly", "has space", "a/b", "..", "x" * 256])
 def test_bad_model_names(workspace: Workspace, model_file: Path, name: str) -> None:
-    with pytest.raises(WebserviceException, match="(?i)model name"):
+    with pytest.raises(WebserviceException, match=r"(?i)model name"):
         Model.register(workspace, model_file, name)
 
 
