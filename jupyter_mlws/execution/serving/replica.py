@@ -22,12 +22,17 @@ import json
 import os
 import socket
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any
 
 INIT_FAILED = 3
 IDLE_DRAIN_SECONDS = 2.0
+# A keep-alive connection is answered with ``Connection: close`` once it is this old, so
+# clients reconnect and spread over the replicas (a new replica gets its share of a load
+# whose connections were all opened before it started).
+MAX_CONNECTION_SECONDS = 2.0
 
 
 def _load_entry_script(path: str) -> Any:
@@ -54,9 +59,15 @@ def _draining_protocol() -> type:
 
     class DrainingProtocol(HttpToolsProtocol):  # type: ignore[misc]
         """On shutdown, an idle keep-alive connection is not cut at once: a request already
-        on its way is answered (with ``Connection: close``)."""
+        on its way is answered (with ``Connection: close``). Connections older than
+        MAX_CONNECTION_SECONDS are closed after their next answer."""
 
         _draining = False
+        _opened = 0.0
+
+        def connection_made(self, transport: Any) -> None:
+            self._opened = time.monotonic()
+            super().connection_made(transport)
 
         def shutdown(self) -> None:
             if self.cycle is None or self.cycle.response_complete:
@@ -67,7 +78,8 @@ def _draining_protocol() -> type:
 
         def on_headers_complete(self) -> None:
             super().on_headers_complete()
-            if self._draining and self.cycle is not None:
+            if self.cycle is not None and (
+                    self._draining or time.monotonic() - self._opened > MAX_CONNECTION_SECONDS):
                 self.cycle.keep_alive = False
 
         def _close_if_idle(self) -> None:
