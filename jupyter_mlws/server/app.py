@@ -36,6 +36,15 @@ from .sdk_runs import (
     RunStateHandler,
     SdkRunsHandler,
 )
+from .services import (
+    ModelHistoryHandler,
+    ModelsHandler,
+    ServiceHandler,
+    ServiceLogsHandler,
+    ServiceMetricsHandler,
+    ServiceScoreHandler,
+    ServicesHandler,
+)
 from .spec import API_PREFIX, OpenApiHandler
 from .workspaces import WorkspaceHandler, WorkspacesHandler
 
@@ -89,6 +98,13 @@ ROUTES: list[tuple[str, Any]] = [
     (rf"{_WS}/environments", EnvironmentsHandler),
     (rf"{API_PREFIX}/environments/built", BuiltEnvironmentsHandler),
     (rf"{_WS}/scriptruns", ScriptRunSubmitHandler),
+    (rf"{_WS}/models", ModelsHandler),
+    (rf"{_WS}/models/{_SEG}/history", ModelHistoryHandler),
+    (rf"{_WS}/services", ServicesHandler),
+    (rf"{_WS}/services/{_SEG}", ServiceHandler),
+    (rf"{_WS}/services/{_SEG}/metrics", ServiceMetricsHandler),
+    (rf"{_WS}/services/{_SEG}/logs", ServiceLogsHandler),
+    (rf"{_WS}/services/{_SEG}/score", ServiceScoreHandler),
 ]
 
 

@@ -12,10 +12,12 @@ from typing import Any
 
 import psutil
 import pytest
+from pytest_jupyter.jupyter_server import *  # noqa: F403  (jp_fetch, async tests, ...)
 
 from jupyter_mlws.core import Workspace
 from jupyter_mlws.core.model import InferenceConfig, Model
 from tests.helpers import wait_until
+from tests.server.conftest import api, jp_server_config, upload_limit  # noqa: F401  (REST)
 
 SCORE = '''
 import json, os, pickle, time
