@@ -113,6 +113,9 @@ def serve(config: dict[str, Any]) -> int:
     collect_dir = config.get("collect_dir")
     recorder = Recorder(Path(config["requests_dir"]), Path(collect_dir) if collect_dir else None,
                         config["replica"])
+    if os.environ.get("MLWS_SERVICE_RECORDING") == "off":
+        # Only for measuring what recording costs (benchmarks/bench_serving.py).
+        recorder.record = lambda *_args: None  # type: ignore[method-assign]
     from . import collector
 
     collector.bind(recorder)
