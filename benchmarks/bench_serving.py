@@ -27,7 +27,7 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import figure, free_port, isolated_home  # noqa: E402
+from _common import figure, free_port, isolated_home
 
 BODY = json.dumps({"data": [[5.1, 3.5, 1.4, 0.2]]})
 SCORE = """
@@ -70,7 +70,8 @@ def wrk(url: str, body: str, connections: int, seconds: float) -> dict[str, floa
     script = Path(tempfile.mkdtemp()) / "post.lua"
     script.write_text(f"wrk.method = 'POST'\nwrk.body = {json.dumps(body)}\n"
                       "wrk.headers['Content-Type'] = 'application/json'\n")
-    out = subprocess.run(["wrk", "-t", "1", "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
+    duration = f"{max(1, round(seconds))}s"
+    out = subprocess.run(["wrk", "-t", "1", "-c", str(connections), "-d", duration,
                           "--latency", "-s", str(script), url],
                          capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
