@@ -116,6 +116,7 @@ class ServiceDaemon:
         self.last_status: dict[str, Any] = {}
         self.deployment_mtime = 0
         self._old_generations: list[int] = []
+        self.retiring: int | None = None  # the generation an update is draining
         from .aggregate import Aggregator
         from .autoscale import Autoscaler, AutoscaleSettings
         from .collect import Collector
@@ -330,14 +331,24 @@ class ServiceDaemon:
             self.active, self.pending = generation, None
             self._configure_autoscale(self._replica_settings(generation.deployment))
             self.target = len(mine)
-            for replica in [r for r in self.pool.replicas
-                            if previous is not None and r.generation == previous.number]:
+            old = [r for r in self.pool.replicas
+                   if previous is not None and r.generation == previous.number]
+            for replica in old:
                 self.pool.drain(replica)
-            self.operation = {**self.operation, "state": "Succeeded", "ended": time.time()}
-            self._set_state("Healthy", clear_error=True)
             log(f"generation {generation.number}: serving with {len(mine)} replica(s)")
             if previous is not None:
                 self._old_generations.append(previous.number)
+            if old:
+                # Succeeded once the old replicas are gone: until then one may still take a
+                # connection, and a caller told "updated" must only meet the new code.
+                self.retiring = previous.number  # type: ignore[union-attr]
+            else:
+                self._succeed()
+
+    def _succeed(self) -> None:
+        self.retiring = None
+        self.operation = {**self.operation, "state": "Succeeded", "ended": time.time()}
+        self._set_state("Healthy" if self._ready_count() else "Unhealthy", clear_error=True)
 
     # ------------------------------------------------------------------ supervision
     def _ready_count(self) -> int:
@@ -384,7 +395,10 @@ class ServiceDaemon:
             if not any(r.generation == number for r in self.pool.replicas):
                 remove_generation(self.state_dir / GENERATIONS_DIR / str(number))
                 self._old_generations.remove(number)
-        if self.pending is None:
+        if self.retiring is not None and not any(r.generation == self.retiring
+                                                 for r in self.pool.replicas):
+            self._succeed()
+        if self.pending is None and self.retiring is None:
             ready = self._ready_count()
             state = "Healthy" if ready else "Unhealthy"
             if state != self.service_state:
