@@ -1,8 +1,13 @@
 """Queued metric points -> per-series columns, a whole batch at a time.
 
 ``run.log`` queues one tuple ``(key, step, time, value)`` per point, where ``key`` is the
-:class:`SeriesKey` of its (run, metric): one object per series and buffer, compared by
-identity. The writer turns a batch of such tuples into one
+series key of its (run, metric): the tuple ``(run_id, name, kind, description)``, one object
+per series and buffer, so comparing keys is mostly an identity check. Keys are plain tuples of
+strings, not instances, on purpose: the garbage collector stops tracking such tuples (and the
+point tuples holding them), so a queue of 500,000 points costs no collector time (an instance
+in each tuple made every collection rescan the queue: 3x the cost of ``run.log``).
+
+The writer turns a batch of such tuples into one
 :class:`~jupyter_mlws.store.columns.SeriesChunk` per series with C-level column extraction
 (``map(itemgetter)``); a batch of several interleaved series is split with a stable numpy
 argsort, so no per-point Python runs on the hot path.
@@ -22,24 +27,14 @@ _GET_KEY, _GET_STEP, _GET_TIME, _GET_VALUE = map(itemgetter, (KEY, STEP, TIME, V
 _SMALL = 256  # batches up to this size with several series are grouped in plain Python
 
 
-class SeriesKey:
-    """The (run, metric) a queued point belongs to; hashed and compared by identity."""
+SeriesKey = tuple[str, str, str, str]  # (run_id, name, kind, description)
+RUN_ID, NAME, KIND, DESCRIPTION = 0, 1, 2, 3
 
-    __slots__ = ("description", "kind", "name", "run_id")
 
-    def __init__(self, run_id: str, name: str, kind: str, description: str) -> None:
-        self.run_id = run_id
-        self.name = name
-        self.kind = kind
-        self.description = description
-
-    def chunk(self, steps: Sequence[Any], times: Sequence[float], values: Sequence[Any],
-              columns: tuple[str, ...] | None = None) -> SeriesChunk:
-        return SeriesChunk(self.run_id, self.name, self.kind, self.description, steps, times,
-                           values, columns)
-
-    def __repr__(self) -> str:
-        return f"SeriesKey({self.run_id!r}, {self.name!r}, {self.kind!r})"
+def chunk_of(key: SeriesKey, steps: Sequence[Any], times: Sequence[float],
+             values: Sequence[Any], columns: tuple[str, ...] | None = None) -> SeriesChunk:
+    return SeriesChunk(key[RUN_ID], key[NAME], key[KIND], key[DESCRIPTION], steps, times,
+                       values, columns)
 
 
 def chunks_of(batch: list[tuple]) -> list[SeriesChunk]:
@@ -49,8 +44,8 @@ def chunks_of(batch: list[tuple]) -> list[SeriesChunk]:
     keys = list(map(_GET_KEY, batch))
     first = keys[0]
     if keys.count(first) == len(keys):  # the common case: one series per batch
-        return [first.chunk(list(map(_GET_STEP, batch)), list(map(_GET_TIME, batch)),
-                            list(map(_GET_VALUE, batch)))]
+        return [chunk_of(first, list(map(_GET_STEP, batch)), list(map(_GET_TIME, batch)),
+                         list(map(_GET_VALUE, batch)))]
     if len(batch) <= _SMALL:
         groups: dict[SeriesKey, tuple[list, list, list]] = {}
         for key, step, when, value in batch:
@@ -60,7 +55,7 @@ def chunks_of(batch: list[tuple]) -> list[SeriesChunk]:
             group[0].append(step)
             group[1].append(when)
             group[2].append(value)
-        return [key.chunk(*columns) for key, columns in groups.items()]
+        return [chunk_of(key, *columns) for key, columns in groups.items()]
     return _split_by_key(batch, keys)
 
 
@@ -75,8 +70,9 @@ def _split_by_key(batch: list[tuple], keys: list[SeriesKey]) -> list[SeriesChunk
     for getter in (_GET_STEP, _GET_TIME, _GET_VALUE):
         column = np.fromiter(map(getter, batch), dtype=object, count=len(batch))[order]
         columns.append(np.split(column, bounds))
-    return [key.chunk(steps.tolist(), times.tolist(), values.tolist())
+    return [chunk_of(key, steps.tolist(), times.tolist(), values.tolist())
             for key, steps, times, values in zip(order_of, *columns, strict=True)]
 
 
-__all__ = ["KEY", "STEP", "TIME", "VALUE", "SeriesKey", "chunks_of"]
+__all__ = ["DESCRIPTION", "KEY", "KIND", "NAME", "RUN_ID", "STEP", "TIME", "VALUE", "SeriesKey",
+           "chunk_of", "chunks_of"]

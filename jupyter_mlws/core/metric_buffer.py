@@ -41,7 +41,7 @@ from typing import Any
 from ..exceptions import AzureMLException
 from ..store.base import InvalidInputError, NotFoundError
 from ..store.columns import MetricBatch, SeriesChunk
-from .metric_batches import TIME, SeriesKey, chunks_of
+from .metric_batches import KIND, TIME, SeriesKey, chunks_of
 from .metric_losses import LOST_PROPERTY, LostPoints, describe_losses
 
 FLUSH_INTERVAL = 0.2  # seconds between background writes while points trickle in
@@ -100,12 +100,11 @@ class MetricBuffer:
     def series_key(self, run_id: str, name: str, kind: str, description: str) -> SeriesKey:
         """The one key of (run, metric) in this buffer (the first description is kept)."""
         key = self._keys.get((run_id, name))
-        if key is None or key.kind != kind:
+        if key is None or key[KIND] != kind:
             with self._keys_lock:
                 key = self._keys.get((run_id, name))
-                if key is None or key.kind != kind:
-                    key = self._keys[(run_id, name)] = SeriesKey(run_id, name, kind,
-                                                                 description or "")
+                if key is None or key[KIND] != kind:
+                    key = self._keys[(run_id, name)] = (run_id, name, kind, description or "")
         return key
 
     def wait_for_room(self) -> None:

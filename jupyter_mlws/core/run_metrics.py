@@ -25,7 +25,7 @@ from typing import Any
 
 from ..exceptions import UserErrorException
 from ..store.values import STEP_MAX, STEP_MIN, step_problem, text_problem, value_problem
-from .metric_batches import SeriesKey
+from .metric_batches import KIND, SeriesKey, chunk_of
 from .metric_shapes import ARTIFACT_KINDS, shape_metrics
 
 MAX_NAME_LENGTH = 255
@@ -150,7 +150,7 @@ class RunMetricsMixin:
     def _key(self, name: str, kind: str, description: Any) -> SeriesKey:
         """The queue key of metric ``name`` (validated on first use)."""
         key = self._metric_keys.get(name)
-        if key is None or key.kind != kind:
+        if key is None or key[KIND] != kind:
             self._check_kind(name, kind)
             key = self._buffer.series_key(self.id, name, kind,
                                           check_description(name, description))
@@ -183,7 +183,7 @@ class RunMetricsMixin:
                 raise UserErrorException(_LIST_MESSAGE)
             value = coerce_scalar(value, f"The value of metric {name!r}")
         key = self._metric_keys.get(name)
-        if key is None or key.kind != "scalar" or description:
+        if key is None or key[2] != "scalar" or description:  # key[KIND]
             key = self._key(name, "scalar", description)
         if step is not None and (type(step) is not float and (
                 type(step) is not int or not STEP_MIN <= step <= STEP_MAX)):
@@ -204,7 +204,7 @@ class RunMetricsMixin:
         values = [coerce_scalar(item, f"An element of list metric {name!r}") for item in value]
         key = self._key(name, "list", description)
         if not values:
-            self._buffer.record_empty(key.chunk([], [], []))
+            self._buffer.record_empty(chunk_of(key, [], [], []))
             return
         now = _now()
         self._buffer.enqueue([(key, None, now, item) for item in values])
@@ -240,7 +240,7 @@ class RunMetricsMixin:
         series = self._key(name, "table", description)
         keys = list(columns)
         if not any(lengths.values()):
-            self._buffer.record_empty(series.chunk([], [], [], columns=tuple(keys)))
+            self._buffer.record_empty(chunk_of(series, [], [], [], columns=tuple(keys)))
             return
         now = _now()
         rows = [dict(zip(keys, items, strict=True))

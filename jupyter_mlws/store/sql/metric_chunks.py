@@ -119,17 +119,66 @@ def read_tails(fetch: Fetch, ph: str, wanted: dict[int, int]) -> dict[int, tuple
     return out
 
 
-@dataclass
 class Range:
-    """Columns of the points ``first_seq ...`` of one metric (as stored; may be empty)."""
+    """The stored points of one metric after a cursor, as the chunk rows that hold them;
+    columns are unpacked on demand (``np.frombuffer`` views, copied only when joined)."""
 
-    first_seq: int
-    step: np.ndarray | None
-    time: np.ndarray | None
-    value: np.ndarray
+    def __init__(self, since: int, rows: list[tuple], steps_and_times: bool) -> None:
+        self.since = since
+        self._rows = rows  # (first_seq, n, [step_enc, steps, times,] value_enc, vals)
+        self._full = steps_and_times
+        self._skip = since - (rows[0][0] - 1) if rows else 0
+        self._size = max(0, sum(row[1] for row in rows) - self._skip)
 
     def __len__(self) -> int:
-        return len(self.value)
+        return self._size
+
+    def _parts(self, column: str) -> list[np.ndarray]:
+        parts = []
+        for row in self._rows:
+            n = row[1]
+            if column == "value":
+                parts.append(decode_values(row[-2], row[-1], n))
+            elif column == "step":
+                parts.append(decode_steps(row[2], row[3], n))
+            else:
+                parts.append(decode_times(row[4], n))
+        return parts
+
+    def column(self, column: str) -> np.ndarray:
+        """Every point's ``step``, ``time`` or ``value``, oldest first."""
+        if column != "value" and not self._full:
+            raise ValueError("this range was read without steps and times")
+        joined = concat(self._parts(column))
+        return joined[self._skip:] if self._skip else joined
+
+    def head(self, n: int) -> np.ndarray:
+        """The values of the first ``n`` points, unpacking only the chunks that hold them."""
+        parts, have = [], 0
+        for row in self._rows:
+            if have >= n + self._skip:
+                break
+            parts.append(decode_values(row[-2], row[-1], row[1]))
+            have += row[1]
+        return concat(parts)[self._skip:self._skip + n]
+
+    def take(self, seqs: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(step, time, value) of the points with the given (sorted) seqs, unpacking only the
+        chunks that hold them and copying only the chosen points."""
+        import numpy as np
+
+        wanted = np.asarray(seqs, dtype=np.int64)
+        steps, times, values = [], [], []
+        for row in self._rows:
+            first, n = row[0], row[1]
+            lo, hi = np.searchsorted(wanted, [first, first + n])
+            if lo == hi:
+                continue
+            index = wanted[lo:hi] - first
+            steps.append(decode_steps(row[2], row[3], n)[index])
+            times.append(decode_times(row[4], n)[index])
+            values.append(decode_values(row[5], row[6], n)[index])
+        return concat(steps), concat(times), concat(values)
 
 
 def read_range(fetch: Fetch, ph: str, mid: int, since: int, *, steps_and_times: bool = True,
@@ -138,21 +187,7 @@ def read_range(fetch: Fetch, ph: str, mid: int, since: int, *, steps_and_times: 
     columns = "first_seq, n, " + (CHUNK_COLUMNS if steps_and_times else "value_enc, vals")
     rows = fetch(f"SELECT {columns} FROM metric_chunk WHERE metric_id = {ph} AND "
                  f"first_seq >= {ph} ORDER BY first_seq", (mid, chunk_start(since + 1)))
-    steps, times, values = [], [], []
-    for row in rows:
-        n = row[1]
-        if steps_and_times:
-            steps.append(decode_steps(row[2], row[3], n))
-            times.append(decode_times(row[4], n))
-        values.append(decode_values(row[-2], row[-1], n))
-    value = concat(values)
-    skip = since - (rows[0][0] - 1) if rows else 0
-    if skip > 0:
-        value = value[skip:]
-    step = time_ = None
-    if steps_and_times:
-        step, time_ = concat(steps)[skip:], concat(times)[skip:]
-    return Range(since + 1, step, time_, value)
+    return Range(since, rows, steps_and_times)
 
 
 def read_values_of(fetch: Fetch, ph: str, metric_ids: Sequence[int]) -> dict[int, np.ndarray]:

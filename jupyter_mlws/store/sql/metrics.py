@@ -306,6 +306,8 @@ class MetricMixin(SqlBase):
             raise InvalidInputError("max_points must be at least 2")
         since = max(int(since), 0)
 
+        import numpy as np
+
         def read(conn: Connection) -> MetricColumns:
             row = conn.execute(sa.select(t.metric.c.id, t.metric.c.kind, t.metric.c.count,
                                          t.metric.c.last_type, t.metric.c.last_text,
@@ -316,16 +318,19 @@ class MetricMixin(SqlBase):
                 self._require_run(conn, run_id)
                 raise NotFoundError(f"Metric {name!r} not found in run {run_id}")
             mid, kind, total = row.id, row.kind, row.count
-            fetch = self._fetcher(conn)
-            points = read_range(fetch, self.db.ph, mid, since)
+            points = read_range(self._fetcher(conn), self.db.ph, mid, since)
             columns = MetricColumns(
-                run_id=run_id, name=name, kind=kind, value=points.value,
+                run_id=run_id, name=name, kind=kind, value=None,  # type: ignore[arg-type]
                 total=max(total, since + len(points)), description=row.description,
                 columns=_declared_columns(row.last_type, row.last_text) if not total else None)
-            keep = None
             if max_points is not None and len(points) > max_points:
-                keep = self._downsample(fetch, mid, points, since, max_points)
-            self._select(columns, points, since, keep)
+                keep = self._downsample(self._fetcher(conn), mid, points, since, max_points)
+                columns.seq = np.asarray(keep, dtype=np.int64)
+                columns.step, columns.time, columns.value = points.take(keep)
+            else:
+                columns.seq = np.arange(since + 1, since + 1 + len(points), dtype=np.int64)
+                columns.step, columns.time = points.column("step"), points.column("time")
+                columns.value = points.column("value")
             return columns
 
         with _gc_paused():
@@ -339,26 +344,11 @@ class MetricMixin(SqlBase):
             return sorted({since + 1, last})
         keep = downsample_from_blocks(
             fetch, self.db.ph, mid, since, max_points,
-            lambda lo, hi: _extremes(numbers_of(points.value[:hi - lo]), lo))
+            lambda lo, hi: _extremes(numbers_of(points.head(hi - lo)), lo))
         if keep is None:
-            return downsample_by_scan(numbers_of(points.value), since, max_points)
+            return downsample_by_scan(numbers_of(points.column("value")), since, max_points)
         # The rollups may already describe points appended after the chunks were read.
         return sorted({s for s in keep if s <= last} | {last})
-
-    @staticmethod
-    def _select(columns: MetricColumns, points: Range, since: int,
-                keep: list[int] | None) -> None:
-        import numpy as np
-
-        if keep is None:
-            columns.seq = np.arange(since + 1, since + 1 + len(points), dtype=np.int64)
-            columns.step, columns.time = points.step, points.time
-            return
-        seq = np.asarray(keep, dtype=np.int64)
-        index = seq - (since + 1)
-        columns.seq = seq
-        columns.step, columns.time = points.step[index], points.time[index]  # type: ignore[index]
-        columns.value = points.value[index]
 
     def get_metric_series(self, run_id: str, name: str, *, since: int = 0,
                           max_points: int | None = None) -> MetricSeries:
