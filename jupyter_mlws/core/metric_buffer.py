@@ -162,8 +162,15 @@ class MetricBuffer:
         return list(self._lost.get(run_id, ()))
 
     def _record_loss(self, chunk: SeriesChunk, exc: BaseException) -> None:
-        loss = LostPoints(chunk.run_id, chunk.name, len(chunk) or 1, str(exc)[:500])
-        self._lost.setdefault(chunk.run_id, []).append(loss)
+        reason = str(exc)[:500]
+        losses = self._lost.setdefault(chunk.run_id, [])
+        reported = self._reported.get(chunk.run_id, 0)
+        for loss in losses[reported:]:  # same metric, same reason, not reported yet: add up
+            if loss.name == chunk.name and loss.reason == reason:
+                loss.count += len(chunk) or 1
+                return
+        loss = LostPoints(chunk.run_id, chunk.name, len(chunk) or 1, reason)
+        losses.append(loss)
         message = describe_losses(chunk.run_id, [loss])
         warnings.warn(f"jupyter_mlws: {message}", RuntimeWarning, stacklevel=2)
         # Visible to every reader of the run at once, not only to this process; fails when

@@ -12,7 +12,13 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..store.base import METRIC_KINDS, MetricSeries
-from ..store.http.codec import decode_points, encode_metric_values, encode_series_values
+from ..store.columns import MetricBatch, SeriesChunk, group_points
+from ..store.http.codec import (
+    decode_empty,
+    decode_points,
+    encode_metric_values,
+    encode_series_values,
+)
 from .authz import MlwsResource
 from .base import MlwsHandler, bad_request, check_fields, check_id, check_metric_name
 from .metrics import MAX_POINTS_LIMIT, check_run_ids
@@ -21,11 +27,16 @@ MAX_VALUE_RUNS = 1000
 _KINDS = frozenset(METRIC_KINDS)
 
 
-def _parse_batch(raw: bytes) -> list[tuple]:
+def _parse_batch(raw: bytes) -> tuple[list[tuple], list[SeriesChunk]]:
+    """(points, metrics recorded without points) of a request body."""
     try:
-        return decode_points(json.loads(raw))
-    except (ValueError, TypeError) as exc:
+        body = json.loads(raw)
+        points = decode_points(body)
+        empty = [SeriesChunk(run, name, kind, description, [], [], [], columns)
+                 for run, name, kind, description, columns in decode_empty(body)]
+    except (ValueError, TypeError, RecursionError) as exc:
         raise bad_request(f"Malformed metric batch: {exc}") from exc
+    return points, empty
 
 
 class MetricAppendHandler(MlwsHandler):
@@ -36,19 +47,21 @@ class MetricAppendHandler(MlwsHandler):
     async def post(self, workspace_id: str) -> None:
         check_id(workspace_id, "workspace id")
         # Decoding 100,000 points takes tens of milliseconds: keep it off the event loop.
-        points = await asyncio.to_thread(_parse_batch, self.request.body)
-        run_ids = {p[0] for p in points}
-        for name in {p[1] for p in points}:
+        points, empty = await asyncio.to_thread(_parse_batch, self.request.body)
+        run_ids = {p[0] for p in points} | {c.run_id for c in empty}
+        for name in {p[1] for p in points} | {c.name for c in empty}:
             if not isinstance(name, str):
                 raise bad_request("Metric names must be strings.")
             check_metric_name(name)
-        unknown = {p[2] for p in points} - _KINDS
+        unknown = ({p[2] for p in points} | {c.kind for c in empty}) - _KINDS
         if unknown:
             raise bad_request(f"Unknown metric kind {str(next(iter(unknown)))[:40]!r}.")
         self.authorize("write", MlwsResource("metric", workspace_id))
         for run_id in sorted(run_ids):
             await self.load_run(workspace_id, run_id)
-        if points:
+        if empty:  # one transaction with the points: a MetricBatch of both
+            points = MetricBatch(group_points(points) + empty)
+        if points or empty:
             await self.call(self.store.append_metrics, points)
         self.set_status(204)
         self.finish()
