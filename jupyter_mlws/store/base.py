@@ -181,6 +181,34 @@ class AssetRecord(Record):
     updated_time: float = 0.0
 
 
+@dataclass
+class RunTable:
+    """Runs as columns (index i of each list is run i), for tables of many runs: what
+    ``runs_frame`` shows, without building a RunRecord per run."""
+
+    id: list[str] = field(default_factory=list)
+    experiment_name: list[str] = field(default_factory=list)
+    number: list[int] = field(default_factory=list)
+    display_name: list[str | None] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    start_time: list[float | None] = field(default_factory=list)
+    end_time: list[float | None] = field(default_factory=list)
+    parent_run_id: list[str | None] = field(default_factory=list)
+    tags: list[dict[str, str | None]] = field(default_factory=list)
+    properties: list[dict[str, str]] | None = None  # with include_properties only
+
+    @classmethod
+    def of(cls, records: Sequence[RunRecord], include_properties: bool = False) -> RunTable:
+        table = cls(properties=[] if include_properties else None)
+        for r in records:
+            for name in ("id", "experiment_name", "number", "display_name", "status",
+                         "start_time", "end_time", "parent_run_id", "tags"):
+                getattr(table, name).append(getattr(r, name))
+            if table.properties is not None:
+                table.properties.append(r.properties)
+        return table
+
+
 # A metric point as the logging buffer hands it to the store, kept as a tuple because the
 # hot path builds one per ``run.log`` call: (run_id, name, kind, step, time, value, description).
 MetricPoint = tuple[str, str, str, "float | int | None", float, Any, str]
@@ -288,6 +316,12 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def count_runs(self, workspace_id: str, query: RunQuery | None = None) -> int: ...
+
+    def run_table(self, workspace_id: str, query: RunQuery | None = None, *,
+                  include_properties: bool = False) -> RunTable:
+        """:meth:`list_runs` as columns (same filters, order and page). This default builds
+        it from the records; the SQL store reads just the columns."""
+        return RunTable.of(self.list_runs(workspace_id, query), include_properties)
 
     @abc.abstractmethod
     def update_run(self, run_id: str, *, status: str | None = None,

@@ -25,7 +25,15 @@ from ..columns import (
     numbers_of,
     to_list,
 )
-from ..values import JSON, decode_step, decode_value, encode_step, encode_value
+from ..values import (
+    FLOAT,
+    JSON,
+    STEP_INT,
+    decode_step,
+    decode_value,
+    encode_step,
+    encode_value,
+)
 from . import schema as t
 from .common import SqlBase
 from .metric_blocks import UPSERT_SQL, downsample_by_scan, downsample_from_blocks
@@ -289,13 +297,28 @@ class MetricMixin(SqlBase):
     def list_metrics_of_runs(self, run_ids: Sequence[str]) -> dict[str, list[MetricInfo]]:
         run_ids = list(dict.fromkeys(run_ids))
         out: dict[str, list[MetricInfo]] = {run_id: [] for run_id in run_ids}
-        m = t.metric.c
+        ph = self.db.ph
 
         def read(conn: Connection) -> None:
+            # Plain DBAPI rows and the float fast path: a table of 10,000 runs reads 20,000+
+            # metric rows here, and per-row SQLAlchemy processing would dominate.
+            fetch = self._fetcher(conn)
             for start in range(0, len(run_ids), _CHUNK):
-                for row in conn.execute(sa.select(t.metric).where(
-                        m.run_id.in_(run_ids[start:start + _CHUNK])).order_by(m.id)):
-                    out[row.run_id].append(self._info(row))
+                part = run_ids[start:start + _CHUNK]
+                for run_id, name, kind, count, code, num, text, step, description in fetch(
+                        "SELECT run_id, name, kind, count, last_type, last_num, last_text, "
+                        "last_step, description FROM metric WHERE run_id IN "
+                        f"({', '.join([ph] * len(part))}) ORDER BY id", tuple(part)):
+                    if code is None:
+                        last = None
+                    elif code == FLOAT and text is None:
+                        last = num
+                    else:
+                        last = decode_value(code, num, text)
+                    out[run_id].append(MetricInfo(
+                        run_id, name, kind, count, last,
+                        step if step is None or not code & STEP_INT else int(step),
+                        description))
 
         self.db.read(read)
         return out
