@@ -257,3 +257,26 @@ def test_empty_list_and_table_are_recorded(run):
     child.complete()
     with pytest.raises(UserErrorException, match="cannot also take"):
         run.log("empty", 1)
+
+
+def test_server_answers_400_to_batches_it_cannot_store(run, mlws_store_backend):
+    """The SDK route the HTTP store posts to: values no store can hold are a 400 with a JSON
+    message (never a 500 the writer would retry), and nothing of such a batch is stored."""
+    if mlws_store_backend != "http":
+        pytest.skip("a route of the server")
+    http = run._store.http
+    path = f"{run._store._ws_path(run._record.workspace_id)}/metrics/append"
+    head = f'{{"count":2,"run":"{run.id}","name":"m","kind":"scalar","description":"",'
+    bodies = {
+        "surrogate": head + '"step":[null,null],"time":[1.0,2.0],"value":["ok","\\ud800"]}',
+        "too large": head + '"step":[null,null],"time":[1.0,2.0],"value":[1,1' + "0" * 400
+        + "]}",
+        "64-bit": head + '"step":[1,' + "9" * 30 + '],"time":[1.0,2.0],"value":[1,2]}',
+    }
+    for problem, body in bodies.items():
+        response = http.client.post(http.base + path, content=body.encode(),
+                                    headers={"Content-Type": "application/json"})
+        assert response.status_code == 400, (problem, response.text)
+        assert problem in response.json()["message"]
+    run.log("m", "fine")
+    assert run.get_metrics() == {"m": "fine"}
