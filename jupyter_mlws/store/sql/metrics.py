@@ -344,7 +344,8 @@ class MetricMixin(SqlBase):
             points = read_range(self._fetcher(conn), self.db.ph, mid, since)
             columns = MetricColumns(
                 run_id=run_id, name=name, kind=kind, value=None,  # type: ignore[arg-type]
-                total=max(total, since + len(points)), description=row.description,
+                total=max(total, since + len(points) if len(points) else 0),
+                description=row.description,
                 columns=_declared_columns(row.last_type, row.last_text) if not total else None)
             if max_points is not None and len(points) > max_points:
                 keep = self._downsample(self._fetcher(conn), mid, points, since, max_points)
