@@ -432,7 +432,10 @@ class MetricMixin(SqlBase):
         """Plain DBAPI tuples: wrapping rows in SQLAlchemy Rows costs more than the work."""
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(sql, params)
+            if conn.dialect.name == "sqlite":
+                cursor.execute(sql, params)
+            else:  # psycopg's binary results: bytea arrives as is, not hex-escaped text
+                cursor.execute(sql, params, binary=True)
             return cursor.fetchall()
         finally:
             cursor.close()
