@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import subprocess
 import sys
@@ -321,8 +322,10 @@ def test_sigkill_in_a_tight_loop_loses_nothing_logged_a_second_before(experiment
     script = tmp_path / "work" / "tight.py"
     script.write_text(textwrap.dedent(TIGHT_LOOP_SCRIPT))
     progress = tmp_path / "progress.txt"
+    # A queue limit far above what a second holds: only the time bound protects the points.
+    env = {**os.environ, "MLWS_METRIC_QUEUE_LIMIT": "5000000"}
     proc = subprocess.Popen([sys.executable, str(script), str(progress)],
-                            stdout=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, text=True, env=env)
     try:
         run_id = proc.stdout.readline().split()[1]  # type: ignore[union-attr]
 
