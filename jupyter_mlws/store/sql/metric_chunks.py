@@ -11,11 +11,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..columns import (
+from ..chunk_codec import (
     CHUNK_POINTS,
     VALUES_JSON,
-    SeriesChunk,
-    concat,
     decode_steps,
     decode_times,
     decode_values,
@@ -26,6 +24,7 @@ from ..columns import (
     unpack_times,
     unpack_values,
 )
+from ..columns import SeriesChunk, concat
 from ..values import STEP_INT
 from .metric_blocks import block_rows
 

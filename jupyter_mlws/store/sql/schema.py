@@ -105,7 +105,7 @@ metric = sa.Table(
     sqlite_autoincrement=True,
 )
 
-# Points in packed column chunks (store/columns.py): one row per CHUNK_POINTS consecutive seqs
+# Points in packed column chunks (store/chunk_codec.py): one row per CHUNK_POINTS consecutive seqs
 # of a metric (chunk k holds seqs k*CHUNK_POINTS+1 ...; only the newest may be partly filled).
 metric_chunk = sa.Table(
     "metric_chunk", metadata,

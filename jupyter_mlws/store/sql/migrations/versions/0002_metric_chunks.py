@@ -1,6 +1,6 @@
 """Metric points in packed column chunks: ``metric_point`` (one row per point) becomes
 ``metric_chunk`` (one row per metric and CHUNK_POINTS consecutive points, columns packed as
-typed arrays, see store/columns.py). The ``metric`` rows (counts, last values) and the
+typed arrays, see store/chunk_codec.py). The ``metric`` rows (counts, last values) and the
 ``metric_block`` rollups describe the same seqs and values and are kept as they are.
 
 The conversion runs in the migration's one transaction: readers of the old layout keep
@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from jupyter_mlws.store.columns import (
+from jupyter_mlws.store.chunk_codec import (
     CHUNK_POINTS,
     encode_steps,
     encode_values,
