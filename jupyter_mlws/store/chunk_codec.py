@@ -191,33 +191,33 @@ def _buffer(data: Any) -> Any:
     return data if isinstance(data, (bytes, bytearray, memoryview)) else bytes(data)
 
 
-def decode_steps(encoding: int, data: Any, n: int) -> np.ndarray:
+_STEP_DTYPES = {STEPS_INT: "<i8", STEPS_FLOAT: "<f8"}
+_VALUE_DTYPES = {VALUES_FLOAT: "<f8", VALUES_INT: "<i8", VALUES_BOOL: "?"}
+
+
+def _typed(dtype: str, data: Any, n: int) -> np.ndarray:
     import numpy as np
 
-    if encoding == STEPS_INT:
-        return np.frombuffer(_buffer(data), dtype="<i8", count=n)
-    if encoding == STEPS_FLOAT:
-        return np.frombuffer(_buffer(data), dtype="<f8", count=n)
+    return np.frombuffer(_buffer(data), dtype=dtype, count=n)
+
+
+def decode_steps(encoding: int, data: Any, n: int) -> np.ndarray:
+    if encoding in _STEP_DTYPES:
+        return _typed(_STEP_DTYPES[encoding], data, n)
     if encoding == STEPS_JSON:
         return object_array(json.loads(bytes(data)))
+    import numpy as np
+
     return np.full(n, None, dtype=object)
 
 
 def decode_times(data: Any, n: int) -> np.ndarray:
-    import numpy as np
-
-    return np.frombuffer(_buffer(data), dtype="<f8", count=n)
+    return _typed("<f8", data, n)
 
 
 def decode_values(encoding: int, data: Any, n: int) -> np.ndarray:
-    import numpy as np
-
-    if encoding == VALUES_FLOAT:
-        return np.frombuffer(_buffer(data), dtype="<f8", count=n)
-    if encoding == VALUES_INT:
-        return np.frombuffer(_buffer(data), dtype="<i8", count=n)
-    if encoding == VALUES_BOOL:
-        return np.frombuffer(_buffer(data), dtype=np.bool_, count=n)
+    if encoding in _VALUE_DTYPES:
+        return _typed(_VALUE_DTYPES[encoding], data, n)
     return object_array(json.loads(bytes(data)))
 
 
