@@ -177,3 +177,25 @@ def test_the_downgrade_restores_the_old_rows(tmp_path: Path) -> None:
     for old, new in zip(original, restored, strict=True):
         assert old[:5] == new[:5] and old[6] == new[6]
         assert old[5] == new[5] or (old[5] is None and new[5] is None)
+
+
+def _open_and_count(url: str, home: str) -> int:
+    store = SqlStore(_settings(Path(home), url))
+    try:
+        return store.get_metric_series("run_a", "loss").total
+    finally:
+        store.close()
+
+
+def test_processes_opening_an_old_store_at_once_all_read_it(tmp_path: Path) -> None:
+    import multiprocessing
+
+    url = f"sqlite:///{_old_store(tmp_path)}"
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        totals = pool.starmap(_open_and_count, [(url, str(tmp_path))] * 4)
+    assert totals == [9000] * 4
+    store = SqlStore(_settings(tmp_path, url))
+    try:
+        _check_reads(store)
+    finally:
+        store.close()
