@@ -46,6 +46,14 @@ class InvalidInputError(StoreError):
     status_code = 400
 
 
+class CorruptArtifactError(StoreError):
+    """A stored file does not match what was recorded when it was written (its size, or its
+    SHA-256): it is never served as if it were whole (HTTP 500, reason ``ArtifactCorrupt``)."""
+
+    status_code = 500
+    reason = "ArtifactCorrupt"
+
+
 # --------------------------------------------------------------------------- records
 
 ACTIVE_STATUSES = frozenset({
