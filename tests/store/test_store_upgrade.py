@@ -199,3 +199,17 @@ def test_processes_opening_an_old_store_at_once_all_read_it(tmp_path: Path) -> N
         _check_reads(store)
     finally:
         store.close()
+
+
+def test_a_store_already_at_0002a_is_converted_too(tmp_path: Path) -> None:
+    # 0002a_artifacts reached stores before 0002: the chain must still convert their points.
+    db = _old_store(tmp_path)
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        _alembic(conn, "0002a_artifacts")
+    engine.dispose()
+    store = SqlStore(_settings(tmp_path, f"sqlite:///{db}"))
+    try:
+        _check_reads(store)
+    finally:
+        store.close()

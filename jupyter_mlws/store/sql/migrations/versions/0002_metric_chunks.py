@@ -8,7 +8,10 @@ reading it until the commit (SQLite WAL and PostgreSQL MVCC both give them the o
 and nobody ever sees half a conversion.
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0002a_artifacts
+
+It follows 0002a_artifacts (which reached main first, written at the same time on 0001), so a
+store already at 0002a_artifacts is converted too.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from jupyter_mlws.store.values import (
 )
 
 revision = "0002"
-down_revision = "0001"
+down_revision = "0002a_artifacts"
 branch_labels = None
 depends_on = None
 
