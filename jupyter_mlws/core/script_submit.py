@@ -12,6 +12,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ComputeTargetException, SnapshotException
+from .compute.compute_target import ComputeTarget
 from .runconfig import target_name
 from .script_run_config import (
     LOCAL_SNAPSHOT_MAX_BYTES,
@@ -55,16 +56,9 @@ def _resolve_target(workspace: Workspace, target: Any) -> Any:
     name = target_name(target)
     if name == "local":
         return None
-    if not isinstance(target, str) and hasattr(target, "_launch_run"):
-        return target
-    try:
-        from .compute import ComputeTarget  # provided by the compute targets package
-    except ImportError as exc:
-        raise ComputeTargetException(
-            f"ComputeTargetNotFound: Compute Target with name {name} not found in provided "
-            "workspace; only 'local' is available") from exc
-    resolved = ComputeTarget(workspace, name)
-    if not hasattr(resolved, "_launch_run"):
+    # A target object as given, else the stored one (its class from the compute registry).
+    resolved = target if isinstance(target, ComputeTarget) else ComputeTarget(workspace, name)
+    if not resolved.runs_scripts:
         raise ComputeTargetException(f"Compute target {name!r} cannot run scripts")
     return resolved
 

@@ -258,6 +258,8 @@ class AmlCompute(SizedComputeTarget):
         self._delete_record()
         shutil.rmtree(self._state_dir, ignore_errors=True)
 
+    runs_scripts = True
+
     def _launch_run(self, spec: dict[str, Any], run: Any) -> None:
         """Hand the run to the cluster's daemon, its dispatcher: the daemon becomes the run's
         owner (a dead daemon fails the run) and submits it from its queue folder."""

@@ -109,6 +109,8 @@ class DaskCompute(ComputeTarget):
 
     delete = detach
 
+    runs_scripts = True
+
     def _launch_run(self, spec: dict[str, Any], run: Any) -> None:
         launch_on_dask(self.address, spec, run)
 
