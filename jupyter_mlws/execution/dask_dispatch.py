@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..store.status import TERMINAL_STATUSES as TERMINAL
 from .cancel import CANCEL_PROPERTY, cancel_requested
 
 POLL_SECONDS = 0.25  # how often cancel requests are looked up (one query per workspace)
@@ -45,7 +46,6 @@ HEARTBEAT_SECONDS = 30.0
 QUEUE_DIR = "queue"
 
 WAITING = frozenset({"NotStarted", "Starting", "Queued"})
-TERMINAL = frozenset({"Completed", "Failed", "Canceled"})
 _ACTIVE_FOR_CANCEL = ("NotStarted", "Starting", "Queued", "Preparing", "Running",
                       "Finalizing", "CancelRequested")
 

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..store.status import RunStatus, is_terminal
 from .cancel import CANCEL_PROPERTY, cancel_requested
 from .environments import EnvironmentBuildError, ready_interpreter
 from .log_stream import OutputPump, traceback_tail
@@ -158,7 +159,7 @@ class _Execution:
 
     def cancel_requested(self) -> bool:
         status, flagged = self.status()
-        return flagged or status in ("CancelRequested", "Canceled", "Completed", "Failed")
+        return flagged or status == RunStatus.CANCEL_REQUESTED or is_terminal(status)
 
     def set_status(self, status: str, error: dict[str, Any] | None = None) -> None:
         self.store.update_run(self.run_id, status=status, error=error, only_if_active=True)
@@ -245,7 +246,7 @@ class _Execution:
             self.pump.close()
             self.pump.flush(self.store, self.run_id, STD_LOG)
         current, _ = self.status()
-        if current not in ("Completed", "Failed", "Canceled"):
+        if not is_terminal(current):
             if status != "Canceled":
                 self.set_status("Finalizing")
             if self.workdir:

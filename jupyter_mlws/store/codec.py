@@ -1,8 +1,12 @@
-"""The wire encoding shared by the HTTP store and the server's SDK routes.
+"""The one JSON encoding of jupyter_mlws: REST bodies, the HTTP store, the widget comm and the
+live channel all use it.
 
 JSON has no NaN/Infinity, so non-finite floats travel as the strings the OpenAPI document names
-("NaN", "Infinity", "-Infinity"). To keep a *string* metric value that happens to spell one of
-those unambiguous, such a string is wrapped in a one-element list (no metric value is a list).
+("NaN", "Infinity", "-Infinity") -- in records (:func:`json_safe`) and in metric values alike.
+Metric values are the one place a string may also be a value: a *string* metric value that
+spells one of those words is wrapped in a one-element list (no metric value is a list), so
+:func:`encode_value` / :func:`decode_value` round-trip every value exactly. Bodies that carry
+many values say with an ``escaped`` flag whether the wrapping pass was needed at all.
 
 A metric batch travels as columns (``zip(*points)`` on one side, ``zip(*columns)`` on the
 other): both directions run at C speed, which is what lets one POST carry 100,000 points.
@@ -63,6 +67,37 @@ def decode_value(value: Any) -> Any:
     if type(value) is dict:
         return {k: decode_value(v) for k, v in value.items()}
     return value
+
+
+def json_safe(value: Any) -> Any:
+    """A copy of ``value`` in which non-finite floats are strings, tuples are lists and
+    records (dataclasses with ``to_dict``) are dicts. Metric values inside must already be
+    encoded with :func:`encode_value`."""
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else _OUT[repr(value)]
+    if kind is dict:
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [json_safe(v) for v in value]
+    if value is None or kind is str or kind is int or kind is bool:
+        return value
+    to_dict = getattr(value, "to_dict", None)
+    if to_dict is not None:
+        return json_safe(to_dict())
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, float):
+        return json_safe(float(value))
+    return value
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text of ``value`` after :func:`json_safe`."""
+    # allow_nan=False: a non-finite float that slipped past json_safe is a bug, not output.
+    return json.dumps(json_safe(value), allow_nan=False, separators=(",", ":"))
 
 
 def _needs_escaping(values: Sequence[Any]) -> bool:
@@ -180,11 +215,16 @@ def decode_metric_values(body: dict[str, Any]) -> dict[str, dict[str, tuple[str,
             for run_id, metrics in body.items()}
 
 
-def encode_series_values(values: list[Any]) -> tuple[list[Any], bool]:
-    """(values, escaped) for a metric series."""
+def encode_values(values: Sequence[Any]) -> tuple[list[Any], bool]:
+    """(values, escaped) for many metric values: as they are when plain JSON holds them."""
     if _plain_json_ok(values):
-        return values, False
+        return list(values), False
     return [encode_value(v) for v in values], True
+
+
+def decode_values(values: list[Any], escaped: bool) -> list[Any]:
+    """The inverse of :func:`encode_values`."""
+    return [decode_value(v) for v in values] if escaped else values
 
 
 def record(cls: type[R], data: dict[str, Any]) -> R:
@@ -193,6 +233,6 @@ def record(cls: type[R], data: dict[str, Any]) -> R:
     return cls(**{k: v for k, v in data.items() if k in names})
 
 
-__all__ = ["COLUMNS", "decode_metric_values", "decode_points", "decode_value",
-           "encode_metric_values", "encode_points", "encode_series_values", "encode_value",
-           "record"]
+__all__ = ["COLUMNS", "decode_metric_values", "decode_points", "decode_value", "decode_values",
+           "dumps", "encode_metric_values", "encode_points", "encode_value", "encode_values",
+           "json_safe", "record"]

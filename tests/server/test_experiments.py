@@ -14,7 +14,8 @@ async def test_experiment_lifecycle(api, seed):
     got = await api("GET", f"{base}/new_exp")
     assert got["id"] == created["id"] and got["archived_time"] is None
 
-    patched = await api("PATCH", f"{base}/new_exp",
+    by_id = f"/experiments/{created['id']}"
+    patched = await api("PATCH", by_id,
                         body={"archived": True, "tags": {"stage": "dev", "x": "1"}})
     assert patched["archived_time"] is not None
     assert patched["tags"] == {"stage": "dev", "x": "1"}
@@ -24,15 +25,16 @@ async def test_experiment_lifecycle(api, seed):
     assert [e["name"] for e in archived["experiments"]] == ["new_exp"]
     tagged = await api("GET", f"{base}?view_type=All&tag=stage:dev")
     assert [e["name"] for e in tagged["experiments"]] == ["new_exp"]
-    patched = await api("PATCH", f"{base}/new_exp",
-                        body={"archived": False, "remove_tags": ["x"]})
+    patched = await api("PATCH", by_id, body={"archived": False, "remove_tags": ["x"]})
     assert patched["archived_time"] is None and patched["tags"] == {"stage": "dev"}
 
-    await api("DELETE", f"{base}/new_exp", expect=204)
+    await api("DELETE", by_id, expect=204)
     await api("GET", f"{base}/new_exp", expect=404)
+    await api("GET", by_id, expect=404)
     # Deleting an experiment deletes its runs; the name can be reused.
-    await api("DELETE", f"{base}/exp1", expect=204)
-    await api("GET", f"/workspaces/{seed.ws}/runs/run0", expect=404)
+    exp1 = await api("GET", f"{base}/exp1")
+    await api("DELETE", f"/experiments/{exp1['id']}", expect=204)
+    await api("GET", "/runs/run0", expect=404)
     await api("POST", base, expect=201, body={"name": "exp1"})
 
 
@@ -45,8 +47,11 @@ async def test_experiment_errors(api, seed):
     await api("GET", f"{base}?with_run_counts=maybe", expect=400)
     await api("GET", f"{base}/missing", expect=404)
     await api("GET", f"{base}/bad%20name", expect=400)
-    await api("PATCH", f"{base}/exp1", expect=400, body={"archived": "yes"})
-    await api("PATCH", f"{base}/exp1", expect=400, body={"remove_tags": "x"})
+    exp1 = (await api("GET", f"{base}/exp1"))["id"]
+    await api("PATCH", f"/experiments/{exp1}", expect=400, body={"archived": "yes"})
+    await api("PATCH", f"/experiments/{exp1}", expect=400, body={"remove_tags": "x"})
     await api("GET", "/workspaces/nope/experiments", expect=404)
     # An experiment is only reachable through its own workspace.
     await api("GET", f"/workspaces/{seed.other_ws}/experiments/exp1", expect=404)
+    await api("GET", f"/experiments/{exp1}?workspace_id={seed.other_ws}", expect=404)
+    await api("DELETE", f"/experiments/{exp1}?workspace_id={seed.other_ws}", expect=404)

@@ -44,7 +44,7 @@ async def test_bad_run_queries_are_400(api, seed, query):
 
 
 async def test_run_details_edit_cancel_delete(api, seed, store):
-    base = f"/workspaces/{seed.ws}/runs"
+    base = "/runs"
     details = await api("GET", f"{base}/run1")
     assert details["status"] == "Failed" and details["tags"] == {"lr": "1"}
     assert details["properties"] == {"kind": "odd"}
@@ -62,7 +62,7 @@ async def test_run_details_edit_cancel_delete(api, seed, store):
     # Canceling a finished run leaves it as it was.
     assert (await api("POST", f"{base}/run1/cancel"))["status"] == "Failed"
 
-    children = await api("GET", f"{base}/run0/children")
+    children = await api("GET", f"/workspaces/{seed.ws}/runs?parent_run_id=run0")
     assert ids(children) == ["run0_child"] and children["total"] == 1
     await api("DELETE", f"{base}/run0", expect=204)
     await api("GET", f"{base}/run0", expect=404)
@@ -70,7 +70,7 @@ async def test_run_details_edit_cancel_delete(api, seed, store):
 
 
 async def test_run_errors(api, seed):
-    base = f"/workspaces/{seed.ws}/runs"
+    base = "/runs"
     await api("GET", f"{base}/nope", expect=404)
     await api("GET", f"{base}/..", expect=400)
     await api("GET", f"{base}/a%2Fb", expect=400)
@@ -80,5 +80,6 @@ async def test_run_errors(api, seed):
     await api("POST", f"{base}/nope/cancel", expect=404)
     await api("GET", "/workspaces/nope/runs", expect=404)
     # A run is only reachable through the workspace it belongs to.
-    await api("GET", f"/workspaces/{seed.other_ws}/runs/run0", expect=404)
-    await api("DELETE", f"/workspaces/{seed.other_ws}/runs/run0", expect=404)
+    await api("GET", f"/runs/run0?workspace_id={seed.other_ws}", expect=404)
+    await api("DELETE", f"/runs/run0?workspace_id={seed.other_ws}", expect=404)
+    await api("GET", f"/runs/run0?workspace_id={seed.ws}")

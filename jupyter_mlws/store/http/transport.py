@@ -13,7 +13,6 @@ import os
 import threading
 from collections.abc import Iterator
 from typing import Any, BinaryIO
-from urllib.parse import quote
 
 from ...exceptions import AuthenticationException, ServiceException
 from ..base import ConflictError, InvalidInputError, NotFoundError
@@ -34,14 +33,12 @@ def api_base(tracking_uri: str) -> str:
     return base + "/mlws" + API_SUFFIX
 
 
-def seg(value: str) -> str:
-    """One URL path segment (ids, names), percent-encoded."""
-    return quote(str(value), safe="")
-
-
-def path_part(value: str) -> str:
-    """A '/'-separated artifact path or metric name, each segment percent-encoded."""
-    return quote(str(value), safe="/")
+# The inverse of the server's one mapping (StoreError.status_code); a too-large body or an
+# unsatisfiable range is bad input here.
+_ERRORS: dict[int, type[Exception]] = {cls.status_code: cls for cls in (
+    NotFoundError, ConflictError, InvalidInputError)} | {413: InvalidInputError,
+                                                         416: InvalidInputError,
+                                                         422: InvalidInputError}
 
 
 def error_for(status: int, body: bytes, method: str, url_path: str) -> Exception:
@@ -54,12 +51,9 @@ def error_for(status: int, body: bytes, method: str, url_path: str) -> Exception
     except ValueError:
         message = body[:300].decode("utf-8", "replace")
     message = message or f"{method} {url_path} failed with HTTP {status}"
-    if status == 404:
-        return NotFoundError(message)
-    if status == 409:
-        return ConflictError(message)
-    if status in (400, 413, 416, 422):
-        return InvalidInputError(message)
+    error = _ERRORS.get(status)
+    if error is not None:
+        return error(message)
     if status in (401, 403):
         return AuthenticationException(
             f"The jupyter_mlws server refused the request (HTTP {status}): {message}. Check "
@@ -116,14 +110,10 @@ class Transport:
             raise error_for(response.status_code, body, method, path.split("?")[0])
         return response
 
-    def json(self, method: str, path: str, body: Any = None, *,
-             params: Any = None, content: bytes | None = None) -> Any:
-        """Send JSON (or prepared ``content``) and decode the JSON answer (None if empty)."""
-        headers = {}
-        if body is not None:
-            content = json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
-        if content is not None:
-            headers["Content-Type"] = "application/json"
+    def json(self, method: str, path: str, *, params: Any = None,
+             content: bytes | None = None, content_type: str = "application/json") -> Any:
+        """Send ``content`` (if any) and decode the JSON answer (None if empty)."""
+        headers = {"Content-Type": content_type} if content is not None else {}
         response = self.send(method, path, params=params, content=content, headers=headers)
         if not response.content:
             return None
@@ -188,4 +178,4 @@ class ResponseReader(io.RawIOBase):
         super().close()
 
 
-__all__ = ["Transport", "api_base", "error_for", "path_part", "seg"]
+__all__ = ["Transport", "api_base", "error_for"]

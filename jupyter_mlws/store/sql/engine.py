@@ -7,6 +7,7 @@ deadlocking when a read lock is upgraded. PostgreSQL: plain transactions.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,7 @@ BUSY_TIMEOUT_MS = 30_000
 _MIGRATIONS = Path(__file__).with_name("migrations")
 # Arbitrary constant key of the PostgreSQL advisory lock that serializes migrations.
 _PG_MIGRATION_LOCK = 0x6D6C7773
+_ALEMBIC_LOCK = threading.Lock()
 
 
 def _is_locked_error(exc: BaseException) -> bool:
@@ -129,6 +131,8 @@ class Database:
         cfg.set_main_option("script_location", str(_MIGRATIONS))
         cfg.attributes["connection"] = conn
         try:
-            command.upgrade(cfg, "head")
+            # Alembic's context is module-global: one migration at a time per process.
+            with _ALEMBIC_LOCK:
+                command.upgrade(cfg, "head")
         except Exception as exc:
             raise StoreError(f"Could not migrate the jupyter_mlws database: {exc}") from exc
