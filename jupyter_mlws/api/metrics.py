@@ -17,7 +17,7 @@ from ..store.codec import (
     encode_value,
     encode_values,
 )
-from .operation import MiB, Operation, Request
+from .operation import MiB, Operation, Request, RequestInvalid
 from .types import (
     Id,
     InWorkspace,
@@ -124,8 +124,13 @@ class MetricBatch(Model):
     value_escaped: bool = False
 
     def points(self) -> list[tuple[Any, ...]]:
-        return decode_points({name: value.model_dump() if isinstance(value, BaseModel)
-                              else value for name, value in self.__dict__.items()})
+        """The points; RequestInvalid when the columns do not fit together (the codec's
+        checks: lengths, indexes, decoded types)."""
+        try:
+            return decode_points({name: value.model_dump() if isinstance(value, BaseModel)
+                                  else value for name, value in self.__dict__.items()})
+        except (ValueError, TypeError) as exc:
+            raise RequestInvalid(f"Malformed metric batch: {exc}") from None
 
 
 # ---- shapes

@@ -11,10 +11,10 @@ One handler class per path; each request runs the same pipeline, driven by its r
 3. the method: the body validated by the row's model, the store method (or the server service
    or file transport the row names) called off the event loop, the answer shaped and sent.
 
-A request refused before its body was read, whose body is small (``DRAIN_LIMIT_BYTES``), is
-answered after the body has been read and dropped: closing a connection with unread bytes
-makes the kernel reset it, and the client could lose the answer. Larger bodies are refused at
-once, without reading them.
+A request refused before its body was read is answered from the method, after its body (if
+any, and small: ``DRAIN_LIMIT_BYTES``) has been read and dropped: answering from ``prepare``
+makes tornado close the connection, which a client that reuses it sees as a reset. Larger
+bodies are refused at once, without reading them, with ``Connection: close``.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ class OperationHandler(MlwsHandler):
     _upload: Upload | None = None
     _limit = 0
     _received = 0
+    _close_connection = False  # the answer comes before the body was read
 
     def initialize(self, *args: Any, **kwargs: Any) -> None:
         super().initialize(*args, **kwargs)
@@ -102,11 +103,17 @@ class OperationHandler(MlwsHandler):
                         "PayloadTooLarge")
 
     def _refuse(self, exc: HTTPError) -> None:
-        length = self.request.headers.get("Content-Length", "")
-        if length.isdigit() and 0 < int(length) <= DRAIN_LIMIT_BYTES:
-            self._refused = exc  # answered by the method, once the body was drained
+        """Answer ``exc`` from the method, once the (small or absent) body has been read:
+        answering from ``prepare`` makes tornado close the connection, which a client reusing
+        it sees as a reset. A large body is refused at once, and the connection closed."""
+        length = self.request.headers.get("Content-Length")
+        chunked = "chunked" in self.request.headers.get("Transfer-Encoding", "").lower()
+        if (length is None and not chunked) or (
+                length is not None and length.isdigit() and int(length) <= DRAIN_LIMIT_BYTES):
+            self._refused = exc
             self.request.connection.set_max_body_size(DRAIN_LIMIT_BYTES)  # type: ignore[union-attr]
             return
+        self._close_connection = True
         raise exc
 
     # ---- 2. the body
@@ -118,6 +125,7 @@ class OperationHandler(MlwsHandler):
             if self._upload is not None:
                 await self._upload.abort("upload too large")
             self._refused = self._too_large()
+            self._close_connection = True
             self.send_error(413, exc_info=(ApiError, self._refused, None))
             return
         if self._upload is not None:
@@ -207,6 +215,8 @@ class OperationHandler(MlwsHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         if self._upload is not None:
             self._upload.abort_now("the request failed")
+        if self._close_connection:
+            self.set_header("Connection", "close")  # so no client reuses it
         size = getattr(self, "file_size", None)
         if status_code == 416 and size is not None:
             # send_error cleared the headers: tell the client the real size again (RFC 9110).

@@ -9,7 +9,7 @@ def ids(page):
     return [r["id"] for r in page["runs"]]
 
 
-async def test_list_filter_sort_page(api, seed):
+async def test_list_filter_sort_page(api, seed, store):
     base = f"/workspaces/{seed.ws}/runs"
     page = await api("GET", base)
     assert page["total"] == 3 and set(ids(page)) == {"run0", "run1", "run2"}
@@ -29,6 +29,15 @@ async def test_list_filter_sort_page(api, seed):
     assert ids(page) == ["run2"]
     page = await api("GET", f"{base}?experiment=exp1&include_children=true")
     assert page["total"] == 4 and "run0_child" in ids(page)
+    # The experiment filter keeps the runs of other experiments out.
+    exp2 = store.get_or_create_experiment(seed.ws, "exp2")
+    store.create_run(seed.ws, exp2.id, run_id="other_exp_run")
+    page = await api("GET", f"{base}?experiment=exp1&include_children=true")
+    assert page["total"] == 4 and "other_exp_run" not in ids(page)
+    page = await api("GET", f"{base}?experiment=exp2")
+    assert ids(page) == ["other_exp_run"] and page["total"] == 1
+    await api("GET", f"{base}?experiment=no-such-exp", expect=404)
+    store.delete_experiment(exp2.id)
     page = await api("GET", f"{base}?order_by=metric:acc&descending=true")
     assert ids(page) == ["run2", "run1", "run0"]
 
