@@ -106,7 +106,10 @@ def load_store_class(value: Any) -> type[Store] | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        value = resolve(value if ":" in value else ":".join(value.rsplit(".", 1)))
+        try:
+            value = resolve(value if ":" in value else ":".join(value.rsplit(".", 1)))
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"store_class {value!r}: {exc}") from exc
     if not (isinstance(value, type) and issubclass(value, Store)):
         raise ConfigurationError(f"store_class must be a Store subclass, got {value!r}")
     return value

@@ -145,3 +145,25 @@ async def test_malformed_metric_batch_is_400(api, seed):
     assert "Malformed metric batch" in error["message"]
     assert [m.name for m in get_store().list_metrics("run0")] == ["loss", "acc", "weird",
                                                                  "table"]
+
+
+async def test_deeply_nested_live_message_is_an_error(jp_ws_fetch, seed):
+    conn = await jp_ws_fetch("mlws", "api", "v1", "live")
+    try:
+        await conn.write_message(DEEP)
+        error = json.loads(await asyncio.wait_for(conn.read_message(), 20))
+        assert error["type"] == "error" and error["sub"] is None
+        nested: dict = {}
+        for _ in range(200):
+            nested = {"x": nested}
+        await conn.write_message(json.dumps({"op": "subscribe", "id": "d",
+                                             "workspace_id": seed.ws, "since": nested}))
+        error = json.loads(await asyncio.wait_for(conn.read_message(), 20))
+        assert error["type"] == "error" and error["sub"] == "d"
+        # The socket still serves.
+        await conn.write_message(json.dumps({"op": "subscribe", "id": "ok",
+                                             "workspace_id": seed.ws}))
+        ack = json.loads(await asyncio.wait_for(conn.read_message(), 20))
+        assert ack == {"type": "subscribed", "sub": "ok"}
+    finally:
+        conn.close()

@@ -55,3 +55,29 @@ async def test_experiment_errors(api, seed):
     await api("GET", f"/workspaces/{seed.other_ws}/experiments/exp1", expect=404)
     await api("GET", f"/experiments/{exp1}?workspace_id={seed.other_ws}", expect=404)
     await api("DELETE", f"/experiments/{exp1}?workspace_id={seed.other_ws}", expect=404)
+
+
+async def test_concurrent_creates_make_one_experiment(api, seed, store):
+    import asyncio
+
+    base = f"/workspaces/{seed.ws}/experiments"
+    responses = await asyncio.gather(*(api.raw("POST", base, body={"name": "raced"})
+                                       for _ in range(12)))
+    codes = sorted(r.code for r in responses)
+    # The store decides in one atomic step: exactly one creation, the others see the conflict.
+    assert codes == [201] + [409] * 11, codes
+    assert [e.name for e in store.list_experiments(seed.ws) if e.name == "raced"] == ["raced"]
+    # exist_ok: everyone gets the same experiment, created once.
+    again = await asyncio.gather(*(api("POST", base, expect=201,
+                                       body={"name": "raced2", "exist_ok": True})
+                                   for _ in range(8)))
+    assert len({e["id"] for e in again}) == 1
+
+
+async def test_run_edit_is_one_atomic_change(api, seed, store):
+    edited = await api("PATCH", "/runs/run1", body={
+        "tags": {"a": "1", "b": "2"}, "remove_tags": ["lr", "b"], "display_name": "n"})
+    assert edited["tags"] == {"a": "1"} and edited["display_name"] == "n"
+    # A refused edit changes nothing, not even its valid parts.
+    await api("PATCH", "/runs/run1", expect=400, body={"tags": {"c": "3"}, "remove_tags": [""]})
+    assert store.get_run("run1").tags == {"a": "1"}

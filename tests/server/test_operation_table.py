@@ -220,3 +220,27 @@ async def test_deny_all_policy_refuses_every_operation(api, world, store, jp_ws_
     after = (store.list_workspaces(), store.list_runs(world.ws), store.list_artifacts("run0"),
              store.get_run("run0"))
     assert after == before  # nothing was changed by the refused requests
+
+
+def test_typescript_types_are_the_generated_ones():
+    from jupyter_mlws.api.typescript import OUTPUT, generate
+
+    assert OUTPUT.read_text(encoding="utf-8") == generate(), (
+        "src/common/api.gen.ts is stale: run `python -m jupyter_mlws.api.typescript`")
+
+
+def test_response_models_have_the_fields_of_their_store_records():
+    from dataclasses import fields
+
+    from jupyter_mlws.api.openapi import _models
+
+    checked = 0
+    for model in _models():
+        record = getattr(model, "record", None)
+        if isinstance(record, type):
+            # Every field of the record, in its order; a shape may only add (a series' columns).
+            names = [f.name for f in fields(record)]
+            assert [n for n in model.model_fields if n in names] == names, model
+            assert set(model.model_fields) - set(names) <= {"columns", "escaped"}, model
+            checked += 1
+    assert checked >= 8
