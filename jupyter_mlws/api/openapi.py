@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
+from .live import LiveClientMessage, LiveServerMessage
 from .operation import Operation
 from .table import OPERATIONS
 from .types import PATH_PARAMS, REPEATED, ResponseModel
@@ -50,8 +51,6 @@ class Error(ResponseModel):
 
 def _models() -> list[type[BaseModel]]:
     """Every model the document names, each once (bodies, answers, live messages)."""
-    from .live import LiveClientMessage, LiveServerMessage  # the table imports live first
-
     found: list[type[BaseModel]] = [Error, LiveClientMessage, LiveServerMessage]
     for op in OPERATIONS:
         for model in (op.body, op.response):

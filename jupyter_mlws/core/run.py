@@ -21,8 +21,8 @@ from ..exceptions import UserErrorException
 from ..store.base import RunQuery, RunRecord
 from .metric_buffer import get_buffer
 from .run_artifact_metrics import RunArtifactMetricsMixin
-from .run_children import RunChildrenMixin, _filter
-from .run_details import RunDetailsMixin, _stringify
+from .run_children import RunChildrenMixin, key_value_filter
+from .run_details import RunDetailsMixin, string_values
 from .run_files import RunFilesMixin
 from .run_insights import RunInsightsMixin
 from .run_metrics import RunMetricsMixin
@@ -36,7 +36,7 @@ RunFactory = Callable[["Experiment", RunRecord], "Run"]
 _PAGE = 500
 
 
-def _error_dict(error_details: Any, error_code: str | None) -> dict[str, Any] | None:
+def run_error(error_details: Any, error_code: str | None) -> dict[str, Any] | None:
     """``{"error": {...}}`` from a message string or an exception (with its traceback)."""
     if error_details is None and error_code is None:
         return None
@@ -54,7 +54,7 @@ def _error_dict(error_details: Any, error_code: str | None) -> dict[str, Any] | 
     return {"error": error}
 
 
-def _resolve_outputs(outputs: Any) -> str | None:
+def outputs_folder(outputs: Any) -> str | None:
     """start_logging's ``outputs``: None/True -> ./outputs, False -> none, str -> that dir."""
     if outputs is False:
         return None
@@ -84,7 +84,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
                                          f"{record.experiment_name!r}, not {experiment.name!r}")
         self._attach(experiment, record, kwargs.get("_known_kinds"))
         if outputs not in (None, False):
-            self._outputs_dir = _resolve_outputs(outputs)
+            self._outputs_dir = outputs_folder(outputs)
 
     def _attach(self, experiment: Experiment, record: RunRecord,
                 known_kinds: dict[str, str] | None = None) -> None:
@@ -142,7 +142,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
         """Create and start an interactive run (what Experiment.start_logging calls)."""
         from .git_info import git_properties
 
-        outputs_dir = _resolve_outputs(outputs)
+        outputs_dir = outputs_folder(outputs)
         properties = git_properties(snapshot_directory if snapshot_directory is not None
                                     else ".")
         run = cls._create(experiment, run_id=run_id, display_name=display_name or name,
@@ -152,7 +152,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
             run._take_start_snapshot(snapshot_directory)
         except BaseException as exc:
             # A run whose snapshot failed must not stay Running: it never really started.
-            run._finish(RunStatus.FAILED, _error_dict(exc, type(exc).__name__), upload=False)
+            run._finish(RunStatus.FAILED, run_error(exc, type(exc).__name__), upload=False)
             raise
         return run
 
@@ -174,7 +174,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
             parent_run_id=parent.id if parent else None,
             target=parent._record.target if parent else "local",
             display_name=display_name, description=description,
-            tags=_stringify("Tag", tags or {}, True), properties=props, owner=current_owner())
+            tags=string_values("Tag", tags or {}, True), properties=props, owner=current_owner())
         run = cls.__new__(cls)
         run._attach(experiment, record, known_kinds={})
         run._owns_run = True
@@ -189,7 +189,8 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
         """Runs of ``experiment``, newest first (a generator)."""
         query = RunQuery(experiment_id=experiment._record.id, include_children=include_children,
                          status=[status] if isinstance(status, str) else status,
-                         tags=_filter(tags), properties=_filter(properties), run_type=type)
+                         tags=key_value_filter(tags),
+                         properties=key_value_filter(properties), run_type=type)
         return Run._iterate(experiment, query, _rehydrate_runs)
 
     @staticmethod
@@ -319,7 +320,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
     def fail(self, error_details: Any = None, error_code: str | None = None,
              _set_status: bool = True) -> None:
         """Mark the run Failed; ``error_details`` is a message or an exception."""
-        self._finish(RunStatus.FAILED, _error_dict(error_details, error_code),
+        self._finish(RunStatus.FAILED, run_error(error_details, error_code),
                      set_status=_set_status)
 
     def cancel(self) -> None:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 SNAPSHOT_HINT = ("or submit a smaller source_directory (the local limit is 25 MB, as in v1).")
 
 
-def _store_settings(store: Any) -> dict[str, str]:
+def store_settings_for_spec(store: Any) -> dict[str, str]:
     """The executor spec's ``store``: the submitting SDK's own settings, so the run records
     where the SDK does (through the same server when it talks to one)."""
     settings = getattr(store, "settings", None)
@@ -98,7 +98,7 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
     try:
         snapshot = store.create_snapshot(workspace._record.id, files)
         run._set_snapshot(snapshot.id)
-        settings = _store_settings(store)
+        settings = store_settings_for_spec(store)
         run_dir = os.path.join(settings["home"], "runs", run_id)
         spec: dict[str, Any] = {
             "run_id": run_id, "workspace_id": workspace._record.id,

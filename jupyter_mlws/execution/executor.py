@@ -87,7 +87,9 @@ def _start(spec: dict[str, Any], interpreter: str, workdir: str):  # -> Popen
     return spawn(_argv(spec, interpreter), workdir, _child_env(spec, interpreter))
 
 
-def _open_store(spec: dict[str, Any]):  # -> Store
+def open_run_store(spec: dict[str, Any]):  # -> Store
+    """The store a run spec names (the submitting SDK's own settings). Imported here, not at
+    the top: a cached environment's script starts before the store is imported (~150 ms)."""
     from ..store import get_store
     from ..store.settings import StoreSettings
 
@@ -272,7 +274,7 @@ def execute_run(spec: dict[str, Any]) -> dict[str, Any]:
     run = _Execution(spec)
     run.start_fast()
     try:
-        run.store = _open_store(spec)
+        run.store = open_run_store(spec)
         # From now on this process is the run's owner: if it dies, the store reconciles the
         # run to Failed instead of leaving it Running forever.
         run.store.update_run(run.run_id, owner=current_owner(), heartbeat=True)

@@ -138,12 +138,12 @@ class AmlCompute(SizedComputeTarget):
 
     @property
     def _state_dir(self) -> str:
-        from ..script_submit import _store_settings
+        from ..script_submit import store_settings_for_spec
 
         recorded = self._record.state.get("stateDir")
         if recorded:
             return recorded
-        return os.path.join(_store_settings(self._store)["home"], "compute",
+        return os.path.join(store_settings_for_spec(self._store)["home"], "compute",
                             self.workspace._record.id, self.name)
 
     # ---- the daemon

@@ -14,6 +14,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
+import httpx
+
 from ...exceptions import AuthenticationException, ServiceException
 from ..base import ConflictError, InvalidInputError, NotFoundError
 
@@ -77,8 +79,6 @@ class Transport:
         if client is None:
             with self._lock:
                 if self._client is None:
-                    import httpx
-
                     self._client = httpx.Client(
                         headers=self._headers, timeout=httpx.Timeout(TIMEOUT_SECONDS,
                                                                      connect=15.0),
@@ -95,8 +95,6 @@ class Transport:
             client.close()
 
     def send(self, method: str, path: str, *, stream: bool = False, **kwargs: Any) -> Any:
-        import httpx
-
         try:
             request = self.client.build_request(method, self.base + path, **kwargs)
             response = self.client.send(request, stream=stream)
