@@ -17,6 +17,9 @@ A policy (``MlwsApp.authorization_policy``) is ``policy(user, verb, resource) ->
   (the run id, experiment name, artifact path, ``<kind>/<name>`` of an asset, ... when the
   request names one), ``action`` (the full Azure action) and ``operation`` (its id).
 
+For an operation on an id (a run, experiment, snapshot), the policy is first asked with
+``workspace_id`` None ("may this caller do this anywhere?"), so a caller with no rights at all
+learns nothing about which ids exist, then with the workspace the store says holds the asset.
 Role-based access (issue 13) plugs in as a policy reading ``resource.action``.
 """
 
