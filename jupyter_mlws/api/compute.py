@@ -81,6 +81,12 @@ OPERATIONS = [
     Operation("listComputeTargets", "GET", "/workspaces/{workspace_id}/computes",
               "workspaces/computes/read", "Compute targets with their status", "workspace",
               response=ComputeTargetList, resource="compute"),
+    Operation("stopComputeTarget", "POST",
+              "/workspaces/{workspace_id}/computes/{compute_name}/stop",
+              "workspaces/computes/stop/action", "Stop a compute cluster's daemon and its nodes "
+              "(scaled to zero: the next submitted run starts it again; queued runs fail with "
+              "ClusterStopped) or a compute instance", "workspace", response=ComputeTarget,
+              resource="compute"),
     Operation("listEnvironments", "GET", "/workspaces/{workspace_id}/environments",
               "workspaces/environments/read", "Registered environments (latest versions, or "
               "all)", "workspace", query=EnvironmentQuery, response=EnvironmentAssetList,

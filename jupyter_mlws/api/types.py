@@ -212,6 +212,7 @@ PATH_PARAMS: dict[str, PathParam] = {
     "path": PathParam(ArtifactPath, "A '/'-separated artifact or snapshot file path.", True),
     "snapshot_id": PathParam(Id, "A snapshot id."),
     "sha256": PathParam(Sha256, "A blob's lowercase hex SHA-256."),
+    "compute_name": PathParam(Id, "A compute target's name."),
     "kind": PathParam(AssetKind, "An asset kind (environment, compute, model, ...)."),
     "name": PathParam(AssetName, "An asset name."),
     "version": PathParam(AssetVersion, "An asset version (1, 2, ...)."),

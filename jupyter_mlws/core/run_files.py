@@ -261,17 +261,6 @@ class RunFilesMixin:
         self._store.add_run_properties(self.id, {"ContentSnapshotId": snapshot_id})
         self._record.properties["ContentSnapshotId"] = snapshot_id
 
-    def _take_start_snapshot(self, snapshot_directory: str | os.PathLike | None) -> str | None:
-        """Snapshot the folder a run starts from (``start_logging``); None takes none."""
-        if snapshot_directory is None:
-            return None
-        from .snapshot import store_snapshot
-
-        record = store_snapshot(self._store, self.experiment.workspace._record.id,
-                                snapshot_directory, hint=START_SNAPSHOT_HINT)
-        self._set_snapshot(record.id)
-        return record.id
-
     def take_snapshot(self, file_or_folder_path: str | os.PathLike) -> str:
         """Store a snapshot of a file or folder for this run; returns the snapshot id."""
         from .snapshot import store_snapshot

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import time
 from pathlib import Path
 from typing import Any
 
-from ..store.status import RunStatus, is_terminal
-from .cancel import CANCEL_PROPERTY, cancel_requested
+# Only what starting the script needs is imported here; the store (and cancel, which reads
+# store records) load once the script runs.
 from .environments import EnvironmentBuildError, ready_interpreter
 from .log_stream import OutputPump, traceback_tail
 from .process import kill_tree, spawn
@@ -102,6 +101,8 @@ def open_run_store(spec: dict[str, Any]):  # -> Store
 
 
 def _prepare_workdir(spec: dict[str, Any], store: Any) -> str:
+    import shutil
+
     given = spec.get("working_directory")
     if given and os.path.isdir(given):
         return given
@@ -156,10 +157,14 @@ class _Execution:
 
     # ---- store helpers
     def status(self) -> tuple[str, bool]:
+        from .cancel import cancel_requested
+
         record = self.store.get_run(self.run_id)
         return record.status, cancel_requested(record)
 
     def cancel_requested(self) -> bool:
+        from ..store.status import RunStatus, is_terminal  # loaded with the store (above)
+
         status, flagged = self.status()
         return flagged or status == RunStatus.CANCEL_REQUESTED or is_terminal(status)
 
@@ -247,6 +252,8 @@ class _Execution:
         if self.pump is not None:
             self.pump.close()
             self.pump.flush(self.store, self.run_id, STD_LOG)
+        from ..store.status import is_terminal  # loaded with the store (above)
+
         current, _ = self.status()
         if not is_terminal(current):
             if status != "Canceled":
@@ -306,4 +313,4 @@ def execute_run(spec: dict[str, Any]) -> dict[str, Any]:
     return {"status": status, "exit_code": exit_code}
 
 
-__all__ = ["BUILD_LOG", "CANCEL_PROPERTY", "STD_LOG", "execute_run"]
+__all__ = ["BUILD_LOG", "STD_LOG", "execute_run"]

@@ -57,15 +57,6 @@ def launch(spec: dict[str, Any], directory: str,
         raise
 
 
-def owner_of(pid: int) -> str:
-    """The store owner string the process ``pid`` will report (see store.liveness)."""
-    import socket
-
-    import psutil
-
-    return f"{socket.gethostname()}:{pid}:{psutil.Process(pid).create_time():.2f}"
-
-
 def run_spec_file(argv: list[str] | None, module: str,
                   run: Callable[[dict[str, Any]], str | None]) -> int:
     """The ``main`` of a supervisor ``module``: run the spec file named on the command line

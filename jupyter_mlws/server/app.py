@@ -12,6 +12,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Any as AnyTrait
 from traitlets import Int, Unicode
 
+from ..core.lab_link import advertise, withdraw
 from ..store import StoreSettings, get_store, open_store
 from ..store.base import Store
 from ..store.registry import load_store_class
@@ -54,6 +55,7 @@ class MlwsApp(ExtensionApp):
     _store: Store | None = None
     _store_class: type[Store] | None = None
     _store_lock = threading.Lock()
+    _advertised: str | None = None
     authz: AuthorizationPoint
 
     def initialize_settings(self) -> None:
@@ -65,6 +67,7 @@ class MlwsApp(ExtensionApp):
             if value:
                 os.environ[variable] = value
         self.authz = self._authorization_point()
+        self._advertise()
         # Open the store (and run migrations) in the background, so neither start-up nor the
         # first request waits for it on the event loop; a failure is retried on first use.
         threading.Thread(target=self._open_store_quietly, name="mlws-open-store",
@@ -85,6 +88,19 @@ class MlwsApp(ExtensionApp):
                                       error=f"The server is misconfigured: {exc}.")
         return AuthorizationPoint(policy, lambda: self.store)
 
+    def _store_settings(self) -> StoreSettings:
+        return StoreSettings.resolve(database_url=self.database_url or None,
+                                     storage_root=self.storage_url or None)
+
+    def _advertise(self) -> None:
+        """Tell runs of this store, in the runtime folder, that this server shows them
+        (``Run.get_portal_url`` links only such a server; see core/lab_link.py)."""
+        try:
+            self._advertised = advertise(self.serverapp.runtime_dir, self._store_settings())
+        except Exception:  # links fall back to mlws://; the server itself is fine
+            self.log.warning("jupyter_mlws: could not advertise the store in %s",
+                             self.serverapp.runtime_dir, exc_info=True)
+
     def _open_store_quietly(self) -> None:
         try:
             self.store  # noqa: B018 - the property opens and caches the store
@@ -100,8 +116,7 @@ class MlwsApp(ExtensionApp):
         """Opened on first use so that starting Jupyter never waits for migrations."""
         with self._store_lock:
             if self._store is None:
-                settings = StoreSettings.resolve(database_url=self.database_url or None,
-                                                 storage_root=self.storage_url or None)
+                settings = self._store_settings()
                 # The server is where a tracking URI points: it opens the database itself.
                 settings = replace(settings, tracking_uri=None, token=None)
                 # The process-wide store (shared with the SDK calls the server makes) unless a
@@ -111,6 +126,8 @@ class MlwsApp(ExtensionApp):
             return self._store
 
     async def stop_extension(self) -> None:
+        withdraw(self._advertised)
+        self._advertised = None
         self._store = None
 
 

@@ -18,6 +18,7 @@ from ..core.environment import Environment
 from ..core.experiment import Experiment
 from ..core.script_run_config import ScriptRunConfig
 from ..core.workspace import Workspace
+from ..exceptions import ComputeTargetException
 from ..execution.environments import list_built
 from ..store.base import AssetRecord, Store
 from ..store.settings import mlws_home
@@ -82,6 +83,8 @@ def built_environments(home: str) -> dict[str, Any]:
 
 def confine_source(root_dir: str, value: str) -> str:
     """``value`` (relative to ``root_dir``, or absolute) as a real folder inside it."""
+    if "\x00" in value:
+        raise ApiError(400, "'source_directory' must not contain NUL characters.")
     root = os.path.realpath(root_dir)
     path = os.path.realpath(os.path.join(root, value))
     if os.path.commonpath([root, path]) != root:
@@ -89,6 +92,18 @@ def confine_source(root_dir: str, value: str) -> str:
     if not os.path.isdir(path):
         raise ApiError(400, f"'source_directory' {value!r} is not a folder.")
     return path
+
+
+def stop_compute(store: Store, workspace_id: str, name: str) -> dict[str, Any]:
+    """Stop a cluster's daemon (scaled to zero; the next submit starts it again) or an
+    instance; other targets cannot be stopped (400)."""
+    workspace = Workspace._from_record(store, store.get_workspace_by_id(workspace_id))
+    target = ComputeTarget(workspace, name)
+    if not target.can_stop:
+        raise ComputeTargetException(f"Compute target {name!r} ({target.type}) cannot be "
+                                     "stopped")
+    target.stop()
+    return compute_summary(target)
 
 
 def submit_script_run(store: Store, workspace_id: str, root_dir: str, body: Any) -> Any:
@@ -107,6 +122,11 @@ def submit_script_run(store: Store, workspace_id: str, root_dir: str, body: Any)
 
 async def computes_service(handler: OperationHandler, request: Request) -> Any:
     return await handler.call_store(list_computes, request.params["workspace_id"])
+
+
+async def stop_compute_service(handler: OperationHandler, request: Request) -> Any:
+    return await handler.call_store(stop_compute, request.params["workspace_id"],
+                                    request.params["compute_name"])
 
 
 async def environments_service(handler: OperationHandler, request: Request) -> Any:
@@ -128,4 +148,4 @@ async def submit_service(handler: OperationHandler, request: Request) -> Any:
 
 
 __all__ = ["built_environments", "compute_summary", "confine_source", "environment_summary",
-           "list_computes", "list_environments", "submit_script_run"]
+           "list_computes", "list_environments", "stop_compute", "submit_script_run"]

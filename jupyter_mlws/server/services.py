@@ -13,6 +13,7 @@ from .compute import (
     built_environments_service,
     computes_service,
     environments_service,
+    stop_compute_service,
     submit_service,
 )
 
@@ -38,6 +39,7 @@ SERVICES: dict[str, Service] = {
     "cancelRun": cancel_service,
     "getOpenApi": openapi_service,
     "listComputeTargets": computes_service,
+    "stopComputeTarget": stop_compute_service,
     "listEnvironments": environments_service,
     "listBuiltEnvironments": built_environments_service,
     "submitScriptRun": submit_service,

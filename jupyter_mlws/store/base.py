@@ -263,11 +263,15 @@ class Store(abc.ABC):
             return read_log_chunk(stream, offset, max_bytes or LOG_READ_DEFAULT)
 
     # ---- snapshots (stored deduplicated by content)
-    @abc.abstractmethod
     def create_snapshot(self, workspace_id: str, files: dict[str, str]) -> SnapshotRecord:
-        """``files`` maps relative path -> local file path. Stores only the blobs the workspace
-        lacks (:meth:`missing_snapshot_blobs`, :meth:`put_snapshot_blob`), then the manifest
-        (:meth:`create_snapshot_from_manifest`)."""
+        """``files`` maps relative path -> local file path. Each file is read once (a file
+        changing meanwhile is stored as read); only the blobs the workspace lacks are stored
+        (:meth:`missing_snapshot_blobs`, :meth:`put_snapshot_blob`), then the manifest
+        (:meth:`create_snapshot_from_manifest`). One composite for every back end:
+        :func:`jupyter_mlws.store.snapshots.create_snapshot`."""
+        from .snapshots import create_snapshot
+
+        return create_snapshot(self, workspace_id, files)
 
     @abc.abstractmethod
     def missing_snapshot_blobs(self, workspace_id: str, sha256s: Sequence[str]) -> list[str]:

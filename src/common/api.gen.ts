@@ -849,6 +849,14 @@ export interface Operations {
     body: never;
     answer: ComputeTargetList;
   };
+  stopComputeTarget: {
+    path: "/workspaces/{workspace_id}/computes/{compute_name}/stop";
+    method: "POST";
+    params: { workspace_id: string; compute_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: ComputeTarget;
+  };
   listEnvironments: {
     path: "/workspaces/{workspace_id}/environments";
     method: "GET";
@@ -920,6 +928,7 @@ export const OPERATIONS = {
   deleteAsset: { method: "DELETE", path: "/workspaces/{workspace_id}/assets/{kind}/{name}", slashes: [] },
   updateAssetState: { method: "PUT", path: "/workspaces/{workspace_id}/assets/{kind}/{name}/versions/{version}/state", slashes: [] },
   listComputeTargets: { method: "GET", path: "/workspaces/{workspace_id}/computes", slashes: [] },
+  stopComputeTarget: { method: "POST", path: "/workspaces/{workspace_id}/computes/{compute_name}/stop", slashes: [] },
   listEnvironments: { method: "GET", path: "/workspaces/{workspace_id}/environments", slashes: [] },
   listBuiltEnvironments: { method: "GET", path: "/environments/built", slashes: [] },
   submitScriptRun: { method: "POST", path: "/workspaces/{workspace_id}/scriptruns", slashes: [] },

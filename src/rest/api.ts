@@ -202,6 +202,10 @@ export class MlwsApi {
   async listComputes(ws: string): Promise<ComputeTarget[]> {
     return (await this.call('listComputeTargets', { workspace_id: ws })).computes;
   }
+  /** Stop a cluster's daemon (scaled to zero; the next run starts it) or an instance. */
+  stopCompute(ws: string, name: string): Promise<ComputeTarget> {
+    return this.call('stopComputeTarget', { workspace_id: ws, compute_name: name });
+  }
   async listEnvironments(ws: string, allVersions = false): Promise<EnvironmentAsset[]> {
     return (await this.call('listEnvironments', { workspace_id: ws },
       { all_versions: allVersions || undefined })).environments;

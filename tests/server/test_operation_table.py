@@ -18,6 +18,8 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_mlws.api import OPERATIONS, operation
 from jupyter_mlws.api.openapi import openapi_document
+from jupyter_mlws.core import ComputeTarget, Workspace
+from jupyter_mlws.core.compute import ComputeInstance
 from jupyter_mlws.server.authz import MlwsResource
 from jupyter_mlws.server.routes import build_routes
 from jupyter_mlws.store.codec import encode_points
@@ -49,6 +51,9 @@ def world(seed, store, jp_root_dir) -> World:
     snapshot = store.create_snapshot_from_manifest(
         seed.ws, {"f.py": {"sha256": sha, "size": len(SNAPSHOT_FILE)}})
     store.register_asset(seed.ws, "model", "m1", {"path": "x"})
+    workspace = Workspace._from_record(store, store.get_workspace_by_id(seed.ws))
+    ComputeTarget.create(workspace, "box",
+                         ComputeInstance.provisioning_configuration("Standard_DS1_v2"))
     (jp_root_dir / "proj").mkdir()
     (jp_root_dir / "proj" / "train.py").write_text("print('hello')\n")
     exp_id = store.get_experiment(seed.ws, "exp1").id
@@ -107,6 +112,7 @@ EXAMPLES: dict[str, tuple[dict[str, str], str, Any]] = {
     "updateAssetState": ({"workspace_id": "{ws}", "kind": "model", "name": "m1",
                           "version": "1"}, "", {"state": {"k": 1}}),
     "listComputeTargets": ({"workspace_id": "{ws}"}, "", None),
+    "stopComputeTarget": ({"workspace_id": "{ws}", "compute_name": "box"}, "", None),
     "listEnvironments": ({"workspace_id": "{ws}"}, "all_versions=true", None),
     "listBuiltEnvironments": ({}, "", None),
     "submitScriptRun": ({"workspace_id": "{ws}"}, "",

@@ -144,6 +144,8 @@ class ComputeInstance(SizedComputeTarget):
         if show_output:
             print(f"Compute instance {self.name} is Running (kernel {self.kernel_name})")
 
+    can_stop = True
+
     def stop(self, wait_for_completion: bool = False, show_output: bool = False) -> None:
         """Remove the kernelspec; kernels already running from it keep running."""
         from ...execution.kernels import remove_kernelspec

@@ -86,8 +86,10 @@ class ComputeTarget:
     """A place runs execute: ``ComputeTarget(workspace, name)`` loads an existing one."""
 
     _compute_type = ""
-    # Whether ``Experiment.submit`` may send script runs here (the class's ``_launch_run``).
+    # Whether ``Experiment.submit`` may send script runs here (the class's ``_launch_run``),
+    # and whether ``stop()`` stops it (a cluster's daemon, an instance's kernel).
     runs_scripts = False
+    can_stop = False
 
     def _launch_run(self, spec: dict[str, Any], run: Any) -> None:
         """Start the script run ``spec`` (see docs/internals.md) on this target."""

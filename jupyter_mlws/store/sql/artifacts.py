@@ -20,7 +20,7 @@ from ..base import (
 )
 from ..files import WorkspaceFiles
 from ..paths import normalize_artifact_path, normalize_prefix
-from ..snapshots import check_manifest, check_sha256, sha256_of_file
+from ..snapshots import check_manifest, check_sha256
 from . import schema as t
 from .common import SqlBase, dumps, loads, now
 
@@ -137,22 +137,6 @@ class ArtifactMixin(SqlBase):
         return size
 
     # ---- snapshots: blobs by content under snapshots/blobs/<sha256>, manifest in SQL
-    def create_snapshot(self, workspace_id: str, files: dict[str, str]) -> SnapshotRecord:
-        clean = {normalize_artifact_path(rel): src for rel, src in files.items()}
-        for src in clean.values():
-            if not _is_file(src):
-                raise InvalidInputError(f"Snapshot source {src!r} is not a file")
-        manifest: dict[str, dict[str, Any]] = {}
-        sources: dict[str, str] = {}
-        for rel, src in sorted(clean.items()):
-            sha, size = sha256_of_file(src)
-            manifest[rel] = {"sha256": sha, "size": size}
-            sources.setdefault(sha, src)
-        for sha in self.missing_snapshot_blobs(workspace_id, list(sources)):
-            with open(sources[sha], "rb") as stream:
-                self.put_snapshot_blob(workspace_id, sha, stream)
-        return self.create_snapshot_from_manifest(workspace_id, manifest)
-
     def missing_snapshot_blobs(self, workspace_id: str, sha256s: Sequence[str]) -> list[str]:
         wanted = [check_sha256(sha) for sha in dict.fromkeys(sha256s)]
         wfiles = self.db.read(lambda c: self.files_of_workspace(c, workspace_id))
