@@ -36,14 +36,19 @@ ERRORS = {
     409: ("Conflict", "Conflicts with the current state (name taken, file exists)"),
     413: ("TooLarge", "The body is larger than this operation accepts"),
     416: ("RangeNotSatisfiable", "The Range lies outside the file"),
+    500: ("ArtifactCorrupt", "A stored file does not match the size or SHA-256 recorded when "
+                             "it was written (reason ArtifactCorrupt; the message names the "
+                             "artifact). Found while streaming, the body is cut short instead "
+                             "(fewer bytes than Content-Length)."),
 }
 ERROR_REASONS = ("InvalidInput", "Unauthorized", "Forbidden", "NotFound", "Conflict",
-                 "PayloadTooLarge", "RangeNotSatisfiable", "InternalError")
+                 "PayloadTooLarge", "RangeNotSatisfiable", "ArtifactCorrupt", "InternalError")
 
 
 class Error(ResponseModel):
     """Every error body. ``reason`` is machine readable: InvalidInput, Unauthorized,
-    Forbidden, NotFound, Conflict, PayloadTooLarge, RangeNotSatisfiable, InternalError."""
+    Forbidden, NotFound, Conflict, PayloadTooLarge, RangeNotSatisfiable, ArtifactCorrupt,
+    InternalError."""
 
     message: str
     reason: str

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # Machine-readable error reasons by status (api/openapi.py documents them).
 REASONS = {400: "InvalidInput", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
            405: "MethodNotAllowed", 409: "Conflict", 413: "PayloadTooLarge",
-           416: "RangeNotSatisfiable", 500: "InternalError"}
+           416: "RangeNotSatisfiable", 500: "InternalError"}  # and errors' own (ArtifactCorrupt)
 
 
 class ApiError(HTTPError):
@@ -43,8 +43,9 @@ def http_status(exc: BaseException) -> int:
 
 
 def api_error(exc: BaseException) -> ApiError:
-    """``exc`` (a store or SDK error) as the HTTP error the client gets."""
-    return ApiError(http_status(exc), str(exc))
+    """``exc`` (a store or SDK error) as the HTTP error the client gets; an error's own
+    ``reason`` (e.g. ArtifactCorrupt) is kept."""
+    return ApiError(http_status(exc), str(exc), getattr(exc, "reason", None))
 
 
 def error_body(status_code: int, exc: BaseException | None) -> dict[str, str]:

@@ -20,7 +20,7 @@ from tornado.iostream import StreamClosedError
 
 from ..api.files import artifact_content_type
 from ..api.operation import Operation, Request
-from ..store.base import ArtifactRecord, Store, StoreError
+from ..store.base import ArtifactRecord, CorruptArtifactError, Store, StoreError
 from .base import ApiError, api_error
 from .streams import ThreadWriter, UploadPipe, run_in_thread
 
@@ -99,6 +99,15 @@ async def send_stream(handler: OperationHandler, stream: BinaryIO, content_type:
                 await handler.flush()
         except StreamClosedError:
             return  # the client went away mid-download
+        except CorruptArtifactError as exc:
+            if not handler._headers_written:
+                raise
+            # Found at the end (the stream checks its hash before handing out the last
+            # bytes): the status is out already, so cut the body short. The client sees fewer
+            # bytes than Content-Length, never the whole of a damaged file.
+            handler.log.error("Not serving the rest of a damaged artifact: %s", exc)
+            handler.request.connection.close()  # type: ignore[union-attr]
+            return
         handler.finish()
     finally:
         await asyncio.to_thread(stream.close)

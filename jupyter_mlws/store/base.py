@@ -18,7 +18,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any, BinaryIO
 
-from .errors import ConflictError, InvalidInputError, NotFoundError, StoreError
+from .errors import (
+    ConflictError,
+    CorruptArtifactError,
+    InvalidInputError,
+    NotFoundError,
+    StoreError,
+)
 from .records import (
     METRIC_KINDS,
     RUN_PAGE_MAX,
@@ -332,7 +338,8 @@ class Store(abc.ABC):
 
 
 __all__ = ["ACTIVE_STATUSES", "METRIC_KINDS", "RUN_PAGE_MAX", "TERMINAL_STATUSES",
-           "ArtifactRecord", "AssetRecord", "ConflictError", "ExperimentRecord",
+           "ArtifactRecord", "AssetRecord", "ConflictError", "CorruptArtifactError",
+           "ExperimentRecord",
            "InvalidInputError", "LogChunk", "MetricInfo", "MetricPoint", "MetricSeries",
            "NotFoundError", "Record", "RunPage", "RunQuery", "RunRecord", "SnapshotRecord",
            "Store", "StoreError", "WorkspaceRecord"]

@@ -31,4 +31,13 @@ class InvalidInputError(StoreError):
     status_code = 400
 
 
-__all__ = ["ConflictError", "InvalidInputError", "NotFoundError", "StoreError"]
+class CorruptArtifactError(StoreError):
+    """A stored file does not match what was recorded when it was written (its size, or its
+    SHA-256): it is never served as if it were whole (HTTP 500, reason ``ArtifactCorrupt``)."""
+
+    status_code = 500
+    reason = "ArtifactCorrupt"
+
+
+__all__ = ["ConflictError", "CorruptArtifactError", "InvalidInputError", "NotFoundError",
+           "StoreError"]

@@ -133,7 +133,7 @@ export interface EnvironmentRef {
   version?: string | number | null;
 }
 
-/** Every error body. ``reason`` is machine readable: InvalidInput, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, RangeNotSatisfiable, InternalError. */
+/** Every error body. ``reason`` is machine readable: InvalidInput, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, RangeNotSatisfiable, ArtifactCorrupt, InternalError. */
 export interface Error {
   message: string;
   reason: string;
