@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,11 +106,13 @@ class JupyterServer:
 @contextmanager
 def jupyter_server(folder: Path, env: Mapping[str, str], *, timeout: float = 60.0,
                    ready_path: str = "/mlws/api/v1/openapi.json",
-                   runtime_dir: Path | None = None) -> Iterator[JupyterServer]:
+                   runtime_dir: Path | None = None,
+                   args: Sequence[str] = ()) -> Iterator[JupyterServer]:
     """A real ``jupyter server`` with the jupyter_mlws extension on a free loopback port and a
     random token, its config, data, runtime (unless ``runtime_dir``) and root folders under
     ``folder``; up (``ready_path`` answers) on entry, stopped on exit. ``env`` is the whole
-    environment (MLWS_HOME included)."""
+    environment (MLWS_HOME included); ``args`` are extra command-line arguments
+    (``--MlwsApp.x=...``)."""
     config, root = folder / "config", folder / "root"
     for path in (config, root):
         path.mkdir(parents=True, exist_ok=True)
@@ -126,7 +128,7 @@ def jupyter_server(folder: Path, env: Mapping[str, str], *, timeout: float = 60.
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "jupyter"), "server", "--no-browser",
              "--allow-root", "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
-             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"],
+             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", *args],
             env=server_env, cwd=folder, stdout=out, stderr=subprocess.STDOUT)
     server = JupyterServer(base_url=f"http://127.0.0.1:{port}", token=token, process=process,
                            log=log)

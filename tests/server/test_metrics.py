@@ -8,7 +8,7 @@ import time
 
 
 async def test_list_metrics(api, seed):
-    body = await api("GET", f"/workspaces/{seed.ws}/runs/run0/metrics")
+    body = await api("GET", "/runs/run0/metrics")
     by_name = {m["name"]: m for m in body["metrics"]}
     assert set(by_name) == {"loss", "acc", "weird", "table"}
     assert by_name["loss"]["kind"] == "scalar" and by_name["loss"]["count"] == 50
@@ -18,7 +18,7 @@ async def test_list_metrics(api, seed):
 
 
 async def test_non_finite_values_are_strings_in_valid_json(api, seed):
-    response = await api.raw("GET", f"/workspaces/{seed.ws}/runs/run0/metrics/weird")
+    response = await api.raw("GET", "/runs/run0/metrics/weird")
     text = response.body.decode()
     assert "NaN" in text
     # Strict parsing: a bare NaN/Infinity literal would be rejected here.
@@ -27,7 +27,7 @@ async def test_non_finite_values_are_strings_in_valid_json(api, seed):
 
 
 async def test_series_downsampling_and_since(api, seed, store):
-    base = f"/workspaces/{seed.ws}/runs/run0/metrics"
+    base = "/runs/run0/metrics"
     full = await api("GET", f"{base}/loss")
     assert full["total"] == 50 and len(full["value"]) == 50
     assert full["seq"] == list(range(1, 51)) and full["step"][:3] == [0, 1, 2]
@@ -41,27 +41,27 @@ async def test_series_downsampling_and_since(api, seed, store):
 
 async def test_metric_names_with_slashes(api, seed, store):
     store.append_metrics([("run1", "train/loss", "scalar", 0, time.time(), 2.0, "")])
-    body = await api("GET", f"/workspaces/{seed.ws}/runs/run1/metrics/train/loss")
+    body = await api("GET", "/runs/run1/metrics/train/loss")
     assert body["name"] == "train/loss" and body["value"] == [2.0]
-    body = await api("GET", f"/workspaces/{seed.ws}/runs/run1/metrics/train%2Floss")
+    body = await api("GET", "/runs/run1/metrics/train%2Floss")
     assert body["value"] == [2.0]
 
 
 async def test_table_series_as_columns(api, seed):
-    body = await api("GET", f"/workspaces/{seed.ws}/runs/run0/metrics/table")
+    body = await api("GET", "/runs/run0/metrics/table")
     assert body["columns"] == {"epoch": [0, 1, 2], "f1": [0.0, 0.1, 0.2]}
     assert "value" not in body
 
 
 async def test_metric_errors(api, seed):
-    base = f"/workspaces/{seed.ws}/runs/run0/metrics"
+    base = "/runs/run0/metrics"
     error = await api("GET", f"{base}/unknown", expect=404)
     assert error["reason"] == "NotFound"
     await api("GET", f"{base}/loss?max_points=1", expect=400)
     await api("GET", f"{base}/loss?since=-3", expect=400)
     await api("GET", f"{base}/loss?since=abc", expect=400)
-    await api("GET", f"/workspaces/{seed.ws}/runs/nope/metrics", expect=404)
-    await api("GET", f"/workspaces/{seed.other_ws}/runs/run0/metrics/loss", expect=404)
+    await api("GET", "/runs/nope/metrics", expect=404)
+    await api("GET", f"/runs/run0/metrics/loss?workspace_id={seed.other_ws}", expect=404)
 
 
 async def test_query_several_runs(api, seed):
