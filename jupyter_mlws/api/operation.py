@@ -56,7 +56,10 @@ def describe(error: ValidationError, where: str) -> str:
         elif item["type"] == "missing":
             parts.append(f"{where} field {location!r} is required")
         elif item["type"] == "json_invalid":
-            parts.append(f"the {where} is not valid JSON ({item['msg'].split(': ', 1)[-1]})")
+            detail = item["msg"].split(": ", 1)[-1]
+            if "hex escape" in detail:  # the parser's words for half of a surrogate pair
+                detail = f"a lone surrogate or broken \\u escape: {detail}"
+            parts.append(f"the {where} is not valid JSON ({detail})")
         elif location:
             parts.append(f"{where} field {location!r}: {item['msg']}")
         else:
