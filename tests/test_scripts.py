@@ -49,8 +49,8 @@ def _user_path(tmp_path: Path, *, sudo: bool) -> tuple[dict[str, str], Path]:
 def test_each_checkout_gets_its_own_data_folder(tmp_path):
     first, second = _checkout(tmp_path / "a"), _checkout(tmp_path / "b")
     env = {**os.environ, "TMPDIR": str(tmp_path / "tmp")}
-    dirs = [subprocess.run([str(s), "dir"], env=env, capture_output=True, text=True,
-                           check=True).stdout.strip() for s in (first, second, first)]
+    dirs = [subprocess.run([str(s), "dir"], env=env, cwd=tmp_path, capture_output=True,
+                           text=True, check=True).stdout.strip() for s in (first, second, first)]
     assert dirs[0] == dirs[2] != dirs[1]
     uid = os.getuid()
     assert all(d.startswith(f"{tmp_path / 'tmp'}/mlws-test-pg-{uid}-") for d in dirs)
@@ -59,8 +59,8 @@ def test_each_checkout_gets_its_own_data_folder(tmp_path):
 
 def test_a_normal_user_installs_postgresql_through_sudo(tmp_path):
     env, log = _user_path(tmp_path, sudo=True)
-    proc = subprocess.run([str(SCRIPT), str(tmp_path / "pg")], env=env, capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run([str(SCRIPT), str(tmp_path / "pg")], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, check=False)
     calls = log.read_text().splitlines()
     assert calls == ["sudo env DEBIAN_FRONTEND=noninteractive apt-get update",
                      "sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql"]
@@ -70,7 +70,7 @@ def test_a_normal_user_installs_postgresql_through_sudo(tmp_path):
 
 def test_a_normal_user_without_sudo_gets_a_clear_message(tmp_path):
     env, log = _user_path(tmp_path, sudo=False)
-    proc = subprocess.run([str(SCRIPT), str(tmp_path / "pg")], env=env, capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run([str(SCRIPT), str(tmp_path / "pg")], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, check=False)
     assert proc.returncode == 1 and not log.exists()
     assert "no sudo" in proc.stderr and "apt-get install postgresql" in proc.stderr
