@@ -62,7 +62,7 @@ def mlws_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     for name in _ISOLATED_ENV:
         monkeypatch.delenv(name, raising=False)
     home = tmp_path / "mlws-home"
-    home.mkdir()
+    home.mkdir(mode=0o700)  # as the store makes it (an open home is reported)
     monkeypatch.setenv("MLWS_HOME", str(home))
     reset_store_cache()
     yield home
@@ -256,7 +256,7 @@ def mlws_http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpS
     """A real `jupyter server` with the extension, its own MLWS_HOME, a random token."""
     root = tmp_path_factory.mktemp("mlws-http-server")
     home = root / "home"
-    home.mkdir()
+    home.mkdir(mode=0o700)
     env = {key: value for key, value in os.environ.items() if not key.startswith("MLWS_")}
     env["MLWS_HOME"] = str(home)
     with jupyter_server(root, env) as server:

@@ -112,7 +112,7 @@ def test_installed_wheel_serves_the_extension_and_finds_the_widget_module(wheel,
                 "print(esm_path())"], tmp_path, env).strip()
     assert Path(esm).is_file() and Path(esm).is_relative_to(venv)
     home = tmp_path / "home"
-    home.mkdir()
+    home.mkdir(mode=0o700)  # as the store makes it
     # Only the wheel's own configuration enables the server extension here.
     with jupyter_server(tmp_path / "server", {**env, "MLWS_HOME": str(home)},
                         bin_dir=venv / "bin", enable_extension=False) as server:
