@@ -30,6 +30,7 @@ from .run_metrics import RunMetricsMixin
 from .status import RunStatus, is_terminal
 
 if TYPE_CHECKING:
+    from .environment import Environment
     from .experiment import Experiment
     from .workspace import Workspace
 
@@ -365,6 +366,17 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
             return False
         self.fail(exc, error_code=type(exc).__name__)
         return False
+
+    def get_environment(self) -> Environment:
+        """The environment of the run's definition (v1: registered or curated by name and
+        version); only submitted runs have one."""
+        from .environment import Environment
+
+        definition = (self._record.run_definition or {}).get("environment")
+        if not definition:
+            raise UserErrorException(f"Run {self.id} has no environment: only runs submitted "
+                                     "with experiment.submit() record one")
+        return Environment._of_run_definition(self.experiment.workspace, definition)
 
     # ---- context (v1 section 4.2)
     @classmethod
