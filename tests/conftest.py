@@ -3,7 +3,11 @@ test starts from (a workspace, an experiment, a work folder, source folders), an
 database engine.
 
 PostgreSQL tests need ``MLWS_TEST_POSTGRES_URL`` (``eval "$(scripts/test-postgres.sh)"``); each
-session gets a fresh database, emptied between tests.
+session (each pytest-xdist worker is one) gets a fresh database of its own, emptied between tests.
+
+``scripts/test.sh`` runs the suite in pytest-xdist workers, whole modules per worker in collection
+order (``-n 2 --dist loadfile --no-loadscope-reorder``; use the same options by hand), so
+module-scoped servers and clusters start once and the browser tests stay last in their worker.
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ if TYPE_CHECKING:
     from jupyter_mlws.core import Experiment, Workspace
 
 PG_ENV = "MLWS_TEST_POSTGRES_URL"
+ROOT = Path(__file__).resolve().parents[1]
+# Package downloads of environment builds (and the wheel test's installs) are cached for the
+# checkout, shared by the workers and kept between runs: never the user's own uv cache.
+UV_CACHE = ROOT / ".mlws-test" / "uv-cache"
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 # Nothing of the developer's shell leaks in: no store settings, no run context.
 _ISOLATED_ENV = ("MLWS_HOME", "MLWS_DATABASE_URL", "MLWS_STORAGE_URL", "MLWS_TRACKING_URI",
                  "MLWS_TOKEN", "MLWS_METRIC_QUEUE_LIMIT", "MLWS_RUN_ID", "AZUREML_RUN_ID",
@@ -36,14 +45,22 @@ _ISOLATED_ENV = ("MLWS_HOME", "MLWS_DATABASE_URL", "MLWS_STORAGE_URL", "MLWS_TRA
                  "MLWS_WORKSPACE_NAME", "AZUREML_ARM_WORKSPACE_NAME")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Set before any fixture starts a server or kernel: Jupyter servers (the browser tests'
+    JupyterLab included) write their runtime files in a folder of this session, so no test
+    finds a server of another worker or of the machine's user (portal URLs, kernels)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path_factory.mktemp("jupyter-runtime")))
+        patch.setenv("UV_CACHE_DIR", str(UV_CACHE))
+        yield
+
+
 @pytest.fixture(autouse=True)
-def mlws_home(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
-              monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def mlws_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Every test gets its own MLWS_HOME, a fresh store cache and no inherited run context."""
     for name in _ISOLATED_ENV:
         monkeypatch.delenv(name, raising=False)
-    # Environment builds download into a cache of this test session, never the user's own.
-    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "uv-cache"))
     home = tmp_path / "mlws-home"
     home.mkdir(mode=0o700)  # as the store makes it (an open home is reported)
     monkeypatch.setenv("MLWS_HOME", str(home))
@@ -121,7 +138,7 @@ def create_pg_database(base_url: str) -> str:
     """Create an empty database next to ``base_url``'s and return its URL."""
     import sqlalchemy as sa
 
-    name = f"mlws_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    name = f"mlws_t_{WORKER}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
@@ -283,8 +300,7 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def mlws_store_backend(request: pytest.FixtureRequest, mlws_home: Path,
-                       monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def mlws_store_backend(request: pytest.FixtureRequest, mlws_home: Path) -> Iterator[str]:
     """"sql" (nothing changes) or "http": every store the SDK opens in this test is an
     HttpStore on the session's server, whatever MLWS_HOME the test chose. The settings file
     of that home gets the tracking URI too, so child processes the test starts follow."""
@@ -292,25 +308,18 @@ def mlws_store_backend(request: pytest.FixtureRequest, mlws_home: Path,
     if backend != "http":
         yield backend
         return
-    import jupyter_mlws.store as store_package
     from jupyter_mlws.core.metric_buffer import flush_all
+    from jupyter_mlws.store import get_store, store_registry
 
     server: HttpServer = request.getfixturevalue("mlws_http_server")
-    original = store_package._open_store
 
     def open_over_http(settings: StoreSettings) -> Any:
-        if settings.tracking_uri:
-            return original(settings)
+        # Plugged in through the store registry: the embedded scheme names the server.
         _point_home_at(settings.home, server)
-        remote = replace(settings, tracking_uri=server.uri, token=server.token)
-        store = original(remote)
-        # get_store holds its lock while calling us: register the same instance under the
-        # settings later resolutions (which now read mlws.json) produce.
-        store_package._stores.setdefault(remote, store)
-        return store
+        return get_store(replace(settings, tracking_uri=server.uri, token=server.token))
 
-    monkeypatch.setattr(store_package, "_open_store", open_over_http)
-    yield backend
+    with store_registry.registered("sqlite", open_over_http):
+        yield backend
     # A test may leave points for a run it deleted: nothing to keep, so errors are ignored.
     with contextlib.suppress(Exception):
         flush_all(timeout_seconds=10)

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import UserErrorException
 from ..store.base import RunQuery, RunRecord
 from .metric_buffer import get_buffer
+from .metric_losses import end_state
 from .run_artifact_metrics import RunArtifactMetricsMixin
-from .run_children import RunChildrenMixin, _filter
-from .run_details import RunDetailsMixin, _stringify
+from .run_children import RunChildrenMixin, key_value_filter
+from .run_details import RunDetailsMixin, string_values
 from .run_files import RunFilesMixin
 from .run_insights import RunInsightsMixin
 from .run_metrics import RunMetricsMixin
@@ -30,6 +31,7 @@ from .run_models import RunModelsMixin
 from .status import RunStatus, is_terminal
 
 if TYPE_CHECKING:
+    from .environment import Environment
     from .experiment import Experiment
     from .workspace import Workspace
 
@@ -37,7 +39,7 @@ RunFactory = Callable[["Experiment", RunRecord], "Run"]
 _PAGE = 500
 
 
-def _error_dict(error_details: Any, error_code: str | None) -> dict[str, Any] | None:
+def run_error(error_details: Any, error_code: str | None) -> dict[str, Any] | None:
     """``{"error": {...}}`` from a message string or an exception (with its traceback)."""
     if error_details is None and error_code is None:
         return None
@@ -55,7 +57,7 @@ def _error_dict(error_details: Any, error_code: str | None) -> dict[str, Any] | 
     return {"error": error}
 
 
-def _resolve_outputs(outputs: Any) -> str | None:
+def outputs_folder(outputs: Any) -> str | None:
     """start_logging's ``outputs``: None/True -> ./outputs, False -> none, str -> that dir."""
     if outputs is False:
         return None
@@ -85,7 +87,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
                                          f"{record.experiment_name!r}, not {experiment.name!r}")
         self._attach(experiment, record, kwargs.get("_known_kinds"))
         if outputs not in (None, False):
-            self._outputs_dir = _resolve_outputs(outputs)
+            self._outputs_dir = outputs_folder(outputs)
 
     def _attach(self, experiment: Experiment, record: RunRecord,
                 known_kinds: dict[str, str] | None = None) -> None:
@@ -95,6 +97,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
         self._outputs_dir: str | None = None
         self._buffer = get_buffer(self._store)
         self._metric_kinds = known_kinds
+        self._metric_keys = {}
         self._owns_run = False
 
     @classmethod
@@ -146,7 +149,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
         v1 limits (or any failure storing it) raises without leaving a Failed run behind."""
         from .git_info import git_properties
 
-        outputs_dir = _resolve_outputs(outputs)
+        outputs_dir = outputs_folder(outputs)
         store = experiment.workspace._store
         snapshot_id = None
         if snapshot_directory is not None:
@@ -166,7 +169,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
             try:
                 run._record = store.update_run(run.id, snapshot_id=snapshot_id)
             except BaseException as exc:
-                run._finish(RunStatus.FAILED, _error_dict(exc, type(exc).__name__),
+                run._finish(RunStatus.FAILED, run_error(exc, type(exc).__name__),
                             upload=False)
                 raise
         return run
@@ -189,7 +192,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
             parent_run_id=parent.id if parent else None,
             target=parent._record.target if parent else "local",
             display_name=display_name, description=description,
-            tags=_stringify("Tag", tags or {}, True), properties=props, owner=current_owner())
+            tags=string_values("Tag", tags or {}, True), properties=props, owner=current_owner())
         run = cls.__new__(cls)
         run._attach(experiment, record, known_kinds={})
         run._owns_run = True
@@ -204,7 +207,8 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
         """Runs of ``experiment``, newest first (a generator)."""
         query = RunQuery(experiment_id=experiment._record.id, include_children=include_children,
                          status=[status] if isinstance(status, str) else status,
-                         tags=_filter(tags), properties=_filter(properties), run_type=type)
+                         tags=key_value_filter(tags),
+                         properties=key_value_filter(properties), run_type=type)
         return Run._iterate(experiment, query, _rehydrate_runs)
 
     @staticmethod
@@ -309,21 +313,27 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
         """Flush metrics, upload outputs/, then set a terminal status (never overriding one).
         Every step is attempted; the first failure is raised afterwards."""
         failures: list[BaseException] = []
-        for step in (self._buffer.flush, self._upload_outputs if upload else None):
+        for step in (lambda: self._buffer.flush(run_id=self.id),
+                     self._upload_outputs if upload else None):
             if step is None:
                 continue
             try:
                 step()
             except Exception as exc:
                 failures.append(exc)
+        # Points the store refused are lost: the run must not end plain Completed
+        # (metric_losses.py); points still waiting for a failing store keep it active.
+        status, error, set_status = end_state(self._buffer, self.id, status, error, set_status)
         if set_status and self._set_status_on_end:
             try:
                 self._record = self._store.update_run(self.id, status=status, error=error,
                                                       only_if_active=True)
             except Exception as exc:
                 failures.append(exc)
-        if self._owns_run and is_terminal(self._record.status):
-            self._buffer.disown(self.id)
+        if is_terminal(self._record.status):
+            if self._owns_run:
+                self._buffer.disown(self.id)
+            self._buffer.forget(self.id)
         if failures:
             raise failures[0]
 
@@ -334,7 +344,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
     def fail(self, error_details: Any = None, error_code: str | None = None,
              _set_status: bool = True) -> None:
         """Mark the run Failed; ``error_details`` is a message or an exception."""
-        self._finish(RunStatus.FAILED, _error_dict(error_details, error_code),
+        self._finish(RunStatus.FAILED, run_error(error_details, error_code),
                      set_status=_set_status)
 
     def cancel(self) -> None:
@@ -357,6 +367,17 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
             return False
         self.fail(exc, error_code=type(exc).__name__)
         return False
+
+    def get_environment(self) -> Environment:
+        """The environment of the run's definition (v1: registered or curated by name and
+        version); only submitted runs have one."""
+        from .environment import Environment
+
+        definition = (self._record.run_definition or {}).get("environment")
+        if not definition:
+            raise UserErrorException(f"Run {self.id} has no environment: only runs submitted "
+                                     "with experiment.submit() record one")
+        return Environment._of_run_definition(self.experiment.workspace, definition)
 
     # ---- context (v1 section 4.2)
     @classmethod

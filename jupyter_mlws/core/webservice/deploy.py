@@ -18,6 +18,7 @@ from ...exceptions import WebserviceException
 from ...store.base import ConflictError
 from ..identity import current_identity
 from ..names import validate_webservice_name
+from ..script_submit import store_settings_for_spec
 from . import registry
 from .configs import (
     AciServiceDeploymentConfiguration,
@@ -34,12 +35,6 @@ MONITORING_EXPERIMENT = "webservices"
 SERVICE_RUN_TYPE = "mlws.webservice"
 HOST = "127.0.0.1"
 SNAPSHOT_HINT = "or deploy from a smaller source_directory (the limit is 25 MB)."
-
-
-def _store_settings(store: Any) -> dict[str, str]:
-    from ..script_submit import _store_settings as settings
-
-    return settings(store)
 
 
 def check_models(workspace: Workspace, models: Any) -> list[dict[str, Any]]:
@@ -99,7 +94,7 @@ def build_deployment(workspace: Workspace, name: str, models: list[dict[str, Any
     environment = inference_config._environment()
     env_spec = environment._build_spec()
     store = workspace._store
-    settings = _store_settings(store)
+    settings = store_settings_for_spec(store)
     if env_spec.get("type") == "uv":
         check_buildable(env_spec, settings["home"])
     files = collect_for_store(store, inference_config.source_folder(), SNAPSHOT_HINT)

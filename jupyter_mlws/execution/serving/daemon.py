@@ -97,9 +97,9 @@ class ServiceDaemon:
         if deployment is None:
             raise RuntimeError(f"no {DEPLOYMENT_FILE} in {state_dir}")
         self.first = deployment
-        from ..executor import _open_store
+        from ..executor import open_run_store
 
-        self.store = _open_store(deployment)
+        self.store = open_run_store(deployment)
         self.workspace_id = deployment["workspace_id"]
         self.name = deployment["service"]
         self.run_id = deployment["run_id"]

@@ -1,12 +1,22 @@
-"""list_runs / count_runs: RunQuery filters, ordering and paging as one SQL statement."""
+"""search_runs / list_runs / count_runs: RunQuery filters, ordering and paging as one SQL
+statement."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
 
-from ..base import InvalidInputError, RunQuery, RunRecord
+from ..base import (
+    RUN_PAGE_MAX,
+    InvalidInputError,
+    NotFoundError,
+    RunPage,
+    RunQuery,
+    RunRecord,
+    RunTable,
+)
 from . import schema as t
 from .runs import RunMixin, descendants_cte, run_select
 
@@ -38,6 +48,10 @@ def _where(workspace_id: str, q: RunQuery) -> list[Any]:
     where: list[Any] = [r.workspace_id == workspace_id]
     if q.experiment_id is not None:
         where.append(r.experiment_id == q.experiment_id)
+    if q.experiment_name is not None:
+        where.append(r.experiment_id.in_(sa.select(t.experiment.c.id).where(
+            t.experiment.c.workspace_id == workspace_id,
+            t.experiment.c.name == q.experiment_name)))
     if q.parent_run_id is not None:
         if q.recursive:
             below = descendants_cte(q.parent_run_id)
@@ -62,35 +76,102 @@ def _where(workspace_id: str, q: RunQuery) -> list[Any]:
     return where
 
 
+def _ordered(stmt: sa.Select, q: RunQuery) -> sa.Select:
+    """``stmt`` (over ``run``) in the query's order, paged."""
+    if q.order_by.startswith("metric:"):
+        name = q.order_by[len("metric:"):]
+        m = t.metric.alias("order_metric")
+        stmt = stmt.outerjoin(m, sa.and_(m.c.run_id == t.run.c.id, m.c.name == name))
+        key: Any = m.c.last_num
+    elif q.order_by in _ORDER_COLUMNS:
+        key = _ORDER_COLUMNS[q.order_by]
+    else:
+        raise InvalidInputError(
+            f"order_by must be one of {', '.join(_ORDER_COLUMNS)} or metric:<name>")
+    # Rows without the key (no start time, metric not logged or without a number, e.g. a
+    # string, NaN or an empty list) come last either way.
+    stmt = stmt.order_by(key.is_(None), key.desc() if q.descending else key.asc(),
+                         t.run.c.created_time.desc() if q.descending
+                         else t.run.c.created_time.asc(),
+                         t.run.c.id)
+    if q.limit is not None:
+        stmt = stmt.limit(q.limit)
+    if q.offset:
+        stmt = stmt.offset(q.offset)
+    return stmt
+
+
+def _check_page(q: RunQuery) -> None:
+    if (q.limit is not None and q.limit < 0) or q.offset < 0:
+        raise InvalidInputError("limit and offset must not be negative")
+
+
 class RunQueryMixin(RunMixin):
+    def search_runs(self, workspace_id: str, query: RunQuery | None = None) -> RunPage:
+        q = query or RunQuery()
+        if q.limit is None or q.limit > RUN_PAGE_MAX:
+            q = replace(q, limit=RUN_PAGE_MAX)
+        self.reconcile_workspace(workspace_id)
+        stmt = self._list_statement(workspace_id, q)
+        count = sa.select(sa.func.count()).select_from(t.run).where(*_where(workspace_id, q))
+
+        def read(conn: sa.Connection) -> RunPage:
+            # One connection (and, on PostgreSQL, one snapshot) for the page and its total.
+            self.require_workspace(conn, workspace_id)
+            if q.experiment_name is not None and conn.execute(
+                    sa.select(t.experiment.c.id).where(
+                        t.experiment.c.workspace_id == workspace_id,
+                        t.experiment.c.name == q.experiment_name)).first() is None:
+                raise NotFoundError(f"Experiment {q.experiment_name!r} not found")
+            return RunPage(runs=self.run_records(conn, conn.execute(stmt).all()),
+                           total=int(conn.execute(count).scalar_one()))
+
+        return self.db.read(read)
+
     def list_runs(self, workspace_id: str, query: RunQuery | None = None) -> list[RunRecord]:
         q = query or RunQuery()
-        if (q.limit is not None and q.limit < 0) or q.offset < 0:
-            raise InvalidInputError("limit and offset must not be negative")
         self.reconcile_workspace(workspace_id)
-        stmt = run_select().where(*_where(workspace_id, q))
-        if q.order_by.startswith("metric:"):
-            name = q.order_by[len("metric:"):]
-            m = t.metric.alias("order_metric")
-            stmt = stmt.outerjoin(m, sa.and_(m.c.run_id == t.run.c.id, m.c.name == name))
-            key: Any = m.c.last_num
-        elif q.order_by in _ORDER_COLUMNS:
-            key = _ORDER_COLUMNS[q.order_by]
-        else:
-            raise InvalidInputError(
-                f"order_by must be one of {', '.join(_ORDER_COLUMNS)} or metric:<name>")
-        # Rows without the key (no start time, metric not logged) come last either way.
-        stmt = stmt.order_by(key.is_(None), key.desc() if q.descending else key.asc(),
-                             t.run.c.created_time.desc() if q.descending
-                             else t.run.c.created_time.asc(),
-                             t.run.c.id)
-        if q.limit is not None:
-            stmt = stmt.limit(q.limit)
-        if q.offset:
-            stmt = stmt.offset(q.offset)
+        stmt = self._list_statement(workspace_id, q)
 
         def read(conn: sa.Connection) -> list[RunRecord]:
             return self.run_records(conn, conn.execute(stmt).all())
+
+        return self.db.read(read)
+
+    def _list_statement(self, workspace_id: str, q: RunQuery) -> sa.Select:
+        _check_page(q)
+        return _ordered(run_select().where(*_where(workspace_id, q)), q)
+
+    def run_table(self, workspace_id: str, query: RunQuery | None = None, *,
+                  include_properties: bool = False) -> RunTable:
+        q = query or RunQuery()
+        _check_page(q)
+        self.reconcile_workspace(workspace_id)
+        r = t.run.c
+        stmt = _ordered(sa.select(r.id, t.experiment.c.name, r.number, r.display_name, r.status,
+                                  r.start_time, r.end_time, r.parent_run_id)
+                        .join(t.experiment, t.experiment.c.id == r.experiment_id)
+                        .where(*_where(workspace_id, q)), q)
+
+        def read(conn: sa.Connection) -> RunTable:
+            rows = conn.execute(stmt).all()
+            table = RunTable(*(list(column) for column in zip(*rows, strict=True))) if rows \
+                else RunTable()
+            position = {run_id: i for i, run_id in enumerate(table.id)}
+            table.tags = [{} for _ in rows]
+            if include_properties:
+                table.properties = [{} for _ in rows]
+            # One query per key-value table, for exactly the runs of the page.
+            page = sa.select(stmt.subquery().c.id)
+            sources = [(t.run_tag, table.tags)]
+            if include_properties:
+                sources.append((t.run_property, table.properties))  # type: ignore[arg-type]
+            for source, target in sources:
+                kv = source.c
+                for run_id, key, value in conn.execute(
+                        sa.select(kv.run_id, kv.key, kv.value).where(kv.run_id.in_(page))).all():
+                    target[position[run_id]][key] = value
+            return table
 
         return self.db.read(read)
 
