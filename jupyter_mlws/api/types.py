@@ -34,6 +34,7 @@ EXPERIMENT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,254}$"
 METRIC_NAME_MAX = 255
 ASSET_KIND_PATTERN = r"^[a-z][a-z0-9_\-]{0,63}$"
 ASSET_NAME_MAX = 255
+MODEL_ALIAS_PATTERN = r"^[a-z][a-z0-9_\-]{0,63}$"  # core/model_history.py's rule
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 TEXT_MAX = 4096  # descriptions and other free text
 MAX_JSON_DEPTH = 32  # nesting of free-form JSON objects (run definitions, asset specs)
@@ -216,6 +217,10 @@ PATH_PARAMS: dict[str, PathParam] = {
     "kind": PathParam(AssetKind, "An asset kind (environment, compute, model, ...)."),
     "name": PathParam(AssetName, "An asset name."),
     "version": PathParam(AssetVersion, "An asset version (1, 2, ...)."),
+    "model_name": PathParam(AssetName, "A registered model's name."),
+    "alias": PathParam(Annotated[str, StringConstraints(pattern=MODEL_ALIAS_PATTERN)],
+                       "A model alias (production, staging, ...)."),
+    "service_name": PathParam(Id, "A deployed service's name."),
 }
 
 

@@ -32,6 +32,8 @@ MODELS_FOLDER = "azureml-models"  # v1's layout inside a service: <folder>/<name
 class ModelNotFoundError(ModelNotFoundException, UserErrorException):
     """The model (or the version, or the alias) does not exist."""
 
+    status_code = 404
+
 
 class Framework:
     """``Model.Framework``: the framework names v1 records."""

@@ -1,5 +1,6 @@
 """Server services: the rows of the table that are not one store call (cancel a run, the API
-document, compute targets, environments, script-run submission), by operation id."""
+document, compute targets, environments, script-run submission, models and deployed services),
+by operation id."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from .compute import (
     stop_compute_service,
     submit_service,
 )
+from .models import MODEL_SERVICES
 
 if TYPE_CHECKING:
     from .routes import OperationHandler
@@ -43,6 +45,7 @@ SERVICES: dict[str, Service] = {
     "listEnvironments": environments_service,
     "listBuiltEnvironments": built_environments_service,
     "submitScriptRun": submit_service,
+    **MODEL_SERVICES,
 }
 
 __all__ = ["SERVICES"]

@@ -2,6 +2,10 @@
 // (jupyter_mlws/api). Do not edit: change the table and regenerate; a test checks this file.
 /* eslint-disable */
 
+export interface AliasTarget {
+  version: number;
+}
+
 export interface Artifact {
   run_id: string;
   path: string;
@@ -107,6 +111,13 @@ export interface ComputeTargetList {
   computes: ComputeTarget[];
 }
 
+export interface ConsoleAnswer {
+  /** The service's HTTP status */
+  status: number;
+  body: string;
+  latency_ms: number;
+}
+
 export interface DedupColumn {
   values: string[];
   index: number[];
@@ -165,6 +176,12 @@ export interface ExperimentUpdate {
   archived?: boolean | null;
   tags?: Tags | null;
   remove_tags?: string[] | null;
+}
+
+export interface KeyRegeneration {
+  key_type: "Primary" | "Secondary";
+  /** The new key (default: a random one) */
+  key_value?: string | null;
 }
 
 /** subscribed: the current state was sent (run) or the baseline taken (workspace/experiment); unsubscribed: nothing more comes for sub. */
@@ -340,6 +357,73 @@ export interface MissingBlobs {
   missing: string[];
 }
 
+export interface ModelEdit {
+  /** Tags to set (a null value removes the tag) */
+  tags?: Tags | null;
+  remove_tags?: string[] | null;
+  description?: string | null;
+  /** Properties to add (add-only) */
+  properties?: Record<string, string> | null;
+}
+
+export interface ModelEvent {
+  /** register | alias | alias_removed | update | delete */
+  action: string;
+  model: string;
+  sequence: number;
+  actor: string;
+  /** seconds since the epoch, UTC */
+  time: number;
+  version?: number | null;
+  alias?: string | null;
+  previous_version?: number | null;
+  run_id?: string | null;
+  changed?: string[] | null;
+}
+
+export interface ModelHistory {
+  events: ModelEvent[];
+}
+
+export interface ModelList {
+  models: ModelVersion[];
+}
+
+export interface ModelVersion {
+  /** '<name>:<version>' */
+  id: string;
+  name: string;
+  version: number;
+  workspace_id: string;
+  /** seconds since the epoch, UTC */
+  created_time: number;
+  /** seconds since the epoch, UTC */
+  updated_time: number;
+  created_by: string;
+  description: string;
+  tags: Record<string, string>;
+  properties: Record<string, string>;
+  framework: string;
+  framework_version: string | null;
+  experiment_name: string | null;
+  /** The run it was registered from (lineage) */
+  run_id: string | null;
+  /** Dataset lineage: {scenario, id, ...} */
+  datasets: (Record<string, unknown>)[];
+  sample_input_dataset: Record<string, unknown> | null;
+  sample_output_dataset: Record<string, unknown> | null;
+  /** The aliases pointing at this version */
+  aliases: string[];
+  /** The registered file's or folder's name */
+  root: string;
+  /** The files, as a snapshot (getSnapshotFile) */
+  snapshot_id: string;
+  /** {path: size}; paths start with root */
+  files: Record<string, number | null>;
+  /** Services deploying this version */
+  used_by: string[];
+}
+
 /** The OpenAPI 3.1 document of this API. */
 export type OpenApiDocument = Record<string, unknown>;
 
@@ -447,6 +531,73 @@ export interface ScriptRunSubmit {
   /** A registered environment */
   environment?: EnvironmentRef | null;
   tags?: Record<string, string> | null;
+}
+
+export interface Service {
+  name: string;
+  /** Local | ACI | AKS */
+  compute_type: string;
+  /** Transitioning | Healthy | Unhealthy | Failed | Deleting */
+  state: string;
+  error: Record<string, unknown> | null;
+  scoring_uri: string | null;
+  swagger_uri: string | null;
+  auth_enabled: boolean;
+  tags: Record<string, string>;
+  properties: Record<string, string>;
+  description: string;
+  created_by: string;
+  created_time: number | null;
+  updated_time: number | null;
+  /** '<name>:<version>' of the deployed models */
+  models: string[];
+  compute_target: string | null;
+  /** id, pid, generation, state, restarts */
+  replicas: (Record<string, unknown>)[];
+  restarts: number;
+  /** The monitoring run (request metrics, collected data) */
+  run_id: string;
+}
+
+export interface ServiceKeys {
+  primary_key: string;
+  secondary_key: string;
+}
+
+export interface ServiceList {
+  services: Service[];
+}
+
+export interface ServiceLogs {
+  logs: string;
+}
+
+export interface ServiceMetrics {
+  requests: number;
+  errors: number;
+  client_errors: number;
+  error_rate: number;
+  requests_per_second: number;
+  latency_p50_ms: number | null;
+  latency_p95_ms: number | null;
+  latency_p99_ms: number | null;
+  bytes_in: number;
+  bytes_out: number;
+  requests_by_replica: Record<string, number>;
+  series: ServiceSeries;
+}
+
+export interface ServiceSeries {
+  /** Epoch seconds of each 1 s bucket */
+  time: number[];
+  requests: number[];
+  errors: number[];
+  client_errors: number[];
+  bytes_in: number[];
+  bytes_out: number[];
+  latency_p50_ms: (number | null)[];
+  latency_p95_ms: (number | null)[];
+  latency_p99_ms: (number | null)[];
 }
 
 export interface Snapshot {
@@ -883,6 +1034,126 @@ export interface Operations {
     body: ScriptRunSubmit;
     answer: Run;
   };
+  listModels: {
+    path: "/workspaces/{workspace_id}/models";
+    method: "GET";
+    params: { workspace_id: string };
+    query: { name?: string; run_id?: string; latest?: boolean; framework?: string; tag?: string[]; property?: string[] };
+    body: never;
+    answer: ModelList;
+  };
+  getModel: {
+    path: "/workspaces/{workspace_id}/models/{model_name}";
+    method: "GET";
+    params: { workspace_id: string; model_name: string };
+    query: { version?: number; alias?: string };
+    body: never;
+    answer: ModelVersion;
+  };
+  updateModel: {
+    path: "/workspaces/{workspace_id}/models/{model_name}/versions/{version}";
+    method: "PATCH";
+    params: { workspace_id: string; model_name: string; version: number };
+    query: Record<string, never>;
+    body: ModelEdit;
+    answer: ModelVersion;
+  };
+  deleteModel: {
+    path: "/workspaces/{workspace_id}/models/{model_name}/versions/{version}";
+    method: "DELETE";
+    params: { workspace_id: string; model_name: string; version: number };
+    query: Record<string, never>;
+    body: never;
+    answer: void;
+  };
+  setModelAlias: {
+    path: "/workspaces/{workspace_id}/models/{model_name}/aliases/{alias}";
+    method: "PUT";
+    params: { workspace_id: string; model_name: string; alias: string };
+    query: Record<string, never>;
+    body: AliasTarget;
+    answer: ModelVersion;
+  };
+  removeModelAlias: {
+    path: "/workspaces/{workspace_id}/models/{model_name}/aliases/{alias}";
+    method: "DELETE";
+    params: { workspace_id: string; model_name: string; alias: string };
+    query: Record<string, never>;
+    body: never;
+    answer: void;
+  };
+  getModelHistory: {
+    path: "/workspaces/{workspace_id}/models/{model_name}/history";
+    method: "GET";
+    params: { workspace_id: string; model_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: ModelHistory;
+  };
+  listServices: {
+    path: "/workspaces/{workspace_id}/services";
+    method: "GET";
+    params: { workspace_id: string };
+    query: { compute_type?: string; model_name?: string };
+    body: never;
+    answer: ServiceList;
+  };
+  getService: {
+    path: "/workspaces/{workspace_id}/services/{service_name}";
+    method: "GET";
+    params: { workspace_id: string; service_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: Service;
+  };
+  deleteService: {
+    path: "/workspaces/{workspace_id}/services/{service_name}";
+    method: "DELETE";
+    params: { workspace_id: string; service_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: void;
+  };
+  getServiceMetrics: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/metrics";
+    method: "GET";
+    params: { workspace_id: string; service_name: string };
+    query: { since?: number; until?: number };
+    body: never;
+    answer: ServiceMetrics;
+  };
+  getServiceLogs: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/logs";
+    method: "GET";
+    params: { workspace_id: string; service_name: string };
+    query: { num_lines?: number };
+    body: never;
+    answer: ServiceLogs;
+  };
+  scoreService: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/score";
+    method: "POST";
+    params: { workspace_id: string; service_name: string };
+    query: Record<string, never>;
+    body: Blob;
+    answer: ConsoleAnswer;
+  };
+  listServiceKeys: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/listKeys";
+    method: "POST";
+    params: { workspace_id: string; service_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: ServiceKeys;
+  };
+  regenerateServiceKey: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/regenerateKeys";
+    method: "POST";
+    params: { workspace_id: string; service_name: string };
+    query: Record<string, never>;
+    body: KeyRegeneration;
+    answer: void;
+  };
 }
 
 /** Method and path of each operation; `slashes` names the parameters that may hold '/'. */
@@ -934,6 +1205,21 @@ export const OPERATIONS = {
   listEnvironments: { method: "GET", path: "/workspaces/{workspace_id}/environments", slashes: [] },
   listBuiltEnvironments: { method: "GET", path: "/environments/built", slashes: [] },
   submitScriptRun: { method: "POST", path: "/workspaces/{workspace_id}/scriptruns", slashes: [] },
+  listModels: { method: "GET", path: "/workspaces/{workspace_id}/models", slashes: [] },
+  getModel: { method: "GET", path: "/workspaces/{workspace_id}/models/{model_name}", slashes: [] },
+  updateModel: { method: "PATCH", path: "/workspaces/{workspace_id}/models/{model_name}/versions/{version}", slashes: [] },
+  deleteModel: { method: "DELETE", path: "/workspaces/{workspace_id}/models/{model_name}/versions/{version}", slashes: [] },
+  setModelAlias: { method: "PUT", path: "/workspaces/{workspace_id}/models/{model_name}/aliases/{alias}", slashes: [] },
+  removeModelAlias: { method: "DELETE", path: "/workspaces/{workspace_id}/models/{model_name}/aliases/{alias}", slashes: [] },
+  getModelHistory: { method: "GET", path: "/workspaces/{workspace_id}/models/{model_name}/history", slashes: [] },
+  listServices: { method: "GET", path: "/workspaces/{workspace_id}/services", slashes: [] },
+  getService: { method: "GET", path: "/workspaces/{workspace_id}/services/{service_name}", slashes: [] },
+  deleteService: { method: "DELETE", path: "/workspaces/{workspace_id}/services/{service_name}", slashes: [] },
+  getServiceMetrics: { method: "GET", path: "/workspaces/{workspace_id}/services/{service_name}/metrics", slashes: [] },
+  getServiceLogs: { method: "GET", path: "/workspaces/{workspace_id}/services/{service_name}/logs", slashes: [] },
+  scoreService: { method: "POST", path: "/workspaces/{workspace_id}/services/{service_name}/score", slashes: [] },
+  listServiceKeys: { method: "POST", path: "/workspaces/{workspace_id}/services/{service_name}/listKeys", slashes: [] },
+  regenerateServiceKey: { method: "POST", path: "/workspaces/{workspace_id}/services/{service_name}/regenerateKeys", slashes: [] },
 } as const;
 
 /** Every run status (store/status.py). */

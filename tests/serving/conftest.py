@@ -17,6 +17,7 @@ from pytest_jupyter.jupyter_server import *  # noqa: F403  (jp_fetch, async test
 from jupyter_mlws.core import Workspace
 from jupyter_mlws.core.model import InferenceConfig, Model
 from tests.helpers import wait_until
+from tests.http.conftest import sql_view  # noqa: F401  (the HTTP server's own database)
 from tests.server.conftest import api, jp_server_config, upload_limit  # noqa: F401  (REST)
 
 SCORE = '''

@@ -29,8 +29,14 @@ _CLASSES = {"Local": ("local", "LocalWebservice"), "ACI": ("aci", "AciWebservice
             "AKS": ("aks", "AksWebservice")}
 
 
+class WebserviceNotFoundError(WebserviceException):
+    """No service of that name in the workspace (HTTP 404 through the server)."""
+
+    status_code = 404
+
+
 def not_found(name: str, workspace: Workspace) -> WebserviceException:
-    return WebserviceException(f"WebserviceNotFound: service {name!r} was not found in "
+    return WebserviceNotFoundError(f"WebserviceNotFound: service {name!r} was not found in "
                                f"workspace {workspace.name!r}")
 
 
@@ -407,4 +413,4 @@ class Webservice:
                 f"state={self.state!r}, scoring_uri={self.scoring_uri!r})")
 
 
-__all__ = ["Webservice", "not_found"]
+__all__ = ["Webservice", "WebserviceNotFoundError", "not_found"]
