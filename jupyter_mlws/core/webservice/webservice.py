@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
     from ..model import Model
     from ..workspace import Workspace
 
-TERMINAL_OPERATION = ("Succeeded", "Failed")
 _CLASSES = {"Local": ("local", "LocalWebservice"), "ACI": ("aci", "AciWebservice"),
             "AKS": ("aks", "AksWebservice")}
 
@@ -223,42 +221,9 @@ class Webservice:
                             timeout_sec: float | None = None) -> None:
         """Wait until the last deployment operation ends; WebserviceException (with the
         cause and the logs' tail) when it Failed."""
-        generation = self._record.state.get("generation", 1)
-        deadline = time.monotonic() + (timeout_sec or 25 * 60)
-        last = None
-        while True:
-            self.refresh()
-            operation = self._live("operation") or {}
-            if self.state == "Failed" and operation.get("generation") in (None, generation) \
-                    and (operation.get("state") in TERMINAL_OPERATION or not self._status):
-                break
-            if operation.get("generation") == generation and \
-                    operation.get("state") in TERMINAL_OPERATION:
-                break
-            if show_output and self.state != last:
-                print(self.state, flush=True)
-                last = self.state
-            if time.monotonic() > deadline:
-                raise WebserviceException(f"Service {self.name!r} is still {self.state} after "
-                                          f"{timeout_sec or 25 * 60:g} s")
-            time.sleep(0.1)  # polling the daemon's status file
-        failed = self.state == "Failed" or operation.get("state") == "Failed"
-        result = "Failed" if failed else "Succeeded"
-        if show_output:
-            print(f'{self._operation_title()} operation finished, operation "{result}"')
-            if not failed and self.compute_type == "Local":
-                print(f"Local webservice is running at http://localhost:{self.port}")
-        if failed:
-            error = operation.get("error") or self.error or {}
-            raise WebserviceException(
-                f"Service deployment polling reached non-successful terminal state, current "
-                f"service state: {self.state}\nOperation ID: {self.name}:{generation}\n"
-                f"Error:\n{json.dumps(error, indent=2)}\nMore information can be found with "
-                "service.get_logs().")
+        from .waiting import wait_for_deployment
 
-    def _operation_title(self) -> str:
-        return {"Local": "Local service", "ACI": "ACI service", "AKS": "AKS service"}.get(
-            self.compute_type, "Service") + " creation"
+        wait_for_deployment(self, show_output, timeout_sec)
 
     # ------------------------------------------------------------------ using it
     def get_logs(self, num_lines: int = 5000, init: bool = False, **kwargs: Any) -> str:
