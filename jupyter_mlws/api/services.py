@@ -134,7 +134,7 @@ OPERATIONS = [
               "workspaces/services/score/action", "The test console: send the body to the "
               "service's scoring URI (with its key) and return whatever it answered",
               "workspace", body_kind="bytes", response=ConsoleAnswer,
-              max_body=MAX_CONSOLE_BODY, errors=(409, 413), resource="service",
+              max_body=MAX_CONSOLE_BODY, errors=(409, 413, 502), resource="service",
               resource_name=_service),
     Operation("listServiceKeys", "POST",
               "/workspaces/{workspace_id}/services/{service_name}/listKeys",

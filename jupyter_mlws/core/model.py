@@ -35,6 +35,12 @@ class ModelNotFoundError(ModelNotFoundException, UserErrorException):
     status_code = 404
 
 
+class ModelInUseError(WebserviceException):
+    """A model version a service deploys cannot be deleted (HTTP 409 through the server)."""
+
+    status_code = 409
+
+
 class Framework:
     """``Model.Framework``: the framework names v1 records."""
 
@@ -435,7 +441,7 @@ class Model:
 
         users = services_using(self.workspace, self.id)
         if users:
-            raise WebserviceException(
+            raise ModelInUseError(
                 f"Model {self.id} is used by service(s) {', '.join(users)}; delete or update "
                 "them first")
         model_history.remove_aliases(self.workspace, self.name, self.aliases)

@@ -13,7 +13,6 @@ from ..core.model import Model
 from ..core.webservice import Webservice
 from ..core.webservice.registry import list_records, model_ids
 from ..core.workspace import Workspace
-from ..exceptions import WebserviceException
 from ..store.base import Store
 from .base import ApiError
 
@@ -93,13 +92,7 @@ def update_model(store: Store, workspace_id: str, name: str, version: int,
 
 
 def delete_model(store: Store, workspace_id: str, name: str, version: int) -> None:
-    model = Model(_workspace(store, workspace_id), name, version=version)
-    try:
-        model.delete()
-    except WebserviceException as exc:
-        if "used by service" in str(exc):
-            raise ApiError(409, str(exc)) from exc
-        raise
+    Model(_workspace(store, workspace_id), name, version=version).delete()  # in use: 409
 
 
 def set_alias(store: Store, workspace_id: str, name: str, alias: str,
