@@ -78,13 +78,13 @@ def update_model(store: Store, workspace_id: str, name: str, version: int,
                  body: Any) -> dict[str, Any]:
     workspace = _workspace(store, workspace_id)
     model = Model(workspace, name, version=version)
+    tags = None
     if body.tags is not None or body.remove_tags:
-        tags = {**model.tags, **{k: v for k, v in (body.tags or {}).items()}}
+        tags = {**model.tags, **(body.tags or {})}
         for key in body.remove_tags or []:
             tags.pop(key, None)
-        model.update(tags={k: v for k, v in tags.items() if v is not None})
-    if body.description is not None:
-        model.update(description=body.description)
+        tags = {k: v for k, v in tags.items() if v is not None}
+    model.update(tags=tags, description=body.description)  # one history event
     if body.properties:
         model.add_properties(body.properties)
     model.refresh()

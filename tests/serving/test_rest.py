@@ -42,8 +42,9 @@ async def test_models_over_rest(api: Api, workspace, model, work_dir) -> None:
     history = await api("GET", f"/workspaces/{ws}/models/lin/history")
     actions = [(e["action"], e.get("version"), e.get("previous_version"))
                for e in history["events"]]
-    assert actions[:4] == [("register", 1, None), ("alias", 1, None), ("register", 2, None),
-                           ("alias", 2, 1)]
+    assert actions == [("register", 1, None), ("alias", 1, None), ("register", 2, None),
+                       ("alias", 2, 1), ("update", 1, None), ("update", 1, None)]
+    # (the tags and description in one event, the added properties in another)
     assert all(e["actor"] for e in history["events"])
     await api("DELETE", f"/workspaces/{ws}/models/lin/aliases/production", expect=204)
     assert second.aliases == []
