@@ -26,6 +26,8 @@ _LAZY = {
     "RunConfiguration": ".runconfig",
     "Environment": ".environment",
     "ComputeTarget": ".compute",
+    "Datastore": ".datastore",
+    "Dataset": ".dataset",
 }
 
 

@@ -379,6 +379,30 @@ class Workspace:
 
         return {target.name: target for target in ComputeTarget.list(self)}
 
+    @property
+    def datastores(self) -> dict[str, Any]:
+        """``{name: datastore}``, the built-in ones included (core/datastore.py)."""
+        from .datastore import Datastore
+
+        return Datastore.list(self)
+
+    def get_default_datastore(self) -> Any:
+        from .datastore import Datastore
+
+        return Datastore.get_default(self)
+
+    def set_default_datastore(self, name: str) -> None:
+        from .datastore import Datastore
+
+        Datastore.get(self, name).set_as_default()
+
+    @property
+    def datasets(self) -> dict[str, Any]:
+        """``{name: latest version}`` of the registered datasets (core/dataset.py)."""
+        from .dataset import Dataset
+
+        return Dataset.get_all(self)
+
     def get_run(self, run_id: str) -> Run:
         from .run import Run
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..exceptions import UserErrorException
+
+if TYPE_CHECKING:
+    from .data.locations import DatastoreFS
 
 # --------------------------------------------------------------------------- errors
 
@@ -410,6 +413,34 @@ class Store(abc.ABC):
     def delete_asset(self, workspace_id: str, kind: str, name: str,
                      version: int | None = None) -> None:
         """Delete one version, or every version when ``version`` is None."""
+
+    @abc.abstractmethod
+    def update_asset(self, workspace_id: str, kind: str, name: str, version: int, *,
+                     tags: dict[str, str | None] | None = None,
+                     remove_tags: Iterable[str] | None = None,
+                     description: str | None = None) -> AssetRecord:
+        """Merge ``tags`` into one version's tags, drop ``remove_tags``, replace the
+        description (None leaves it); the spec never changes."""
+
+    # ---- datastores (records are assets of kind "datastore", see store/data/registry.py)
+    @abc.abstractmethod
+    def datastore_filesystem(self, workspace_id: str, name: str) -> DatastoreFS:
+        """The file system and root of a registered or built-in datastore, opened with its
+        secret. Over HTTP the files are reached through the server (the secret stays there)."""
+
+    @abc.abstractmethod
+    def put_datastore_secret(self, workspace_id: str, name: str,
+                             secret: dict[str, str]) -> None:
+        """Store (replace) the credentials of a datastore, apart from its record. The one
+        interface a key vault replaces; secrets are never returned over REST."""
+
+    @abc.abstractmethod
+    def get_datastore_secret(self, workspace_id: str, name: str) -> dict[str, str]:
+        """The stored credentials ({} when none). Only where the database is opened."""
+
+    @abc.abstractmethod
+    def delete_datastore_secret(self, workspace_id: str, name: str) -> None:
+        """Forget a datastore's credentials (no error when there are none)."""
 
     # ---- lifetime
     def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing to release
