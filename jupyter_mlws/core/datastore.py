@@ -101,7 +101,7 @@ class Datastore:
         except NotFoundError:
             existing = None
         if existing is not None and not overwrite:
-            if existing.spec == spec and not secret:
+            if {**existing.spec, "name": ""} == {**spec, "name": ""} and not secret:
                 return _from_spec(ws, existing.spec)
             raise UserErrorException(
                 f"Datastore {name!r} already exists in workspace {ws.name!r} with another "

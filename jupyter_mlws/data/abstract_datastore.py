@@ -139,6 +139,7 @@ class AbstractDatastore:
                  show_progress: bool = True) -> int:
         """Download the files under ``prefix`` to ``target_path/<full path>``; existing files
         are skipped unless ``overwrite``. Returns the number of files downloaded."""
+        from ..store.data.errors import DataPathNotFoundError
         from ..store.data.manifest import list_files
         from ..store.data.transfer import _fetch
 
@@ -147,7 +148,7 @@ class AbstractDatastore:
             rel_prefix = normalize_data_path(prefix or "", "prefix")
             try:
                 found = list_files(dfs, rel_prefix)
-            except StoreError:
+            except DataPathNotFoundError:
                 found = []  # v1: nothing under the prefix downloads nothing
             progress = Progress(show_progress, "Downloading")
             progress.start(len(found), f"Downloading an estimated of {len(found)} files")

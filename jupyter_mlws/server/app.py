@@ -14,6 +14,13 @@ from traitlets import Int, Unicode
 from .archive import ArtifactZipHandler
 from .assets import AssetHandler, AssetsHandler, AssetStateHandler
 from .compute import ComputesHandler, ComputeStopHandler, ScriptRunSubmitHandler
+from .datastores import (
+    DatastoreFileHandler,
+    DatastoreFileInfoHandler,
+    DatastoreFilesHandler,
+    DatastoreSecretHandler,
+    DatastoresHandler,
+)
 from .environments import BuiltEnvironmentsHandler, EnvironmentsHandler
 from .experiments import ExperimentHandler, ExperimentsHandler
 from .files import ArtifactContentHandler, ArtifactsHandler
@@ -89,6 +96,12 @@ ROUTES: list[tuple[str, Any]] = [
     (rf"{_WS}/environments", EnvironmentsHandler),
     (rf"{API_PREFIX}/environments/built", BuiltEnvironmentsHandler),
     (rf"{_WS}/scriptruns", ScriptRunSubmitHandler),
+    # Datastores and their files (server/datastores.py).
+    (rf"{_WS}/datastores", DatastoresHandler),
+    (rf"{_WS}/datastores/{_SEG}/secret", DatastoreSecretHandler),
+    (rf"{_WS}/datastores/{_SEG}/files", DatastoreFilesHandler),
+    (rf"{_WS}/datastores/{_SEG}/files/info", DatastoreFileInfoHandler),
+    (rf"{_WS}/datastores/{_SEG}/files/content/(.+)", DatastoreFileHandler),
 ]
 
 

@@ -104,6 +104,24 @@ class AssetHandler(MlwsHandler):
 
     @web.authenticated
     @authorized
+    async def patch(self, workspace_id: str, kind: str, name: str) -> None:
+        """Tags and description of one version (``?version=`` is required)."""
+        version = self._checked_version("write", workspace_id, kind, name)
+        if version is None:
+            raise bad_request("?version= is required to update an asset.")
+        body = self.json_body()
+        check_fields(body, {"tags", "remove_tags", "description"})
+        remove = body.get("remove_tags") or []
+        if not isinstance(remove, list) or not all(isinstance(k, str) for k in remove):
+            raise bad_request("'remove_tags' must be a list of strings.")
+        tags = body.get("tags")
+        self.send_json(await self.call(
+            self.store.update_asset, workspace_id, kind, name, version,
+            tags=None if tags is None else check_tags(tags), remove_tags=remove,
+            description=check_str(body, "description")))
+
+    @web.authenticated
+    @authorized
     async def delete(self, workspace_id: str, kind: str, name: str) -> None:
         version = self._checked_version("delete", workspace_id, kind, name)
         await self.call(self.store.delete_asset, workspace_id, kind, name, version)

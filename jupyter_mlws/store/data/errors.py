@@ -14,6 +14,10 @@ class DatasetValidationError(InvalidInputError):
     schema differs across files, a path leaves its datastore."""
 
 
+class DataPathNotFoundError(DatasetValidationError):
+    """A path given for data does not exist."""
+
+
 class DatasetExecutionError(InvalidInputError):
     """Reading a dataset failed: a file is missing or unreadable."""
 
@@ -22,4 +26,5 @@ class DataChangedError(DatasetExecutionError):
     """A file of a registered dataset version changed since the version was registered."""
 
 
-__all__ = ["DataChangedError", "DatasetExecutionError", "DatasetValidationError"]
+__all__ = ["DataChangedError", "DataPathNotFoundError", "DatasetExecutionError",
+           "DatasetValidationError"]

@@ -25,7 +25,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import DataChangedError, DatasetExecutionError, DatasetValidationError
+from .errors import (
+    DataChangedError,
+    DataPathNotFoundError,
+    DatasetExecutionError,
+    DatasetValidationError,
+)
 from .locations import DatastoreFS, has_glob
 
 if TYPE_CHECKING:
@@ -137,7 +142,7 @@ def list_files(dfs: DatastoreFS, pattern: str) -> list[tuple[str, int, float | N
         if os.path.isfile(full):
             st = os.stat(full)
             return [(full, st.st_size, st.st_mtime, None)]
-        raise DatasetValidationError(f"Path {_shown(dfs, full)} does not exist")
+        raise DataPathNotFoundError(f"Path {_shown(dfs, full)} does not exist")
     if has_glob(pattern):
         found = fs.glob(full, detail=True)
         found = found if isinstance(found, dict) else {p: fs.info(p) for p in found}
@@ -145,7 +150,7 @@ def list_files(dfs: DatastoreFS, pattern: str) -> list[tuple[str, int, float | N
         try:
             info = fs.info(full)
         except FileNotFoundError:
-            raise DatasetValidationError(f"Path {_shown(dfs, full)} does not exist") from None
+            raise DataPathNotFoundError(f"Path {_shown(dfs, full)} does not exist") from None
         found = {full: info}
     result: list[tuple[str, int, float | None, str | None]] = []
     for path, info in sorted(found.items()):
