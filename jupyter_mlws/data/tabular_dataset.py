@@ -133,15 +133,29 @@ class TabularDataset(AbstractDataset):
         if any(step["op"] in ("take", "skip", "sample") for step in rest):
             return dd.from_pandas(self.to_pandas_dataframe(), npartitions=1)
         meta = reader.empty_schema().empty_table().to_pandas()
+        return dd.from_map(_Partition(reader), list(range(len(reader.manifest.files))),
+                           meta=meta, label="mlws-dataset")
 
-        def part(index: int) -> Any:
-            import pyarrow as pa
 
-            batches = list(reader._fragment_batches(index, _columns, _pushed, None))
-            table = pa.Table.from_batches(batches, schema=reader.empty_schema())
-            return table.to_pandas()
+class _Partition:
+    """Reads one file of a dataset as a pandas partition (dask calls it per file)."""
 
-        return dd.from_map(part, list(range(len(reader.manifest.files))), meta=meta)
+    def __init__(self, reader: Any) -> None:
+        import uuid
+
+        self.reader = reader
+        self.token = uuid.uuid4().hex
+
+    def __dask_tokenize__(self) -> str:
+        # The data is fixed by the manifest; the reader holds file systems dask cannot hash.
+        return self.token
+
+    def __call__(self, index: int) -> Any:
+        import pyarrow as pa
+
+        columns, pushed, _rest = self.reader.plan()
+        batches = list(self.reader._fragment_batches(index, columns, pushed, None))
+        return pa.Table.from_batches(batches, schema=self.reader.empty_schema()).to_pandas()
 
 
 def schema_json(schema: pa.Schema) -> dict[str, Any]:
