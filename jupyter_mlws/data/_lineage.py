@@ -1,5 +1,5 @@
 """Lineage of datasets read inside a submitted run: the run gets the property
-``mlws.dataset.in:<name>:<version>`` (see ``store/data/registry.py``) the first time this
+``mlws.dataset.in.<name>.v<version>`` (see ``store/data/registry.py``) the first time this
 process reads a registered version, whether it came as a run input or was fetched by name."""
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import UserErrorException
 from ..store.data.errors import DatasetExecutionError, DatasetValidationError
 from ..store.data.manifest import FileEntry
+from ..store.data.selection import sample_mask
 from ..store.data.transfer import display_paths
 from . import _expression
 
@@ -212,22 +213,6 @@ def _apply_columns(columns: list[str], step: dict[str, Any]) -> list[str]:
     return columns
 
 
-def sample_mask(seed: int, start: int, count: int, probability: float) -> Any:
-    """Rows kept by a seeded Bernoulli sample, by global row number (splitmix64), so the
-    same rows are chosen however the data is batched, and a split's two halves partition."""
-    import numpy as np
-
-    with np.errstate(over="ignore"):
-        x = np.arange(start, start + count, dtype=np.uint64) + np.uint64(seed & (2**64 - 1))
-        x = x * np.uint64(0x9E3779B97F4A7C15)
-        x ^= x >> np.uint64(30)
-        x *= np.uint64(0xBF58476D1CE4E5B9)
-        x ^= x >> np.uint64(27)
-        x *= np.uint64(0x94D049BB133111EB)
-        x ^= x >> np.uint64(31)
-    return (x >> np.uint64(11)).astype(np.float64) / float(2**53) < probability
-
-
 def _stream_step(stream: Iterator[Any], step: dict[str, Any]) -> Iterator[Any]:
     import pyarrow as pa
 
@@ -302,4 +287,4 @@ def discover_schema(dataset: AbstractDataset) -> pa.Schema:
     return unified
 
 
-__all__ = ["TabularReader", "arrow_format", "arrow_fs", "discover_schema", "sample_mask"]
+__all__ = ["TabularReader", "arrow_format", "arrow_fs", "discover_schema"]

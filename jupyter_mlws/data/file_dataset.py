@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import UserErrorException
 from ..store.base import StoreError
+from ..store.data.selection import select_files
 from ..store.data.transfer import display_paths, download_entries, mount_entries
 from .abstract_dataset import AbstractDataset, user_error
 from .tabular_dataset import _count, _probability, _seed
@@ -70,20 +71,8 @@ class FileDataset(AbstractDataset):
 
     def _entries(self) -> list[Any]:
         """The manifest's files with the transforms applied (take/skip/sample by file)."""
-        from ._tabular_reader import sample_mask
-
-        files = list(self._manifest_loaded().files)
-        for step in self._definition.get("transforms", []):
-            op = step["op"]
-            if op == "take":
-                files = files[: step["n"]]
-            elif op == "skip":
-                files = files[step["n"]:]
-            elif op == "sample":
-                mask = sample_mask(step["seed"], 0, len(files), step["probability"])
-                keep = ~mask if step.get("complement") else mask
-                files = [f for f, k in zip(files, keep, strict=False) if k]
-        return files
+        return select_files(self._manifest_loaded().files,
+                            self._definition.get("transforms", []))
 
     # ---- transforms
     def take(self, count: int) -> FileDataset:

@@ -11,8 +11,8 @@
   tabular data, ``schema``. Its profile is stored once in ``state["profile"]``. A dataset used
   by a run without being registered is saved as kind ``saved_dataset`` named by its id.
 - Lineage: a run that reads a dataset version carries the property
-  ``mlws.dataset.in:<name>:<version>`` (``mlws.dataset.in:saved:<id>`` for a saved one), and a
-  run whose output registered a version ``mlws.dataset.out:<name>:<version>``; the value is
+  ``mlws.dataset.in.<name>.v<version>`` (``mlws.dataset.in@<id>`` for a saved one), and a
+  run whose output registered a version ``mlws.dataset.out.<name>.v<version>``; the value is
   JSON (``{"id", "inputs": [{"name", "mode"}]}`` or ``{"id", "output"}``). Properties are
   immutable, so lineage cannot be rewritten, and ``RunQuery(properties={key: None})`` finds
   the runs that used a version.
@@ -38,10 +38,10 @@ DATASET_KIND = "dataset"
 SAVED_KIND = "saved_dataset"
 DATASTORE_NAME_RE = re.compile(r"^[A-Za-z0-9_]{1,255}$")
 # Letters, digits, '_', '-', '.', starting with a letter or digit; at most 200 characters so
-# a lineage property key (``mlws.dataset.in:<name>:<version>``) stays within 255.
+# a lineage property key (``mlws.dataset.out.<name>.v<version>``) stays within 255.
 DATASET_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}$")
-INPUT_PREFIX = "mlws.dataset.in:"
-OUTPUT_PREFIX = "mlws.dataset.out:"
+INPUT_PREFIX = "mlws.dataset.in"
+OUTPUT_PREFIX = "mlws.dataset.out"
 
 
 def check_datastore_name(name: Any) -> str:
@@ -180,10 +180,12 @@ def save_anonymous(store: Store, workspace_id: str, spec: dict[str, Any]) -> Ass
 
 
 def lineage_key(record: AssetRecord, direction: str = "in") -> str:
+    """``mlws.dataset.in.<name>.v<version>`` (``out`` for outputs), ``mlws.dataset.in@<id>``
+    for a saved dataset; no ':' so the key works in run property filters (``key:value``)."""
     prefix = INPUT_PREFIX if direction == "in" else OUTPUT_PREFIX
     if record.kind == SAVED_KIND:
-        return f"{prefix}saved:{record.name}"
-    return f"{prefix}{record.name}:{record.version}"
+        return f"{prefix}@{record.name}"
+    return f"{prefix}.{record.name}.v{record.version}"
 
 
 def parse_lineage(properties: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
@@ -192,19 +194,23 @@ def parse_lineage(properties: dict[str, str]) -> dict[str, list[dict[str, Any]]]
     result: dict[str, list[dict[str, Any]]] = {"inputs": [], "outputs": []}
     for key, value in sorted(properties.items()):
         for prefix, bucket in ((INPUT_PREFIX, "inputs"), (OUTPUT_PREFIX, "outputs")):
-            if not key.startswith(prefix):
+            rest = key[len(prefix):] if key.startswith(prefix) else None
+            if not rest:
                 continue
-            rest = key[len(prefix):]
             try:
                 extra = json.loads(value)
             except ValueError:
                 extra = {}
-            if rest.startswith("saved:"):
-                item = {"name": None, "version": None, "saved": True, "id": rest[6:]}
+            if rest.startswith("@"):
+                item: dict[str, Any] = {"name": None, "version": None, "saved": True,
+                                        "id": rest[1:]}
+            elif rest.startswith("."):
+                name, _, version = rest[1:].rpartition(".v")
+                if not name or not version.isdigit():
+                    continue
+                item = {"name": name, "version": int(version), "saved": False}
             else:
-                name, _, version = rest.rpartition(":")
-                item = {"name": name, "version": int(version) if version.isdigit() else None,
-                        "saved": False}
+                continue
             item.update(extra if isinstance(extra, dict) else {})
             result[bucket].append(item)
     return result
