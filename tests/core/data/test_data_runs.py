@@ -64,7 +64,8 @@ def test_inputs_reach_the_script_and_outputs_register(workspace, experiment, upl
     registered = Dataset.get_by_name(workspace, "run_report")
     assert registered.tags == {"from": "run"}
     local = registered.download()
-    assert json.load(open(local[0]))["rows"] == 15
+    with open(local[0]) as handle:
+        assert json.load(handle)["rows"] == 15
     # Lineage: the versions read and written, on the run and queryable.
     details = run.get_details()
     inputs = {d["consumptionDetails"]["inputName"]: d for d in details["inputDatasets"]}
