@@ -11,6 +11,7 @@ the size. File: file count, total bytes, counts by extension.
 from __future__ import annotations
 
 import collections
+import contextlib
 import heapq
 import math
 import time
@@ -90,10 +91,9 @@ def tabular_profile(dataset: Any) -> dict[str, Any]:
             if pa.types.is_integer(kind) or pa.types.is_floating(kind):
                 total = pc.sum(column).as_py()
                 s["sum"] += float(total or 0)
-            try:
+            # Nested values have no distinct estimate.
+            with contextlib.suppress(TypeError, ValueError, pa.ArrowInvalid):
                 distinct.setdefault(name, _Distinct()).add(_hashes(column))
-            except (TypeError, ValueError, pa.ArrowInvalid):
-                pass  # nested values: no distinct estimate
     columns = {}
     numeric = []
     for name, s in stats.items():
