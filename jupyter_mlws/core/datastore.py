@@ -239,10 +239,12 @@ def _validate(spec: dict[str, Any], secret: dict[str, str], create: bool) -> Non
     """Open the new datastore and check its root exists (created when asked)."""
     try:
         dfs = open_datastore_fs(spec, secret, "")
-        if dfs.fs.exists(dfs.root) if dfs.root else True:
+        # In an object store a prefix exists only through its objects: check the bucket.
+        where = dfs.root if dfs.local else dfs.root.split("/", 1)[0]
+        if not where or dfs.fs.exists(where):
             return
         if create:
-            dfs.fs.makedirs(dfs.root, exist_ok=True)
+            dfs.fs.makedirs(where, exist_ok=True)
             return
     except StoreError as exc:
         raise UserErrorException(str(exc)) from exc

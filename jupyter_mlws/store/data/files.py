@@ -11,7 +11,7 @@ from typing import Any, BinaryIO
 from ..base import InvalidInputError, NotFoundError
 from ..files import copy_stream
 from .locations import DatastoreFS, has_glob, normalize_data_path
-from .manifest import fingerprint, list_files
+from .manifest import fresh, fingerprint, list_files
 
 
 def _entry(dfs: DatastoreFS, full: str, info: dict[str, Any]) -> dict[str, Any]:
@@ -24,6 +24,7 @@ def _entry(dfs: DatastoreFS, full: str, info: dict[str, Any]) -> dict[str, Any]:
 def _checked(dfs: DatastoreFS, path: str) -> tuple[str, str]:
     rel = normalize_data_path(path)
     full = dfs.full(rel)
+    fresh(dfs)  # what the server answers is the file as it is now
     if dfs.local and os.path.lexists(full):
         dfs.check_inside(full)
     return rel, full
@@ -70,6 +71,8 @@ def list_entries(dfs: DatastoreFS, path: str = "", *, recursive: bool = False,
 
 def file_info(dfs: DatastoreFS, path: str) -> dict[str, Any]:
     rel, full = _checked(dfs, path)
+    if not rel:  # the root always exists (an object-store prefix has no object of its own)
+        return {"path": "", "type": "directory", "size": 0, "mtime": None, "etag": None}
     try:
         return _entry(dfs, full, dfs.fs.info(full))
     except FileNotFoundError:

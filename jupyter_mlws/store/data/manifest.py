@@ -130,10 +130,18 @@ def _shown(dfs: DatastoreFS, full: str) -> str:
     return repr(full)
 
 
+def fresh(dfs: DatastoreFS, path: str = "") -> None:
+    """Forget what the file system cached of ``path`` (s3fs caches listings): a check must
+    see the files as they are now."""
+    if not dfs.local and hasattr(dfs.fs, "invalidate_cache"):
+        dfs.fs.invalidate_cache(path or None)
+
+
 def list_files(dfs: DatastoreFS, pattern: str) -> list[tuple[str, int, float | None, str | None]]:
     """Files a datastore-relative path, folder or glob names: (fs path, size, mtime, etag)."""
     full = dfs.full(pattern) if dfs.root else pattern
     fs = dfs.fs
+    fresh(dfs)
     if dfs.local and not has_glob(pattern):
         if os.path.islink(full):
             dfs.check_inside(full)
@@ -218,6 +226,7 @@ def _current(dfs: DatastoreFS, paths: list[str]) -> dict[str, tuple[int, float |
             except FileNotFoundError:
                 out[rel] = None
         return out
+    fresh(dfs)
     if len(paths) <= _INFO_ONE_BY_ONE:
         for rel in paths:
             try:
