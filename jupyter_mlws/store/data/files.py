@@ -11,7 +11,7 @@ from typing import Any, BinaryIO
 from ..base import InvalidInputError, NotFoundError
 from ..files import copy_stream
 from .locations import DatastoreFS, has_glob, normalize_data_path
-from .manifest import fresh, fingerprint, list_files
+from .manifest import fingerprint, fresh, list_files
 
 
 def _entry(dfs: DatastoreFS, full: str, info: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from jupyter_mlws.core import Datastore, Dataset, ScriptRunConfig
+from jupyter_mlws.core import Dataset, Datastore, ScriptRunConfig
 from jupyter_mlws.core.status import RunStatus
 from jupyter_mlws.data.dataset_error_handling import DataChangedError
 from jupyter_mlws.exceptions import UserErrorException
@@ -48,7 +48,7 @@ def test_s3_datastore_transfers_and_tabular_reads(workspace, s3_store, csv_folde
     registered = tab.register(workspace, "s3rows")
     assert Dataset.get_by_name(workspace, "s3rows").to_pandas_dataframe().shape == (15, 2)
     fs.pipe(f"{root}/data/sub/f2.csv", b"a,b\n1,x\n")  # rewritten in the bucket
-    with pytest.raises(DataChangedError, match="f2.csv"):
+    with pytest.raises(DataChangedError, match=r"f2\.csv"):
         registered.to_pandas_dataframe()
 
 
