@@ -14,6 +14,15 @@ from traitlets import Int, Unicode
 from .archive import ArtifactZipHandler
 from .assets import AssetHandler, AssetsHandler, AssetStateHandler
 from .compute import ComputesHandler, ComputeStopHandler, ScriptRunSubmitHandler
+from .datasets import (
+    DatasetHandler,
+    DatasetPreviewHandler,
+    DatasetProfileHandler,
+    DatasetRunsHandler,
+    DatasetsHandler,
+    DatasetVersionHandler,
+    RunDatasetsHandler,
+)
 from .datastores import (
     DatastoreFileHandler,
     DatastoreFileInfoHandler,
@@ -102,6 +111,14 @@ ROUTES: list[tuple[str, Any]] = [
     (rf"{_WS}/datastores/{_SEG}/files", DatastoreFilesHandler),
     (rf"{_WS}/datastores/{_SEG}/files/info", DatastoreFileInfoHandler),
     (rf"{_WS}/datastores/{_SEG}/files/content/(.+)", DatastoreFileHandler),
+    # Datasets for the studio (server/datasets.py).
+    (rf"{_WS}/datasets", DatasetsHandler),
+    (rf"{_WS}/datasets/{_SEG}", DatasetHandler),
+    (rf"{_WS}/datasets/{_SEG}/versions/{_SEG}", DatasetVersionHandler),
+    (rf"{_WS}/datasets/{_SEG}/versions/{_SEG}/preview", DatasetPreviewHandler),
+    (rf"{_WS}/datasets/{_SEG}/versions/{_SEG}/profile", DatasetProfileHandler),
+    (rf"{_WS}/datasets/{_SEG}/versions/{_SEG}/runs", DatasetRunsHandler),
+    (rf"{_RUN}/datasets", RunDatasetsHandler),
 ]
 
 
