@@ -14,6 +14,24 @@ from .locations import DatastoreFS, has_glob, normalize_data_path
 from .manifest import fingerprint, fresh, list_files
 
 
+def os_errors(fn: Any) -> Any:
+    """A file system error other than "not found" (permissions, a name the file system
+    refuses) is bad input naming the cause, never a server error."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (FileNotFoundError, InvalidInputError, NotFoundError):
+            raise
+        except OSError as exc:
+            raise InvalidInputError(f"The datastore refused the operation: "
+                                    f"{exc.strerror or type(exc).__name__}") from None
+
+    return wrapped
+
+
 def _entry(dfs: DatastoreFS, full: str, info: dict[str, Any]) -> dict[str, Any]:
     size, mtime, etag = fingerprint(info)
     kind = "directory" if info.get("type") == "directory" else "file"
@@ -30,6 +48,7 @@ def _checked(dfs: DatastoreFS, path: str) -> tuple[str, str]:
     return rel, full
 
 
+@os_errors
 def list_entries(dfs: DatastoreFS, path: str = "", *, recursive: bool = False,
                  glob: str | None = None) -> list[dict[str, Any]]:
     """Files (and, not recursive, folders) under ``path``, or the files a ``glob`` matches."""
@@ -69,6 +88,7 @@ def list_entries(dfs: DatastoreFS, path: str = "", *, recursive: bool = False,
     return sorted(out, key=lambda e: e["path"])
 
 
+@os_errors
 def file_info(dfs: DatastoreFS, path: str) -> dict[str, Any]:
     rel, full = _checked(dfs, path)
     if not rel:  # the root always exists (an object-store prefix has no object of its own)
@@ -79,6 +99,7 @@ def file_info(dfs: DatastoreFS, path: str) -> dict[str, Any]:
         raise NotFoundError(f"{rel!r} not found in datastore {dfs.name!r}") from None
 
 
+@os_errors
 def open_file(dfs: DatastoreFS, path: str) -> tuple[BinaryIO, int]:
     """A readable stream of a file and its size."""
     rel, full = _checked(dfs, path)
@@ -91,6 +112,7 @@ def open_file(dfs: DatastoreFS, path: str) -> tuple[BinaryIO, int]:
         raise NotFoundError(f"{rel!r} not found in datastore {dfs.name!r}") from None
 
 
+@os_errors
 def write_file(dfs: DatastoreFS, path: str, source: BinaryIO, *,
                overwrite: bool = False) -> dict[str, Any]:
     """Stream ``source`` into a file; a failed write leaves no file behind."""
@@ -137,6 +159,7 @@ def write_file(dfs: DatastoreFS, path: str, source: BinaryIO, *,
     return file_info(dfs, rel)
 
 
+@os_errors
 def delete_file(dfs: DatastoreFS, path: str) -> None:
     rel, full = _checked(dfs, path)
     if not rel:

@@ -30,6 +30,7 @@ DEFAULT_DATASTORE = "workspaceblobstore"
 GLOB_CHARS = re.compile(r"[*?\[]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 MAX_PATH_BYTES = 1024
+MAX_SEGMENT_BYTES = 255
 
 
 def builtin_spec(name: str) -> dict[str, Any] | None:
@@ -69,6 +70,9 @@ def normalize_data_path(path: Any, what: str = "Datastore path") -> str:
     if size > MAX_PATH_BYTES:
         raise InvalidInputError(f"{what} is longer than {MAX_PATH_BYTES} bytes")
     for part in text.split("/"):
+        if len(part.encode("utf-8")) > MAX_SEGMENT_BYTES:
+            raise InvalidInputError(f"{what} has a name longer than {MAX_SEGMENT_BYTES} bytes: "
+                                    f"{part[:40]!r}...")
         if part in ("", ".", ".."):
             raise InvalidInputError(f"{what} {path!r} leaves its datastore or has an empty "
                                     "segment: '..', '.' and '//' are not allowed")
