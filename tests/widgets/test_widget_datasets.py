@@ -20,7 +20,8 @@ def test_widget_run_body_carries_input_and_output_datasets(workspace, experiment
     run.add_properties({"mlws.dataset.in.wd.v1": json.dumps(
         {"id": ds.id, "inputs": [{"name": "train", "mode": "direct"}]})})
     run.complete()
-    answer = WidgetData(run._store, run._record.workspace_id, run.id).answer({"type": "request", "id": 1, "op": "run", "args": {}})
+    data = WidgetData(run._store, run._record.workspace_id, run.id)
+    answer = data.answer({"type": "request", "id": 1, "op": "run", "args": {}})
     assert answer["ok"], answer
     properties = answer["data"]["properties"]
     assert json.loads(properties["mlws.dataset.in.wd.v1"])["inputs"][0]["name"] == "train"
