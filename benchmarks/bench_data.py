@@ -1,0 +1,139 @@
+"""Datasets: take(10) of a 1 GB Parquet dataset, a full to_pandas_dataframe against a plain
+pyarrow.parquet.read_table(...).to_pandas() of the same files, registering a File dataset of
+100,000 small files, and peak memory while iterating a 5 GB dataset in batches.
+
+The data is generated in a temporary folder (about 6.5 GB with the defaults) and removed at
+the end. Usage: python benchmarks/bench_data.py [--gb 1] [--big-gb 5] [--files 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import figure, isolated_home
+
+
+
+def _parquet_folder(folder: Path, gigabytes: float, file_mb: int = 128) -> list[str]:
+    """Parquet files of random doubles (they do not compress: size on disk ~ size in memory)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(7)
+    rows = file_mb * (1 << 20) // 80
+    paths = []
+    for i in range(max(1, round(gigabytes * 1024 / file_mb))):
+        table = pa.table({f"c{j}": rng.random(rows) for j in range(10)})
+        path = folder / f"part-{i:04d}.parquet"
+        pq.write_table(table, path, compression="none")
+        paths.append(str(path))
+    return paths
+
+
+def _median(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+PEAK = """
+import json, resource, sys
+from jupyter_mlws.core import Dataset, Workspace
+ws = Workspace.get("bench")
+ds = Dataset.get_by_name(ws, sys.argv[1])
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+rows = 0
+for batch in ds.to_arrow_batches():
+    rows += batch.num_rows
+print(json.dumps({"rows": rows, "before_kb": before,
+                  "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--gb", type=float, default=1.0)
+    parser.add_argument("--big-gb", type=float, default=5.0)
+    parser.add_argument("--files", type=int, default=100_000)
+    args = parser.parse_args()
+    isolated_home()
+    import pyarrow.parquet as pq
+
+    from jupyter_mlws.core import Dataset, Datastore, Workspace
+
+    work = Path(tempfile.mkdtemp(prefix="mlws-bench-data-"))
+    try:
+        ws = Workspace.create("bench", exist_ok=True, show_output=False)
+        store = Datastore.register_local_folder(ws, "benchdata", str(work))
+        paths = _parquet_folder(work / "one", args.gb)
+        size = sum(os.path.getsize(p) for p in paths) / 2**30
+        Dataset.Tabular.from_parquet_files((store, "one/*.parquet")).register(ws, "one")
+
+        def take10() -> None:
+            frame = Dataset.get_by_name(ws, "one").take(10).to_pandas_dataframe()
+            assert len(frame) == 10
+
+        take = _median(take10, 7)
+        figure(f"take(10) of a {size:.2f} GB Parquet dataset, median", take, "s", "<= 0.3 s")
+
+        ours, plain = [], []
+        for _ in range(3):
+            plain.append(_median(lambda: pq.read_table(paths).to_pandas(), 1))
+            ours.append(_median(lambda: Dataset.get_by_name(ws, "one").to_pandas_dataframe(),
+                                1))
+        mb = size * 1024
+        figure("pyarrow.parquet.read_table(files).to_pandas(), median", mb / statistics.median(
+            plain), "MB/s")
+        figure("dataset.to_pandas_dataframe(), median", mb / statistics.median(ours), "MB/s")
+        figure("  = share of the plain read's speed", 100 * statistics.median(plain)
+               / statistics.median(ours), "%", ">= 90 %")
+        shutil.rmtree(work / "one")
+
+        small = work / "small"
+        for i in range(args.files):
+            folder = small / f"d{i // 1000:03d}"
+            if i % 1000 == 0:
+                folder.mkdir(parents=True)
+            (folder / f"f{i:06d}.txt").write_bytes(b"x" * 100)
+        registered = []
+
+        def register_small() -> None:
+            ds = Dataset.File.from_files((store, "small")).register(ws, "small",
+                                                                   create_new_version=True)
+            registered.append(ds.version)
+
+        files = _median(register_small, 3)
+        figure(f"register a File dataset of {args.files:,} files, median", files, "s",
+               "<= 10 s")
+        shutil.rmtree(small)
+
+        _parquet_folder(work / "big", args.big_gb)
+        Dataset.Tabular.from_parquet_files((store, "big/*.parquet")).register(ws, "big")
+        result = subprocess.run([sys.executable, "-c", PEAK, "big"], capture_output=True,
+                                text=True, check=True, env=os.environ)
+        peak = json.loads(result.stdout.strip().splitlines()[-1])
+        figure(f"iterate {args.big_gb:g} GB in batches: rows", peak["rows"], "rows")
+        figure("  peak resident memory of that process", peak["peak_kb"] / 1024, "MB",
+               "<= 500 MB")
+        figure("  of which before the first batch", peak["before_kb"] / 1024, "MB")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"load average: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
