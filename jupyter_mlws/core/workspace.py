@@ -26,6 +26,7 @@ from .config_file import (
     write_config_file,
 )
 from .names import validate_workspace_name
+from .workspace_data import WorkspaceDataMixin
 
 if TYPE_CHECKING:
     from .experiment import Experiment
@@ -97,7 +98,7 @@ def _unpickle(record: dict[str, Any], sku: str) -> Workspace:
     return Workspace._from_record(_default_store(), WorkspaceRecord(**record))._with(None, sku)
 
 
-class Workspace:
+class Workspace(WorkspaceDataMixin):
     """A workspace: experiments, runs, data, models and compute grouped under one name."""
 
     def __init__(self, subscription_id: str | None, resource_group: str | None,
@@ -378,30 +379,6 @@ class Workspace:
         from .compute import ComputeTarget
 
         return {target.name: target for target in ComputeTarget.list(self)}
-
-    @property
-    def datastores(self) -> dict[str, Any]:
-        """``{name: datastore}``, the built-in ones included (core/datastore.py)."""
-        from .datastore import Datastore
-
-        return Datastore.list(self)
-
-    def get_default_datastore(self) -> Any:
-        from .datastore import Datastore
-
-        return Datastore.get_default(self)
-
-    def set_default_datastore(self, name: str) -> None:
-        from .datastore import Datastore
-
-        Datastore.get(self, name).set_as_default()
-
-    @property
-    def datasets(self) -> dict[str, Any]:
-        """``{name: latest version}`` of the registered datasets (core/dataset.py)."""
-        from .dataset import Dataset
-
-        return Dataset.get_all(self)
 
     def get_run(self, run_id: str) -> Run:
         from .run import Run

@@ -91,10 +91,16 @@ class TabularReader:
         return arrow_fs(dfs), dfs.full(entry[1])
 
     def fragment_dataset(self, index: int) -> pads.Dataset:
+        """One file, for streaming: Parquet pages are read as batches need them (no whole
+        row group buffered), so take(10) reads a few pages and memory stays bounded."""
         import pyarrow.dataset as pads
 
         filesystem, path = self._full(self.manifest.files[index])
-        return pads.dataset([path], schema=self.schema, format=self.fmt, filesystem=filesystem)
+        fmt = self.fmt
+        if isinstance(fmt, pads.ParquetFileFormat):
+            fmt = pads.ParquetFileFormat(default_fragment_scan_options=(
+                pads.ParquetFragmentScanOptions(pre_buffer=False)))
+        return pads.dataset([path], schema=self.schema, format=fmt, filesystem=filesystem)
 
     def whole_dataset(self) -> pads.Dataset:
         import pyarrow.dataset as pads
@@ -159,6 +165,8 @@ class TabularReader:
     def batches(self, batch_size: int | None = None) -> Iterator[pa.RecordBatch]:
         """The dataset's rows as a stream, transforms applied, in manifest order."""
         columns, pushed, rest = self.plan()
+        if batch_size is None:
+            batch_size = _batch_hint(rest)
         stream: Iterator[pa.RecordBatch] = (
             batch for i in range(len(self.manifest.files))
             for batch in self._fragment_batches(i, columns, pushed, batch_size))
@@ -198,6 +206,20 @@ class TabularReader:
         fields = [pa.field("Path", pa.string()) if c == "Path" and c not in self.schema.names
                   else self.schema.field(c) for c in columns]
         return pa.schema(fields)
+
+
+def _batch_hint(rest: list[dict[str, Any]]) -> int:
+    """Rows per batch: small when the stream starts with skip/take (take(10) decodes a few
+    thousand rows, not 64K), the default otherwise."""
+    wanted = 0
+    for step in rest:
+        if step["op"] == "skip":
+            wanted += int(step["n"])
+        elif step["op"] == "take":
+            return max(1024, min(STREAM_BATCH_ROWS, wanted + int(step["n"])))
+        else:
+            break
+    return STREAM_BATCH_ROWS
 
 
 def _apply_columns(columns: list[str], step: dict[str, Any]) -> list[str]:
