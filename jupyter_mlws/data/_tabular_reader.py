@@ -91,16 +91,11 @@ class TabularReader:
         return arrow_fs(dfs), dfs.full(entry[1])
 
     def fragment_dataset(self, index: int) -> pads.Dataset:
-        """One file, for streaming: Parquet pages are read as batches need them (no whole
-        row group buffered), so take(10) reads a few pages and memory stays bounded."""
+        """One file as a dataset (streaming delimited and JSON files block by block)."""
         import pyarrow.dataset as pads
 
         filesystem, path = self._full(self.manifest.files[index])
-        fmt = self.fmt
-        if isinstance(fmt, pads.ParquetFileFormat):
-            fmt = pads.ParquetFileFormat(default_fragment_scan_options=(
-                pads.ParquetFragmentScanOptions(pre_buffer=False)))
-        return pads.dataset([path], schema=self.schema, format=fmt, filesystem=filesystem)
+        return pads.dataset([path], schema=self.schema, format=self.fmt, filesystem=filesystem)
 
     def whole_dataset(self) -> pads.Dataset:
         import pyarrow.dataset as pads
@@ -148,10 +143,8 @@ class TabularReader:
         path_col = self.definition.get("include_path") and "Path" in columns
         scan = [c for c in columns if not (path_col and c == "Path")]
         try:
-            scanner = self.fragment_dataset(index).scanner(
-                columns=scan, filter=pushed, batch_size=batch_size or STREAM_BATCH_ROWS,
-                batch_readahead=1, fragment_readahead=1, use_threads=True)
-            for batch in scanner.to_batches():
+            for batch in self._file_batches(index, scan, pushed,
+                                            batch_size or STREAM_BATCH_ROWS):
                 if path_col:
                     value = pa.array(["/" + self.names[index]] * batch.num_rows, pa.string())
                     arrays = [value if c == "Path" else batch.column(c) for c in columns]
@@ -161,6 +154,35 @@ class TabularReader:
             if isinstance(exc, UserErrorException):
                 raise
             raise _wrap(exc, self.names[index]) from None
+
+    def _file_batches(self, index: int, columns: list[str], pushed: Any,
+                      batch_size: int) -> Iterator[pa.RecordBatch]:
+        """One file's batches. Parquet is read with ``ParquetFile.iter_batches`` over a 1 MB
+        buffered stream, which decodes pages as batches need them: memory stays near one
+        batch (a dataset scan decodes whole row groups) and take(10) reads a few pages."""
+        import pyarrow as pa
+
+        if not isinstance(self.fmt, _parquet_format_type()):
+            scanner = self.fragment_dataset(index).scanner(
+                columns=columns, filter=pushed, batch_size=batch_size, batch_readahead=1,
+                fragment_readahead=1, use_threads=True)
+            yield from scanner.to_batches()
+            return
+        import pyarrow.parquet as pq
+
+        filesystem, path = self._full(self.manifest.files[index])
+        wanted = pa.schema([self.schema.field(c) for c in columns])
+        needed = list(dict.fromkeys([*columns, *(
+            _expression_columns(self.definition, columns) if pushed is not None else [])]))
+        with filesystem.open_input_file(path) as handle:
+            reader = pq.ParquetFile(handle, pre_buffer=False, buffer_size=1 << 20)
+            for batch in reader.iter_batches(batch_size=batch_size, columns=needed,
+                                             use_threads=True):
+                table = pa.Table.from_batches([batch])
+                if pushed is not None:
+                    table = table.filter(pushed)
+                table = table.select(columns).cast(wanted)
+                yield from table.to_batches()
 
     def batches(self, batch_size: int | None = None) -> Iterator[pa.RecordBatch]:
         """The dataset's rows as a stream, transforms applied, in manifest order."""
@@ -206,6 +228,23 @@ class TabularReader:
         fields = [pa.field("Path", pa.string()) if c == "Path" and c not in self.schema.names
                   else self.schema.field(c) for c in columns]
         return pa.schema(fields)
+
+
+def _parquet_format_type() -> Any:
+    import pyarrow.dataset as pads
+
+    return pads.ParquetFileFormat
+
+
+def _expression_columns(definition: dict[str, Any], columns: list[str]) -> list[str]:
+    """Columns the pushed-down filters read (they may have been dropped from the output)."""
+    found: list[str] = []
+    for step in definition.get("transforms", []):
+        if step["op"] in _ROW_OPS:
+            break
+        if step["op"] == "filter":
+            found.extend(sorted(_expression.columns_of(step["expr"])))
+    return found
 
 
 def _batch_hint(rest: list[dict[str, Any]]) -> int:

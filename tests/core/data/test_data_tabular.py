@@ -71,6 +71,10 @@ def test_parquet_json_lines_include_path_and_column_types(blob, tmp_path) -> Non
     assert df.shape == (20, 3) and df["s"].sum() == 90
     assert set(df["Path"]) == {"/p0.parquet", "/p1.parquet"}
     assert parquet.take(3).to_pandas_dataframe()["x"].tolist() == [0, 1, 2]
+    # A filter on a column the output drops, streamed (take) and read whole.
+    picked = parquet.filter(parquet["x"] > 15).keep_columns(["s"])
+    assert picked.take(2).to_pandas_dataframe().to_dict("list") == {"s": [6, 7]}
+    assert picked.to_pandas_dataframe()["s"].tolist() == [6, 7, 8, 9]
     lines = Dataset.Tabular.from_json_lines_files((blob, "pq/rows.jsonl"))
     assert lines.to_pandas_dataframe().to_dict("list") == {"k": [1, 2], "v": ["a", "b"]}
 
