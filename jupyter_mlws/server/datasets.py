@@ -64,6 +64,7 @@ class _DatasetHandler(MlwsHandler):
                                name, number)
 
     async def _dataset(self, workspace_id: str, record: AssetRecord) -> Any:
+        self._check_server_may_read(record)
         ws = await self.load_workspace(workspace_id)
 
         def build() -> Any:
@@ -72,6 +73,23 @@ class _DatasetHandler(MlwsHandler):
             return AbstractDataset._from_record(_workspace(self.store, ws), record)
 
         return await call_sdk(build)
+
+
+    def _check_server_may_read(self, record: AssetRecord) -> None:
+        """The server reads a version only from datastores and from files below its root
+        folder: a URL source would make it read with its own access (any local file, its
+        cloud credentials) on behalf of a client."""
+        root = os.path.realpath(self.settings.get("server_root_dir") or os.getcwd())
+        for source in (record.spec.get("definition") or {}).get("sources", []):
+            url = source.get("url") if isinstance(source, dict) else None
+            if url is None:
+                continue
+            local = url[len("file://"):] if url.startswith("file://") else url
+            if "://" in local or os.path.commonpath(
+                    [root, os.path.realpath(local.split("*", 1)[0] or "/")]) != root:
+                raise bad_request(f"Dataset {record.name!r} reads {url[:200]!r} directly; the "
+                                  "server reads datastores and files below its root folder "
+                                  "only. Preview it in the SDK instead.")
 
 
 class DatasetsHandler(_DatasetHandler):

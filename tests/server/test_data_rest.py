@@ -166,3 +166,15 @@ async def test_lineage_routes(db_api, ws, rows_dataset) -> None:
     assert lineage["inputs"] == [{"name": "rows", "version": 1, "saved": False,
                                   "id": rows_dataset.id,
                                   "inputs": [{"name": "train", "mode": "direct"}]}]
+
+
+async def test_the_server_never_reads_urls_on_behalf_of_a_client(db_api, ws, tmp_path) -> None:
+    outside = tmp_path / "outside.csv"
+    outside.write_text("secret\nvalue\n")
+    Dataset.Tabular.from_delimited_files(str(outside)).register(ws, "outside")
+    wid = ws._record.id
+    for tail in ("preview", "profile"):
+        method = "GET" if tail == "preview" else "POST"
+        response = await db_api.raw(method, f"/workspaces/{wid}/datasets/outside/versions/1/"
+                                             f"{tail}")
+        assert response.code == 400 and b"value" not in response.body
