@@ -8,8 +8,8 @@ import posixpath
 import uuid
 from typing import Any, BinaryIO
 
+from ..artifact_io import copy_stream
 from ..base import InvalidInputError, NotFoundError
-from ..files import copy_stream
 from .locations import DatastoreFS, has_glob, normalize_data_path
 from .manifest import fingerprint, fresh, list_files
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ..files import copy_stream
+from ..artifact_io import copy_stream
 from .errors import DatasetExecutionError, DatasetValidationError
 from .locations import DatastoreFS
 from .manifest import FileEntry, Manifest

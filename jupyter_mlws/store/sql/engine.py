@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from .. import private
 from ..base import StoreError
 
 T = TypeVar("T")
@@ -69,6 +70,16 @@ def _is_locked_error(exc: BaseException) -> bool:
     return "database is locked" in str(exc) or "database table is locked" in str(exc)
 
 
+def _prepare_private_file(path: Path) -> None:
+    """Create the database file 0600 (in a 0700 folder when the folder is new) before SQLite
+    opens it: SQLite gives its -wal and -shm files the database file's mode."""
+    private.make_dirs(path.parent)
+    private.report_if_open(path.parent)
+    private.create_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        private.tighten(f"{path}{suffix}")  # left wider by an older version
+
+
 class Database:
     """One engine plus the write/read helpers every store module uses."""
 
@@ -78,7 +89,7 @@ class Database:
         if self.is_sqlite:
             db = url_obj.database
             if db and db != ":memory:" and not db.startswith("file:"):
-                Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                _prepare_private_file(Path(db).expanduser())
             self.engine = sa.create_engine(
                 url_obj, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000,
                                        "check_same_thread": False})

@@ -1,7 +1,7 @@
 """Datastore credentials, kept apart from the datastore records (asset rows).
 
 Revision ID: 0002b_data
-Revises: 0001
+Revises: 0002 (main had 0002 -> 0002a_artifacts -> 0001 when this branch merged it)
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002b_data"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
