@@ -1,6 +1,6 @@
 """The studio's Data section and dataset view (versions, definition, paged preview, profile,
-runs), registering a dataset from the file browser, and the run view's Details tab (the same
-component the RunDetails widget shows) listing a run's datasets."""
+runs), registering a dataset from the file browser, and the Details tab of the run view and of
+the RunDetails widget listing a run's datasets."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from jupyter_mlws.core import Dataset, Experiment, Workspace
 
 from .conftest import UI, wait_for
+from .test_notebook_live import notebook
 
 
 def _seed(tmp_path: Path, ws_name: str) -> tuple[Workspace, str]:
@@ -95,3 +96,23 @@ def test_register_a_dataset_from_the_file_browser(ui: UI, ws_name: str) -> None:
     view.locator(".mlws-dataset-preview td", has_text="3.5").wait_for(timeout=30000)
     registered = Dataset.get_by_name(ws, "measurements")
     assert registered.to_pandas_dataframe()["v"].tolist() == [2.5, 3.5]
+
+
+def test_run_details_widget_lists_the_run_datasets(ui: UI, ws_name: str,
+                                                   tmp_path: Path) -> None:
+    _ws, run_id = _seed(tmp_path, ws_name)
+    name = f"data-widget-{ws_name}.ipynb"
+    (ui.lab.root / name).write_text(notebook([
+        "from jupyter_mlws.core import Workspace\n"
+        "from jupyter_mlws.widgets import RunDetails\n"
+        f"run = Workspace.get({ws_name!r}).get_run({run_id!r})\n"
+        "RunDetails(run).show()",
+    ]))
+    ui.run_notebook(name)
+    widget = ui.page.locator(".jp-OutputArea .mlws-run-details")
+    view = widget.locator(".mlws-run-view")
+    view.locator(".mlws-run-title", has_text="reader").wait_for(timeout=60000)
+    details = ui.tab(view, "details")
+    datasets = details.locator(".mlws-run-datasets")
+    datasets.wait_for()
+    assert "table_rows (version 1)" in datasets.inner_text()

@@ -9,6 +9,7 @@ import pytest
 
 from jupyter_mlws.core import Dataset
 from jupyter_mlws.data import FileDataset
+from jupyter_mlws.data.datapath import DataPath
 from jupyter_mlws.exceptions import UserErrorException
 
 
@@ -35,6 +36,9 @@ def test_to_path_download_and_transforms(workspace, uploaded, csv_folder, tmp_pa
     assert os.path.basename(temp[0]) == "readme.txt"
     glob = Dataset.File.from_files((uploaded, "data/**/*.csv"))
     assert glob.to_path() == ["/f0.csv", "/f1.csv", "/f2.csv"]
+    by_datapath = Dataset.File.from_files([DataPath(uploaded, "data/sub/f1.csv"),
+                                           uploaded.path("data/readme.txt")])
+    assert by_datapath.to_path() == ["/readme.txt", "/sub/f1.csv"]
 
 
 def test_mount_shows_the_files_without_fuse(workspace, uploaded) -> None:
