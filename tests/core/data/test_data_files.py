@@ -38,7 +38,7 @@ def test_to_path_download_and_transforms(workspace, uploaded, csv_folder, tmp_pa
     assert glob.to_path() == ["/f0.csv", "/f1.csv", "/f2.csv"]
     by_datapath = Dataset.File.from_files([DataPath(uploaded, "data/sub/f1.csv"),
                                            uploaded.path("data/readme.txt")])
-    assert by_datapath.to_path() == ["/readme.txt", "/sub/f1.csv"]
+    assert by_datapath.to_path() == ["/sub/f1.csv", "/readme.txt"]  # in the order given
 
 
 def test_mount_shows_the_files_without_fuse(workspace, uploaded) -> None:
