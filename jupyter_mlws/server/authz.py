@@ -39,6 +39,10 @@ environment    read                            None (a workspace's registered en
                                                this server's home)
 compute        read, execute                   None (a workspace's compute targets); the
                                                target name to stop one
+datastore      read, write, delete             the datastore name (None: the listing); its
+                                               files and its write-only secret
+dataset        read, write                     the dataset name (None: the listing); write
+                                               registers files or computes a profile
 =============  ==============================  ==============================================
 
 Resources given without ``workspace_id`` first and then again with it (run, snapshot) are
