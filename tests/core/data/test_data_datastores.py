@@ -138,3 +138,15 @@ def test_a_link_out_of_a_local_datastore_is_refused(workspace, tmp_path) -> None
     with pytest.raises(UserErrorException, match="leaves datastore"):
         ds.download(str(tmp_path / "out"), show_progress=False)
     assert not Path(tmp_path / "out" / "link.txt").exists()
+
+
+def test_a_notebook_gets_a_progress_bar(blob, csv_folder, monkeypatch, capsys) -> None:
+    from jupyter_mlws.data import _progress
+
+    monkeypatch.setattr(_progress, "in_notebook", lambda: True)
+    blob.upload(str(csv_folder), target_path="barred", show_progress=True)
+    captured = capsys.readouterr()
+    # tqdm.auto draws a widget in a kernel; here it falls back to its text bar (stderr).
+    assert "Uploading: 100%" in captured.err and "4/4" in captured.err
+    assert "files out of an estimated total" not in captured.out  # the bar replaces the lines
+    assert "Uploaded 4 files" in captured.out
