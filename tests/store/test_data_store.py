@@ -67,10 +67,10 @@ def _register(args: tuple[str, str, str, int]) -> int:
 def test_concurrent_registrations_get_distinct_versions(store, ws, store_settings) -> None:
     ctx = multiprocessing.get_context("spawn")
     args = [(store_settings.database_url, str(store_settings.home), ws.id, i)
-            for i in range(12)]
-    with ctx.Pool(6) as pool:
+            for i in range(32)]
+    with ctx.Pool(8) as pool:
         versions = pool.map(_register, args)
-    assert sorted(versions) == list(range(1, 13))
+    assert sorted(versions) == list(range(1, 33))
 
 
 def test_register_without_new_version_conflicts_on_another_definition(store, ws) -> None:
