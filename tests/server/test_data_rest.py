@@ -162,7 +162,7 @@ async def test_lineage_routes(db_api, ws, rows_dataset) -> None:
     run.complete()
     used = await db_api("GET", f"/workspaces/{wid}/datasets/rows/versions/1/runs")
     assert [r["id"] for r in used["inputs"]] == [run.id] and used["outputs"] == []
-    lineage = await db_api("GET", f"/workspaces/{wid}/runs/{run.id}/datasets")
+    lineage = await db_api("GET", f"/runs/{run.id}/datasets?workspace_id={wid}")
     assert lineage["inputs"] == [{"name": "rows", "version": 1, "saved": False,
                                   "id": rows_dataset.id,
                                   "inputs": [{"name": "train", "mode": "direct"}]}]

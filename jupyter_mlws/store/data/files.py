@@ -1,15 +1,17 @@
-"""One-file operations on a datastore, confined: what the REST server serves for the HTTP
+"""One-file operations on a datastore, confined: the composites behind the Store's datastore
+file methods (``Store.list_datastore_files`` ...), which the REST server serves for the HTTP
 store (list, info, ranged read, streamed write, delete). Paths are datastore-relative."""
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import uuid
 from typing import Any, BinaryIO
 
 from ..artifact_io import copy_stream
-from ..base import InvalidInputError, NotFoundError
+from ..base import ConflictError, DatastoreFileRecord, InvalidInputError, NotFoundError
 from .locations import DatastoreFS, has_glob, normalize_data_path
 from .manifest import fingerprint, fresh, list_files
 
@@ -17,8 +19,6 @@ from .manifest import fingerprint, fresh, list_files
 def os_errors(fn: Any) -> Any:
     """A file system error other than "not found" (permissions, a name the file system
     refuses) is bad input naming the cause, never a server error."""
-    import functools
-
     @functools.wraps(fn)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -32,11 +32,10 @@ def os_errors(fn: Any) -> Any:
     return wrapped
 
 
-def _entry(dfs: DatastoreFS, full: str, info: dict[str, Any]) -> dict[str, Any]:
+def _entry(dfs: DatastoreFS, full: str, info: dict[str, Any]) -> DatastoreFileRecord:
     size, mtime, etag = fingerprint(info)
     kind = "directory" if info.get("type") == "directory" else "file"
-    return {"path": dfs.rel(full), "type": kind, "size": size if kind == "file" else 0,
-            "mtime": mtime, "etag": etag}
+    return DatastoreFileRecord(dfs.rel(full), kind, size if kind == "file" else 0, mtime, etag)
 
 
 def _checked(dfs: DatastoreFS, path: str) -> tuple[str, str]:
@@ -50,13 +49,13 @@ def _checked(dfs: DatastoreFS, path: str) -> tuple[str, str]:
 
 @os_errors
 def list_entries(dfs: DatastoreFS, path: str = "", *, recursive: bool = False,
-                 glob: str | None = None) -> list[dict[str, Any]]:
+                 glob: str | None = None) -> list[DatastoreFileRecord]:
     """Files (and, not recursive, folders) under ``path``, or the files a ``glob`` matches."""
     if glob is not None:
         pattern = normalize_data_path(glob, "Glob")
         if not has_glob(pattern):
             return list_entries(dfs, pattern, recursive=True)
-        return [{"path": dfs.rel(p), "type": "file", "size": s, "mtime": m, "etag": e}
+        return [DatastoreFileRecord(dfs.rel(p), "file", s, m, e)
                 for p, s, m, e in list_files(dfs, pattern)]
     rel, full = _checked(dfs, path)
     if recursive:
@@ -67,8 +66,7 @@ def list_entries(dfs: DatastoreFS, path: str = "", *, recursive: bool = False,
                 raise NotFoundError(f"{rel or '/'!r} not found in datastore {dfs.name!r}") \
                     from None
             raise
-        return [{"path": dfs.rel(p), "type": "file", "size": s, "mtime": m, "etag": e}
-                for p, s, m, e in found]
+        return [DatastoreFileRecord(dfs.rel(p), "file", s, m, e) for p, s, m, e in found]
     try:
         listed = dfs.fs.ls(full, detail=True)
     except FileNotFoundError:
@@ -85,14 +83,14 @@ def list_entries(dfs: DatastoreFS, path: str = "", *, recursive: bool = False,
             info = {**info, "name": full}
             return [_entry(dfs, full, info)]  # ``path`` names a file
         out.append(_entry(dfs, name, info))
-    return sorted(out, key=lambda e: e["path"])
+    return sorted(out, key=lambda e: e.path)
 
 
 @os_errors
-def file_info(dfs: DatastoreFS, path: str) -> dict[str, Any]:
+def file_info(dfs: DatastoreFS, path: str) -> DatastoreFileRecord:
     rel, full = _checked(dfs, path)
     if not rel:  # the root always exists (an object-store prefix has no object of its own)
-        return {"path": "", "type": "directory", "size": 0, "mtime": None, "etag": None}
+        return DatastoreFileRecord("", "directory", 0)
     try:
         return _entry(dfs, full, dfs.fs.info(full))
     except FileNotFoundError:
@@ -100,28 +98,26 @@ def file_info(dfs: DatastoreFS, path: str) -> dict[str, Any]:
 
 
 @os_errors
-def open_file(dfs: DatastoreFS, path: str) -> tuple[BinaryIO, int]:
-    """A readable stream of a file and its size."""
+def open_file(dfs: DatastoreFS, path: str) -> BinaryIO:
+    """A readable stream of a file (seekable: fsspec files are)."""
     rel, full = _checked(dfs, path)
     try:
         info = dfs.fs.info(full)
         if info.get("type") == "directory":
             raise InvalidInputError(f"{rel!r} is a folder of datastore {dfs.name!r}")
-        return dfs.fs.open(full, "rb"), int(info.get("size") or 0)
+        return dfs.fs.open(full, "rb")
     except FileNotFoundError:
         raise NotFoundError(f"{rel!r} not found in datastore {dfs.name!r}") from None
 
 
 @os_errors
 def write_file(dfs: DatastoreFS, path: str, source: BinaryIO, *,
-               overwrite: bool = False) -> dict[str, Any]:
+               overwrite: bool = False) -> DatastoreFileRecord:
     """Stream ``source`` into a file; a failed write leaves no file behind."""
     rel, full = _checked(dfs, path)
     if not rel:
         raise InvalidInputError("A file path is required")
     if not overwrite and dfs.fs.exists(full):
-        from ..base import ConflictError
-
         raise ConflictError(f"{rel!r} already exists in datastore {dfs.name!r}")
     if dfs.local:
         parent = os.path.dirname(full)

@@ -79,6 +79,14 @@ def normalize_data_path(path: Any, what: str = "Datastore path") -> str:
     return text
 
 
+def normalize_data_file(path: Any) -> str:
+    """A datastore-relative path naming a file: as :func:`normalize_data_path`, not the root."""
+    text = normalize_data_path(path, "Datastore file path")
+    if not text:
+        raise InvalidInputError("A datastore file path is required (not the root)")
+    return text
+
+
 def has_glob(path: str) -> bool:
     return bool(GLOB_CHARS.search(path))
 
@@ -170,4 +178,5 @@ def open_datastore_fs(spec: dict[str, Any], secret: dict[str, Any] | None,
 
 
 __all__ = ["BUILTIN_DATASTORES", "DEFAULT_DATASTORE", "DatastoreFS", "builtin_spec", "has_glob",
-           "is_local_fs", "normalize_data_path", "open_datastore_fs", "url_fs"]
+           "is_local_fs", "normalize_data_file", "normalize_data_path", "open_datastore_fs",
+           "url_fs"]

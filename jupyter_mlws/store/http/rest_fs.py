@@ -1,23 +1,26 @@
-"""An fsspec file system over the server's datastore routes: how the HTTP store reads and
-writes datastore files (the datastore's credentials stay on the server). Paths are relative
-to the datastore's root; reads are ranged GETs, writes one streamed PUT per file."""
+"""An fsspec file system over the HTTP store's datastore file methods: how the SDK reads and
+writes datastore files through a server (the datastore's credentials stay there). Paths are
+relative to the datastore's root; reads are ranged GETs, writes one streamed PUT per file."""
 
 from __future__ import annotations
 
 import tempfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fsspec.spec import AbstractBufferedFile, AbstractFileSystem
 
-from ..base import NotFoundError
-from .transport import Transport, path_part
+from ..base import DatastoreFileRecord, NotFoundError
+
+if TYPE_CHECKING:
+    from .store import HttpStore
 
 BLOCK = 4 * 1024 * 1024
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 
-def _info(entry: dict[str, Any]) -> dict[str, Any]:
-    return {"name": entry["path"], "size": entry.get("size", 0), "type": entry["type"],
-            "mtime": entry.get("mtime"), "etag": entry.get("etag")}
+def _info(entry: DatastoreFileRecord) -> dict[str, Any]:
+    return {"name": entry.path, "size": entry.size, "type": entry.type, "mtime": entry.mtime,
+            "etag": entry.etag}
 
 
 class DatastoreRestFileSystem(AbstractFileSystem):
@@ -25,10 +28,11 @@ class DatastoreRestFileSystem(AbstractFileSystem):
     cachable = False
     root_marker = ""
 
-    def __init__(self, http: Transport, base: str, **kwargs: Any) -> None:
+    def __init__(self, store: HttpStore, workspace_id: str, datastore_name: str,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.http = http
-        self.base = base  # /workspaces/<id>/datastores/<name>
+        self.store = store
+        self.key = (workspace_id, datastore_name)
 
     @classmethod
     def _strip_protocol(cls, path: Any) -> str:
@@ -37,28 +41,30 @@ class DatastoreRestFileSystem(AbstractFileSystem):
             text = text[len(cls.protocol) + 3:]
         return text.strip("/")
 
-    def _list(self, **params: Any) -> list[dict[str, Any]]:
+    def _list(self, path: str = "", *, recursive: bool = False,
+              glob: str | None = None) -> list[dict[str, Any]]:
         try:
-            body = self.http.json("GET", f"{self.base}/files", params=params)
+            entries = self.store.list_datastore_files(*self.key, path, recursive=recursive,
+                                                      glob=glob)
         except NotFoundError as exc:
             raise FileNotFoundError(str(exc)) from None
-        return [_info(e) for e in body["files"]]
+        return [_info(e) for e in entries]
 
     def ls(self, path: str, detail: bool = True, **kwargs: Any) -> list[Any]:
-        entries = self._list(path=self._strip_protocol(path), recursive="false")
+        entries = self._list(self._strip_protocol(path))
         return entries if detail else [e["name"] for e in entries]
 
     def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
         try:
-            return _info(self.http.json("GET", f"{self.base}/files/info",
-                                        params={"path": self._strip_protocol(path)}))
+            return _info(self.store.get_datastore_file_info(*self.key,
+                                                            self._strip_protocol(path)))
         except NotFoundError as exc:
             raise FileNotFoundError(str(exc)) from None
 
     def find(self, path: str, maxdepth: int | None = None, withdirs: bool = False,
              detail: bool = False, **kwargs: Any) -> Any:
         try:
-            entries = self._list(path=self._strip_protocol(path), recursive="true")
+            entries = self._list(self._strip_protocol(path), recursive=True)
         except FileNotFoundError:
             entries = []
         found = {e["name"]: e for e in entries}
@@ -71,24 +77,23 @@ class DatastoreRestFileSystem(AbstractFileSystem):
 
     def cat_file(self, path: str, start: int | None = None, end: int | None = None,
                  **kwargs: Any) -> bytes:
-        headers = {}
-        if start is not None or end is not None:
-            first = start or 0
-            headers["Range"] = f"bytes={first}-{'' if end is None else end - 1}"
-        url = f"{self.base}/files/content/{path_part(self._strip_protocol(path))}"
+        rel = self._strip_protocol(path)
         try:
-            return bytes(self.http.send("GET", url, headers=headers).content)
+            if start is None and end is None:
+                with self.store.open_datastore_file(*self.key, rel) as stream:
+                    return bytes(stream.read())
+            return self.store.read_datastore_range(*self.key, rel, start or 0, end)
         except NotFoundError as exc:
             raise FileNotFoundError(str(exc)) from None
 
     def put_file(self, lpath: str, rpath: str, callback: Any = None, **kwargs: Any) -> None:
-        self.http.upload(f"{self.base}/files/content/{path_part(self._strip_protocol(rpath))}",
-                         lpath, params={"overwrite": "true"})
+        with open(lpath, "rb") as source:
+            self.store.upload_datastore_file(*self.key, self._strip_protocol(rpath), source,
+                                             overwrite=True)
 
     def rm_file(self, path: str) -> None:
         try:
-            self.http.json("DELETE", f"{self.base}/files/content/"
-                                     f"{path_part(self._strip_protocol(path))}")
+            self.store.delete_datastore_file(*self.key, self._strip_protocol(path))
         except NotFoundError as exc:
             raise FileNotFoundError(str(exc)) from None
 
@@ -110,21 +115,24 @@ class DatastoreRestFileSystem(AbstractFileSystem):
 class RestFile(AbstractBufferedFile):
     """Reads fetch ranges; writes spool to a temporary file sent in one PUT at close."""
 
+    fs: DatastoreRestFileSystem
+
     def _fetch_range(self, start: int, end: int) -> bytes:
         return self.fs.cat_file(self.path, start, end)
 
     def _initiate_upload(self) -> None:
-        self._spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+        self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
 
     def _upload_chunk(self, final: bool = False) -> bool:
         self.buffer.seek(0)
         self._spool.write(self.buffer.read())
         if final:
             self._spool.seek(0)
-            fs: DatastoreRestFileSystem = self.fs
-            fs.http.upload(f"{fs.base}/files/content/{path_part(self.path)}", self._spool,
-                           params={"overwrite": "true"})
-            self._spool.close()
+            try:
+                self.fs.store.upload_datastore_file(*self.fs.key, self.path, self._spool,
+                                                    overwrite=True)
+            finally:
+                self._spool.close()
         return True
 
     def discard(self) -> None:
@@ -132,3 +140,6 @@ class RestFile(AbstractBufferedFile):
         if spool is not None:
             spool.close()
         self.closed = True
+
+
+__all__ = ["DatastoreRestFileSystem", "RestFile"]

@@ -31,9 +31,9 @@ def _check_secret(secret: Any) -> dict[str, str]:
 
 
 class DatastoreMixin(SqlBase):
-    def put_datastore_secret(self, workspace_id: str, name: str,
+    def put_datastore_secret(self, workspace_id: str, datastore_name: str,
                              secret: dict[str, str]) -> None:
-        key = check_datastore_name(name).casefold()
+        key = check_datastore_name(datastore_name).casefold()
         text = json.dumps(_check_secret(secret))
 
         def write(conn: Connection) -> None:
@@ -48,20 +48,21 @@ class DatastoreMixin(SqlBase):
 
         self.db.write(write)
 
-    def get_datastore_secret(self, workspace_id: str, name: str) -> dict[str, str]:
-        key = check_datastore_name(name).casefold()
+    def get_datastore_secret(self, workspace_id: str, datastore_name: str) -> dict[str, str]:
+        key = check_datastore_name(datastore_name).casefold()
         text = self.db.read(lambda c: c.execute(sa.select(_s.secret).where(
             _s.workspace_id == workspace_id, _s.name == key)).scalar())
         return json.loads(text) if text else {}
 
-    def delete_datastore_secret(self, workspace_id: str, name: str) -> None:
-        key = check_datastore_name(name).casefold()
+    def delete_datastore_secret(self, workspace_id: str, datastore_name: str) -> None:
+        key = check_datastore_name(datastore_name).casefold()
         self.db.write(lambda c: c.execute(t.datastore_secret.delete().where(
             _s.workspace_id == workspace_id, _s.name == key)))
 
-    def datastore_filesystem(self, workspace_id: str, name: str) -> DatastoreFS:
-        spec = datastore_spec(self, workspace_id, name)  # type: ignore[arg-type]
-        secret = self.get_datastore_secret(workspace_id, name) if spec.get("has_secret") \
+    def datastore_filesystem(self, workspace_id: str, datastore_name: str) -> DatastoreFS:
+        spec = datastore_spec(self, workspace_id, datastore_name)  # type: ignore[arg-type]
+        secret = self.get_datastore_secret(workspace_id, datastore_name) \
+            if spec.get("has_secret") \
             else {}
         storage_url = ""
         if spec.get("type") == "workspace":
