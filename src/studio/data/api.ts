@@ -1,41 +1,42 @@
-// REST calls of the data routes, on the studio's MlwsApi (auth, XSRF, errors as ApiError).
+// REST calls of the data rows of the operation table (jupyter_mlws/api/datastores.py,
+// datasets.py), on the studio's MlwsApi: each names its operation; shapes from api.gen.ts.
 import type { MlwsApi } from '../../rest/api';
 import type {
-  Dataset, DatasetPreview, DatasetProfile, DatasetRuns, DatasetSummary, DatasetVersion, Datastore
+  Dataset, DatasetFromFiles, DatasetPreview, DatasetProfile, DatasetRuns, DatasetSummary,
+  DatasetVersion, Datastore
 } from './types';
 
-const enc = encodeURIComponent;
-const base = (ws: string): string => `workspaces/${enc(ws)}`;
-const version = (ws: string, name: string, v: number): string =>
-  `${base(ws)}/datasets/${enc(name)}/versions/${v}`;
+type VersionKey = { workspace_id: string; dataset_name: string; version: number };
+const key = (ws: string, name: string, v: number): VersionKey =>
+  ({ workspace_id: ws, dataset_name: name, version: v });
 
 export async function listDatastores(api: MlwsApi, ws: string): Promise<Datastore[]> {
-  return (await api.json<{ datastores: Datastore[] }>(`${base(ws)}/datastores`)).datastores;
+  return (await api.call('listDatastores', { workspace_id: ws })).datastores;
 }
 
 export async function listDatasets(api: MlwsApi, ws: string): Promise<DatasetSummary[]> {
-  return (await api.json<{ datasets: DatasetSummary[] }>(`${base(ws)}/datasets`)).datasets;
+  return (await api.call('listDatasets', { workspace_id: ws })).datasets;
 }
 
 export function getDataset(api: MlwsApi, ws: string, name: string): Promise<Dataset> {
-  return api.json(`${base(ws)}/datasets/${enc(name)}`);
+  return api.call('getDataset', { workspace_id: ws, dataset_name: name });
 }
 
 export function getVersion(api: MlwsApi, ws: string, name: string, v: number):
 Promise<DatasetVersion> {
-  return api.json(version(ws, name, v));
+  return api.call('getDatasetVersion', key(ws, name, v));
 }
 
 export function getPreview(api: MlwsApi, ws: string, name: string, v: number, offset: number,
   limit: number): Promise<DatasetPreview> {
-  return api.json(`${version(ws, name, v)}/preview`, {}, { offset, limit });
+  return api.call('previewDatasetVersion', key(ws, name, v), { offset, limit });
 }
 
 /** The stored profile, or null when it was not computed yet. */
 export async function getProfile(api: MlwsApi, ws: string, name: string, v: number):
 Promise<DatasetProfile | null> {
   try {
-    return await api.json<DatasetProfile>(`${version(ws, name, v)}/profile`);
+    return await api.call('getDatasetProfile', key(ws, name, v));
   } catch (err) {
     if ((err as { status?: number }).status === 404) {
       return null;
@@ -46,18 +47,14 @@ Promise<DatasetProfile | null> {
 
 export function computeProfile(api: MlwsApi, ws: string, name: string, v: number):
 Promise<DatasetProfile> {
-  return api.json(`${version(ws, name, v)}/profile`, { method: 'POST' });
+  return api.call('computeDatasetProfile', key(ws, name, v));
 }
 
 export function getRuns(api: MlwsApi, ws: string, name: string, v: number): Promise<DatasetRuns> {
-  return api.json(`${version(ws, name, v)}/runs`);
+  return api.call('listDatasetRuns', key(ws, name, v));
 }
 
-export function registerFromFiles(api: MlwsApi, ws: string, body: {
-  name: string; type: 'file' | 'tabular'; paths: string[]; format?: string;
-  description?: string;
-}): Promise<DatasetVersion> {
-  return api.json(`${base(ws)}/datasets`, {
-    method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' }
-  });
+export function registerFromFiles(api: MlwsApi, ws: string, body: DatasetFromFiles):
+Promise<DatasetVersion> {
+  return api.call('registerDatasetFromFiles', { workspace_id: ws }, undefined, body);
 }

@@ -8,14 +8,18 @@ import { errorMessage, h } from '../../common/dom';
 import type { Studio } from '../studio';
 import { registerFromFiles } from './api';
 import { openDataset } from './datasetView';
+import type { DatasetFromFiles } from './types';
+
+type Format = NonNullable<DatasetFromFiles['format']>;
+type Kind = 'file' | Format;
 
 interface Choices {
   name: string;
-  kind: string;
+  kind: Kind;
   description: string;
 }
 
-const KINDS: [string, string][] = [['file', 'File dataset (any files)'],
+const KINDS: [Kind, string][] = [['file', 'File dataset (any files)'],
   ['delimited', 'Tabular: delimited text (CSV)'], ['parquet', 'Tabular: Parquet'],
   ['json_lines', 'Tabular: JSON lines']];
 
@@ -39,7 +43,8 @@ class RegisterBody extends Widget implements Dialog.IBodyWidget<Choices> {
   getValue(): Choices {
     const field = (name: string): string =>
       (this.node.querySelector(`[name="${name}"]`) as HTMLInputElement).value.trim();
-    return { name: field('name'), kind: field('kind'), description: field('description') };
+    const kind = KINDS.find(([value]) => value === field('kind'))?.[0] ?? 'file';
+    return { name: field('name'), kind, description: field('description') };
   }
 }
 
