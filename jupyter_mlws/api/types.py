@@ -69,6 +69,20 @@ def _data_glob(value: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+def _datastore_name(value: str) -> str:
+    if not DATASTORE_NAME_RE.match(value):
+        raise ValueError("Invalid datastore name: 1 to 255 letters, digits and '_' "
+                         "(case-insensitive)")
+    return value
+
+
+def _dataset_name(value: str) -> str:
+    if not DATASET_NAME_RE.match(value):
+        raise ValueError("Invalid dataset name: 1 to 200 characters, a letter or digit first, "
+                         "then letters, digits, '_', '-' and '.'")
+    return value
+
+
 def _metric_name(value: str) -> str:
     if "\x00" in value:
         raise ValueError("a metric name must not contain NUL characters")
@@ -154,8 +168,10 @@ AssetName = Annotated[str, StringConstraints(min_length=1, max_length=ASSET_NAME
                       AfterValidator(_asset_name)]
 AssetVersion = Annotated[int, Field(ge=1, le=2**31)]
 # v1's datastore names (case-insensitive) and dataset names (store/data/registry.py).
-DatastoreName = Annotated[str, StringConstraints(pattern=DATASTORE_NAME_RE.pattern)]
-DatasetName = Annotated[str, StringConstraints(pattern=DATASET_NAME_RE.pattern)]
+DatastoreName = Annotated[str, StringConstraints(min_length=1, max_length=255),
+                          AfterValidator(_datastore_name)]
+DatasetName = Annotated[str, StringConstraints(min_length=1, max_length=200),
+                        AfterValidator(_dataset_name)]
 # A datastore-relative path ("" or "/" is the root; '..', '.', '//', '\\', NUL refused).
 DataPath = Annotated[str, StringConstraints(max_length=1024), AfterValidator(_data_path)]
 DataGlob = Annotated[str, StringConstraints(min_length=1, max_length=1024),

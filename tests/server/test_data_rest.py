@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 import pytest
 
 from jupyter_mlws.core import Dataset, Datastore, Workspace
+from jupyter_mlws.server.authz import MlwsResource
 from jupyter_mlws.store import reset_store_cache
 
 SECRET = "never-shown-secret-value"
@@ -50,6 +52,10 @@ async def test_datastores_list_and_write_only_secret(db_api, ws) -> None:
     assert {"workspaceblobstore", "workspacefilestore", "az"} <= set(names)
     assert body["default"] == "workspaceblobstore" and names["workspaceblobstore"]["is_default"]
     assert SECRET not in json.dumps(body)
+    for path in (f"/workspaces/{wid}/assets/datastore", f"/workspaces/{wid}/assets/datastore/az",
+                 f"/workspaces/{wid}/datastores/az/files/info?path="):
+        response = await db_api.raw("GET", path)
+        assert SECRET.encode() not in response.body, path
     await db_api("PUT", f"/workspaces/{wid}/datastores/az/secret", 204,
                  body={"secret": {"account_key": "other"}})
     assert ws._store.get_datastore_secret(wid, "az") == {"account_key": "other"}
@@ -178,3 +184,30 @@ async def test_the_server_never_reads_urls_on_behalf_of_a_client(db_api, ws, tmp
         response = await db_api.raw(method, f"/workspaces/{wid}/datasets/outside/versions/1/"
                                              f"{tail}")
         assert response.code == 400 and b"value" not in response.body
+
+
+def no_runs_nor_other_datastores(user: Any, action: str, resource: MlwsResource) -> bool:
+    """Datasets yes, runs no; only the default datastore's files."""
+    if resource.kind == "run":
+        return False
+    return resource.kind != "datastore" or resource.name in (None, "workspaceblobstore")
+
+
+@pytest.mark.parametrize("jp_server_config", [{
+    "ServerApp": {"jpserver_extensions": {"jupyter_mlws": True}},
+    "MlwsApp": {"authorization_policy": no_runs_nor_other_datastores}}])
+async def test_data_rows_pass_the_policy_per_datastore_and_for_runs(db_api, ws,
+                                                                    rows_dataset) -> None:
+    wid = ws._record.id
+    Datastore.register_azure_blob_container(ws, "az", "cont", "acct", account_key=SECRET,
+                                            skip_validation=True)
+    await db_api("GET", f"/workspaces/{wid}/datastores")
+    await db_api("GET", f"/workspaces/{wid}/datastores/workspaceblobstore/files?path=rows")
+    for method, tail in (("GET", "files?path="), ("GET", "files/info?path="),
+                         ("GET", "files/content/a.csv"), ("DELETE", "secret")):
+        response = await db_api.raw(method, f"/workspaces/{wid}/datastores/az/{tail}")
+        assert response.code == 403, (method, tail, response.code)
+    await db_api("GET", f"/workspaces/{wid}/datasets/rows/versions/1")
+    # The runs that used a version are runs: the policy's say on runs holds there too.
+    response = await db_api.raw("GET", f"/workspaces/{wid}/datasets/rows/versions/1/runs")
+    assert response.code == 403
