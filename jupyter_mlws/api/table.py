@@ -10,12 +10,23 @@ from __future__ import annotations
 from dataclasses import replace
 from types import ModuleType
 
-from . import assets, compute, experiments, files, live, metrics, runs, workspaces
+from . import (
+    assets,
+    compute,
+    datasets,
+    datastores,
+    experiments,
+    files,
+    live,
+    metrics,
+    runs,
+    workspaces,
+)
 from .operation import Operation
 
 # In the order the OpenAPI document lists them.
 KINDS: tuple[ModuleType, ...] = (live, workspaces, experiments, runs, metrics, files, assets,
-                                 compute)
+                                 compute, datastores, datasets)
 
 
 def _collect() -> tuple[Operation, ...]:

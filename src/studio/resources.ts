@@ -4,6 +4,7 @@
 // routes (Studio.routes, read from openapi.json).
 import { emptyState, errorMessage, formatTime, h, table } from '../common/dom';
 import type { BuiltEnvironment, ComputeTarget, EnvironmentAsset } from '../common/types';
+import { dataSection, DATASETS_ROUTE } from './data/section';
 import type { Studio } from './studio';
 
 /** A number from the first of `keys` present (clusters say snake_case, attached Dask camelCase). */
@@ -159,6 +160,9 @@ Promise<HTMLElement[]> {
       ? settle(studio.api.listBuiltEnvironments()) : Promise.resolve([]);
     sections.push(Promise.all([settle(studio.api.listEnvironments(ws, true)), built])
       .then(([r, b]) => environmentsSection(r, b, onRefresh)));
+  }
+  if (studio.routes.has(DATASETS_ROUTE)) {
+    sections.push(dataSection(studio, ws, onRefresh));
   }
   return Promise.all(sections);
 }
