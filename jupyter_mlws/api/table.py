@@ -13,6 +13,8 @@ from types import ModuleType
 from . import (
     assets,
     compute,
+    datasets,
+    datastores,
     experiments,
     files,
     live,
@@ -26,7 +28,7 @@ from .operation import Operation
 
 # In the order the OpenAPI document lists them.
 KINDS: tuple[ModuleType, ...] = (live, workspaces, experiments, runs, metrics, files, assets,
-                                 compute, models, services)
+                                 compute, datastores, datasets, models, services)
 
 
 def _collect() -> tuple[Operation, ...]:

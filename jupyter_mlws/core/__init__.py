@@ -29,6 +29,8 @@ _LAZY = {
     "ComputeTarget": ".compute",
     "Model": ".model",
     "Webservice": ".webservice",
+    "Datastore": ".datastore",
+    "Dataset": ".dataset",
 }
 
 

@@ -1,6 +1,6 @@
 """Server services: the rows of the table that are not one store call (cancel a run, the API
-document, compute targets, environments, script-run submission, models and deployed services),
-by operation id."""
+document, compute targets, environments, script-run submission, the datastore listing, the
+studio's dataset views, models and deployed services), by operation id."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..api.openapi import openapi_document
 from ..api.operation import API_PREFIX, Request
 from ..execution.cancel import request_cancel
+from . import datasets
 from .compute import (
     built_environments_service,
     computes_service,
@@ -17,6 +18,7 @@ from .compute import (
     stop_compute_service,
     submit_service,
 )
+from .datastores import datastores_service
 from .models import MODEL_SERVICES
 
 if TYPE_CHECKING:
@@ -45,6 +47,16 @@ SERVICES: dict[str, Service] = {
     "listEnvironments": environments_service,
     "listBuiltEnvironments": built_environments_service,
     "submitScriptRun": submit_service,
+    "listDatastores": datastores_service,
+    "listDatasets": datasets.datasets_service,
+    "registerDatasetFromFiles": datasets.register_service,
+    "getDataset": datasets.dataset_service,
+    "getDatasetVersion": datasets.version_service,
+    "previewDatasetVersion": datasets.preview_service,
+    "getDatasetProfile": datasets.profile_service,
+    "computeDatasetProfile": datasets.compute_profile_service,
+    "listDatasetRuns": datasets.dataset_runs_service,
+    "getRunDatasets": datasets.run_datasets_service,
     **MODEL_SERVICES,
 }
 

@@ -6,6 +6,7 @@ import { emptyState, errorMessage, formatTime, h, table } from '../common/dom';
 import type {
   BuiltEnvironment, ComputeTarget, EnvironmentAsset, ModelVersion, Service
 } from '../common/types';
+import { dataSection, DATASETS_ROUTE } from './data/section';
 import type { Studio } from './studio';
 
 /** A number from the first of `keys` present (clusters say snake_case, attached Dask camelCase). */
@@ -199,6 +200,9 @@ Promise<HTMLElement[]> {
       ? settle(studio.api.listBuiltEnvironments()) : Promise.resolve([]);
     sections.push(Promise.all([settle(studio.api.listEnvironments(ws, true)), built])
       .then(([r, b]) => environmentsSection(r, b, onRefresh)));
+  }
+  if (studio.routes.has(DATASETS_ROUTE)) {
+    sections.push(dataSection(studio, ws, onRefresh));
   }
   if (studio.routes.has('/workspaces/{workspace_id}/models') &&
       studio.routes.has('/workspaces/{workspace_id}/services')) {
