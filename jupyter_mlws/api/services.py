@@ -76,6 +76,28 @@ class ServiceMetrics(ResponseModel):
     series: ServiceSeries
 
 
+class DriftFeature(ResponseModel):
+    feature: str
+    type: str = Field(description="numeric | categorical")
+    test: str | None = Field(description="ks | chi2 (None: no rows to compare)")
+    statistic: float | None
+    p_value: float | None
+    psi: float | None
+    drifted: bool
+    n_baseline: int
+    n_current: int
+
+
+class ServiceDrift(ResponseModel):
+    baseline_dataset: dict[str, Any] = Field(description="The model's sample input dataset")
+    drifted: bool
+    drifted_features: list[str]
+    rows_baseline: int
+    rows_current: int
+    thresholds: dict[str, float]
+    features: list[DriftFeature]
+
+
 class LogsQuery(QueryModel):
     num_lines: int = Field(5000, ge=1, le=100_000)
 
@@ -124,6 +146,12 @@ OPERATIONS = [
               "percentiles over a window, and per-second series", "workspace",
               query=MetricsWindow, response=ServiceMetrics, resource="service",
               resource_name=_service),
+    Operation("getServiceDrift", "GET",
+              "/workspaces/{workspace_id}/services/{service_name}/drift",
+              "workspaces/services/read", "Drift of the collected inputs in the window "
+              "against the deployed model's sample input dataset, per feature (KS or "
+              "chi-squared, PSI)", "workspace", query=MetricsWindow, response=ServiceDrift,
+              resource="service", resource_name=_service),
     Operation("getServiceLogs", "GET",
               "/workspaces/{workspace_id}/services/{service_name}/logs",
               "workspaces/services/read", "The daemon's, the environment build's and each "

@@ -155,6 +155,16 @@ def service_metrics(store: Store, workspace_id: str, name: str, query: Any) -> d
     return _service(store, workspace_id, name).get_service_metrics(query.since, query.until)
 
 
+def service_drift(store: Store, workspace_id: str, name: str, query: Any) -> dict[str, Any]:
+    from ..core.webservice.monitoring import sample_baseline
+
+    service = _service(store, workspace_id, name)
+    baseline = sample_baseline(service)
+    report = service.get_drift(baseline, since=query.since, until=query.until)
+    return {"baseline_dataset": {"id": baseline.id, "name": baseline.name,
+                                 "version": baseline.version}, **report.to_dict()}
+
+
 def service_logs(store: Store, workspace_id: str, name: str, num_lines: int) -> dict[str, Any]:
     return {"logs": _service(store, workspace_id, name).get_logs(num_lines=num_lines)}
 
@@ -225,6 +235,7 @@ MODEL_SERVICES = {
     "getService": _on(get_service, "service_name"),
     "deleteService": _on(delete_service, "service_name"),
     "getServiceMetrics": _on(service_metrics, "service_name", query=True),
+    "getServiceDrift": _on(service_drift, "service_name", query=True),
     "getServiceLogs": _logs,
     "scoreService": _on(score, "service_name", body="whole"),
     "listServiceKeys": _on(service_keys, "service_name"),

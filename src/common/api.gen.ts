@@ -299,6 +299,20 @@ export interface DedupColumn {
   index: number[];
 }
 
+export interface DriftFeature {
+  feature: string;
+  /** numeric | categorical */
+  type: string;
+  /** ks | chi2 (None: no rows to compare) */
+  test: string | null;
+  statistic: number | null;
+  p_value: number | null;
+  psi: number | null;
+  drifted: boolean;
+  n_baseline: number;
+  n_current: number;
+}
+
 export interface EnvironmentAsset {
   name: string;
   version: number;
@@ -761,6 +775,17 @@ export interface Service {
   restarts: number;
   /** The monitoring run (request metrics, collected data) */
   run_id: string;
+}
+
+export interface ServiceDrift {
+  /** The model's sample input dataset */
+  baseline_dataset: Record<string, unknown>;
+  drifted: boolean;
+  drifted_features: string[];
+  rows_baseline: number;
+  rows_current: number;
+  thresholds: Record<string, number>;
+  features: DriftFeature[];
 }
 
 export interface ServiceKeys {
@@ -1470,6 +1495,14 @@ export interface Operations {
     body: never;
     answer: ServiceMetrics;
   };
+  getServiceDrift: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/drift";
+    method: "GET";
+    params: { workspace_id: string; service_name: string };
+    query: { since?: number; until?: number };
+    body: never;
+    answer: ServiceDrift;
+  };
   getServiceLogs: {
     path: "/workspaces/{workspace_id}/services/{service_name}/logs";
     method: "GET";
@@ -1582,6 +1615,7 @@ export const OPERATIONS = {
   getService: { method: "GET", path: "/workspaces/{workspace_id}/services/{service_name}", slashes: [] },
   deleteService: { method: "DELETE", path: "/workspaces/{workspace_id}/services/{service_name}", slashes: [] },
   getServiceMetrics: { method: "GET", path: "/workspaces/{workspace_id}/services/{service_name}/metrics", slashes: [] },
+  getServiceDrift: { method: "GET", path: "/workspaces/{workspace_id}/services/{service_name}/drift", slashes: [] },
   getServiceLogs: { method: "GET", path: "/workspaces/{workspace_id}/services/{service_name}/logs", slashes: [] },
   scoreService: { method: "POST", path: "/workspaces/{workspace_id}/services/{service_name}/score", slashes: [] },
   listServiceKeys: { method: "POST", path: "/workspaces/{workspace_id}/services/{service_name}/listKeys", slashes: [] },

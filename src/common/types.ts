@@ -8,7 +8,7 @@ export type {
   Artifact, ArtifactList, ArtifactNode, BuiltEnvironment, ComputeTarget, ConsoleAnswer,
   EnvironmentAsset, Experiment, LogChunk, MetricInfo, MetricKind, MetricScalar, MetricSeries,
   MetricValue, ModelEvent, ModelVersion, Operations, Run, RunPage, RunStatus, ScriptRunSubmit,
-  Service, ServiceMetrics, Tags, Workspace
+  Service, ServiceDrift, ServiceMetrics, Tags, Workspace
 } from './api.gen';
 export { ACTIVE_STATUSES, RUN_STATUSES, TERMINAL_STATUSES } from './api.gen';
 

@@ -7,7 +7,7 @@ import { OPERATIONS } from '../common/api.gen';
 import type {
   ArtifactList, BuiltEnvironment, ComputeTarget, ConsoleAnswer, EnvironmentAsset, Experiment,
   LogChunk, MetricInfo, MetricSeries, ModelEvent, ModelVersion, Operations, Run, RunPage,
-  ScriptRunSubmit, Service, ServiceMetrics, SnapshotManifest, Workspace
+  ScriptRunSubmit, Service, ServiceDrift, ServiceMetrics, SnapshotManifest, Workspace
 } from '../common/types';
 
 export const API_PATH = 'mlws/api/v1';
@@ -249,6 +249,10 @@ export class MlwsApi {
   }
   getServiceMetrics(ws: string, name: string, since?: number): Promise<ServiceMetrics> {
     return this.call('getServiceMetrics', { workspace_id: ws, service_name: name }, { since });
+  }
+  /** Drift of the collected inputs against the deployed model's sample input dataset. */
+  getServiceDrift(ws: string, name: string): Promise<ServiceDrift> {
+    return this.call('getServiceDrift', { workspace_id: ws, service_name: name });
   }
   async getServiceLogs(ws: string, name: string, numLines = 200): Promise<string> {
     return (await this.call('getServiceLogs', { workspace_id: ws, service_name: name },

@@ -6,12 +6,13 @@ import { MainAreaWidget } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 import { MetricChart, type SeriesPoints } from '../common/chart';
 import { clear, emptyState, errorMessage, formatTime, h, table } from '../common/dom';
-import type { Service, ServiceMetrics } from '../common/types';
+import type { Service, ServiceDrift, ServiceMetrics } from '../common/types';
 import { confirmDialog } from './dialogs';
 import { endpointIcon } from './icons';
 import type { Studio } from './studio';
 
 const REFRESH_MS = 2000;
+const DRIFT_MS = 10000; // drift reads the collected files: less often than the figures
 const CHART = { xMode: 'time' as const, log: false, smoothing: 0 };
 
 function state(service: Service): HTMLElement {
@@ -21,6 +22,20 @@ function state(service: Service): HTMLElement {
 
 function series(label: string, time: number[], values: (number | null)[]): SeriesPoints {
   return { label, step: time.map(() => null), time, value: values };
+}
+
+function driftView(d: ServiceDrift): HTMLElement[] {
+  const num = (v: number | null) => (v === null ? '—' : v.toPrecision(3));
+  const b = d.baseline_dataset;
+  return [h('p', { className: d.drifted ? 'mlws-error' : 'mlws-muted',
+    'data-drifted': String(d.drifted) },
+  `${d.rows_current} collected rows against ${String(b.name)}:${String(b.version)} ` +
+    `(${d.rows_baseline} rows): ` +
+    (d.drifted ? `drift in ${d.drifted_features.join(', ')}` : 'no drift')),
+  table(['Feature', 'Test', 'Statistic', 'p-value', 'PSI', 'Rows', 'Drifted'],
+    d.features.map(f => [f.feature, f.test ?? '—', num(f.statistic), num(f.p_value),
+      num(f.psi), String(f.n_current), f.drifted ? 'yes' : 'no']),
+    'mlws-table mlws-compact mlws-drift')];
 }
 
 function figures(m: ServiceMetrics): HTMLElement {
@@ -43,6 +58,8 @@ export class EndpointsView extends Widget {
   private monitoring = h('div', { className: 'mlws-endpoint-monitoring' });
   private logs = h('pre', { className: 'mlws-pre mlws-endpoint-logs' });
   private console = h('div', { className: 'mlws-console' });
+  private drift = h('div', { className: 'mlws-endpoint-drift' });
+  private driftRead = 0;
   private charts = { traffic: new MetricChart('Requests and errors per second', CHART),
     latency: new MetricChart('Latency (ms)', CHART) };
   private services: Service[] = [];
@@ -129,11 +146,13 @@ export class EndpointsView extends Widget {
     this.selected = service.name;
     if (this.shown !== service.name) {
       this.shown = service.name;
+      this.driftRead = 0;
       clear(this.detail);
       this.detail.dataset.service = service.name;
       this.renderConsole(service.name);
       this.detail.append(this.summary, this.monitoring, this.charts.traffic.node,
-        this.charts.latency.node, h('h4', { className: 'mlws-subhead' }, 'Test console'),
+        this.charts.latency.node, h('h4', { className: 'mlws-subhead' }, 'Data drift'),
+        this.drift, h('h4', { className: 'mlws-subhead' }, 'Test console'),
         this.console, h('h4', { className: 'mlws-subhead' }, 'Logs'), this.logs);
     }
     this.renderSummary(service);
@@ -154,6 +173,14 @@ export class EndpointsView extends Widget {
         series('p99', t, metrics.series.latency_p99_ms)]);
     }
     this.logs.textContent = logs instanceof Error ? errorMessage(logs) : logs;
+    if (Date.now() - this.driftRead >= DRIFT_MS) {
+      this.driftRead = Date.now();
+      const drift = await this.studio.api.getServiceDrift(ws, service.name)
+        .catch((e: unknown) => e as Error);
+      clear(this.drift);
+      this.drift.append(...(drift instanceof Error
+        ? [h('p', { className: 'mlws-muted' }, errorMessage(drift))] : driftView(drift)));
+    }
   }
 
   private renderSummary(s: Service): void {

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_mlws.core import Experiment, Workspace
+from jupyter_mlws.core import Dataset, Experiment, Workspace
 from jupyter_mlws.core.model import InferenceConfig, Model
-from jupyter_mlws.core.webservice import LocalWebservice, Webservice
+from jupyter_mlws.core.webservice import AciWebservice, Webservice
 from tests.serving.conftest import score_script
 
 from .conftest import UI, wait_for
@@ -30,6 +30,13 @@ def seed(tmp_path: Path, ws_name: str) -> tuple[Workspace, str, Webservice]:
     first = run.register_model("lin", "outputs/model.pkl", tags={"stage": "dev"})
     run.complete()
     first.set_alias("production")
+    baseline = tmp_path / "baseline"
+    baseline.mkdir()
+    (baseline / "inputs.csv").write_text("x\n" + "".join(f"{i % 7}\n" for i in range(200)))
+    datastore = ws.get_default_datastore()
+    datastore.upload(str(baseline), target_path="baseline", overwrite=True, show_progress=False)
+    first.update(sample_input_dataset=Dataset.Tabular.from_delimited_files(
+        (datastore, "baseline/*.csv")).register(ws, "inputs-baseline"))
     Model.register(ws, model_file, "lin", description="retrained")
     source = tmp_path / "src"
     source.mkdir()
@@ -37,7 +44,7 @@ def seed(tmp_path: Path, ws_name: str) -> tuple[Workspace, str, Webservice]:
     service = Model.deploy(ws, "svc-studio", [first],
                            InferenceConfig(entry_script="score.py",
                                            source_directory=str(source)),
-                           LocalWebservice.deploy_configuration())
+                           AciWebservice.deploy_configuration(collect_model_data=True))
     service.wait_for_deployment()
     for x in range(3):
         service.run({"data": [x]})
@@ -91,6 +98,11 @@ def test_models_and_endpoints_views(ui: UI, ws_name: str, tmp_path: Path) -> Non
         answer.wait_for()
         assert json.loads(answer.inner_text().split("\n", 1)[1])["y"] == [9.0]
         wait_for(lambda: requests.inner_text() == "4", timeout=30, what="4 requests shown")
+        # Drift of the collected inputs against the model's sample input dataset.
+        drift = detail.locator(".mlws-endpoint-drift")
+        drift.locator(".mlws-drift").wait_for()
+        assert "against inputs-baseline:1 (200 rows)" in drift.inner_text()
+        assert "x" in drift.locator(".mlws-drift tbody").inner_text()
         logs = detail.locator(".mlws-endpoint-logs").inner_text()
         assert "service svc-studio: listening on" in logs and "replica r1" in logs
         view.evaluate("node => { node.scrollTop = 0; }")

@@ -185,6 +185,7 @@ EXAMPLES: dict[str, tuple[dict[str, str], str, Any]] = {
     "deleteService": ({"workspace_id": "{ws}", "service_name": "svc"}, "", None),
     "getServiceMetrics": ({"workspace_id": "{ws}", "service_name": "svc"}, "since=0", None),
     "getServiceLogs": ({"workspace_id": "{ws}", "service_name": "svc"}, "num_lines=10", None),
+    "getServiceDrift": ({"workspace_id": "{ws}", "service_name": "svc"}, "since=0", None),
     "scoreService": ({"workspace_id": "{ws}", "service_name": "svc"}, "", b'{"data": [1]}'),
     "listServiceKeys": ({"workspace_id": "{ws}", "service_name": "svc"}, "", None),
     "regenerateServiceKey": ({"workspace_id": "{ws}", "service_name": "svc"}, "",
@@ -198,6 +199,13 @@ def with_service(store: Any, world: World, folder: Any) -> Any:
     workspace = Workspace._from_record(store, store.get_workspace_by_id(world.ws))
     folder.mkdir()
     (folder / "score.py").write_text(score_script())
+    (folder / "inputs.csv").write_text("x\n1\n2\n3\n")  # the drift baseline
+    datastore = workspace.get_default_datastore()
+    datastore.upload_files([str(folder / "inputs.csv")], target_path="inputs", overwrite=True,
+                           show_progress=False)
+    baseline = Dataset.Tabular.from_delimited_files((datastore, "inputs/inputs.csv"))
+    Model(workspace, "lin", version=1).update(
+        sample_input_dataset=baseline.register(workspace, "inputs"))
     service = Model.deploy(workspace, SERVICE, [Model(workspace, "lin", version=1)],
                            InferenceConfig(entry_script="score.py",
                                            source_directory=str(folder)),

@@ -82,10 +82,25 @@ def service_metrics(service: Webservice, since: float | datetime | None = None,
     }
 
 
-def service_drift(service: Webservice, baseline: Any, **kwargs: Any) -> Any:
+def sample_baseline(service: Webservice) -> Any:
+    """The registered dataset of the first deployed model with a ``sample_input_dataset``."""
+    from ..dataset import Dataset
+
+    for model in service.models:
+        ref = model.sample_input_dataset or {}
+        if ref.get("id"):
+            return Dataset.get_by_id(service.workspace, ref["id"])
+    raise WebserviceException(
+        f"Service {service.name!r} has no drift baseline: pass one to get_drift(baseline), or "
+        "register its model with sample_input_dataset=<a TabularDataset>")
+
+
+def service_drift(service: Webservice, baseline: Any = None, **kwargs: Any) -> Any:
     from ..drift import collected_inputs_drift
 
+    if baseline is None:
+        baseline = sample_baseline(service)
     return collected_inputs_drift(service.workspace._store, service.run_id, baseline, **kwargs)
 
 
-__all__ = ["service_drift", "service_metrics"]
+__all__ = ["sample_baseline", "service_drift", "service_metrics"]

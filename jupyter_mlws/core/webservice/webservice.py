@@ -326,9 +326,10 @@ class Webservice:
 
         return service_metrics(self, since, until)
 
-    def get_drift(self, baseline: Any, **kwargs: Any) -> Any:
+    def get_drift(self, baseline: Any = None, **kwargs: Any) -> Any:
         """Beyond v1: drift of the collected inputs against ``baseline`` (a DataFrame or a
-        dataset); see :func:`jupyter_mlws.core.drift.drift_report`."""
+        dataset; default: the first deployed model's ``sample_input_dataset``); see
+        :func:`jupyter_mlws.core.drift.collected_inputs_drift`."""
         from .monitoring import service_drift
 
         return service_drift(self, baseline, **kwargs)
