@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, BinaryIO
 
 from ..exceptions import UserErrorException
+from .access_api import AccessApi
 
 # --------------------------------------------------------------------------- errors
 
@@ -213,7 +214,7 @@ class RunQuery(Record):
 # --------------------------------------------------------------------------- interface
 
 
-class Store(abc.ABC):
+class Store(AccessApi, abc.ABC):
     """Persistence for workspaces, experiments, runs, metrics and files."""
 
     # ---- workspaces
@@ -420,5 +421,5 @@ class Store(abc.ABC):
         """Delete one version, or every version when ``version`` is None."""
 
     # ---- lifetime
-    def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing to release
+    def close(self) -> None:
         """Release connections."""

@@ -176,3 +176,7 @@ asset = sa.Table(
     sa.Column("created_time", sa.Float, nullable=False),
     sa.Column("updated_time", sa.Float, nullable=False),
 )
+
+# The key vault, access-control, audit and run-credential tables live in their own module
+# on this same metadata.
+from . import access_schema  # noqa: E402, F401
