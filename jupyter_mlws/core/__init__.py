@@ -26,6 +26,7 @@ _LAZY = {
     "RunConfiguration": ".runconfig",
     "Environment": ".environment",
     "ComputeTarget": ".compute",
+    "Keyvault": ".keyvault",
 }
 
 

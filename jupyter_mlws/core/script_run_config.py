@@ -9,8 +9,6 @@ supervisor (``Starting``), and returns a :class:`ScriptRun` at once.
 
 from __future__ import annotations
 
-import contextlib
-import getpass
 import os
 import time
 import uuid
@@ -136,9 +134,9 @@ def new_run_id(experiment_name: str) -> str:
 
 
 def submitted_by() -> str:
-    with contextlib.suppress(Exception):
-        return getpass.getuser()
-    return ""
+    from .identity import current_identity
+
+    return current_identity()
 
 
 __all__ = [
