@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..base import InvalidInputError, RunQuery, RunRecord
+from ..base import InvalidInputError, RunQuery, RunRecord, RunTable
 from . import schema as t
 from .runs import RunMixin, descendants_cte, run_select
 
@@ -62,35 +62,78 @@ def _where(workspace_id: str, q: RunQuery) -> list[Any]:
     return where
 
 
+def _ordered(stmt: sa.Select, q: RunQuery) -> sa.Select:
+    """``stmt`` (over ``run``) in the query's order, paged."""
+    if q.order_by.startswith("metric:"):
+        name = q.order_by[len("metric:"):]
+        m = t.metric.alias("order_metric")
+        stmt = stmt.outerjoin(m, sa.and_(m.c.run_id == t.run.c.id, m.c.name == name))
+        key: Any = m.c.last_num
+    elif q.order_by in _ORDER_COLUMNS:
+        key = _ORDER_COLUMNS[q.order_by]
+    else:
+        raise InvalidInputError(
+            f"order_by must be one of {', '.join(_ORDER_COLUMNS)} or metric:<name>")
+    # Rows without the key (no start time, metric not logged or without a number, e.g. a
+    # string, NaN or an empty list) come last either way.
+    stmt = stmt.order_by(key.is_(None), key.desc() if q.descending else key.asc(),
+                         t.run.c.created_time.desc() if q.descending
+                         else t.run.c.created_time.asc(),
+                         t.run.c.id)
+    if q.limit is not None:
+        stmt = stmt.limit(q.limit)
+    if q.offset:
+        stmt = stmt.offset(q.offset)
+    return stmt
+
+
+def _check_page(q: RunQuery) -> None:
+    if (q.limit is not None and q.limit < 0) or q.offset < 0:
+        raise InvalidInputError("limit and offset must not be negative")
+
+
 class RunQueryMixin(RunMixin):
     def list_runs(self, workspace_id: str, query: RunQuery | None = None) -> list[RunRecord]:
         q = query or RunQuery()
-        if (q.limit is not None and q.limit < 0) or q.offset < 0:
-            raise InvalidInputError("limit and offset must not be negative")
+        _check_page(q)
         self.reconcile_workspace(workspace_id)
-        stmt = run_select().where(*_where(workspace_id, q))
-        if q.order_by.startswith("metric:"):
-            name = q.order_by[len("metric:"):]
-            m = t.metric.alias("order_metric")
-            stmt = stmt.outerjoin(m, sa.and_(m.c.run_id == t.run.c.id, m.c.name == name))
-            key: Any = m.c.last_num
-        elif q.order_by in _ORDER_COLUMNS:
-            key = _ORDER_COLUMNS[q.order_by]
-        else:
-            raise InvalidInputError(
-                f"order_by must be one of {', '.join(_ORDER_COLUMNS)} or metric:<name>")
-        # Rows without the key (no start time, metric not logged) come last either way.
-        stmt = stmt.order_by(key.is_(None), key.desc() if q.descending else key.asc(),
-                             t.run.c.created_time.desc() if q.descending
-                             else t.run.c.created_time.asc(),
-                             t.run.c.id)
-        if q.limit is not None:
-            stmt = stmt.limit(q.limit)
-        if q.offset:
-            stmt = stmt.offset(q.offset)
+        stmt = _ordered(run_select().where(*_where(workspace_id, q)), q)
 
         def read(conn: sa.Connection) -> list[RunRecord]:
             return self.run_records(conn, conn.execute(stmt).all())
+
+        return self.db.read(read)
+
+    def run_table(self, workspace_id: str, query: RunQuery | None = None, *,
+                  include_properties: bool = False) -> RunTable:
+        q = query or RunQuery()
+        _check_page(q)
+        self.reconcile_workspace(workspace_id)
+        r = t.run.c
+        stmt = _ordered(sa.select(r.id, t.experiment.c.name, r.number, r.display_name, r.status,
+                                  r.start_time, r.end_time, r.parent_run_id)
+                        .join(t.experiment, t.experiment.c.id == r.experiment_id)
+                        .where(*_where(workspace_id, q)), q)
+
+        def read(conn: sa.Connection) -> RunTable:
+            rows = conn.execute(stmt).all()
+            table = RunTable(*(list(column) for column in zip(*rows, strict=True))) if rows \
+                else RunTable()
+            position = {run_id: i for i, run_id in enumerate(table.id)}
+            table.tags = [{} for _ in rows]
+            if include_properties:
+                table.properties = [{} for _ in rows]
+            # One query per key-value table, for exactly the runs of the page.
+            page = sa.select(stmt.subquery().c.id)
+            sources = [(t.run_tag, table.tags)]
+            if include_properties:
+                sources.append((t.run_property, table.properties))  # type: ignore[arg-type]
+            for source, target in sources:
+                kv = source.c
+                for run_id, key, value in conn.execute(
+                        sa.select(kv.run_id, kv.key, kv.value).where(kv.run_id.in_(page))).all():
+                    target[position[run_id]][key] = value
+            return table
 
         return self.db.read(read)
 
