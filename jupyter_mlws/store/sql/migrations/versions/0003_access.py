@@ -1,7 +1,7 @@
 """Key vault, role-based access, audit log, run credentials.
 
 Revision ID: 0003_access
-Revises: 0002a_artifacts (the head on main when branch ``access`` was made)
+Revises: 0002 (metric chunks: the head on main when this was merged)
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_access"
-down_revision = "0002a_artifacts"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
