@@ -9,14 +9,34 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Any as AnyTrait
-from traitlets import Int, Unicode
+from traitlets import Bool, Int, Unicode
+from traitlets import Set as TraitSet
 
+from .access import (
+    AssignmentHandler,
+    AuditHandler,
+    GlobalAssignmentsHandler,
+    PermissionsHandler,
+    RoleDefinitionHandler,
+    RoleDefinitionsHandler,
+    WorkspaceAssignmentsHandler,
+)
 from .archive import ArtifactZipHandler
 from .assets import AssetHandler, AssetsHandler, AssetStateHandler
 from .compute import ComputesHandler, ComputeStopHandler, ScriptRunSubmitHandler
 from .environments import BuiltEnvironmentsHandler, EnvironmentsHandler
 from .experiments import ExperimentHandler, ExperimentsHandler
 from .files import ArtifactContentHandler, ArtifactsHandler
+from .keyvault import (
+    CredentialHandler,
+    RunTokenHandler,
+    SecretPurgeHandler,
+    SecretRecoverHandler,
+    SecretsDeleteHandler,
+    SecretsHandler,
+    SecretValuesHandler,
+    SecretVersionsHandler,
+)
 from .live import LiveHandler
 from .metrics import MetricQueryHandler, MetricSeriesHandler, MetricsHandler
 from .runs import RunCancelHandler, RunChildrenHandler, RunHandler
@@ -89,6 +109,24 @@ ROUTES: list[tuple[str, Any]] = [
     (rf"{_WS}/environments", EnvironmentsHandler),
     (rf"{API_PREFIX}/environments/built", BuiltEnvironmentsHandler),
     (rf"{_WS}/scriptruns", ScriptRunSubmitHandler),
+    # The key vault, run credentials, roles and the audit log (server/keyvault.py,
+    # server/access.py).
+    (rf"{_WS}/secrets", SecretsHandler),
+    (rf"{_WS}/secrets/values", SecretValuesHandler),
+    (rf"{_WS}/secrets/delete", SecretsDeleteHandler),
+    (rf"{_WS}/secrets/{_SEG}/versions", SecretVersionsHandler),
+    (rf"{_WS}/secrets/{_SEG}/recover", SecretRecoverHandler),
+    (rf"{_WS}/secrets/{_SEG}/purge", SecretPurgeHandler),
+    (rf"{_RUN}/token", RunTokenHandler),
+    (rf"{API_PREFIX}/credential", CredentialHandler),
+    (rf"{API_PREFIX}/roledefinitions", RoleDefinitionsHandler),
+    (rf"{API_PREFIX}/roledefinitions/{_SEG}", RoleDefinitionHandler),
+    (rf"{API_PREFIX}/roleassignments", GlobalAssignmentsHandler),
+    (rf"{API_PREFIX}/roleassignments/{_SEG}", AssignmentHandler),
+    (rf"{_WS}/roleassignments", WorkspaceAssignmentsHandler),
+    (rf"{_WS}/permissions", PermissionsHandler),
+    (rf"{_WS}/audit", AuditHandler),
+    (rf"{API_PREFIX}/audit", AuditHandler),
 ]
 
 
@@ -116,6 +154,16 @@ class MlwsApp(ExtensionApp):
              "of jupyter-server's Authorizer (resource 'mlws'). Default: the authenticated "
              "user may do everything. See jupyter_mlws.server.authz.")
 
+    access_control = Bool(
+        False, config=True,
+        help="Enforce role-based access (Owner, Contributor, Reader, custom roles; see "
+             "README 'Access control'). Off: every authenticated user may do everything, "
+             "as on a one-person server.")
+    admin_users = TraitSet(
+        Unicode(), config=True,
+        help="User names that may always do everything (recover access when no Owner is "
+             "left).")
+
     _store: Store | None = None
     _store_lock = threading.Lock()
     _advertised: str | None = None
@@ -130,6 +178,10 @@ class MlwsApp(ExtensionApp):
                 os.environ[variable] = value
         if self.authorization_policy is not None and not callable(self.authorization_policy):
             raise ValueError("MlwsApp.authorization_policy must be callable")
+        if self.access_control and self.authorization_policy is None:
+            from .access_policy import RolePolicy
+
+            self.authorization_policy = RolePolicy(self)
         self._advertise()
         # Open the store (and run migrations) in the background, so neither start-up nor the
         # first request waits for it on the event loop; a failure is retried on first use.

@@ -69,6 +69,9 @@ class MlwsResource:
     kind: str
     workspace_id: str | None = None
     name: str | None = None  # see the table in the module docstring
+    # The Azure-shaped action when the operation declares one (key vault, access control);
+    # otherwise a role policy derives it from kind and verb (server/access_policy.py).
+    action: str = ""
 
 
 # A policy answers "may this user do this action on this resource?".

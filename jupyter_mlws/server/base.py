@@ -25,6 +25,7 @@ from ..store.base import (
 )
 from ..store.serialize import dumps
 from .authz import AUTH_RESOURCE, AuthorizationError, MlwsResource, authorize
+from .identity import RunUser, identity_name
 
 if TYPE_CHECKING:
     from .app import MlwsApp
@@ -33,6 +34,7 @@ T = TypeVar("T")
 
 # Ids the store hands out (uuid hex, "<experiment>_<seconds>_<hex>") and names users choose:
 # letters, digits, "_", "-", "." and no leading dot, so a path parameter can never climb.
+_RUN_TOKEN = re.compile(r"^(?:token|bearer)\s+(mlwsrun_\S+)$", re.IGNORECASE)
 ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}$")
 # v1 experiment names: ^[a-zA-Z0-9][\w\-]{0,254}$
 EXPERIMENT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,254}$")
@@ -104,10 +106,34 @@ class MlwsHandler(ExtensionHandlerMixin, APIHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"message": message, "reason": reason}))
 
+    # ---- identity: a run token stands for its run (server/identity.py)
+    async def prepare(self) -> None:  # type: ignore[override]
+        match = _RUN_TOKEN.match(self.request.headers.get("Authorization", ""))
+        if match:
+            credential = await asyncio.to_thread(self.store.check_run_token, match.group(1))
+            if credential is not None:
+                # jupyter-server's IdentityProvider returns a user already set; a token
+                # authenticated request is exempt from XSRF and origin checks, like its own.
+                self._jupyter_current_user = RunUser.of(credential)
+                self._token_authenticated = True
+        await super().prepare()
+
+    @property
+    def identity(self) -> str:
+        """Who acts, as recorded on what this request creates."""
+        return identity_name(self.current_user)
+
     # ---- authorization
     def authorize(self, action: str, resource: MlwsResource) -> None:
         """The per-asset decision; every handler method calls it before touching the store."""
         authorize(self.current_user, action, resource, self.mlws.authorization_policy)
+
+    def authorize_action(self, action: str, workspace_id: str | None, kind: str,
+                         name: str | None = None) -> None:
+        """The same decision for an operation that declares its Azure action."""
+        verb = action.rsplit("/", 1)[-1].lower()
+        verb = verb if verb in ("read", "write", "delete") else "execute"
+        self.authorize(verb, MlwsResource(kind, workspace_id, name, action=action))
 
     async def run_upload_checks(self, checks: Callable[[], Awaitable[None]]) -> None:
         """Run a streamed upload's checks in ``prepare``, before its body is read.

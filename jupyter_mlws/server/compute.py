@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from ..core.identity import acting_as
 from ..exceptions import AzureMLException, ComputeTargetException
 from ..store.base import StoreError
 from .authz import MlwsResource
@@ -169,8 +170,10 @@ class ScriptRunSubmitHandler(MlwsHandler):
                    if environment else None)
             config = ScriptRunConfig(folder, script, arguments=arguments,
                                      compute_target=target, environment=env)
-            return Experiment(ws, experiment).submit(config, tags=tags)._record
+            with acting_as(identity):  # submittedBy is the server's user, not the OS user
+                return Experiment(ws, experiment).submit(config, tags=tags)._record
 
+        identity = self.identity
         self.send_json(await call_sdk(submit), status=201)
 
 

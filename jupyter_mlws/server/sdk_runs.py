@@ -84,7 +84,9 @@ class SdkRunsHandler(RunsHandler):
             "display_name": check_str(body, "display_name", max_length=255),
             "description": check_str(body, "description"),
             "target": check_str(body, "target", max_length=255) or "local",
-            "properties": check_properties(body.get("properties") or {}),
+            # Who submitted is who the server authenticated, whatever the client says.
+            "properties": {**check_properties(body.get("properties") or {}),
+                           "mlws.submittedBy": self.identity},
             "tags": check_tags(body.get("tags") or {}),
             "run_definition": check_object(body, "run_definition") or {},
             "owner": check_str(body, "owner", max_length=512),

@@ -9,6 +9,7 @@ from tornado import web
 
 from .authz import MlwsResource
 from .base import MlwsHandler, bad_request, check_fields, check_id, check_str, check_tags
+from .identity import RunUser
 
 # v1 workspace names: ^[a-zA-Z0-9][\w\-]{2,32}$
 WORKSPACE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{2,32}$")
@@ -25,6 +26,11 @@ class WorkspacesHandler(MlwsHandler):
         subscription_id = self.query_str("subscription_id")
         resource_group = self.query_str("resource_group")
         records = await self.call(self.store.list_workspaces, subscription_id, resource_group)
+        # Only what the caller may read: other teams' workspaces are not even named.
+        policy = self.mlws.authorization_policy
+        if policy is not None:
+            records = [w for w in records
+                       if policy(self.current_user, "read", MlwsResource("workspace", w.id))]
         self.send_json({"workspaces": records})
 
     @web.authenticated
@@ -46,6 +52,14 @@ class WorkspacesHandler(MlwsHandler):
             friendly_name=check_str(body, "friendly_name", max_length=255) or "",
             description=check_str(body, "description") or "",
             tags=check_tags(body.get("tags") or {}))
+        if (self.mlws.access_control and not isinstance(self.current_user, RunUser)
+                and self.identity):
+            # The creator owns the new workspace (a server admin can always recover it).
+            await self.call(self.store.assign_role, "Owner", self.identity,
+                            workspace_id=record.id, actor=self.identity)
+            decider = getattr(self.mlws.authorization_policy, "decider", None)
+            if decider is not None:
+                decider.invalidate()
         self.send_json(record, status=201)
 
 

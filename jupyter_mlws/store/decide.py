@@ -12,7 +12,9 @@ by principal and caches answers, so a check is a dictionary lookup (microseconds
   own workspace only.
 - Anyone else gets the union of the roles assigned to their user name and to each of their
   groups, on the workspace or on all workspaces. With ``workspace_id`` None (asked before a
-  request's workspace is known, or for server-wide operations) the question is "anywhere?".
+  request's workspace is known, or for server-wide operations) the question is "anywhere?";
+  with :data:`EVERY_WORKSPACE` it is "on every workspace?" (only assignments made on all
+  workspaces count: custom role definitions and such assignments apply server-wide).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ RUN_ROLE = CompiledRole(parse_role_definition({
                    ML + "workspaces/experiments/runs/delete", "Microsoft.Authorization/*"]},
     built_in=True))
 
+EVERY_WORKSPACE = "*"
 _Index = dict[tuple[str, str], dict[str | None, list[CompiledRole]]]
 
 
@@ -106,6 +109,8 @@ class AccessDecider:
             if workspace_id is None:
                 for roles in scopes.values():
                     found += roles
+            elif workspace_id == EVERY_WORKSPACE:
+                found += scopes.get(None, [])
             else:
                 found += scopes.get(workspace_id, []) + scopes.get(None, [])
         return found
@@ -131,4 +136,4 @@ class AccessDecider:
         return answer
 
 
-__all__ = ["RUN_ROLE", "AccessDecider", "Principal"]
+__all__ = ["EVERY_WORKSPACE", "RUN_ROLE", "AccessDecider", "Principal"]

@@ -129,7 +129,7 @@ def test_assignments_and_decisions(store) -> None:
 
 def test_bad_assignments(store) -> None:
     ws = store.create_workspace("team-ws", "local", "local")
-    with pytest.raises(NotFoundError, match="Unknown role 'Superuser'.*Owner, Contributor"):
+    with pytest.raises(NotFoundError, match=r"Unknown role 'Superuser'.*Owner, Contributor"):
         store.assign_role("Superuser", "alice", workspace_id=ws.id)
     with pytest.raises(NotFoundError, match="Workspace nope not found"):
         store.assign_role("Reader", "alice", workspace_id="nope")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from ..base import Store
 from ..settings import StoreSettings
+from .access import AccessMixin
 from .data import DataMixin
 from .metadata import MetadataMixin
 from .transport import Transport
 
 
-class HttpStore(MetadataMixin, DataMixin, Store):
+class HttpStore(MetadataMixin, DataMixin, AccessMixin, Store):
     """A Store whose data lives behind ``settings.tracking_uri``; ``settings.token`` goes in
     the Authorization header of every request and nowhere else."""
 

@@ -1,0 +1,167 @@
+"""The authorization matrix, generated from the operation list (every operation of the
+OpenAPI document declares its Azure action in ``x-mlws-action``): each operation x {no
+identity, Reader, Contributor, Owner, a custom role, a user of another workspace, the server
+admin} over REST (file, zip and log routes included) and the live WebSocket. Expected
+allow/deny comes from the built-in and custom role definitions; zero unexpected successes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from jupyter_mlws.server.spec import openapi_document
+from jupyter_mlws.store.roles import CompiledRole, compiled_built_ins, parse_role_definition
+from tests.access.test_roles import V1_CUSTOM_ROLE
+
+pytestmark = pytest.mark.timeout(300)
+API = "mlws/api/v1"
+PRINCIPALS = {  # user -> (role, which workspace)
+    "reader": ("Reader", "main"), "contrib": ("Contributor", "main"),
+    "owner": ("Owner", "main"), "custom": ("Data Scientist Custom", "main"),
+    "outsider": ("Owner", "other"), "root": (None, None), "nobody": (None, None)}
+TOKENS = {name: f"tok-{name}-0123456789" for name in PRINCIPALS}
+
+
+@pytest.fixture
+def jp_server_config():
+    users = {n: {"token": t, "groups": []} for n, t in TOKENS.items() if n != "nobody"}
+    return {"ServerApp": {"jpserver_extensions": {"jupyter_mlws": True},
+                          "identity_provider_class":
+                              "jupyter_mlws.server.team.TeamIdentityProvider"},
+            "TeamIdentityProvider": {"users": users},
+            "MlwsApp": {"access_control": True, "admin_users": ["root"]}}
+
+
+@pytest.fixture
+def team(seed, store) -> dict[str, Any]:
+    custom = dict(V1_CUSTOM_ROLE, AssignableScopes=[])
+    store.put_role_definition(custom)
+    for user, (role, where) in PRINCIPALS.items():
+        if role is not None:
+            store.assign_role(role, user, workspace_id=seed.ws if where == "main"
+                              else seed.other_ws)
+    spare = store.assign_role("Reader", "someone-else", workspace_id=seed.ws)
+    store.set_secrets(seed.ws, {"s1": "value-one"})
+    exp_id = store.get_experiment(seed.ws, "exp1").id
+    return {"assignment": spare.id, "experiment_id": exp_id}
+
+
+def _roles() -> dict[str, CompiledRole]:
+    roles = dict(compiled_built_ins())
+    roles["Data Scientist Custom"] = CompiledRole(parse_role_definition(V1_CUSTOM_ROLE))
+    return roles
+
+
+def expected(user: str, action: str, scope: str) -> bool:
+    """scope: "main" (the seeded workspace), "anywhere", or "every"."""
+    if user == "nobody":
+        return False
+    if not action or user == "root":
+        return True
+    role, where = PRINCIPALS[user]
+    if scope == "every" or role is None:
+        return False
+    if scope == "main" and where != "main":
+        return False
+    return _roles()[role].grants(action)
+
+
+def operations(seed, team) -> list[tuple[str, str, str, str]]:
+    """(method, path, action, scope) of every operation of the document."""
+    values = {"workspace_id": seed.ws, "experiment_name": "exp1", "run_id": "run0",
+              "metric_name": "loss", "path": "outputs/x.txt", "compute_name": "c",
+              "sha256": "0" * 64, "snapshot_id": "no-snapshot", "kind": "environment",
+              "name": "n", "version": "1", "experiment_id": team["experiment_id"],
+              "secret_name": "s1", "role_name": "Data Scientist Custom",
+              "assignment_id": team["assignment"]}
+    found = []
+    for template, item in openapi_document()["paths"].items():
+        for method, op in item.items():
+            if method == "parameters" or template == "/live":
+                continue
+            path = template
+            for name, value in values.items():
+                path = path.replace("{" + name + "}", value.replace(" ", "%20"))
+            action = op["x-mlws-action"].replace("{kind}", "environment")
+            if op.get("x-mlws-scope") == "every":
+                scope = "every"
+            elif "{workspace_id}" in template or template.startswith(
+                    ("/runs/", "/roleassignments/")):
+                scope = "main"  # the seeded run, or an assignment made on it
+            else:
+                scope = "anywhere"
+            found.append((method.upper(), path, action, scope))
+    return found
+
+
+@pytest.mark.parametrize("user", list(PRINCIPALS))
+async def test_rest_matrix(user, api, seed, team, store):
+    headers = {"Authorization": f"token {TOKENS[user]}"}
+    unexpected = []
+    ops = operations(seed, team)
+    assert len(ops) >= 60
+    # Deleting the workspace (and its assignments) last keeps the rest meaningful.
+    ops.sort(key=lambda o: o[0] == "DELETE" and o[1] == f"/workspaces/{seed.ws}")
+    for method, path, action, scope in ops:
+        body = b"{}" if method in ("POST", "PUT", "PATCH") else None
+        response = await api.raw(method, path, body=body, headers=headers, auth=False)
+        # Handlers that check a body's shape before asking the policy refuse a malformed
+        # body with 400 whoever asks: refused either way, nothing done.
+        refused = response.code in (400, 401, 403)
+        if (refused and expected(user, action, scope) and response.code != 400) or (
+                not refused and not expected(user, action, scope)):
+            unexpected.append((method, path, action, response.code))
+    assert unexpected == [], f"{user}: {unexpected}"
+
+
+@pytest.mark.parametrize("user", list(PRINCIPALS))
+async def test_websocket_matrix(user, seed, team, jp_ws_fetch):
+    try:
+        conn = await jp_ws_fetch("mlws", "api", "v1", "live",
+                                 headers={"Authorization": f"token {TOKENS[user]}"})
+    except HTTPClientError as exc:
+        assert user == "nobody" and exc.code in (401, 403), (user, exc.code)
+        return
+    assert user != "nobody"
+    try:
+        await conn.write_message(json.dumps({"op": "subscribe", "id": "s",
+                                             "workspace_id": seed.ws, "run_id": "run0"}))
+        message = json.loads(await conn.read_message())
+        while message.get("type") not in ("subscribed", "error"):
+            message = json.loads(await conn.read_message())
+        ok = expected(user, "Microsoft.MachineLearningServices/workspaces/experiments/runs/read",
+                      "main")
+        assert message["type"] == ("subscribed" if ok else "error"), (user, message)
+    finally:
+        conn.close()
+
+
+async def test_listing_names_only_what_the_caller_may_read(api, seed, team):
+    for user, names in (("reader", {"ws-main"}), ("outsider", {"ws-other"}),
+                        ("root", {"ws-main", "ws-other"})):
+        body = await api("GET", "/workspaces", headers={
+            "Authorization": f"token {TOKENS[user]}"}, auth=False)
+        assert {w["name"] for w in body["workspaces"]} == names, user
+
+
+async def test_denials_are_audited_for_owners(api, seed, team):
+    reader = {"Authorization": f"token {TOKENS['reader']}"}
+    owner = {"Authorization": f"token {TOKENS['owner']}"}
+    await api("POST", f"/workspaces/{seed.ws}/secrets/values", expect=403,
+              body={"names": ["s1"]}, headers=reader, auth=False)
+    await api("DELETE", f"/workspaces/{seed.ws}/runs/run0", expect=403, headers=reader,
+              auth=False)
+    values = await api("POST", f"/workspaces/{seed.ws}/secrets/values",
+                       body={"names": ["s1"]}, headers=owner, auth=False)
+    assert values["secrets"] == {"s1": "value-one"}
+    await api("GET", f"/workspaces/{seed.ws}/audit", expect=403, headers=reader, auth=False)
+    events = (await api("GET", f"/workspaces/{seed.ws}/audit", headers=owner,
+                        auth=False))["events"]
+    seen = {(e["actor"], e["outcome"], e["action"].rsplit("/", 2)[-2]) for e in events}
+    assert ("reader", "denied", "getsecret") in seen
+    assert ("reader", "denied", "runs") in seen
+    assert ("owner", "read", "getsecret") in seen
