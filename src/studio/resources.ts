@@ -4,6 +4,7 @@
 // routes (Studio.routes, read from openapi.json).
 import { emptyState, errorMessage, formatTime, h, table } from '../common/dom';
 import type { BuiltEnvironment, ComputeTarget, EnvironmentAsset } from '../common/types';
+import { accessSection } from './access';
 import type { Studio } from './studio';
 
 /** A number from the first of `keys` present (clusters say snake_case, attached Dask camelCase). */
@@ -160,5 +161,8 @@ Promise<HTMLElement[]> {
     sections.push(Promise.all([settle(studio.api.listEnvironments(ws, true)), built])
       .then(([r, b]) => environmentsSection(r, b, onRefresh)));
   }
-  return Promise.all(sections);
+  const access = accessSection(studio, ws, onRefresh);
+  const shown = await Promise.all(sections);
+  const accessView = await access.catch(() => null);
+  return accessView ? [...shown, accessView] : shown;
 }
