@@ -68,6 +68,12 @@ class RolePolicy:
         action = azure_action(resource, verb)
         if action is None:
             return user is not None
+        if resource.kind == "workspace" and resource.workspace_id is None and verb in (
+                "read", "write") and principal_of(user) is not None:
+            # Anyone may list workspaces (the listing names only those they may read) and,
+            # unless the admin turned it off, create one: its creator becomes its Owner.
+            return verb == "read" or bool(self.app.allow_workspace_creation) or self.allows(
+                user, action, None)
         if self.allows(user, action, resource.workspace_id):
             return True
         principal = principal_of(user)

@@ -159,6 +159,10 @@ class MlwsApp(ExtensionApp):
         help="Enforce role-based access (Owner, Contributor, Reader, custom roles; see "
              "README 'Access control'). Off: every authenticated user may do everything, "
              "as on a one-person server.")
+    allow_workspace_creation = Bool(
+        True, config=True,
+        help="With access_control: any authenticated user may create a workspace (and is its "
+             "Owner). Off: only who holds workspaces/write somewhere (or an admin).")
     admin_users = TraitSet(
         Unicode(), config=True,
         help="User names that may always do everything (recover access when no Owner is "

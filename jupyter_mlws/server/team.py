@@ -107,8 +107,8 @@ def _init(args: argparse.Namespace) -> int:
     print(f"wrote {target}")
     for name, entry in users.items():
         print(f"  {name}: token {entry['token']}  groups {','.join(entry['groups']) or '-'}")
-    print(f"start the team server with:\n  JUPYTER_CONFIG_DIR={args.config_dir} jupyter lab "
-          "--ip=0.0.0.0 --no-browser")
+    print(f"start the team server with:\n  jupyter lab --config={target} --ip=0.0.0.0 "
+          "--no-browser")
     return 0
 
 

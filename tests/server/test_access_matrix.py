@@ -22,7 +22,8 @@ API = "mlws/api/v1"
 PRINCIPALS = {  # user -> (role, which workspace)
     "reader": ("Reader", "main"), "contrib": ("Contributor", "main"),
     "owner": ("Owner", "main"), "custom": ("Data Scientist Custom", "main"),
-    "outsider": ("Owner", "other"), "root": (None, None), "nobody": (None, None)}
+    "outsider": ("Owner", "other"), "root": (None, None), "newcomer": (None, None),
+    "nobody": (None, None)}
 TOKENS = {name: f"tok-{name}-0123456789" for name in PRINCIPALS}
 
 
@@ -57,11 +58,14 @@ def _roles() -> dict[str, CompiledRole]:
 
 
 def expected(user: str, action: str, scope: str) -> bool:
-    """scope: "main" (the seeded workspace), "anywhere", or "every"."""
+    """scope: "main" (the seeded workspace), "anywhere", "every" (needs a role on every
+    workspace) or "any-user" (any authenticated identity)."""
     if user == "nobody":
         return False
     if not action or user == "root":
         return True
+    if scope == "any-user":
+        return True  # listing (filtered) and creating workspaces
     role, where = PRINCIPALS[user]
     if scope == "every" or role is None:
         return False
@@ -87,8 +91,8 @@ def operations(seed, team) -> list[tuple[str, str, str, str]]:
             for name, value in values.items():
                 path = path.replace("{" + name + "}", value.replace(" ", "%20"))
             action = op["x-mlws-action"].replace("{kind}", "environment")
-            if op.get("x-mlws-scope") == "every":
-                scope = "every"
+            if op.get("x-mlws-scope") in ("every", "any-user"):
+                scope = op["x-mlws-scope"]
             elif "{workspace_id}" in template or template.startswith(
                     ("/runs/", "/roleassignments/")):
                 scope = "main"  # the seeded run, or an assignment made on it
@@ -141,7 +145,7 @@ async def test_websocket_matrix(user, seed, team, jp_ws_fetch):
 
 
 async def test_listing_names_only_what_the_caller_may_read(api, seed, team):
-    for user, names in (("reader", {"ws-main"}), ("outsider", {"ws-other"}),
+    for user, names in (("reader", {"ws-main"}), ("outsider", {"ws-other"}), ("newcomer", set()),
                         ("root", {"ws-main", "ws-other"})):
         body = await api("GET", "/workspaces", headers={
             "Authorization": f"token {TOKENS[user]}"}, auth=False)
