@@ -169,3 +169,40 @@ async def test_denials_are_audited_for_owners(api, seed, team):
     assert ("reader", "denied", "getsecret") in seen
     assert ("reader", "denied", "runs") in seen
     assert ("owner", "read", "getsecret") in seen
+
+
+async def test_key_vault_over_rest_and_its_bad_input(api, seed, team):
+    owner = {"Authorization": f"token {TOKENS['owner']}"}
+    reader = {"Authorization": f"token {TOKENS['reader']}"}
+    base = f"/workspaces/{seed.ws}/secrets"
+
+    async def call(method, path, expect=200, headers=owner, **kw):
+        return await api(method, path, expect=expect, headers=headers, auth=False, **kw)
+
+    created = await call("POST", base, 201, body={"secrets": {"api-key": "v1"},
+                                                  "content_types": {"api-key": "text/plain"}})
+    assert created["secrets"][0]["version"] == 1 and "v1" not in json.dumps(created)
+    names = (await call("GET", base, headers=reader))["secrets"]
+    assert {s["name"] for s in names} == {"api-key", "s1"}
+    assert all("value" not in s for s in names)
+    await call("POST", base + "/values", 403, headers=reader, body={"names": ["api-key"]})
+    got = await call("POST", base + "/values", body={"names": ["api-key", "missing"]})
+    assert got["secrets"] == {"api-key": "v1"}
+    big = "z" * (25 * 1024 + 1)
+    error = await call("POST", base, 400, body={"secrets": {"big": big}})
+    assert "25600" in error["message"] and "zzzz" not in json.dumps(error)
+    for bad in ({"secrets": {"bad name": "x"}}, {"secrets": "x"}, {"secrets": {}},
+                {"secrets": {"a": 1}}, {"nope": 1}):
+        await call("POST", base, 400, body=bad)
+    await call("POST", base + "/values", 400, body={"names": "api-key"})
+    await call("POST", base + "/delete", 204, body={"names": ["api-key"]})
+    await call("POST", base + "/delete", 404, body={"names": ["api-key"]})
+    await call("POST", base + "/api-key/recover", body={})
+    versions = await call("GET", base + "/api-key/versions")
+    assert [v["version"] for v in versions["versions"]] == [1]
+    await call("POST", f"/workspaces/{seed.ws}/roleassignments", 404,
+               body={"role": "Superuser", "principal": "x"})
+    await call("POST", "/roledefinitions", 403, body={"Name": "x", "Actions": ["*"]})
+    root = {"Authorization": f"token {TOKENS['root']}"}
+    await call("POST", "/roledefinitions", 400, headers=root, body={"Name": "x"})
+    await call("POST", "/roledefinitions", 400, headers=root, body={"Actions": ["*"]})
