@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from http.client import responses
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvider
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado.web import HTTPError
@@ -120,7 +121,14 @@ class MlwsHandler(ExtensionHandlerMixin, APIHandler):
 
     @property
     def identity(self) -> str:
-        """Who acts, as recorded on what this request creates."""
+        """Who acts, as recorded on what this request creates. jupyter-server's own identity
+        providers know one anonymous user per browser (a random name): there the server's
+        user is the operating-system user it runs as, as in the SDK."""
+        if not isinstance(self.current_user, RunUser) and type(self.identity_provider) in (
+                IdentityProvider, PasswordIdentityProvider):
+            from ..core.identity import current_identity
+
+            return current_identity()
         return identity_name(self.current_user)
 
     # ---- authorization

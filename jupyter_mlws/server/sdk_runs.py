@@ -60,6 +60,13 @@ class SdkRunsHandler(RunsHandler):
     """The runs collection: the listing of :class:`RunsHandler` (plus an ``experiment_id``
     filter, since the store names experiments by id) and POST to create a run."""
 
+    def _submitted_by(self, properties: dict[str, str]) -> dict[str, str]:
+        """With roles enforced, who submitted is who the server authenticated, whatever the
+        client says; otherwise the client's record stands (one user)."""
+        if self.mlws.access_control:
+            return {**properties, "mlws.submittedBy": self.identity}
+        return properties
+
     def _query(self) -> RunQuery:
         query = super()._query()
         experiment_id = self.query_str("experiment_id", max_length=255)
@@ -84,9 +91,7 @@ class SdkRunsHandler(RunsHandler):
             "display_name": check_str(body, "display_name", max_length=255),
             "description": check_str(body, "description"),
             "target": check_str(body, "target", max_length=255) or "local",
-            # Who submitted is who the server authenticated, whatever the client says.
-            "properties": {**check_properties(body.get("properties") or {}),
-                           "mlws.submittedBy": self.identity},
+            "properties": self._submitted_by(check_properties(body.get("properties") or {})),
             "tags": check_tags(body.get("tags") or {}),
             "run_definition": check_object(body, "run_definition") or {},
             "owner": check_str(body, "owner", max_length=512),
