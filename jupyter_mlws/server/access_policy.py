@@ -1,9 +1,9 @@
-"""Role-based access as the policy of the one authorization point (``authz.authorize``).
+"""Role-based access as the policy of the one authorization point (``authz.py``).
 
-Each request is an Azure-shaped action: the operation's own (``resource.action``), or derived
-from the resource kind and verb of the handlers that predate the operation table
-(:func:`azure_action`). :class:`RolePolicy` asks the store's compiled
-:class:`~jupyter_mlws.store.decide.AccessDecider` and writes every denial to the audit log.
+Each request arrives with the Azure action its row of the operation table declares
+(``resource.action``, e.g. ``Microsoft.MachineLearningServices/workspaces/secrets/read``);
+:class:`RolePolicy` asks the store's compiled :class:`~jupyter_mlws.store.decide.AccessDecider`
+(wildcards, NotActions) and writes every denial to the audit log.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from ..store.decide import AccessDecider
-from ..store.roles import ML
 from .authz import MlwsResource
 from .identity import principal_of
 
@@ -21,31 +20,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("jupyter_mlws.server")
 
-_NOUNS = {"workspace": "", "experiment": "experiments", "run": "experiments/runs",
-          "metric": "experiments/runs", "artifact": "experiments/runs",
-          "snapshot": "snapshots", "environment": "environments", "compute": "computes",
-          "secret": "secrets"}
-_EXECUTE = {"run": "experiments/runs/submit/action", "compute": "computes/stop/action"}
-# Asset kinds stored as "<kind>/<name>"; their plural is the Azure resource type.
-_PLURAL = {"compute": "computes", "environment": "environments", "model": "models",
-           "datastore": "datastores", "dataset": "datasets", "service": "services"}
-
-
-def azure_action(resource: MlwsResource, verb: str) -> str | None:
-    """The Azure action of a request; None for what every authenticated user may do (the
-    API document, the live socket itself: its subscriptions are checked one by one)."""
-    if resource.action:
-        return resource.action
-    if resource.kind in ("api", "live"):
-        return None
-    if verb == "execute" and resource.kind in _EXECUTE:
-        return ML + "workspaces/" + _EXECUTE[resource.kind]
-    if resource.kind == "asset":
-        kind = (resource.name or "").split("/", 1)[0]
-        noun = _PLURAL.get(kind, kind + "s" if kind else "assets")
-        return f"{ML}workspaces/{noun}/{verb}"
-    noun = _NOUNS.get(resource.kind, resource.kind + "s")
-    return f"{ML}workspaces/{noun + '/' if noun else ''}{verb}"
+# What every authenticated user may reach: the API document, and the live socket itself (each
+# of its subscriptions is checked with the action of the REST operation reading that data).
+OPEN_KINDS = frozenset({"api", "live"})
 
 
 class RolePolicy:
@@ -62,12 +39,15 @@ class RolePolicy:
         return self._decider
 
     def allows(self, user: Any, action: str, workspace_id: str | None) -> bool:
+        """The decision alone (no audit): for asking "may I?" (the studio's permissions)."""
         return self.decider.decide(principal_of(user), action, workspace_id)
 
     def __call__(self, user: Any, verb: str, resource: MlwsResource) -> bool:
-        action = azure_action(resource, verb)
-        if action is None:
-            return user is not None
+        if user is None:
+            return False
+        if resource.kind in OPEN_KINDS or not resource.action:
+            return True
+        action = resource.action
         if resource.kind == "workspace" and resource.workspace_id is None and verb in (
                 "read", "write") and principal_of(user) is not None:
             # Anyone may list workspaces (the listing names only those they may read) and,
@@ -76,6 +56,8 @@ class RolePolicy:
                 user, action, None)
         if self.allows(user, action, resource.workspace_id):
             return True
+        if not resource.audit:
+            return False
         principal = principal_of(user)
         try:
             self.app.store.record_audit(principal.actor if principal else "", action, "denied",

@@ -1,39 +1,35 @@
-"""Compute targets of a workspace (with their status) and submitting script runs to them.
+"""Server services of the compute rows of the table: compute targets with their status, the
+registered and built environments, and submitting script runs.
 
 Submitting goes through the SDK (``Experiment.submit(ScriptRunConfig)``), the one place runs
-are validated, snapshotted and launched; the handler only parses, confines the source folder
-to the server's ``root_dir`` and authorizes.
+are validated, snapshotted and launched; the service only confines the source folder to the
+server's ``root_dir``.
 """
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import os
-from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import asdict, is_dataclass
+from typing import TYPE_CHECKING, Any
 
-from jupyter_server.auth.decorator import authorized
-from tornado import web
-
+from ..api.operation import Request
+from ..core.compute import ComputeTarget
+from ..core.environment import Environment
+from ..core.experiment import Experiment
 from ..core.identity import acting_as
-from ..exceptions import AzureMLException, ComputeTargetException
-from ..store.base import StoreError
-from .authz import MlwsResource
-from .base import (
-    ApiError,
-    MlwsHandler,
-    bad_request,
-    check_experiment_name,
-    check_fields,
-    check_id,
-    check_str,
-    store_error_to_http,
-)
+from ..core.script_run_config import ScriptRunConfig
+from ..core.workspace import Workspace
+from ..exceptions import ComputeTargetException
+from ..execution.environments import list_built
+from ..store.base import AssetRecord, Store
+from ..store.settings import mlws_home
+from .base import ApiError
 
-T = TypeVar("T")
-_SUBMIT_FIELDS = {"experiment", "source_directory", "script", "arguments", "compute_target",
-                  "environment", "tags"}
-MAX_ARGUMENTS = 256
+if TYPE_CHECKING:
+    from .routes import OperationHandler
+
+ENVIRONMENT_KIND = "environment"  # the asset kind core.environment registers under
 
 
 def compute_summary(target: Any) -> dict[str, Any]:
@@ -43,8 +39,8 @@ def compute_summary(target: Any) -> dict[str, Any]:
     except Exception as exc:  # one broken target must not hide the others
         status = {"provisioning_state": "Failed",
                   "errors": [{"code": type(exc).__name__, "message": str(exc)}]}
-    if hasattr(status, "serialize"):
-        status = status.serialize()
+    if is_dataclass(status) and not isinstance(status, type):
+        status = asdict(status)
     elif not isinstance(status, dict):
         status = {"provisioning_state": str(status)}
     status = {("provisioning_state" if k == "provisioningState" else k): v
@@ -56,126 +52,105 @@ def compute_summary(target: Any) -> dict[str, Any]:
             "description": record.description, "tags": dict(record.tags)}
 
 
-async def call_sdk(fn: Callable[..., T], *args: Any) -> T:
-    """Run a blocking SDK call off the event loop; its errors become HTTP errors."""
-    try:
-        return await asyncio.to_thread(fn, *args)
-    except StoreError as exc:
-        raise store_error_to_http(exc) from exc
-    except ComputeTargetException as exc:
-        status = 404 if str(exc).startswith("ComputeTargetNotFound") else 400
-        raise ApiError(status, str(exc)) from exc
-    except AzureMLException as exc:
-        raise bad_request(str(exc)) from exc
+def list_computes(store: Store, workspace_id: str) -> dict[str, Any]:
+    workspace = Workspace._from_record(store, store.get_workspace_by_id(workspace_id))
+    return {"computes": [compute_summary(t) for t in ComputeTarget.list(workspace)]}
 
 
-def _workspace(store: Any, record: Any) -> Any:
-    from ..core.workspace import Workspace
-
-    return Workspace._from_record(store, record)
-
-
-class ComputeStopHandler(MlwsHandler):
-    """``POST .../computes/{name}/stop``: stop a cluster's daemon (scaled to zero; the next
-    submit starts it again) or an instance; other targets cannot be stopped (400)."""
-
-    @web.authenticated
-    @authorized
-    async def post(self, workspace_id: str, name: str) -> None:
-        check_id(workspace_id, "workspace id")
-        check_id(name, "compute name")
-        self.authorize("execute", MlwsResource("compute", workspace_id, name))
-        record = await self.load_workspace(workspace_id)
-
-        def stop() -> dict[str, Any]:
-            from ..core.compute import ComputeTarget
-
-            target = ComputeTarget(_workspace(self.store, record), name)
-            if not callable(getattr(target, "stop", None)):
-                raise ComputeTargetException(
-                    f"Compute target {name!r} ({target.type}) cannot be stopped")
-            target.stop()
-            return compute_summary(target)
-
-        self.send_json(await call_sdk(stop))
+def environment_summary(record: AssetRecord) -> dict[str, Any]:
+    spec = record.spec or {}
+    python = spec.get("python") or {}
+    return {"name": record.name, "version": record.version,
+            "description": record.description, "tags": dict(record.tags),
+            "labels": list((record.state or {}).get("labels", [])),
+            "created_time": record.created_time,
+            "user_managed_dependencies": bool(python.get("userManagedDependencies", False)),
+            "definition": spec}
 
 
-class ComputesHandler(MlwsHandler):
-    @web.authenticated
-    @authorized
-    async def get(self, workspace_id: str) -> None:
-        check_id(workspace_id, "workspace id")
-        self.authorize("read", MlwsResource("compute", workspace_id))
-        record = await self.load_workspace(workspace_id)
+def list_environments(store: Store, workspace_id: str, all_versions: bool) -> dict[str, Any]:
+    store.get_workspace_by_id(workspace_id)  # 404 for an unknown workspace, not []
+    records = store.list_assets(workspace_id, ENVIRONMENT_KIND, latest_only=not all_versions)
+    return {"environments": [environment_summary(r) for r in records]}
 
-        def listing() -> list[dict[str, Any]]:
-            from ..core.compute import ComputeTarget
 
-            return [compute_summary(t)
-                    for t in ComputeTarget.list(_workspace(self.store, record))]
-
-        self.send_json({"computes": await call_sdk(listing)})
+def built_environments(home: str) -> dict[str, Any]:
+    """The uv-built environments under ``home``: one small marker file read per environment,
+    never a walk of the environment's files (sizes are ``mlws env inspect``'s business)."""
+    return {"environments": [
+        {"hash": b.get("hash"), "path": b.get("path"), "interpreter": b.get("interpreter"),
+         "spec": b.get("spec") or {}, "created_time": b.get("created_time"),
+         "last_used_time": b.get("last_used_time")} for b in list_built(home)]}
 
 
 def confine_source(root_dir: str, value: str) -> str:
     """``value`` (relative to ``root_dir``, or absolute) as a real folder inside it."""
     if "\x00" in value:
-        raise bad_request("'source_directory' must not contain NUL characters.")
+        raise ApiError(400, "'source_directory' must not contain NUL characters.")
     root = os.path.realpath(root_dir)
     path = os.path.realpath(os.path.join(root, value))
     if os.path.commonpath([root, path]) != root:
-        raise bad_request("'source_directory' must be inside the server's root directory.")
+        raise ApiError(400, "'source_directory' must be inside the server's root directory.")
     if not os.path.isdir(path):
-        raise bad_request(f"'source_directory' {value!r} is not a folder.")
+        raise ApiError(400, f"'source_directory' {value!r} is not a folder.")
     return path
 
 
-class ScriptRunSubmitHandler(MlwsHandler):
-    @web.authenticated
-    @authorized
-    async def post(self, workspace_id: str) -> None:
-        check_id(workspace_id, "workspace id")
-        body = self.json_body()
-        check_fields(body, _SUBMIT_FIELDS)
-        experiment = check_experiment_name(check_str(body, "experiment", required=True) or "")
-        script = check_str(body, "script", required=True, max_length=1024) or ""
-        source = check_str(body, "source_directory", required=True) or ""
-        target = check_str(body, "compute_target", max_length=255) or "local"
-        arguments = body.get("arguments") or []
-        if not isinstance(arguments, list) or len(arguments) > MAX_ARGUMENTS or not all(
-                isinstance(a, (str, int, float)) and not isinstance(a, bool)
-                for a in arguments):
-            raise bad_request("'arguments' must be a list of strings or numbers.")
-        environment = body.get("environment")
-        if environment is not None and (
-                not isinstance(environment, dict) or set(environment) - {"name", "version"}
-                or not isinstance(environment.get("name"), str)
-                or not isinstance(environment.get("version"), (str, int, type(None)))):
-            raise bad_request("'environment' must be {\"name\": str, \"version\": str|int}.")
-        tags = body.get("tags")
-        if tags is not None and not (isinstance(tags, dict) and all(
-                isinstance(v, str) for v in tags.values())):
-            raise bad_request("'tags' must map names to strings.")
-        self.authorize("execute", MlwsResource("run", workspace_id))
-        record = await self.load_workspace(workspace_id)
-        folder = confine_source(self.settings.get("server_root_dir") or os.getcwd(), source)
-
-        def submit() -> Any:
-            from ..core.environment import Environment
-            from ..core.experiment import Experiment
-            from ..core.script_run_config import ScriptRunConfig
-
-            ws = _workspace(self.store, record)
-            env = (Environment.get(ws, environment["name"], environment.get("version"))
-                   if environment else None)
-            config = ScriptRunConfig(folder, script, arguments=arguments,
-                                     compute_target=target, environment=env)
-            with acting_as(identity):  # submittedBy is the server's user, not the OS user
-                return Experiment(ws, experiment).submit(config, tags=tags)._record
-
-        identity = self.identity
-        self.send_json(await call_sdk(submit), status=201)
+def stop_compute(store: Store, workspace_id: str, name: str) -> dict[str, Any]:
+    """Stop a cluster's daemon (scaled to zero; the next submit starts it again) or an
+    instance; other targets cannot be stopped (400)."""
+    workspace = Workspace._from_record(store, store.get_workspace_by_id(workspace_id))
+    target = ComputeTarget(workspace, name)
+    if not target.can_stop:
+        raise ComputeTargetException(f"Compute target {name!r} ({target.type}) cannot be "
+                                     "stopped")
+    target.stop()
+    return compute_summary(target)
 
 
-__all__ = ["ComputeStopHandler", "ComputesHandler", "ScriptRunSubmitHandler", "compute_summary",
-           "confine_source"]
+def submit_script_run(store: Store, workspace_id: str, root_dir: str, body: Any,
+                      identity: str = "") -> Any:
+    """Submit the body's script run; ``identity`` (the server's user) is its submittedBy."""
+    workspace = Workspace._from_record(store, store.get_workspace_by_id(workspace_id))
+    folder = confine_source(root_dir, body.source_directory)
+    environment = body.environment
+    env = (Environment.get(workspace, environment.name, environment.version)
+           if environment is not None else None)
+    config = ScriptRunConfig(folder, body.script, arguments=list(body.arguments),
+                             compute_target=body.compute_target, environment=env)
+    with acting_as(identity) if identity else contextlib.nullcontext():
+        return Experiment(workspace, body.experiment).submit(config, tags=body.tags)._record
+
+
+# ---- the services, as routes.py calls them
+
+
+async def computes_service(handler: OperationHandler, request: Request) -> Any:
+    return await handler.call_store(list_computes, request.params["workspace_id"])
+
+
+async def stop_compute_service(handler: OperationHandler, request: Request) -> Any:
+    return await handler.call_store(stop_compute, request.params["workspace_id"],
+                                    request.params["compute_name"])
+
+
+async def environments_service(handler: OperationHandler, request: Request) -> Any:
+    return await handler.call_store(list_environments, request.params["workspace_id"],
+                                    request.query.all_versions)  # type: ignore[union-attr]
+
+
+async def built_environments_service(handler: OperationHandler, request: Request) -> Any:
+    # The home alone, not the store: opening the store (migrations) made this route, often a
+    # client's first request, slow enough to time out.
+    home = handler.mlws.home or str(mlws_home())
+    return await handler.call(built_environments, home)
+
+
+async def submit_service(handler: OperationHandler, request: Request) -> Any:
+    root = handler.settings.get("server_root_dir") or os.getcwd()
+    return await handler.call_store(submit_script_run, request.params["workspace_id"], root,
+                                    request.body, handler.identity)
+
+
+__all__ = ["built_environments", "compute_summary", "confine_source", "environment_summary",
+           "list_computes", "list_environments", "stop_compute", "submit_script_run"]

@@ -1,176 +1,22 @@
-// Shapes of the REST response bodies (jupyter_mlws/server/openapi.json). The notebook widget's
-// comm protocol returns exactly the same shapes, so both front ends share these types.
+// Shapes of the REST bodies: the generated types of the operation table (api.gen.ts, from
+// jupyter_mlws/api), under the names the views use. The notebook widget's comm protocol
+// returns exactly the same shapes, so both front ends share these types.
+import type { Operations, Snapshot } from './api.gen';
+import { TERMINAL_STATUSES } from './api.gen';
 
-export type Tags = Record<string, string | null>;
+export type {
+  Artifact, ArtifactList, ArtifactNode, BuiltEnvironment, ComputeTarget, EnvironmentAsset,
+  Experiment, LogChunk, MetricInfo, MetricKind, MetricScalar, MetricSeries, MetricValue,
+  Operations, Run, RunPage, RunStatus, ScriptRunSubmit, Tags, Workspace
+} from './api.gen';
+export { ACTIVE_STATUSES, RUN_STATUSES, TERMINAL_STATUSES } from './api.gen';
 
-export interface Workspace {
-  id: string;
-  name: string;
-  subscription_id: string;
-  resource_group: string;
-  location: string;
-  storage_url: string;
-  friendly_name?: string;
-  description?: string;
-  tags: Tags;
-  created_time: number;
-}
+/** A run's snapshot as the store records it: path -> {sha256, size}. */
+export type SnapshotManifest = Snapshot;
 
-export interface Experiment {
-  id: string;
-  workspace_id: string;
-  name: string;
-  archived_time?: number | null;
-  tags: Tags;
-  created_time: number;
-  run_count?: number | null;
-}
-
-export type RunStatus =
-  | 'CancelRequested' | 'Canceled' | 'Completed' | 'Failed' | 'Finalizing' | 'NotResponding'
-  | 'NotStarted' | 'Paused' | 'Pausing' | 'Preparing' | 'Provisioning' | 'Queued' | 'Running'
-  | 'Starting' | 'Unapproved';
-
-export interface Run {
-  id: string;
-  workspace_id: string;
-  experiment_id: string;
-  experiment_name: string;
-  number: number;
-  status: RunStatus;
-  parent_run_id?: string | null;
-  run_type?: string | null;
-  display_name?: string | null;
-  description?: string | null;
-  target?: string;
-  created_time: number;
-  start_time?: number | null;
-  end_time?: number | null;
-  properties: Record<string, string>;
-  tags: Tags;
-  error?: { error?: { code?: string; message?: string; [k: string]: unknown } } | null;
-  run_definition?: Record<string, unknown>;
-  snapshot_id?: string | null;
-  owner?: string | null;
-  heartbeat_time?: number | null;
-}
-
-export interface RunPage {
-  runs: Run[];
-  total: number;
-}
-
-export type MetricScalar = number | boolean | string | null;
-export type MetricValue = MetricScalar | Record<string, MetricScalar>;
-export type MetricKind =
-  | 'scalar' | 'list' | 'table' | 'image' | 'confusion_matrix' | 'accuracy_table' | 'residuals'
-  | 'predictions';
-
-export interface MetricInfo {
-  run_id: string;
-  name: string;
-  kind: MetricKind;
-  count: number;
-  last_value?: MetricValue;
-  last_step?: number | null;
-  description?: string;
-}
-
-export interface MetricSeries {
-  run_id: string;
-  name: string;
-  kind: MetricKind;
-  seq: number[];
-  step: (number | null)[];
-  time: number[];
-  value?: MetricValue[];
-  columns?: Record<string, MetricScalar[]>;
-  total: number;
-}
-
-export interface Artifact {
-  run_id: string;
-  path: string;
-  size: number;
-  content_type: string;
-  created_time: number;
-}
-
-export interface ArtifactNode {
-  name: string;
-  path: string;
-  type: 'file' | 'directory';
-  size: number;
-  content_type?: string;
-  created_time?: number;
-  children?: ArtifactNode[];
-}
-
-export interface ArtifactList {
-  artifacts: Artifact[];
-  tree: ArtifactNode;
-}
-
-export interface LogChunk {
-  data: string;
-  offset: number;
-  size: number;
-}
-
-/** A run's snapshot as the store records it (SnapshotRecord): path -> {sha256, size}. */
-export interface SnapshotManifest {
-  id: string;
-  workspace_id?: string;
-  files: Record<string, { sha256?: string; size?: number }>;
-  created_time?: number;
-}
-
-export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
-  'Completed', 'Failed', 'Canceled'
-]);
+/** The answer body of an operation. */
+export type Answer<K extends keyof Operations> = Operations[K]['answer'];
 
 export function isTerminal(status: string): boolean {
   return TERMINAL_STATUSES.has(status);
-}
-
-/** GET /workspaces/{id}/computes: `status` is type-specific (node counts, state, errors). */
-export interface ComputeTarget {
-  name: string;
-  type: string;
-  provisioning_state: string;
-  status: Record<string, unknown>;
-  spec?: Record<string, unknown>;
-  created_time?: number;
-  description?: string;
-  tags?: Tags;
-}
-
-/** GET /workspaces/{id}/environments (all_versions=true lists every version). */
-export interface EnvironmentAsset {
-  name: string;
-  version: number;
-  description?: string;
-  tags?: Tags;
-  created_time?: number;
-  definition: Record<string, unknown>;
-}
-
-/** GET /environments/built: the cache of built run environments of this server. */
-export interface BuiltEnvironment {
-  hash: string;
-  path: string;
-  interpreter?: string | null;
-  spec?: Record<string, unknown>;
-  created_time?: number | null;
-  last_used_time?: number | null;
-}
-
-/** POST /workspaces/{id}/scriptruns */
-export interface ScriptRunSubmit {
-  experiment: string;
-  source_directory: string;
-  script: string;
-  arguments?: (string | number)[];
-  compute_target?: string;
-  environment?: { name: string; version?: string | number };
 }

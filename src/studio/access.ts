@@ -2,27 +2,12 @@
 // to assign a role and Remove buttons for those who may manage access), the key vault's secret
 // NAMES (values are never shown in the studio), and the audit log for owners. Controls a
 // caller may not use are not shown: applyPermissions marks a view so CSS hides delete buttons.
+import type { Permissions, RoleAssignment, RoleDefinition } from '../common/api.gen';
 import { emptyState, errorMessage, formatTime, h, table } from '../common/dom';
 import type { Studio } from './studio';
 
-export interface Permissions {
-  user: string;
-  groups: string[];
-  access_control: boolean;
-  actions: Record<string, boolean>;
-}
+export type { Permissions } from '../common/api.gen';
 
-interface RoleAssignment {
-  id: string; role: string; principal: string; principal_type: string;
-  workspace_id: string | null; created_by: string;
-}
-interface RoleDefinition { name: string; built_in: boolean; description: string }
-interface SecretName { name: string; version: number; created_time: number; created_by: string }
-interface AuditEvent {
-  id: number; time: number; actor: string; action: string; outcome: string; target: string;
-}
-
-const enc = encodeURIComponent;
 const PERMISSIONS_ROUTE = '/workspaces/{workspace_id}/permissions';
 const cache = new Map<string, Promise<Permissions | null>>();
 
@@ -33,8 +18,8 @@ export function permissions(studio: Studio, ws: string, fresh = false): Promise<
   }
   let found = cache.get(ws);
   if (!found || fresh) {
-    found = studio.api.json<Permissions>(`workspaces/${enc(ws)}/permissions`)
-      .catch(() => null);
+    found = studio.api.call('getPermissions', { workspace_id: ws })
+      .catch((): Permissions | null => null);
     cache.set(ws, found);
   }
   return found;
@@ -72,10 +57,9 @@ function assignForm(studio: Studio, ws: string, roles: RoleDefinition[], error: 
     }
     button.disabled = true;
     try {
-      await studio.api.json(`workspaces/${enc(ws)}/roleassignments`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ role: role.value, principal: who.value.trim(),
-          principal_type: kind.value })
+      await studio.api.call('assignRole', { workspace_id: ws }, undefined, {
+        role: role.value, principal: who.value.trim(),
+        principal_type: kind.value === 'group' ? 'group' : 'user'
       });
       onDone();
     } catch (err) {
@@ -94,7 +78,7 @@ function removeButton(studio: Studio, a: RoleAssignment, error: HTMLElement,
   button.onclick = async () => {
     button.disabled = true;
     try {
-      await studio.api.json(`roleassignments/${enc(a.id)}`, { method: 'DELETE' });
+      await studio.api.call('removeRoleAssignment', { assignment_id: a.id });
       onDone();
     } catch (err) {
       error.textContent = `Could not remove: ${errorMessage(err)}`;
@@ -124,8 +108,8 @@ Promise<HTMLElement | null> {
   }
   if (can.role_assignments_read) {
     try {
-      const { assignments } = await studio.api.json<{ assignments: RoleAssignment[] }>(
-        `workspaces/${enc(ws)}/roleassignments`);
+      const { assignments } = await studio.api.call('listRoleAssignments',
+        { workspace_id: ws });
       const rows = assignments.map(a => [principalCell(a), a.role,
         a.workspace_id ? 'this workspace' : 'every workspace',
         can.role_assignments_write && a.workspace_id
@@ -134,7 +118,7 @@ Promise<HTMLElement | null> {
         ? table(['Who', 'Role', 'Scope', ''], rows, 'mlws-table mlws-compact mlws-access-table')
         : emptyState('No role assignments yet.'));
       if (can.role_assignments_write) {
-        const { roles } = await studio.api.json<{ roles: RoleDefinition[] }>('roledefinitions');
+        const { roles } = await studio.api.call('listRoleDefinitions', {});
         section.append(assignForm(studio, ws, roles, error, onRefresh));
       }
     } catch (err) {
@@ -144,8 +128,7 @@ Promise<HTMLElement | null> {
   if (can.secrets_read) {
     section.append(h('h4', { className: 'mlws-subhead' }, 'Key vault'));
     try {
-      const { secrets } = await studio.api.json<{ secrets: SecretName[] }>(
-        `workspaces/${enc(ws)}/secrets`);
+      const { secrets } = await studio.api.call('listSecrets', { workspace_id: ws });
       section.append(secrets.length
         ? table(['Secret', 'Version', 'Set', 'By'], secrets.map(s => [
           h('span', { 'data-secret': s.name }, s.name), String(s.version),
@@ -160,8 +143,8 @@ Promise<HTMLElement | null> {
   if (can.audit_read) {
     section.append(h('h4', { className: 'mlws-subhead' }, 'Audit log'));
     try {
-      const { events } = await studio.api.json<{ events: AuditEvent[] }>(
-        `workspaces/${enc(ws)}/audit`, {}, { limit: 20 });
+      const { events } = await studio.api.call('listAudit', { workspace_id: ws },
+        { limit: 20 });
       section.append(events.length
         ? table(['When', 'Who', 'What', ''], events.map(e => [formatTime(e.time), e.actor,
           `${e.action.replace('Microsoft.MachineLearningServices/workspaces/', '')} ${e.target}`,

@@ -244,7 +244,7 @@ export class StudioPanel extends Widget {
 
   private async archive(ws: string, e: Experiment): Promise<void> {
     try {
-      await this.studio.api.updateExperiment(ws, e.name, { archived: true });
+      await this.studio.api.updateExperiment(ws, e.id, { archived: true });
       await this.refresh();
     } catch (err) {
       this.studio.notifyError('Archiving failed', err);
@@ -257,7 +257,7 @@ export class StudioPanel extends Widget {
       return;
     }
     try {
-      await this.studio.api.deleteExperiment(ws, e.name);
+      await this.studio.api.deleteExperiment(ws, e.id);
       await this.refresh();
     } catch (err) {
       this.studio.notifyError('Deleting the experiment failed', err);

@@ -5,7 +5,7 @@ import { MainAreaWidget } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 import { toNumber } from '../common/chart';
 import { clear, emptyState, formatDuration, formatTime, formatValue, h, runDuration, statusBadge } from '../common/dom';
-import { isTerminal, type MetricScalar, type Run } from '../common/types';
+import { isTerminal, type MetricScalar, type Run, type RunStatus } from '../common/types';
 import { applyPermissions } from './access';
 import { confirmDialog } from './dialogs';
 import type { Studio } from './studio';
@@ -189,7 +189,7 @@ export class RunsTableContent extends Widget {
     try {
       const result = await this.studio.api.listRuns(this.workspaceId, {
         experiment: this.experiment, order_by: this.orderBy, descending: this.descending,
-        limit: PAGE, offset: page * PAGE, text: this.text, status: this.status || undefined,
+        limit: PAGE, offset: page * PAGE, text: this.text, status: this.status ? [this.status as RunStatus] : undefined,
         tag: this.tag ? [this.tag] : undefined
       });
       if (generation !== this.generation) {

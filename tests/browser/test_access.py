@@ -157,7 +157,7 @@ def test_contributor_submits_a_run(browser, team_lab, seeded):
     wait_for(lambda: log.count() and "hello from the team" in log.first.inner_text(),
              timeout=60, what="the submitted script's output")
     run_id = view.get_attribute("data-run-id")
-    record = _rest(team_lab, "owner", f"workspaces/{seeded['ws']}/runs/{run_id}")
+    record = _rest(team_lab, "owner", f"runs/{run_id}")
     assert record["properties"]["mlws.submittedBy"] == "contrib"
     page.context.close()
 

@@ -1,5 +1,5 @@
-"""The authorization matrix, generated from the operation list (every operation of the
-OpenAPI document declares its Azure action in ``x-mlws-action``): each operation x {no
+"""The authorization matrix, generated from the operation table (every row declares its
+Azure action and its scope): each operation x {no
 identity, Reader, Contributor, Owner, a custom role, a user of another workspace, the server
 admin} over REST (file, zip and log routes included) and the live WebSocket. Expected
 allow/deny comes from the built-in and custom role definitions; zero unexpected successes.
@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from jupyter_mlws.server.spec import openapi_document
+from jupyter_mlws.api import OPERATIONS
+from jupyter_mlws.server.access_policy import OPEN_KINDS
+from jupyter_mlws.server.authz import resource_kind
 from jupyter_mlws.store.roles import CompiledRole, compiled_built_ins, parse_role_definition
 from tests.access.test_roles import V1_CUSTOM_ROLE
 
@@ -74,8 +76,17 @@ def expected(user: str, action: str, scope: str) -> bool:
     return _roles()[role].grants(action)
 
 
+# How a row's scope finds the workspace the expectation is about: the seeded workspace (its
+# path, its run, experiment or assignment), "anywhere" (no workspace, or one only found after
+# a coarse "anywhere?" check: the example snapshot does not exist), "every" workspace.
+_SCOPES = {"workspace": "main", "run": "main", "experiment": "main", "assignment": "main",
+           "snapshot": "anywhere", "runs": "anywhere", "server": "anywhere",
+           "global": "every"}
+ANY_USER = {"listWorkspaces", "createWorkspace"}  # filtered listing; creators own what they make
+
+
 def operations(seed, team) -> list[tuple[str, str, str, str]]:
-    """(method, path, action, scope) of every operation of the document."""
+    """(method, path, action, scope) of every REST operation of the table."""
     values = {"workspace_id": seed.ws, "experiment_name": "exp1", "run_id": "run0",
               "metric_name": "loss", "path": "outputs/x.txt", "compute_name": "c",
               "sha256": "0" * 64, "snapshot_id": "no-snapshot", "kind": "environment",
@@ -83,22 +94,15 @@ def operations(seed, team) -> list[tuple[str, str, str, str]]:
               "secret_name": "s1", "role_name": "Data Scientist Custom",
               "assignment_id": team["assignment"]}
     found = []
-    for template, item in openapi_document()["paths"].items():
-        for method, op in item.items():
-            if method == "parameters" or template == "/live":
-                continue
-            path = template
-            for name, value in values.items():
-                path = path.replace("{" + name + "}", value.replace(" ", "%20"))
-            action = op["x-mlws-action"].replace("{kind}", "environment")
-            if op.get("x-mlws-scope") in ("every", "any-user"):
-                scope = op["x-mlws-scope"]
-            elif "{workspace_id}" in template or template.startswith(
-                    ("/runs/", "/roleassignments/")):
-                scope = "main"  # the seeded run, or an assignment made on it
-            else:
-                scope = "anywhere"
-            found.append((method.upper(), path, action, scope))
+    for op in OPERATIONS:
+        if op.response_kind == "websocket":
+            continue  # test_websocket_matrix
+        path = op.path
+        for name in op.path_names:
+            path = path.replace("{" + name + "}", values[name].replace(" ", "%20"))
+        action = "" if resource_kind(op) in OPEN_KINDS else op.action_for(values)
+        scope = "any-user" if op.id in ANY_USER else _SCOPES[op.scope]
+        found.append((op.method, path, action, scope))
     return found
 
 
@@ -157,8 +161,7 @@ async def test_denials_are_audited_for_owners(api, seed, team):
     owner = {"Authorization": f"token {TOKENS['owner']}"}
     await api("POST", f"/workspaces/{seed.ws}/secrets/values", expect=403,
               body={"names": ["s1"]}, headers=reader, auth=False)
-    await api("DELETE", f"/workspaces/{seed.ws}/runs/run0", expect=403, headers=reader,
-              auth=False)
+    await api("DELETE", "/runs/run0", expect=403, headers=reader, auth=False)
     values = await api("POST", f"/workspaces/{seed.ws}/secrets/values",
                        body={"names": ["s1"]}, headers=owner, auth=False)
     assert values["secrets"] == {"s1": "value-one"}

@@ -1,12 +1,22 @@
-"""list_runs / count_runs: RunQuery filters, ordering and paging as one SQL statement."""
+"""search_runs / list_runs / count_runs: RunQuery filters, ordering and paging as one SQL
+statement."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
 
-from ..base import InvalidInputError, RunQuery, RunRecord, RunTable
+from ..base import (
+    RUN_PAGE_MAX,
+    InvalidInputError,
+    NotFoundError,
+    RunPage,
+    RunQuery,
+    RunRecord,
+    RunTable,
+)
 from . import schema as t
 from .runs import RunMixin, descendants_cte, run_select
 
@@ -38,6 +48,10 @@ def _where(workspace_id: str, q: RunQuery) -> list[Any]:
     where: list[Any] = [r.workspace_id == workspace_id]
     if q.experiment_id is not None:
         where.append(r.experiment_id == q.experiment_id)
+    if q.experiment_name is not None:
+        where.append(r.experiment_id.in_(sa.select(t.experiment.c.id).where(
+            t.experiment.c.workspace_id == workspace_id,
+            t.experiment.c.name == q.experiment_name)))
     if q.parent_run_id is not None:
         if q.recursive:
             below = descendants_cte(q.parent_run_id)
@@ -93,16 +107,40 @@ def _check_page(q: RunQuery) -> None:
 
 
 class RunQueryMixin(RunMixin):
+    def search_runs(self, workspace_id: str, query: RunQuery | None = None) -> RunPage:
+        q = query or RunQuery()
+        if q.limit is None or q.limit > RUN_PAGE_MAX:
+            q = replace(q, limit=RUN_PAGE_MAX)
+        self.reconcile_workspace(workspace_id)
+        stmt = self._list_statement(workspace_id, q)
+        count = sa.select(sa.func.count()).select_from(t.run).where(*_where(workspace_id, q))
+
+        def read(conn: sa.Connection) -> RunPage:
+            # One connection (and, on PostgreSQL, one snapshot) for the page and its total.
+            self.require_workspace(conn, workspace_id)
+            if q.experiment_name is not None and conn.execute(
+                    sa.select(t.experiment.c.id).where(
+                        t.experiment.c.workspace_id == workspace_id,
+                        t.experiment.c.name == q.experiment_name)).first() is None:
+                raise NotFoundError(f"Experiment {q.experiment_name!r} not found")
+            return RunPage(runs=self.run_records(conn, conn.execute(stmt).all()),
+                           total=int(conn.execute(count).scalar_one()))
+
+        return self.db.read(read)
+
     def list_runs(self, workspace_id: str, query: RunQuery | None = None) -> list[RunRecord]:
         q = query or RunQuery()
-        _check_page(q)
         self.reconcile_workspace(workspace_id)
-        stmt = _ordered(run_select().where(*_where(workspace_id, q)), q)
+        stmt = self._list_statement(workspace_id, q)
 
         def read(conn: sa.Connection) -> list[RunRecord]:
             return self.run_records(conn, conn.execute(stmt).all())
 
         return self.db.read(read)
+
+    def _list_statement(self, workspace_id: str, q: RunQuery) -> sa.Select:
+        _check_page(q)
+        return _ordered(run_select().where(*_where(workspace_id, q)), q)
 
     def run_table(self, workspace_id: str, query: RunQuery | None = None, *,
                   include_properties: bool = False) -> RunTable:

@@ -1,0 +1,51 @@
+"""Server services: the rows of the table that are not one store call (cancel a run, the API
+document, compute targets, environments, script-run submission, and those of the key vault and
+access control), by operation id."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from ..api.openapi import openapi_document
+from ..api.operation import API_PREFIX, Request
+from ..execution.cancel import request_cancel
+from .access_services import ACCESS_SERVICES
+from .compute import (
+    built_environments_service,
+    computes_service,
+    environments_service,
+    stop_compute_service,
+    submit_service,
+)
+
+if TYPE_CHECKING:
+    from .routes import OperationHandler
+
+
+async def cancel_service(handler: OperationHandler, request: Request) -> Any:
+    # A finished run reports its final state; a script run is asked to stop (its executor
+    # kills the process tree), any other active run is marked Canceled at once.
+    return await handler.call_store(request_cancel, request.params["run_id"])
+
+
+async def openapi_service(handler: OperationHandler, request: Request) -> Any:
+    document = dict(openapi_document())
+    # Point "servers" at this server's mount point, so clients and tools need no setup.
+    document["servers"] = [{"url": handler.base_url.rstrip("/") + API_PREFIX}]
+    return document
+
+
+Service = Callable[["OperationHandler", Request], Awaitable[Any]]
+SERVICES: dict[str, Service] = {
+    "cancelRun": cancel_service,
+    "getOpenApi": openapi_service,
+    "listComputeTargets": computes_service,
+    "stopComputeTarget": stop_compute_service,
+    "listEnvironments": environments_service,
+    "listBuiltEnvironments": built_environments_service,
+    "submitScriptRun": submit_service,
+    **ACCESS_SERVICES,  # the key vault's and access control's (server/access_services.py)
+}
+
+__all__ = ["SERVICES"]
