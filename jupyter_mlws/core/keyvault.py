@@ -10,6 +10,7 @@ recovered (``recover_deleted_secret``) until its retention period (90 days, or
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -127,8 +128,6 @@ def run_secrets(run: Run, names: list[str]) -> dict[str, str]:
     """Secrets read for a run: audited as the run, and masked in that run's logs and errors.
     A submitted run presents its run token (``MLWS_RUN_TOKEN``); over a server that token is
     also its credential, never the submitter's own."""
-    import os
-
     workspace = run.experiment.workspace
     store = workspace._store
     token = os.environ.get("MLWS_RUN_TOKEN")

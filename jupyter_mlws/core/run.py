@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import UserErrorException
 from ..store.base import RunQuery, RunRecord
 from .identity import current_identity
+from .keyvault import name_list, run_secrets
 from .metric_buffer import get_buffer
 from .metric_losses import end_state
 from .run_artifact_metrics import RunArtifactMetricsMixin
@@ -390,8 +391,6 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
     # ---- secrets (v1 section 4.10): the workspace key vault, read as this run
     def get_secret(self, name: str) -> str:
         """A secret of the run's workspace; its value is masked in this run's logs."""
-        from .keyvault import run_secrets
-
         found = run_secrets(self, [name])
         if not found:
             raise UserErrorException(f"Secret {name!r} not found in the key vault of "
@@ -400,8 +399,6 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
 
     def get_secrets(self, secrets: list[str]) -> dict[str, str | None]:
         """``{name: value}`` (None for a name without a secret), read as this run."""
-        from .keyvault import name_list, run_secrets
-
         names = name_list(secrets)
         found = run_secrets(self, names)
         return {name: found.get(name) for name in names}

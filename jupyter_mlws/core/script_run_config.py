@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import ExperimentExecutionException, SnapshotException, UserErrorException
 from .environment import Environment, default_environment
 from .experiment import experiment_method
+from .identity import current_identity
 from .runconfig import RunConfiguration, target_name
 
 if TYPE_CHECKING:
@@ -134,8 +135,6 @@ def new_run_id(experiment_name: str) -> str:
 
 
 def submitted_by() -> str:
-    from .identity import current_identity
-
     return current_identity()
 
 

@@ -26,12 +26,12 @@ from .config_file import (
     workspace_scope,
     write_config_file,
 )
+from .keyvault import Keyvault
 from .names import validate_workspace_name
 
 if TYPE_CHECKING:
     from .environment import Environment
     from .experiment import Experiment
-    from .keyvault import Keyvault
     from .run import Run
 
 DEFAULT_NAMESPACE = "local"
@@ -397,8 +397,6 @@ class Workspace:
     # ------------------------------------------------------------------ secrets and access
     def get_default_keyvault(self) -> Keyvault:
         """The workspace's key vault (``core/keyvault.py``)."""
-        from .keyvault import Keyvault
-
         return Keyvault(self)
 
     def assign_role(self, role: str, user: str | None = None, group: str | None = None,

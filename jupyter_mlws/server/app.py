@@ -17,6 +17,7 @@ from ..core.lab_link import advertise, withdraw
 from ..store import StoreSettings, get_store, open_store
 from ..store.base import Store
 from ..store.registry import load_store_class
+from .access_policy import RolePolicy
 from .authz import AuthorizationPoint, ConfigurationError, load_policy
 from .routes import build_routes, check_table
 
@@ -101,8 +102,6 @@ class MlwsApp(ExtensionApp):
             return AuthorizationPoint(None, lambda: self.store,
                                       error=f"The server is misconfigured: {exc}.")
         if policy is None and self.access_control:
-            from .access_policy import RolePolicy
-
             policy = RolePolicy(self)
         return AuthorizationPoint(policy, lambda: self.store)
 

@@ -14,6 +14,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado.web import HTTPError
 
+from ..core.identity import current_identity
 from ..exceptions import AzureMLException
 from ..store.codec import dumps
 from .authz import AUTH_RESOURCE, AuthorizationError
@@ -95,8 +96,6 @@ class MlwsHandler(ExtensionHandlerMixin, APIHandler):
         user is the operating-system user it runs as, as in the SDK."""
         if not isinstance(self.current_user, RunUser) and type(self.identity_provider) in (
                 IdentityProvider, PasswordIdentityProvider):
-            from ..core.identity import current_identity
-
             return current_identity()
         return identity_name(self.current_user)
 
