@@ -11,12 +11,14 @@ from dataclasses import replace
 from types import ModuleType
 
 from . import (
+    access,
     assets,
     compute,
     datasets,
     datastores,
     experiments,
     files,
+    keyvault,
     live,
     metrics,
     runs,
@@ -26,7 +28,7 @@ from .operation import Operation
 
 # In the order the OpenAPI document lists them.
 KINDS: tuple[ModuleType, ...] = (live, workspaces, experiments, runs, metrics, files, assets,
-                                 compute, datastores, datasets)
+                                 compute, datastores, datasets, keyvault, access)
 
 
 def _collect() -> tuple[Operation, ...]:

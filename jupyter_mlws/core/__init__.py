@@ -29,6 +29,7 @@ _LAZY = {
     "ComputeTarget": ".compute",
     "Datastore": ".datastore",
     "Dataset": ".dataset",
+    "Keyvault": ".keyvault",
 }
 
 

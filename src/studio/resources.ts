@@ -4,6 +4,7 @@
 // routes (Studio.routes, read from openapi.json).
 import { emptyState, errorMessage, formatTime, h, table } from '../common/dom';
 import type { BuiltEnvironment, ComputeTarget, EnvironmentAsset } from '../common/types';
+import { accessSection } from './access';
 import { dataSection, DATASETS_ROUTE } from './data/section';
 import type { Studio } from './studio';
 
@@ -164,5 +165,8 @@ Promise<HTMLElement[]> {
   if (studio.routes.has(DATASETS_ROUTE)) {
     sections.push(dataSection(studio, ws, onRefresh));
   }
-  return Promise.all(sections);
+  const access = accessSection(studio, ws, onRefresh);
+  const shown = await Promise.all(sections);
+  const accessView = await access.catch(() => null);
+  return accessView ? [...shown, accessView] : shown;
 }
