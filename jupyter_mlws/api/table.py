@@ -11,12 +11,14 @@ from dataclasses import replace
 from types import ModuleType
 
 from . import (
+    access,
     assets,
     compute,
     datasets,
     datastores,
     experiments,
     files,
+    keyvault,
     live,
     metrics,
     models,
@@ -28,7 +30,8 @@ from .operation import Operation
 
 # In the order the OpenAPI document lists them.
 KINDS: tuple[ModuleType, ...] = (live, workspaces, experiments, runs, metrics, files, assets,
-                                 compute, datastores, datasets, models, services)
+                                 compute, datastores, datasets, keyvault, access, models,
+                                 services)
 
 
 def _collect() -> tuple[Operation, ...]:

@@ -31,6 +31,7 @@ _LAZY = {
     "Webservice": ".webservice",
     "Datastore": ".datastore",
     "Dataset": ".dataset",
+    "Keyvault": ".keyvault",
 }
 
 

@@ -1,6 +1,7 @@
 """Server services: the rows of the table that are not one store call (cancel a run, the API
 document, compute targets, environments, script-run submission, the datastore listing, the
-studio's dataset views, models and deployed services), by operation id."""
+studio's dataset views, those of the key vault and access control, models and deployed
+services), by operation id."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ..api.openapi import openapi_document
 from ..api.operation import API_PREFIX, Request
 from ..execution.cancel import request_cancel
 from . import datasets
+from .access_services import ACCESS_SERVICES
 from .compute import (
     built_environments_service,
     computes_service,
@@ -57,6 +59,7 @@ SERVICES: dict[str, Service] = {
     "computeDatasetProfile": datasets.compute_profile_service,
     "listDatasetRuns": datasets.dataset_runs_service,
     "getRunDatasets": datasets.run_datasets_service,
+    **ACCESS_SERVICES,  # the key vault's and access control's (server/access_services.py)
     **MODEL_SERVICES,
 }
 

@@ -74,6 +74,21 @@ export interface AssetUpdate {
   description?: string | null;
 }
 
+export interface AuditEvent {
+  id: number;
+  /** seconds since the epoch, UTC */
+  time: number;
+  actor: string;
+  action: string;
+  outcome: "denied" | "read";
+  workspace_id: string | null;
+  target: string;
+}
+
+export interface AuditList {
+  events: AuditEvent[];
+}
+
 export interface BlobEntry {
   sha256: string;
   size?: number | null;
@@ -136,6 +151,12 @@ export interface ConsoleAnswer {
   status: number;
   body: string;
   latency_ms: number;
+}
+
+export interface Credential {
+  run_id?: string | null;
+  workspace_id?: string | null;
+  submitted_by?: string | null;
 }
 
 /** The latest version, and every version (newest first). */
@@ -634,6 +655,15 @@ export interface ModelVersion {
 /** The OpenAPI 3.1 document of this API. */
 export type OpenApiDocument = Record<string, unknown>;
 
+export interface Permissions {
+  user: string;
+  groups: string[];
+  /** Whether roles are enforced on this server */
+  access_control: boolean;
+  /** Which of the studio's actions the caller may take here */
+  actions: Record<string, boolean>;
+}
+
 export interface PreviewFile {
   path: string;
   size: number;
@@ -646,6 +676,50 @@ export interface PropertiesAnswer {
 
 export interface PropertiesBody {
   properties: Record<string, string>;
+}
+
+export interface RoleAssign {
+  role: string;
+  /** A user or group name */
+  principal: string;
+  principal_type?: "user" | "group";
+}
+
+export interface RoleAssignment {
+  id: string;
+  role: string;
+  principal: string;
+  principal_type: "user" | "group";
+  /** None: every workspace */
+  workspace_id: string | null;
+  /** seconds since the epoch, UTC */
+  created_time: number;
+  created_by: string;
+}
+
+export interface RoleAssignmentList {
+  assignments: RoleAssignment[];
+}
+
+export interface RoleDefinition {
+  name: string;
+  description: string;
+  actions: string[];
+  not_actions: string[];
+  data_actions: string[];
+  not_data_actions: string[];
+  assignable_scopes: string[];
+  built_in: boolean;
+  id: string;
+}
+
+/** Azure's role-definition JSON as is (CLI or ARM form, keys in any case: ``Name``, ``Actions``, ``NotActions``, ``AssignableScopes``, ...); a v1 custom-role file is accepted unchanged. The store checks it and names what is wrong. */
+export type RoleDefinitionBody = Record<string, unknown>;
+
+export interface RoleDefinitionList {
+  roles: RoleDefinition[];
+  /** Changes whenever a role or an assignment changes */
+  generation: number;
 }
 
 export interface Run {
@@ -739,6 +813,11 @@ export interface RunState {
 
 export type RunStatus = "NotStarted" | "Queued" | "Preparing" | "Provisioning" | "Starting" | "Running" | "CancelRequested" | "Canceled" | "Finalizing" | "Completed" | "Failed" | "Unapproved" | "NotResponding" | "Pausing" | "Paused" | "Finished";
 
+export interface RunToken {
+  /** A credential standing for the run while it is active */
+  token: string;
+}
+
 export interface ScriptRunSubmit {
   experiment: string;
   /** A folder relative to the server's root directory */
@@ -749,6 +828,48 @@ export interface ScriptRunSubmit {
   /** A registered environment */
   environment?: EnvironmentRef | null;
   tags?: Record<string, string> | null;
+}
+
+export interface Secret {
+  name: string;
+  version: number;
+  content_type: string;
+  /** seconds since the epoch, UTC */
+  created_time: number;
+  created_by: string;
+  /** Set while it is soft-deleted */
+  deleted_time: number | null;
+  /** When a soft-deleted secret goes for good */
+  purge_time: number | null;
+}
+
+export interface SecretList {
+  secrets: Secret[];
+}
+
+export interface SecretNames {
+  names: string[];
+}
+
+export interface SecretValues {
+  /** name -> latest value; missing names left out */
+  secrets: Record<string, string>;
+}
+
+export interface SecretVersionList {
+  versions: Secret[];
+}
+
+export interface SecretsRead {
+  names: string[];
+  /** The run reading them (its logs mask the values); a run's own credential is that run */
+  run_id?: string | null;
+}
+
+export interface SecretsSet {
+  /** name -> value (a new version each) */
+  secrets: Record<string, string>;
+  content_types?: Record<string, string>;
 }
 
 export interface Service {
@@ -1407,6 +1528,166 @@ export interface Operations {
     body: never;
     answer: RunDatasets;
   };
+  listSecrets: {
+    path: "/workspaces/{workspace_id}/secrets";
+    method: "GET";
+    params: { workspace_id: string };
+    query: { deleted?: boolean };
+    body: never;
+    answer: SecretList;
+  };
+  setSecrets: {
+    path: "/workspaces/{workspace_id}/secrets";
+    method: "POST";
+    params: { workspace_id: string };
+    query: Record<string, never>;
+    body: SecretsSet;
+    answer: SecretList;
+  };
+  getSecretValues: {
+    path: "/workspaces/{workspace_id}/secrets/values";
+    method: "POST";
+    params: { workspace_id: string };
+    query: Record<string, never>;
+    body: SecretsRead;
+    answer: SecretValues;
+  };
+  deleteSecrets: {
+    path: "/workspaces/{workspace_id}/secrets/delete";
+    method: "POST";
+    params: { workspace_id: string };
+    query: Record<string, never>;
+    body: SecretNames;
+    answer: void;
+  };
+  listSecretVersions: {
+    path: "/workspaces/{workspace_id}/secrets/{secret_name}/versions";
+    method: "GET";
+    params: { workspace_id: string; secret_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: SecretVersionList;
+  };
+  recoverSecret: {
+    path: "/workspaces/{workspace_id}/secrets/{secret_name}/recover";
+    method: "POST";
+    params: { workspace_id: string; secret_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: Secret;
+  };
+  purgeSecret: {
+    path: "/workspaces/{workspace_id}/secrets/{secret_name}/purge";
+    method: "POST";
+    params: { workspace_id: string; secret_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: void;
+  };
+  mintRunToken: {
+    path: "/runs/{run_id}/token";
+    method: "POST";
+    params: { run_id: string };
+    query: Record<string, never>;
+    body: never;
+    answer: RunToken;
+  };
+  getCredential: {
+    path: "/credential";
+    method: "GET";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    answer: Credential;
+  };
+  listRoleDefinitions: {
+    path: "/roledefinitions";
+    method: "GET";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    answer: RoleDefinitionList;
+  };
+  putRoleDefinition: {
+    path: "/roledefinitions";
+    method: "POST";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: RoleDefinitionBody;
+    answer: RoleDefinition;
+  };
+  deleteRoleDefinition: {
+    path: "/roledefinitions/{role_name}";
+    method: "DELETE";
+    params: { role_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: void;
+  };
+  listRoleAssignments: {
+    path: "/workspaces/{workspace_id}/roleassignments";
+    method: "GET";
+    params: { workspace_id: string };
+    query: { include_global?: boolean };
+    body: never;
+    answer: RoleAssignmentList;
+  };
+  assignRole: {
+    path: "/workspaces/{workspace_id}/roleassignments";
+    method: "POST";
+    params: { workspace_id: string };
+    query: Record<string, never>;
+    body: RoleAssign;
+    answer: RoleAssignment;
+  };
+  listAllRoleAssignments: {
+    path: "/roleassignments";
+    method: "GET";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    answer: RoleAssignmentList;
+  };
+  assignRoleEverywhere: {
+    path: "/roleassignments";
+    method: "POST";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: RoleAssign;
+    answer: RoleAssignment;
+  };
+  removeRoleAssignment: {
+    path: "/roleassignments/{assignment_id}";
+    method: "DELETE";
+    params: { assignment_id: string };
+    query: Record<string, never>;
+    body: never;
+    answer: void;
+  };
+  listAudit: {
+    path: "/workspaces/{workspace_id}/audit";
+    method: "GET";
+    params: { workspace_id: string };
+    query: { limit?: number; before_id?: number };
+    body: never;
+    answer: AuditList;
+  };
+  listAllAudit: {
+    path: "/audit";
+    method: "GET";
+    params: Record<string, never>;
+    query: { limit?: number; before_id?: number };
+    body: never;
+    answer: AuditList;
+  };
+  getPermissions: {
+    path: "/workspaces/{workspace_id}/permissions";
+    method: "GET";
+    params: { workspace_id: string };
+    query: Record<string, never>;
+    body: never;
+    answer: Permissions;
+  };
   listModels: {
     path: "/workspaces/{workspace_id}/models";
     method: "GET";
@@ -1604,6 +1885,26 @@ export const OPERATIONS = {
   computeDatasetProfile: { method: "POST", path: "/workspaces/{workspace_id}/datasets/{dataset_name}/versions/{version}/profile", slashes: [] },
   listDatasetRuns: { method: "GET", path: "/workspaces/{workspace_id}/datasets/{dataset_name}/versions/{version}/runs", slashes: [] },
   getRunDatasets: { method: "GET", path: "/runs/{run_id}/datasets", slashes: [] },
+  listSecrets: { method: "GET", path: "/workspaces/{workspace_id}/secrets", slashes: [] },
+  setSecrets: { method: "POST", path: "/workspaces/{workspace_id}/secrets", slashes: [] },
+  getSecretValues: { method: "POST", path: "/workspaces/{workspace_id}/secrets/values", slashes: [] },
+  deleteSecrets: { method: "POST", path: "/workspaces/{workspace_id}/secrets/delete", slashes: [] },
+  listSecretVersions: { method: "GET", path: "/workspaces/{workspace_id}/secrets/{secret_name}/versions", slashes: [] },
+  recoverSecret: { method: "POST", path: "/workspaces/{workspace_id}/secrets/{secret_name}/recover", slashes: [] },
+  purgeSecret: { method: "POST", path: "/workspaces/{workspace_id}/secrets/{secret_name}/purge", slashes: [] },
+  mintRunToken: { method: "POST", path: "/runs/{run_id}/token", slashes: [] },
+  getCredential: { method: "GET", path: "/credential", slashes: [] },
+  listRoleDefinitions: { method: "GET", path: "/roledefinitions", slashes: [] },
+  putRoleDefinition: { method: "POST", path: "/roledefinitions", slashes: [] },
+  deleteRoleDefinition: { method: "DELETE", path: "/roledefinitions/{role_name}", slashes: [] },
+  listRoleAssignments: { method: "GET", path: "/workspaces/{workspace_id}/roleassignments", slashes: [] },
+  assignRole: { method: "POST", path: "/workspaces/{workspace_id}/roleassignments", slashes: [] },
+  listAllRoleAssignments: { method: "GET", path: "/roleassignments", slashes: [] },
+  assignRoleEverywhere: { method: "POST", path: "/roleassignments", slashes: [] },
+  removeRoleAssignment: { method: "DELETE", path: "/roleassignments/{assignment_id}", slashes: [] },
+  listAudit: { method: "GET", path: "/workspaces/{workspace_id}/audit", slashes: [] },
+  listAllAudit: { method: "GET", path: "/audit", slashes: [] },
+  getPermissions: { method: "GET", path: "/workspaces/{workspace_id}/permissions", slashes: [] },
   listModels: { method: "GET", path: "/workspaces/{workspace_id}/models", slashes: [] },
   getModel: { method: "GET", path: "/workspaces/{workspace_id}/models/{model_name}", slashes: [] },
   updateModel: { method: "PATCH", path: "/workspaces/{workspace_id}/models/{model_name}/versions/{version}", slashes: [] },

@@ -3,6 +3,7 @@
 import { Widget } from '@lumino/widgets';
 import { clear, emptyState, errorMessage, formatDuration, h, runDuration, statusBadge } from '../common/dom';
 import { isTerminal, type Experiment, type Run, type Workspace } from '../common/types';
+import { applyPermissions } from './access';
 import { confirmDialog, formDialog } from './dialogs';
 import { resourceSections } from './resources';
 import type { Studio } from './studio';
@@ -169,6 +170,7 @@ export class StudioPanel extends Widget {
       runs.set(e.name, page.runs);
     }));
     const resources = await sections;
+    await applyPermissions(this.studio, current, this.node);  // hides what the caller may not do
     this.renderExperiments(current, experiments, runs);
     this.body.append(...resources);
   }

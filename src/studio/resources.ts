@@ -6,6 +6,7 @@ import { emptyState, errorMessage, formatTime, h, table } from '../common/dom';
 import type {
   BuiltEnvironment, ComputeTarget, EnvironmentAsset, ModelVersion, Service
 } from '../common/types';
+import { accessSection } from './access';
 import { dataSection, DATASETS_ROUTE } from './data/section';
 import type { Studio } from './studio';
 
@@ -210,5 +211,8 @@ Promise<HTMLElement[]> {
       settle(studio.api.listServices(ws))]).then(([m, s]) => modelsSection(m, s, onRefresh,
       name => studio.openModels(ws, name), name => studio.openEndpoints(ws, name))));
   }
-  return Promise.all(sections);
+  const access = accessSection(studio, ws, onRefresh);
+  const shown = await Promise.all(sections);
+  const accessView = await access.catch(() => null);
+  return accessView ? [...shown, accessView] : shown;
 }

@@ -6,6 +6,7 @@ import { Widget } from '@lumino/widgets';
 import { toNumber } from '../common/chart';
 import { clear, emptyState, formatDuration, formatTime, formatValue, h, runDuration, statusBadge } from '../common/dom';
 import { isTerminal, type MetricScalar, type Run, type RunStatus } from '../common/types';
+import { applyPermissions } from './access';
 import { confirmDialog } from './dialogs';
 import type { Studio } from './studio';
 
@@ -102,6 +103,7 @@ export class RunsTableContent extends Widget {
           'Refresh'), this.countLabel),
       h('div', { className: 'mlws-runs-grid', role: 'grid' }, this.headerRow, this.viewport));
     this.reload();
+    void applyPermissions(studio, workspaceId, this.node);
   }
 
   private columns(): Column[] {
