@@ -5,10 +5,12 @@ reconciliation live in one place. Keys leave only through :func:`service_keys`."
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import TYPE_CHECKING, Any
 
 from ..api.operation import Request
+from ..core.identity import acting_as
 from ..core.model import Model
 from ..core.webservice import Webservice
 from ..core.webservice.registry import list_records, model_ids
@@ -202,6 +204,15 @@ def regenerate_key(store: Store, workspace_id: str, name: str, body: Any) -> Non
 # ---- the services, as routes.py calls them
 
 
+def _acting(identity: str, fn: Any) -> Any:
+    """``fn`` run as the request's user, so the registry's history names who did it."""
+    def run(*args: Any) -> Any:
+        with acting_as(identity) if identity else contextlib.nullcontext():
+            return fn(*args)
+
+    return run
+
+
 def _on(fn: Any, *names: str, query: bool = False, body: str | None = None) -> Any:
     """A service calling ``fn(store, workspace_id, <path params>, [query], [body...])``."""
     async def service(handler: OperationHandler, request: Request) -> Any:
@@ -212,7 +223,7 @@ def _on(fn: Any, *names: str, query: bool = False, body: str | None = None) -> A
             args.append(request.body)
         elif body is not None:
             args.append(getattr(request.body, body))
-        return await handler.call_store(fn, *args)
+        return await handler.call_store(_acting(handler.identity, fn), *args)
 
     return service
 

@@ -109,3 +109,20 @@ async def test_services_over_rest(api: Api, workspace, model, source, deploy) ->
     await api("POST", f"/workspaces/{ws}/services/nope/score", expect=404, body="{}")
     await api("DELETE", f"/workspaces/{ws}/services/svc-rest", expect=204)
     assert Webservice.list(workspace) == []
+
+
+TEAM = {"ServerApp": {"jpserver_extensions": {"jupyter_mlws": True},
+                      "identity_provider_class":
+                          "jupyter_mlws.server.team.TeamIdentityProvider"},
+        "TeamIdentityProvider": {"users": {"alice": {"token": "tok-alice-0123456789",
+                                                     "groups": []}}},
+        "MlwsApp": {"access_control": True, "admin_users": ["alice"]}}
+
+
+@pytest.mark.parametrize("jp_server_config", [TEAM])
+async def test_history_names_the_rest_caller(api: Api, workspace, model) -> None:
+    ws = workspace._record.id
+    await api("PUT", f"/workspaces/{ws}/models/lin/aliases/production", body={"version": 1},
+              headers={"Authorization": "token tok-alice-0123456789"}, auth=False)
+    last = Model.history(workspace, "lin")[-1]
+    assert (last["action"], last["actor"]) == ("alias", "alice")
