@@ -9,8 +9,10 @@ not load the run machinery (metric buffer thread, snapshots) until it is used. `
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
+from .. import __version__
 from .experiment import Experiment
 from .status import RunStatus
 from .workspace import Workspace
@@ -36,12 +38,9 @@ _LAZY = {
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("jupyter_mlws")
     except PackageNotFoundError:  # imported from a source tree that was never installed
-        from .. import __version__
 
         return __version__
 

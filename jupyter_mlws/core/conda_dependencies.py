@@ -27,7 +27,7 @@ _NAME = re.compile(r"^\s*(?:[\w.\-/:]+::)?([A-Za-z0-9_.\-]+)")
 
 def _yaml():  # PyYAML, imported on use only
     try:
-        import yaml
+        import yaml  # PyYAML on use
     except ImportError as exc:  # pragma: no cover - pyyaml is a dependency
         raise UserErrorException("Reading conda YAML needs PyYAML: pip install pyyaml") from exc
     return yaml

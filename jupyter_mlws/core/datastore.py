@@ -17,6 +17,7 @@ from ..exceptions import UserErrorException
 from ..store.base import NotFoundError, StoreError
 from ..store.data import registry
 from ..store.data.locations import BUILTIN_DATASTORES, open_datastore_fs
+from .workspace import Workspace
 
 if TYPE_CHECKING:
     from ..data.abstract_datastore import AbstractDatastore
@@ -24,8 +25,13 @@ if TYPE_CHECKING:
 
 
 def _from_spec(workspace: Workspace, spec: dict[str, Any]) -> AbstractDatastore:
+    # on use: loads 8 more modules
     from ..data.azure_data_lake_datastore import AzureDataLakeGen2Datastore
+
+    # on use: loads 8 more modules
     from ..data.azure_storage_datastore import AzureBlobDatastore, AzureFileDatastore
+
+    # on use: loads 8 more modules
     from ..data.fsspec_datastore import FsspecDatastore, LocalDatastore
 
     classes: dict[str, Any] = {"AzureBlob": AzureBlobDatastore, "AzureFile": AzureFileDatastore,
@@ -36,8 +42,6 @@ def _from_spec(workspace: Workspace, spec: dict[str, Any]) -> AbstractDatastore:
 
 
 def _check_workspace(workspace: Any) -> Workspace:
-    from .workspace import Workspace
-
     if not isinstance(workspace, Workspace):
         raise UserErrorException(f"A Workspace is required, got {type(workspace).__name__}")
     return workspace

@@ -8,6 +8,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import WebserviceException
+from .environment import Environment, default_environment
 
 if TYPE_CHECKING:
     from .environment import Environment
@@ -81,13 +82,10 @@ class InferenceConfig:
         if self.environment is not None:
             return self.environment
         if self.conda_file:
-            from .environment import Environment
-
             return Environment.from_conda_specification(
                 "inference-environment", os.path.join(self.source_folder(), self.conda_file)
                 if self.source_directory and not os.path.isabs(self.conda_file)
                 else self.conda_file)
-        from .environment import default_environment
 
         return default_environment()
 

@@ -18,7 +18,9 @@ from ..store.base import AssetRecord, NotFoundError
 from . import model_history
 from .identity import current_identity
 from .inference_config import InferenceConfig
+from .model_paths import find_model_path
 from .names import validate_model_name
+from .webservice.registry import services_using
 
 if TYPE_CHECKING:
     from .run import Run
@@ -176,7 +178,7 @@ class Model:
                  **kwargs: Any) -> Model:
         """Upload a local file or folder (only ``child_paths`` of it, when given) as the next
         version of ``model_name``."""
-        from .model_files import local_model_files
+        from .model_files import local_model_files  # on use: loads 5 more modules
 
         validate_model_name(model_name)
         root, files = local_model_files(model_path, child_paths)
@@ -197,7 +199,7 @@ class Model:
                   model_framework_version: str | None = None,
                   sample_input_dataset: Any = None, sample_output_dataset: Any = None,
                   resource_configuration: Any = None) -> Model:
-        from .model_files import store_files
+        from .model_files import store_files  # on use: loads 5 more modules
 
         validate_model_name(name)
         if model_framework_version and not model_framework:
@@ -270,7 +272,6 @@ class Model:
         """Where a model's files are: inside a service (``AZUREML_MODEL_DIR``,
         ``azureml-models/<name>/<version>``), under the current folder, or downloaded from
         the workspace (``_workspace``, or the run context's) into ``azureml-models``."""
-        from .model_paths import find_model_path
 
         return find_model_path(model_name, version, _workspace)
 
@@ -437,7 +438,6 @@ class Model:
     def delete(self) -> None:
         """Delete this version. A version a service uses cannot be deleted (the error names
         the services); aliases pointing at it are removed."""
-        from .webservice.registry import services_using
 
         users = services_using(self.workspace, self.id)
         if users:
@@ -459,7 +459,7 @@ class Model:
                  exists_ok: bool | None = None) -> str:
         """Write the files under ``target_dir``; the file's path (single file) or the
         folder's."""
-        from .model_files import write_files
+        from .model_files import write_files  # on use: loads 5 more modules
 
         if exists_ok is not None:
             exist_ok = exists_ok
@@ -477,7 +477,7 @@ class Model:
                show_output: bool = False, **kwargs: Any) -> Webservice:
         """Deploy ``models`` as the service ``name`` (v1 7.2); returns it while it starts
         (``wait_for_deployment`` waits)."""
-        from .webservice.deploy import deploy
+        from .webservice.deploy import deploy  # on use: loads 9 more modules
 
         return deploy(workspace, name, models, inference_config, deployment_config,
                       deployment_target, overwrite=overwrite, show_output=show_output)

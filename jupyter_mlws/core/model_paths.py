@@ -67,7 +67,7 @@ def find_model_path(name: str, version: int | None = None,
             f"Model {name!r}{'' if version is None else f' version {version}'} was not found "
             f"locally (looked in {', '.join(_roots())} and ./{name}); outside a service or a "
             "run, pass _workspace= to download it")
-    from .model import Model
+    from .model import Model  # on use: loads 6 more modules
 
     model = Model(workspace, name, version=version)
     target = os.path.join(os.getcwd(), MODELS_FOLDER, model.name, str(model.version))

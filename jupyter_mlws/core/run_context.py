@@ -27,9 +27,13 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+from ..data._run_inputs import input_datasets, output_datasets
 from ..exceptions import RunEnvironmentException
+from ..store import get_store
+from .experiment import Experiment
 from .run import Run, run_error
 from .status import RunStatus, is_terminal
+from .workspace import Workspace
 
 ENV_NAMES = {
     "run_id": ("MLWS_RUN_ID", "AZUREML_RUN_ID"),
@@ -83,14 +87,11 @@ class _SubmittedRun(Run):
     @property
     def input_datasets(self) -> dict[str, Any]:
         """{input name: path (mount/download) or dataset (direct)}, see data/_run_inputs.py."""
-        from ..data._run_inputs import input_datasets
 
         return input_datasets(self)
 
     @property
     def output_datasets(self) -> dict[str, Any]:
-        from ..data._run_inputs import output_datasets
-
         return output_datasets(self)
 
 
@@ -112,10 +113,6 @@ def get_context(allow_offline: bool = True, **kwargs: Any) -> Run:
 
 
 def _submitted_run(run_id: str) -> Run:
-    from ..store import get_store
-    from .experiment import Experiment
-    from .workspace import Workspace
-
     key = (_env("subscription_id"), _env("resource_group"), _env("workspace_name"),
            _env("experiment_name"), run_id)
     with _lock:
@@ -151,8 +148,6 @@ def entry_experiment_name() -> str:
 
 def _offline_run() -> Run:
     global _offline
-    from .experiment import Experiment
-    from .workspace import Workspace
 
     with _lock:
         if _offline is not None and not is_terminal(_offline._record.status):

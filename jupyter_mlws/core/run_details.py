@@ -14,6 +14,7 @@ from typing import Any
 from ..exceptions import UserErrorException
 from ..store.base import ConflictError
 from . import lab_link
+from .status import is_terminal
 
 DOCS_URL = "https://learn.microsoft.com/python/api/azureml-core/azureml.core.run.run"
 LOG_PREFIXES = ("logs/", "user_logs/", "azureml-logs/", "system_logs/")
@@ -141,7 +142,6 @@ class RunDetailsMixin:
 
     def get_status(self) -> str:
         """The current status (refreshed from the store unless already terminal)."""
-        from .status import is_terminal
 
         if not is_terminal(self._record.status):
             self.refresh()
@@ -187,7 +187,7 @@ def _datasets(run: Any, properties: dict[str, str]) -> dict[str, list[dict[str, 
     """v1's ``inputDatasets`` / ``outputDatasets`` from the run's lineage properties."""
     if not any(k.startswith("mlws.dataset.") for k in properties):
         return {"inputDatasets": [], "outputDatasets": []}
-    from ..store.data.registry import parse_lineage
+    from ..store.data.registry import parse_lineage  # on use: loads 6 more modules
 
     lineage = parse_lineage(properties)
     inputs = [{"dataset": _dataset(run, item), "consumptionDetails": {
@@ -201,7 +201,7 @@ def _datasets(run: Any, properties: dict[str, str]) -> dict[str, list[dict[str, 
 
 
 def _dataset(run: Any, item: dict[str, Any]) -> Any:
-    from ..data.abstract_dataset import AbstractDataset
+    from ..data.abstract_dataset import AbstractDataset  # on use: loads 11 more modules
 
     try:
         return AbstractDataset.get_by_id(run.experiment.workspace, item.get("id") or "")

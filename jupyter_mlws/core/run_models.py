@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..exceptions import WebserviceException
+from .names import validate_model_name
+
 if TYPE_CHECKING:
     from .model import Model
 
@@ -28,10 +31,8 @@ class RunModelsMixin:
         """Register the run's artifact ``model_path`` (a file, or a folder of files; default
         ``outputs/``... as v1: the path is required in practice) as the next version of
         ``model_name``."""
-        from ..exceptions import WebserviceException
-        from .model import Model
-        from .model_files import RunArtifactFiles
-        from .names import validate_model_name
+        from .model import Model  # on use: loads 6 more modules
+        from .model_files import RunArtifactFiles  # on use: loads 5 more modules
 
         validate_model_name(model_name)
         if not model_path or not isinstance(model_path, str):
@@ -50,7 +51,7 @@ class RunModelsMixin:
 
     def get_models(self) -> list[Model]:
         """Beyond v1: the model versions registered from this run."""
-        from .model import Model
+        from .model import Model  # on use: loads 6 more modules
 
         return Model.list(self.experiment.workspace, run_id=self.id)
 

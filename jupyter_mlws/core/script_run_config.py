@@ -38,7 +38,7 @@ class LocalSnapshotTooLargeException(ExperimentExecutionException, SnapshotExcep
 def submit_script_run(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
                       **kwargs: Any) -> ScriptRun:
     """The submit function ``ScriptRunConfig`` registers with ``Experiment.submit``."""
-    from .script_submit import submit
+    from .script_submit import submit  # cycle: script_submit imports this module
 
     return submit(config, workspace, experiment_name, **kwargs)
 

@@ -13,7 +13,13 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ComputeTargetException, SnapshotException
+from ..execution.supervisor import launch
+from ..store.liveness import owner_of
+from ..store.settings import StoreSettings
+from ..store.snapshots import create_snapshot
 from .compute.compute_target import ComputeTarget
+from .experiment import Experiment
+from .git_info import git_properties
 from .runconfig import target_name
 from .script_run_config import (
     LOCAL_SNAPSHOT_MAX_BYTES,
@@ -22,6 +28,7 @@ from .script_run_config import (
     new_run_id,
     submitted_by,
 )
+from .snapshot import collect_for_store
 from .status import RunStatus
 
 if TYPE_CHECKING:
@@ -37,8 +44,6 @@ def store_settings_for_spec(store: Any) -> dict[str, str]:
     where the SDK does (through the same server when it talks to one)."""
     settings = getattr(store, "settings", None)
     if settings is None:
-        from ..store.settings import StoreSettings
-
         settings = StoreSettings.resolve()
     result = {"home": str(settings.home), "database_url": settings.database_url,
               "storage_root": str(settings.storage_root)}
@@ -65,18 +70,14 @@ def _resolve_target(workspace: Workspace, target: Any) -> Any:
 
 def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
            **kwargs: Any) -> ScriptRun:
-    from ..store.snapshots import create_snapshot
-    from .experiment import Experiment
-    from .git_info import git_properties
-    from .script_run import ScriptRun
-    from .snapshot import collect_for_store
+    from .script_run import ScriptRun  # on use: loads 23 more modules
 
     config._validate()
     run_config = config.run_config
     remote = _resolve_target(workspace, run_config.target)
     env_spec = run_config.environment._build_spec()  # raises for untranslatable packages
     if env_spec.get("type") == "uv":
-        from ..execution.environments import check_buildable
+        from ..execution.environments import check_buildable  # on use: loads 4 more modules
 
         # A Python that is not installed fails now, before a run or a build exists.
         check_buildable(env_spec, store_settings_for_spec(workspace._store)["home"])
@@ -169,15 +170,12 @@ def _bind_data(config: ScriptRunConfig, workspace: Workspace) -> tuple[Any, dict
     if (all(isinstance(a, plain) for a in config.arguments or [])
             and not run_config.data and not run_config.output_data):
         return None, {}  # the usual case: no data module to import
-    from ..data._run_bindings import bind
+    from ..data._run_bindings import bind  # on use: loads 14 more modules
 
     return bind(config, workspace)
 
 
 def _launch_local(spec: dict[str, Any], run_dir: str, store: Any) -> None:
-    from ..execution.supervisor import launch
-    from ..store.liveness import owner_of
-
     proc = launch(spec, run_dir)
     try:
         # Owned by the supervisor from now on, even before it reports in: if it dies early,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..exceptions import UserErrorException, WorkspaceException
 from ..store.base import ConflictError, NotFoundError, Store, WorkspaceRecord
+from ..store.settings import StoreSettings
 from . import workspace_access
 from .config_file import (
     WorkspaceCoordinates,
@@ -247,7 +248,6 @@ class Workspace(WorkspaceDataMixin):
         if tracking_uri:
             # The file names a jupyter_mlws server: this workspace lives there (HTTP store).
             from ..store import get_store
-            from ..store.settings import StoreSettings
 
             store = get_store(StoreSettings.resolve(tracking_uri=tracking_uri, token=token))
             try:
@@ -371,7 +371,7 @@ class Workspace(WorkspaceDataMixin):
     @property
     def experiments(self) -> dict[str, Experiment]:
         """Active experiments by name."""
-        from .experiment import Experiment
+        from .experiment import Experiment  # cycle: experiment imports this module
 
         records = self._call_store(self._store.list_experiments, self._record.id, "ActiveOnly")
         return {rec.name: Experiment._from_record(self, rec) for rec in records}
@@ -379,19 +379,19 @@ class Workspace(WorkspaceDataMixin):
     @property
     def environments(self) -> dict[str, Environment]:
         """``{name: latest Environment}``, the curated ``AzureML-*`` ones included (v1)."""
-        from .environment import Environment
+        from .environment import Environment  # cycle: environment imports this module
 
         return Environment.list(self)
 
     @property
     def compute_targets(self) -> dict[str, Any]:
         """``{name: ComputeTarget}`` of this workspace, ``local`` included."""
-        from .compute import ComputeTarget
+        from .compute import ComputeTarget  # cycle: compute imports this module
 
         return {target.name: target for target in ComputeTarget.list(self)}
 
     def get_run(self, run_id: str) -> Run:
-        from .run import Run
+        from .run import Run  # cycle: run imports this module
 
         return Run.get(self, run_id)
 

@@ -10,24 +10,24 @@ class WorkspaceDataMixin:
     @property
     def datastores(self) -> dict[str, Any]:
         """``{name: datastore}``, the built-in ones included (core/datastore.py)."""
-        from .datastore import Datastore
+        from .datastore import Datastore  # cycle: datastore imports this module
 
         return Datastore.list(self)
 
     def get_default_datastore(self) -> Any:
-        from .datastore import Datastore
+        from .datastore import Datastore  # cycle: datastore imports this module
 
         return Datastore.get_default(self)
 
     def set_default_datastore(self, name: str) -> None:
-        from .datastore import Datastore
+        from .datastore import Datastore  # cycle: datastore imports this module
 
         Datastore.get(self, name).set_as_default()
 
     @property
     def datasets(self) -> dict[str, Any]:
         """``{name: latest version}`` of the registered datasets (core/dataset.py)."""
-        from .dataset import Dataset
+        from .dataset import Dataset  # cycle: dataset imports this module
 
         return Dataset.get_all(self)
 

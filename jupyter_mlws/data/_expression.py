@@ -110,8 +110,8 @@ def columns_of(tree: dict[str, Any]) -> set[str]:
 
 def to_arrow(tree: dict[str, Any]) -> Any:
     """The pyarrow expression of a tree."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    import pyarrow as pa  # pyarrow on use
+    import pyarrow.compute as pc  # pyarrow on use
 
     if "column" in tree:
         return pc.field(tree["column"])

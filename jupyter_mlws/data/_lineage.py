@@ -18,8 +18,8 @@ def record_read(dataset: Any) -> None:
     record = dataset._record
     if not run_id or record is None or dataset._workspace is None:
         return
-    from ..store.base import ConflictError, StoreError
-    from ..store.data.registry import lineage_key
+    from ..store.base import ConflictError, StoreError  # on use: loads 9 more modules
+    from ..store.data.registry import lineage_key  # on use: loads 15 more modules
 
     key = lineage_key(record)
     with _lock:

@@ -30,7 +30,7 @@ class _Distinct:
         self.members: set[int] = set()
 
     def add(self, hashes: Any) -> None:
-        import numpy as np
+        import numpy as np  # numpy on use
 
         values = np.unique(hashes)
         if len(self.heap) >= KMV_K:
@@ -52,7 +52,7 @@ class _Distinct:
 
 
 def _hashes(column: Any) -> Any:
-    import pandas as pd
+    import pandas as pd  # pandas on use
 
     values = column.drop_null().to_pandas()
     return pd.util.hash_array(values.to_numpy(dtype=object) if values.dtype == object
@@ -60,8 +60,8 @@ def _hashes(column: Any) -> Any:
 
 
 def tabular_profile(dataset: Any) -> dict[str, Any]:
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    import pyarrow as pa  # pyarrow on use
+    import pyarrow.compute as pc  # pyarrow on use
 
     rows = 0
     stats: dict[str, dict[str, Any]] = {}
@@ -122,7 +122,7 @@ def _plain(value: Any) -> Any:
 
 
 def _histograms(dataset: Any, columns: dict[str, Any], names: list[str]) -> None:
-    import numpy as np
+    import numpy as np  # numpy on use
 
     edges = {n: np.linspace(float(columns[n]["min"]), float(columns[n]["max"]), BINS + 1)
              for n in names}

@@ -35,7 +35,7 @@ class Progress:
             return
         print(text)
         if in_notebook() and total > 1:
-            from tqdm.auto import tqdm
+            from tqdm.auto import tqdm  # tqdm on use
 
             self.bar = tqdm(total=total, unit="file", desc=self.verb)
 

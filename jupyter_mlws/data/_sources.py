@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import UserErrorException
 from ..store.base import StoreError
 from ..store.data.locations import DatastoreFS, is_local_fs, normalize_data_path, url_fs
+from .data_reference import DataReference
+from .datapath import DataPath
 
 if TYPE_CHECKING:
     from ..core.workspace import Workspace
 
 
 def _datastore_item(item: Any) -> tuple[Any, str] | None:
-    from .abstract_datastore import AbstractDatastore
-    from .data_reference import DataReference
-    from .datapath import DataPath
+    from .abstract_datastore import AbstractDatastore  # on use: loads 7 more modules
 
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], AbstractDatastore):
         return item[0], item[1] or ""

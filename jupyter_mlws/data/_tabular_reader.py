@@ -33,8 +33,8 @@ STREAM_BATCH_ROWS = 65536
 
 def arrow_format(fmt: dict[str, Any]) -> Any:
     """The pyarrow file format of a definition's ``format``."""
-    import pyarrow.csv as csv
-    import pyarrow.dataset as pads
+    import pyarrow.csv as csv  # pyarrow on use
+    import pyarrow.dataset as pads  # pyarrow on use
 
     kind = fmt.get("kind")
     if kind == "parquet":
@@ -62,7 +62,7 @@ def _encoding(name: str) -> str:
 
 
 def arrow_fs(dfs: Any) -> Any:
-    import pyarrow.fs as pafs
+    import pyarrow.fs as pafs  # pyarrow on use
 
     if dfs.local:
         return pafs.LocalFileSystem()
@@ -92,13 +92,13 @@ class TabularReader:
 
     def fragment_dataset(self, index: int) -> pads.Dataset:
         """One file as a dataset (streaming delimited and JSON files block by block)."""
-        import pyarrow.dataset as pads
+        import pyarrow.dataset as pads  # pyarrow on use
 
         filesystem, path = self._full(self.manifest.files[index])
         return pads.dataset([path], schema=self.schema, format=self.fmt, filesystem=filesystem)
 
     def whole_dataset(self) -> pads.Dataset:
-        import pyarrow.dataset as pads
+        import pyarrow.dataset as pads  # pyarrow on use
 
         groups: dict[int, list[str]] = {}
         filesystems: dict[int, Any] = {}
@@ -136,7 +136,7 @@ class TabularReader:
     # ---- reads
     def _fragment_batches(self, index: int, columns: list[str], pushed: Any,
                           batch_size: int | None) -> Iterator[pa.RecordBatch]:
-        import pyarrow as pa
+        import pyarrow as pa  # pyarrow on use
 
         entry = self.manifest.files[index]
         self.ds._verify([entry])
@@ -160,7 +160,7 @@ class TabularReader:
         """One file's batches. Parquet is read with ``ParquetFile.iter_batches`` over a 1 MB
         buffered stream, which decodes pages as batches need them: memory stays near one
         batch (a dataset scan decodes whole row groups) and take(10) reads a few pages."""
-        import pyarrow as pa
+        import pyarrow as pa  # pyarrow on use
 
         if not isinstance(self.fmt, _parquet_format_type()):
             scanner = self.fragment_dataset(index).scanner(
@@ -168,7 +168,7 @@ class TabularReader:
                 fragment_readahead=1, use_threads=True)
             yield from scanner.to_batches()
             return
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # pyarrow on use
 
         filesystem, path = self._full(self.manifest.files[index])
         wanted = pa.schema([self.schema.field(c) for c in columns])
@@ -197,7 +197,7 @@ class TabularReader:
         return (b for b in stream if b.num_rows)
 
     def table(self) -> pa.Table:
-        import pyarrow as pa
+        import pyarrow as pa  # pyarrow on use
 
         columns, pushed, rest = self.plan()
         parallel = not self.definition.get("include_path") and not any(
@@ -220,7 +220,7 @@ class TabularReader:
         return table
 
     def empty_schema(self) -> pa.Schema:
-        import pyarrow as pa
+        import pyarrow as pa  # pyarrow on use
 
         columns, _pushed, rest = self.plan()
         for step in rest:
@@ -231,7 +231,7 @@ class TabularReader:
 
 
 def _parquet_format_type() -> Any:
-    import pyarrow.dataset as pads
+    import pyarrow.dataset as pads  # pyarrow on use
 
     return pads.ParquetFileFormat
 
@@ -275,7 +275,7 @@ def _apply_columns(columns: list[str], step: dict[str, Any]) -> list[str]:
 
 
 def _stream_step(stream: Iterator[Any], step: dict[str, Any]) -> Iterator[Any]:
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow on use
 
     op = step["op"]
     if op == "take":
@@ -318,7 +318,7 @@ def _stream_step(stream: Iterator[Any], step: dict[str, Any]) -> Iterator[Any]:
 def discover_schema(dataset: AbstractDataset) -> pa.Schema:
     """The schema every file must share, read from each file (parquet footers, the first
     block of delimited and JSON files); a file whose columns differ is an error naming it."""
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow on use
 
     definition = dataset._definition
     fmt = arrow_format(definition["format"])

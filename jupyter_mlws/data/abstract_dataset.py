@@ -9,6 +9,7 @@ the files again, so a registered version's derived datasets read the version's d
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,10 @@ from ..store.base import AssetRecord, ConflictError, NotFoundError, StoreError
 from ..store.data import manifest as manifests
 from ..store.data import registry
 from ..store.data.locations import DatastoreFS
+from ._lineage import record_read
+from ._profile import stored_or_computed
 from ._sources import open_source
+from .dataset_consumption_config import DatasetConsumptionConfig
 
 if TYPE_CHECKING:
     from ..core.workspace import Workspace
@@ -64,8 +68,8 @@ class AbstractDataset:
 
     @classmethod
     def _from_record(cls, workspace: Workspace, record: AssetRecord) -> Any:
-        from .file_dataset import FileDataset
-        from .tabular_dataset import TabularDataset
+        from .file_dataset import FileDataset  # cycle: file_dataset imports this module
+        from .tabular_dataset import TabularDataset  # cycle: tabular_dataset imports this module
 
         spec = record.spec
         kind = TabularDataset if spec.get("type") == "tabular" else FileDataset
@@ -103,8 +107,6 @@ class AbstractDataset:
     def _verify(self, entries: list[Any] | None = None) -> None:
         manifests.verify(self._manifest_loaded(), self._fs_of_source, self._label(), entries)
         if self._record is not None:
-            from ._lineage import record_read
-
             record_read(self)
 
     def _label(self) -> str:
@@ -135,8 +137,6 @@ class AbstractDataset:
 
     @property
     def data_changed_time(self) -> Any:
-        import datetime
-
         stamp = self._manifest_loaded().data_changed_time()
         return None if stamp is None else datetime.datetime.fromtimestamp(
             stamp, tz=datetime.timezone.utc)
@@ -161,7 +161,7 @@ class AbstractDataset:
 
         The same name with another definition (or the same definition over changed files)
         and ``create_new_version=False`` raises, and nothing is written."""
-        from ..core.workspace import Workspace
+        from ..core.workspace import Workspace  # on use: loads 10 more modules
 
         if not isinstance(workspace, Workspace):
             raise UserErrorException("register needs the Workspace to register in")
@@ -255,15 +255,12 @@ class AbstractDataset:
 
     # ---- runs
     def as_named_input(self, name: str) -> DatasetConsumptionConfig:
-        from .dataset_consumption_config import DatasetConsumptionConfig
-
         return DatasetConsumptionConfig(name, self)
 
     # ---- profile
     def get_profile(self, workspace: Workspace | None = None) -> dict[str, Any]:
         """The version's profile, computed once and stored (or computed now for an
         unregistered dataset)."""
-        from ._profile import stored_or_computed
 
         return stored_or_computed(self)
 

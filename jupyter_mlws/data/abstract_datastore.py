@@ -8,13 +8,17 @@ never live on these objects; ``repr`` shows none.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import UserErrorException
 from ..store.base import StoreError
 from ..store.data import registry
+from ..store.data.errors import DataPathNotFoundError
 from ..store.data.locations import DatastoreFS, normalize_data_path
+from ..store.data.manifest import list_files
+from ..store.data.transfer import _fetch
 from ..store.data.transfer import upload_files as _upload
 from ._progress import Progress
 from .data_reference import DataReference
@@ -139,9 +143,6 @@ class AbstractDatastore:
                  show_progress: bool = True) -> int:
         """Download the files under ``prefix`` to ``target_path/<full path>``; existing files
         are skipped unless ``overwrite``. Returns the number of files downloaded."""
-        from ..store.data.errors import DataPathNotFoundError
-        from ..store.data.manifest import list_files
-        from ..store.data.transfer import _fetch
 
         try:
             dfs = self._fs()
@@ -172,8 +173,6 @@ class AbstractDatastore:
         return {key: getattr(self, key, None) for key in self._shown}
 
     def __repr__(self) -> str:
-        import json
-
         return json.dumps(self._display(), indent=2, default=str)
 
     def __eq__(self, other: object) -> bool:

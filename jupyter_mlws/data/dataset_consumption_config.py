@@ -37,7 +37,7 @@ def check_input_name(name: Any) -> str:
 class DatasetConsumptionConfig:
     def __init__(self, name: str, dataset: Any, mode: str = "direct",
                  path_on_compute: str | None = None) -> None:
-        from .abstract_dataset import AbstractDataset
+        from .abstract_dataset import AbstractDataset  # on use: loads 18 more modules
 
         if not isinstance(dataset, AbstractDataset):
             raise UserErrorException(f"A dataset is required, got {type(dataset).__name__}")

@@ -9,16 +9,19 @@ registered.
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import tempfile
 import uuid
 from typing import Any
 
 from ..exceptions import UserErrorException
 from ..store.base import StoreError
-from ._sources import to_sources
+from ._sources import _datastore_item, to_sources
+from ._tabular_reader import discover_schema
 from .abstract_dataset import user_error
 from .file_dataset import FileDataset
-from .tabular_dataset import TabularDataset
+from .tabular_dataset import TabularDataset, schema_json
 
 
 class DataType:
@@ -91,10 +94,8 @@ def _finish(dataset: Any, validate: bool) -> Any:
 
 
 def _prepare_schema(dataset: TabularDataset) -> None:
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow on use
 
-    from ._tabular_reader import discover_schema
-    from .tabular_dataset import schema_json
 
     fmt = dataset._definition["format"]
     if fmt["kind"] == "delimited" and not fmt.get("header", True) and not fmt.get(
@@ -175,13 +176,11 @@ class TabularDatasetFactory:
                                   make_target_path_unique: bool = True) -> TabularDataset:
         """Write the DataFrame as Parquet under ``target`` (a datastore, ``(datastore,
         path)`` or DataPath) and register it as a new version of ``name``."""
-        import tempfile
 
-        import pandas as pd
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        import pandas as pd  # pandas on use
+        import pyarrow as pa  # pyarrow on use
+        import pyarrow.parquet as pq  # pyarrow on use
 
-        from ._sources import _datastore_item
 
         if not isinstance(dataframe, pd.DataFrame):
             raise UserErrorException("register_pandas_dataframe needs a pandas DataFrame")
@@ -217,9 +216,7 @@ class FileDatasetFactory:
                          overwrite: bool = False, show_progress: bool = True) -> FileDataset:
         """Upload ``src_dir`` (files matching ``pattern``, a glob, when given) to ``target``
         and return a FileDataset of what is there."""
-        import fnmatch
 
-        from ._sources import _datastore_item
 
         found = _datastore_item(target)
         if found is None:

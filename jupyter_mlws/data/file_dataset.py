@@ -17,6 +17,7 @@ from ..store.base import StoreError
 from ..store.data.selection import select_files
 from ..store.data.transfer import display_paths, download_entries, mount_entries
 from .abstract_dataset import AbstractDataset, user_error
+from .dataset_consumption_config import DatasetConsumptionConfig, generated_name
 from .tabular_dataset import _count, _probability, _seed
 
 if TYPE_CHECKING:
@@ -122,13 +123,9 @@ class FileDataset(AbstractDataset):
         return MountContext(self, mount_point)
 
     def as_mount(self, path_on_compute: str | None = None) -> DatasetConsumptionConfig:
-        from .dataset_consumption_config import DatasetConsumptionConfig, generated_name
-
         return DatasetConsumptionConfig(generated_name(self), self, "mount", path_on_compute)
 
     def as_download(self, path_on_compute: str | None = None) -> DatasetConsumptionConfig:
-        from .dataset_consumption_config import DatasetConsumptionConfig, generated_name
-
         return DatasetConsumptionConfig(generated_name(self), self, "download",
                                         path_on_compute)
 

@@ -29,8 +29,8 @@ class OutputDatasetConfig:
 
     def register_on_complete(self, name: str, description: str | None = None,
                              tags: dict[str, str] | None = None) -> Any:
-        from ..store.base import StoreError
-        from ..store.data.registry import check_dataset_name
+        from ..store.base import StoreError  # on use: loads 8 more modules
+        from ..store.data.registry import check_dataset_name  # on use: loads 14 more modules
 
         try:
             check_dataset_name(name)
@@ -66,7 +66,7 @@ class OutputFileDatasetConfig(OutputDatasetConfig):
     def _destination(destination: Any) -> tuple[Any, str] | None:
         if destination is None:
             return None
-        from ._sources import _datastore_item
+        from ._sources import _datastore_item  # on use: loads 14 more modules
 
         found = _datastore_item(destination)
         if found is None:
@@ -103,7 +103,7 @@ class OutputFileDatasetConfig(OutputDatasetConfig):
     def _binding(self, workspace: Any) -> dict[str, Any]:
         """The executor's description of this output (see execution/data_io.py)."""
         if self.destination is None:
-            from ..core.datastore import Datastore
+            from ..core.datastore import Datastore  # on use: loads 25 more modules
 
             datastore, path = Datastore.get_default(workspace), DEFAULT_DESTINATION
         else:

@@ -7,12 +7,15 @@ Transforms return new datasets (nothing is read); reads (``to_pandas_dataframe``
 
 from __future__ import annotations
 
+import base64
 import random
+import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import UserErrorException
 from . import _expression
+from ._tabular_reader import TabularReader
 from .abstract_dataset import AbstractDataset
 
 if TYPE_CHECKING:
@@ -91,16 +94,13 @@ class TabularDataset(AbstractDataset):
 
     # ---- reads
     def _reader(self) -> Any:
-        from ._tabular_reader import TabularReader
-
         return TabularReader(self)
 
     def _arrow_schema(self) -> pa.Schema:
-        import base64
-
-        import pyarrow as pa
+        import pyarrow as pa  # pyarrow on use
 
         if self._schema is None:
+            # cycle: dataset_factory imports this module
             from .dataset_factory import _prepare_schema
 
             _prepare_schema(self)
@@ -124,7 +124,7 @@ class TabularDataset(AbstractDataset):
                           on_error: str = "null", out_of_range_datetime: str = "null") -> Any:
         """A lazy dask DataFrame, one partition per file (needs dask)."""
         try:
-            import dask.dataframe as dd
+            import dask.dataframe as dd  # Dask on use
         except ImportError as exc:
             raise UserErrorException("to_dask_dataframe needs dask: pip install "
                                      "'dask[dataframe]'") from exc
@@ -141,8 +141,6 @@ class _Partition:
     """Reads one file of a dataset as a pandas partition (dask calls it per file)."""
 
     def __init__(self, reader: Any) -> None:
-        import uuid
-
         self.reader = reader
         self.token = uuid.uuid4().hex
 
@@ -151,7 +149,7 @@ class _Partition:
         return self.token
 
     def __call__(self, index: int) -> Any:
-        import pyarrow as pa
+        import pyarrow as pa  # pyarrow on use
 
         columns, pushed, _rest = self.reader.plan()
         batches = list(self.reader._fragment_batches(index, columns, pushed, None))
@@ -159,8 +157,6 @@ class _Partition:
 
 
 def schema_json(schema: pa.Schema) -> dict[str, Any]:
-    import base64
-
     return {"columns": [[f.name, str(f.type)] for f in schema],
             "arrow": base64.b64encode(schema.serialize().to_pybytes()).decode("ascii")}
 

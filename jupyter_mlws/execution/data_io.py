@@ -24,7 +24,7 @@ from typing import Any
 from ..store.data import manifest as manifests
 from ..store.data import registry
 from ..store.data.errors import DatasetValidationError
-from ..store.data.locations import normalize_data_path
+from ..store.data.locations import DatastoreFS, is_local_fs, normalize_data_path, url_fs
 from ..store.data.selection import select_files
 from ..store.data.transfer import download_entries, mount_entries, upload_files
 from .executor import DataInputError
@@ -39,8 +39,6 @@ def _fs_of(store: Any, workspace_id: str, manifest: manifests.Manifest) -> Any:
             if "datastore" in source:
                 cache[index] = store.datastore_filesystem(workspace_id, source["datastore"])
             else:
-                from ..store.data.locations import DatastoreFS, is_local_fs, url_fs
-
                 fs, _path = url_fs(source["url"])
                 cache[index] = DatastoreFS(fs, "", is_local_fs(fs), source["url"])
         return cache[index]

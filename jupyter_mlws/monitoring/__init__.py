@@ -17,6 +17,8 @@ import re
 import warnings
 from typing import Any
 
+from ..execution.serving import collector
+
 _DESIGNATION_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
 
 
@@ -37,7 +39,6 @@ class ModelDataCollector:
 
     def collect(self, input_data: Any, user_correlation_id: str = "") -> str:
         """Record the rows; returns the correlation id (as v1)."""
-        from ..execution.serving import collector
 
         recorder = collector.current()
         if recorder is None or recorder._collect is None:

@@ -18,6 +18,7 @@ from ..api.operation import Request
 from ..core.workspace import Workspace
 from ..store.base import AssetRecord, InvalidInputError, NotFoundError, RunQuery, Store
 from ..store.data import registry
+from ..store.data.transfer import display_paths
 from .authz import MlwsResource
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def check_server_may_read(root: str, record: AssetRecord) -> None:
 
 
 def _dataset(store: Store, root: str, workspace_id: str, name: str, version: int) -> Any:
-    from ..data.abstract_dataset import AbstractDataset
+    from ..data.abstract_dataset import AbstractDataset  # on use: loads 5 more modules
 
     record = _version(store, workspace_id, name, version)
     check_server_may_read(root, record)
@@ -96,8 +97,6 @@ def preview(store: Store, root: str, workspace_id: str, name: str, version: int,
             limit: int) -> dict[str, Any]:
     dataset = _dataset(store, root, workspace_id, name, version)
     if dataset._record.spec.get("type") == "file":
-        from ..store.data.transfer import display_paths
-
         entries = dataset._entries()
         names = display_paths(dataset._manifest_loaded(), entries)
         chosen = list(zip(names, entries, strict=True))[offset:offset + limit]
@@ -158,7 +157,7 @@ def confine(root: str, value: str) -> str:
 
 
 def register_from_files(store: Store, root: str, workspace_id: str, body: Any) -> dict[str, Any]:
-    from ..core.dataset import Dataset
+    from ..core.dataset import Dataset  # on use: loads 12 more modules
 
     files = [confine(root, p) for p in body.paths]
     workspace = _workspace(store, workspace_id)

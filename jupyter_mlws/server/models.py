@@ -13,6 +13,7 @@ from ..api.operation import Request
 from ..core.identity import acting_as
 from ..core.model import Model
 from ..core.webservice import Webservice
+from ..core.webservice.monitoring import sample_baseline
 from ..core.webservice.registry import list_records, model_ids
 from ..core.workspace import Workspace
 from ..store.base import Store
@@ -158,8 +159,6 @@ def service_metrics(store: Store, workspace_id: str, name: str, query: Any) -> d
 
 
 def service_drift(store: Store, workspace_id: str, name: str, query: Any) -> dict[str, Any]:
-    from ..core.webservice.monitoring import sample_baseline
-
     service = _service(store, workspace_id, name)
     baseline = sample_baseline(service)
     report = service.get_drift(baseline, since=query.since, until=query.until)
@@ -174,7 +173,7 @@ def service_logs(store: Store, workspace_id: str, name: str, num_lines: int) -> 
 def score(store: Store, workspace_id: str, name: str, body: bytes) -> dict[str, Any]:
     """Send ``body`` to the service as a client would (its key when it needs one); the
     service's answer, whatever its status, is the result."""
-    import httpx
+    import httpx  # httpx on use
 
     service = _service(store, workspace_id, name)
     if not service.scoring_uri:

@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ...exceptions import ComputeTargetException
+from ..webservice.registry import services_on
 from .compute_target import ComputeTarget
 from .vm_sizes import SizedComputeTarget, check_vm_size, lookup
 
@@ -116,7 +117,6 @@ class AksCompute(SizedComputeTarget):
 
     def delete(self) -> None:
         """Refused while services run on it (their names are given)."""
-        from ..webservice.registry import services_on
 
         services = [r.name for r in services_on(self.workspace, self.name)]
         if services:

@@ -8,6 +8,7 @@ may hold a server token) for the daemon, and its public part in the service asse
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 import uuid
@@ -15,16 +16,21 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from ...exceptions import WebserviceException
+from ...execution.serving import control
 from ...store.base import ConflictError
 from ..identity import current_identity
+from ..inference_config import InferenceConfig as Config
+from ..model import Model
 from ..names import validate_webservice_name
 from ..script_submit import store_settings_for_spec
+from ..snapshot import collect_for_store
 from . import registry
 from .configs import (
     AciServiceDeploymentConfiguration,
     AksServiceDeploymentConfiguration,
     DeploymentConfiguration,
 )
+from .webservice import Webservice
 
 if TYPE_CHECKING:
     from ..inference_config import InferenceConfig
@@ -38,8 +44,6 @@ SNAPSHOT_HINT = "or deploy from a smaller source_directory (the limit is 25 MB).
 
 
 def check_models(workspace: Workspace, models: Any) -> list[dict[str, Any]]:
-    from ..model import Model
-
     if isinstance(models, Model):
         models = [models]
     if not isinstance(models, (list, tuple)) or not models:
@@ -82,9 +86,7 @@ def build_deployment(workspace: Workspace, name: str, models: list[dict[str, Any
                      target_name: str | None, generation: int, run_id: str) -> dict[str, Any]:
     """Everything the daemon needs for one generation (the source folder is stored as a
     snapshot now, so later edits do not leak into a running service)."""
-    from ...execution.environments import check_buildable
-    from ..inference_config import InferenceConfig as Config
-    from ..snapshot import collect_for_store
+    from ...execution.environments import check_buildable  # on use: loads 4 more modules
 
     if not isinstance(inference_config, Config):
         raise WebserviceException(
@@ -145,8 +147,6 @@ def _check_capacity(workspace: Workspace, target: Any, replicas: dict[str, Any],
 def deploy(workspace: Workspace, name: str, models: Any, inference_config: Any,
            deployment_config: Any, deployment_target: Any, *, overwrite: bool = False,
            show_output: bool = False) -> Webservice:
-    from ...execution.serving import control
-    from .webservice import Webservice
 
     validate_webservice_name(name)
     warnings.warn("Model.deploy follows SDK v1; the service runs as processes on this machine "
@@ -219,7 +219,6 @@ def _monitoring_run(workspace: Workspace, name: str, run_id: str, compute_type: 
 
 def start_daemon(workspace: Workspace, name: str, state_dir: Any,
                  deployment: dict[str, Any]) -> None:
-    from ...execution.serving import control
 
     control.write_deployment(state_dir, deployment)
     proc = control.launch(state_dir)
@@ -230,9 +229,7 @@ def start_daemon(workspace: Workspace, name: str, state_dir: Any,
 
 def _discard(workspace: Workspace, name: str, state_dir: Any, run_id: str) -> None:
     """Undo a deployment that could not start."""
-    import contextlib
 
-    from ...execution.serving import control
 
     record = registry.get_record(workspace, name)
     if record is not None:

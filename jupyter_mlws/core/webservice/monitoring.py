@@ -7,6 +7,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ...exceptions import WebserviceException
+from ...execution.serving.aggregate import merge_histograms, percentile_from_histogram
+from ...store.base import NotFoundError
+from ..drift import collected_inputs_drift
 
 if TYPE_CHECKING:
     from .webservice import Webservice
@@ -28,8 +31,6 @@ def _epoch(value: float | datetime | None) -> float | None:
 def service_metrics(service: Webservice, since: float | datetime | None = None,
                     until: float | datetime | None = None) -> dict[str, Any]:
     """Totals and per-second series over ``[since, until)``."""
-    from ...execution.serving.aggregate import merge_histograms, percentile_from_histogram
-    from ...store.base import NotFoundError
 
     start, end = _epoch(since), _epoch(until)
     store = service.workspace._store
@@ -84,7 +85,7 @@ def service_metrics(service: Webservice, since: float | datetime | None = None,
 
 def sample_baseline(service: Webservice) -> Any:
     """The registered dataset of the first deployed model with a ``sample_input_dataset``."""
-    from ..dataset import Dataset
+    from ..dataset import Dataset  # on use: loads 18 more modules
 
     for model in service.models:
         ref = model.sample_input_dataset or {}
@@ -96,8 +97,6 @@ def sample_baseline(service: Webservice) -> Any:
 
 
 def service_drift(service: Webservice, baseline: Any = None, **kwargs: Any) -> Any:
-    from ..drift import collected_inputs_drift
-
     if baseline is None:
         baseline = sample_baseline(service)
     return collected_inputs_drift(service.workspace._store, service.run_id, baseline, **kwargs)

@@ -9,7 +9,10 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ...exceptions import WebserviceException
+from ...execution.serving import control
+from ..snapshot import collect_for_store
 from . import registry
+from .configs import DeploymentConfiguration
 from .deploy import SNAPSHOT_HINT, build_deployment, check_models, public, start_daemon
 
 if TYPE_CHECKING:
@@ -20,8 +23,6 @@ IN_PLACE = frozenset({"replicas"})
 
 
 def _current(service: Webservice) -> dict[str, Any]:
-    from ...execution.serving import control
-
     if not service._local:
         raise WebserviceException(f"Service {service.name!r} runs on host "
                                   f"{service._record.state.get('host')!r}; change it there")
@@ -34,7 +35,6 @@ def _current(service: Webservice) -> dict[str, Any]:
 
 def _resnapshot(service: Webservice, deployment: dict[str, Any]) -> str:
     """The source folder stored again (reload)."""
-    from ..snapshot import collect_for_store
 
     folder = deployment["source_directory"]
     if not os.path.isdir(folder):
@@ -52,7 +52,6 @@ def _resnapshot(service: Webservice, deployment: dict[str, Any]) -> str:
 def redeploy(service: Webservice, *, models: Any, inference_config: Any,
              config_changes: dict[str, Any], reload: bool, tags: dict[str, Any] | None,
              properties: dict[str, Any] | None, description: str | None) -> None:
-    from ...execution.serving import control
 
     workspace = service.workspace
     service.refresh()
@@ -96,16 +95,12 @@ def redeploy(service: Webservice, *, models: Any, inference_config: Any,
 
 
 def _config_of(deployment: dict[str, Any]) -> Any:
-    from .configs import DeploymentConfiguration
-
     config = DeploymentConfiguration()
     config.compute_type = deployment.get("compute_type", "")
     return config
 
 
 def delete(service: Webservice) -> None:
-    from ...execution.serving import control
-
     workspace = service.workspace
     record = service._record
     if service._local:

@@ -10,6 +10,7 @@ daemon's liveness (a daemon that died is ``Failed`` with ``ServiceDaemonNotRunni
 
 from __future__ import annotations
 
+import importlib
 import json
 import socket
 from datetime import datetime, timezone
@@ -17,7 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...exceptions import WebserviceException
+from ...execution.serving import control
 from . import registry
+from .monitoring import service_drift, service_metrics
+from .waiting import wait_for_deployment
 
 if TYPE_CHECKING:
     from ..model import Model
@@ -39,8 +43,6 @@ def not_found(name: str, workspace: Workspace) -> WebserviceException:
 
 
 def _class_for(compute_type: str) -> type[Webservice]:
-    import importlib
-
     module, name = _CLASSES.get(compute_type, ("webservice", "Webservice"))
     return getattr(importlib.import_module(f".{module}", __package__), name)
 
@@ -91,7 +93,6 @@ class Webservice:
 
     def _reconcile(self) -> None:
         """Overlay the daemon's live status (same host), or find it dead."""
-        from ...execution.serving import control
 
         state = self._record.state
         if not self._local or state.get("state") == "Deleting":
@@ -192,7 +193,7 @@ class Webservice:
 
     @property
     def models(self) -> list[Model]:
-        from ..model import Model
+        from ..model import Model  # on use: loads 6 more modules
 
         return [Model(self.workspace, m["name"], version=m["version"])
                 for m in self._deployment.get("models", [])]
@@ -221,7 +222,6 @@ class Webservice:
                             timeout_sec: float | None = None) -> None:
         """Wait until the last deployment operation ends; WebserviceException (with the
         cause and the logs' tail) when it Failed."""
-        from .waiting import wait_for_deployment
 
         wait_for_deployment(self, show_output, timeout_sec)
 
@@ -229,7 +229,6 @@ class Webservice:
     def get_logs(self, num_lines: int = 5000, init: bool = False, **kwargs: Any) -> str:
         """The daemon's, the environment build's and every replica's log (tracebacks of
         ``init()``/``run()`` included)."""
-        from ...execution.serving import control
 
         if not self._local:
             raise WebserviceException(f"Service {self.name!r} runs on host "
@@ -237,8 +236,6 @@ class Webservice:
         return control.logs(self._state_dir, num_lines=num_lines, init=init)
 
     def get_keys(self) -> tuple[str, str]:
-        from ...execution.serving import control
-
         if not self.auth_enabled:
             raise WebserviceException(f"Service {self.name!r} has key authentication "
                                       "disabled (auth_enabled=False)")
@@ -248,7 +245,6 @@ class Webservice:
     def regen_key(self, key: str, set_key: str | None = None) -> None:
         """A new ``"Primary"`` or ``"Secondary"`` key (``set_key``: that value); replicas use
         it within half a second."""
-        from ...execution.serving import control
 
         if key not in ("Primary", "Secondary"):
             raise WebserviceException("key must be 'Primary' or 'Secondary'")
@@ -267,7 +263,7 @@ class Webservice:
     def run(self, input_data: Any) -> Any:
         """POST ``input_data`` (a JSON string, or anything JSON-serializable) to the scoring
         URI; returns the decoded answer. A non-200 answer is a WebserviceException."""
-        import httpx
+        import httpx  # httpx on use
 
         uri = self.scoring_uri
         if uri is None:
@@ -297,7 +293,7 @@ class Webservice:
                   config_changes: dict[str, Any] | None = None, reload: bool = False,
                   tags: dict[str, Any] | None = None, properties: dict[str, Any] | None = None,
                   description: str | None = None) -> None:
-        from .update import redeploy
+        from .update import redeploy  # cycle: update imports this module
 
         redeploy(self, models=models, inference_config=inference_config,
                  config_changes=config_changes or {}, reload=reload, tags=tags,
@@ -313,7 +309,7 @@ class Webservice:
     def delete(self, *args: Any, **kwargs: Any) -> None:
         """Stop the daemon (replicas drain, the monitoring data is flushed), complete the
         monitoring run and remove the service."""
-        from .update import delete
+        from .update import delete  # cycle: update imports this module
 
         delete(self)
 
@@ -322,7 +318,6 @@ class Webservice:
                             until: float | datetime | None = None) -> dict[str, Any]:
         """Beyond v1: requests, errors, requests/s, error rate and latency percentiles over
         a window (epoch seconds or datetimes; default: the service's whole life)."""
-        from .monitoring import service_metrics
 
         return service_metrics(self, since, until)
 
@@ -330,7 +325,6 @@ class Webservice:
         """Beyond v1: drift of the collected inputs against ``baseline`` (a DataFrame or a
         dataset; default: the first deployed model's ``sample_input_dataset``); see
         :func:`jupyter_mlws.core.drift.collected_inputs_drift`."""
-        from .monitoring import service_drift
 
         return service_drift(self, baseline, **kwargs)
 
@@ -341,7 +335,7 @@ class Webservice:
              model_name: str | None = None, model_id: str | None = None,
              tags: list[Any] | None = None, properties: list[Any] | None = None,
              image_digest: str | None = None, **kwargs: Any) -> list[Webservice]:
-        from ..model import _filter_pairs, _matches
+        from ..model import _filter_pairs, _matches  # on use: loads 6 more modules
 
         tag_pairs, prop_pairs = _filter_pairs("tags", tags), _filter_pairs("properties",
                                                                            properties)

@@ -77,7 +77,7 @@ class Collector:
                 self._write(designation, rows)
 
     def _write(self, designation: str, rows: list[dict[str, Any]]) -> None:
-        import pandas as pd
+        import pandas as pd  # pandas on use
 
         frame = pd.DataFrame(rows)
         frame["time"] = pd.to_datetime(frame["time"], unit="s", utc=True)

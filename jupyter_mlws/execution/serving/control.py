@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ...store import private
 from ...store.liveness import is_process_alive, process_identity
 from ..supervisor import PACKAGE_PARENT
 from .layout import (
@@ -52,7 +53,6 @@ def port_free(host: str, port: int) -> bool:
 def write_deployment(folder: Path, deployment: dict[str, Any]) -> None:
     """The desired state (it may hold the server token: 0600). The daemon picks up a higher
     ``generation`` as a rolling update."""
-    from ...store import private
 
     private.make_dirs(folder)
     private.tighten(folder, private.DIR_MODE)
@@ -109,7 +109,7 @@ def stop(pid: int | None, identity: str | None, timeout: float = 60.0) -> bool:
     its tree after ``timeout``. True once it is gone."""
     if not is_alive(pid, identity):
         return True
-    import psutil
+    import psutil  # psutil on use
 
     assert pid is not None
     try:

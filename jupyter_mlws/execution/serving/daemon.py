@@ -36,6 +36,9 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from .aggregate import Aggregator
+from .autoscale import Autoscaler, AutoscaleSettings
+from .collect import Collector
 from .layout import (
     BUILD_LOG,
     COLLECT_DIR,
@@ -47,11 +50,13 @@ from .layout import (
     REQUESTS_DIR,
     STATUS_FILE,
     STOPPED_FILE,
+    prepare_generation,
     read_json,
     remove_generation,
     write_json,
 )
 from .pool import Pool, Replica, exit_reason
+from .recorder import RecordReader, parse_records
 
 TICK_SECONDS = 0.05
 STATUS_SECONDS = 0.5
@@ -97,7 +102,7 @@ class ServiceDaemon:
         if deployment is None:
             raise RuntimeError(f"no {DEPLOYMENT_FILE} in {state_dir}")
         self.first = deployment
-        from ..executor import open_run_store
+        from ..executor import open_run_store  # on use: loads 6 more modules
 
         self.store = open_run_store(deployment)
         self.workspace_id = deployment["workspace_id"]
@@ -117,10 +122,6 @@ class ServiceDaemon:
         self.deployment_mtime = 0
         self._old_generations: list[int] = []
         self.retiring: int | None = None  # the generation an update is draining
-        from .aggregate import Aggregator
-        from .autoscale import Autoscaler, AutoscaleSettings
-        from .collect import Collector
-        from .recorder import RecordReader
 
         self.aggregator = Aggregator(self.run_id)
         self.reader = RecordReader(state_dir / REQUESTS_DIR, ".bin")
@@ -210,8 +211,7 @@ class ServiceDaemon:
         generation.thread.start()
 
     def _prepare(self, generation: Generation) -> None:
-        from ..environments import ensure_environment
-        from .layout import prepare_generation
+        from ..environments import ensure_environment  # on use: loads 4 more modules
 
         deployment = generation.deployment
         folder = self.state_dir / GENERATIONS_DIR / str(generation.number)
@@ -412,7 +412,7 @@ class ServiceDaemon:
         limit = (self.active.deployment.get("memory_gb") if self.active else None)
         if not limit or self.pool is None:
             return
-        import psutil
+        import psutil  # psutil on use
 
         for replica in self.pool.replicas:
             if not replica.running or replica.draining_since is not None:
@@ -449,8 +449,6 @@ class ServiceDaemon:
 
     # ------------------------------------------------------------------ monitoring
     def _monitor(self, final: bool = False) -> dict[str, float]:
-        from .recorder import parse_records
-
         live = {r.pid for r in (self.pool.replicas if self.pool else []) if r.running}
         if final:
             live = set()
@@ -467,7 +465,7 @@ class ServiceDaemon:
     # ------------------------------------------------------------------ main loop
     def serve(self) -> int:
         pid = os.getpid()
-        from ...store.liveness import process_identity
+        from ...store.liveness import process_identity  # on use: loads 10 more modules
 
         write_json(self.state_dir / INFO_FILE, {"pid": pid, "identity": process_identity(pid),
                                                 "host": socket.gethostname()})

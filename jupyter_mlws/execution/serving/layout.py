@@ -57,7 +57,7 @@ def _copy(store: Any, snapshot_id: str, rel: str, target: Path) -> None:
 def prepare_generation(store: Any, deployment: dict[str, Any], folder: Path) -> dict[str, str]:
     """Lay out the source copy and the models of one generation under ``folder``; returns the
     environment variables locating the models. Raises with a message naming what is missing."""
-    from ...store.base import NotFoundError
+    from ...store.base import NotFoundError  # on use: loads 9 more modules
 
     shutil.rmtree(folder, ignore_errors=True)
     app = folder / "app"

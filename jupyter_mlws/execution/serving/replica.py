@@ -27,6 +27,9 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from . import collector
+from .recorder import Recorder
+
 INIT_FAILED = 3
 IDLE_DRAIN_SECONDS = 2.0
 # A keep-alive connection is answered with ``Connection: close`` once it is this old, so
@@ -55,7 +58,7 @@ def _load_entry_script(path: str) -> Any:
 
 
 def _draining_protocol() -> type:
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol  # uvicorn on use
 
     class DrainingProtocol(HttpToolsProtocol):  # type: ignore[misc]
         """On shutdown, an idle keep-alive connection is not cut at once: a request already
@@ -98,8 +101,7 @@ def _write_ready(path: str) -> None:
 
 
 def serve(config: dict[str, Any]) -> int:
-    from .app import KeyRing, ScoringApp, log
-    from .recorder import Recorder
+    from .app import KeyRing, ScoringApp, log  # optional: may be absent
 
     sock = socket.socket(fileno=int(os.environ["MLWS_LISTEN_FD"]))
     try:
@@ -108,7 +110,7 @@ def serve(config: dict[str, Any]) -> int:
     except BaseException as exc:  # SyntaxError, SystemExit from init... all are init failures
         log(f"init failed: {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
         return INIT_FAILED
-    import uvicorn
+    import uvicorn  # uvicorn on use
 
     collect_dir = config.get("collect_dir")
     recorder = Recorder(Path(config["requests_dir"]), Path(collect_dir) if collect_dir else None,
@@ -116,7 +118,6 @@ def serve(config: dict[str, Any]) -> int:
     if os.environ.get("MLWS_SERVICE_RECORDING") == "off":
         # Only for measuring what recording costs (benchmarks/bench_serving.py).
         recorder.record = lambda *_args: None  # type: ignore[method-assign]
-    from . import collector
 
     collector.bind(recorder)
     keys = KeyRing(config["keys_file"]) if config.get("auth_enabled") else None

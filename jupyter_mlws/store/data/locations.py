@@ -135,7 +135,7 @@ def is_local_fs(fs: Any) -> bool:
 
 def url_fs(url: str, storage_options: dict[str, Any] | None = None) -> tuple[Any, str]:
     """``fsspec.core.url_to_fs`` with a clear error for a protocol whose package is missing."""
-    from fsspec.core import url_to_fs
+    from fsspec.core import url_to_fs  # fsspec on use
 
     try:
         return url_to_fs(url, **(storage_options or {}))
@@ -164,7 +164,7 @@ def open_datastore_fs(spec: dict[str, Any], secret: dict[str, Any] | None,
             os.makedirs(root, exist_ok=True)
         return DatastoreFS(fs, root.rstrip("/"), local, name)
     if kind == "local":
-        from fsspec.implementations.local import LocalFileSystem
+        from fsspec.implementations.local import LocalFileSystem  # fsspec on use
 
         root = os.path.abspath(spec["url"])
         return DatastoreFS(LocalFileSystem(), root.rstrip(os.sep) or os.sep, True, name)

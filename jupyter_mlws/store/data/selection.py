@@ -12,7 +12,7 @@ from .manifest import FileEntry
 def sample_mask(seed: int, start: int, count: int, probability: float) -> Any:
     """Positions kept by a seeded Bernoulli sample, decided per global position (splitmix64),
     so the same rows are chosen however the data is batched, and a split's halves partition."""
-    import numpy as np
+    import numpy as np  # numpy on use
 
     with np.errstate(over="ignore"):
         x = np.arange(start, start + count, dtype=np.uint64) + np.uint64(seed & (2**64 - 1))

@@ -12,6 +12,7 @@ import hashlib
 import os
 import posixpath
 import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -207,7 +208,6 @@ def mount_entries(manifest: Manifest, fs_of_source: Callable[[int], DatastoreFS]
     point was asked for, else a folder of links to them. Remote files: fetched once into
     ``cache_dir`` (keyed by path, size, mtime and etag) and linked; a cache without room for
     them is a clear error, not a full disk."""
-    import tempfile
 
     names = display_paths(manifest, entries)
     sources = {int(e[0]) for e in entries}

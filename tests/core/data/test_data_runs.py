@@ -114,7 +114,8 @@ def test_unregistered_input_is_saved_for_lineage(workspace, experiment, uploaded
     src = make_source(files={"train.py": "import sys; print(open(sys.argv[1] + '/f1.csv')"
                                          ".read().splitlines()[1])\n"})
     run = experiment.submit(ScriptRunConfig(src, "train.py", arguments=[files.as_mount()]))
-    assert run.wait_for_completion(wait_post_processing=True, raise_on_error=False)["status"] == RunStatus.COMPLETED
+    details = run.wait_for_completion(wait_post_processing=True, raise_on_error=False)
+    assert details["status"] == RunStatus.COMPLETED, details
     (item,) = run.get_details()["inputDatasets"]
     assert item["dataset"].to_path() == ["/f1.csv"]
     assert item["consumptionDetails"]["inputName"].startswith("input_")
