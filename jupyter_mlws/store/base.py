@@ -89,6 +89,7 @@ class ExperimentRecord(Record):
     tags: dict[str, str | None] = field(default_factory=dict)
     created_time: float = 0.0
     run_count: int | None = None  # filled by list_experiments(with_run_counts=True)
+    child_run_count: int | None = None  # of run_count, runs with a parent (same call)
 
 
 @dataclass
@@ -321,8 +322,11 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def get_metric_series(self, run_id: str, name: str, *, since: int = 0,
-                          max_points: int | None = None) -> MetricSeries:
-        """Points with ``seq > since``; with ``max_points``, downsampled keeping extremes."""
+                          max_points: int | None = None,
+                          until: int | None = None) -> MetricSeries:
+        """Points with ``since < seq <= until`` (no upper bound when ``until`` is None); with
+        ``max_points``, downsampled keeping extremes. ``total`` is always the number of points
+        stored, so a window or page read still says how long the whole series is."""
 
     @abc.abstractmethod
     def get_all_metric_values(

@@ -62,10 +62,13 @@ class DataMixin:
         return infos
 
     def get_metric_series(self, run_id: str, name: str, *, since: int = 0,
-                          max_points: int | None = None) -> MetricSeries:
+                          max_points: int | None = None,
+                          until: int | None = None) -> MetricSeries:
         params: dict[str, Any] = {"name": name, "since": since}
         if max_points is not None:
             params["max_points"] = max_points
+        if until is not None:
+            params["until"] = until
         body = self.http.json("GET", f"{self._run_path(run_id)}/series", params=params)
         series = record(MetricSeries, body["series"])
         if body.get("escaped"):

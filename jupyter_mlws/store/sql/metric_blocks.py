@@ -66,34 +66,44 @@ def block_rows(mid: int, base: int, rows: Sequence[tuple]) -> list[tuple]:
     return out
 
 
+def _summarize(fetch: Fetch, ph: str, mid: int, block: tuple, lo_seq: int, hi_seq: int,
+               ) -> tuple:
+    """A block row whose extremes cover only seqs in (lo_seq, hi_seq]: a block cut by the
+    cursor or the window end is summarized from its points (fewer than BLOCK_SIZE rows)."""
+    pts = fetch(f"SELECT seq, vnum FROM metric_point WHERE metric_id = {ph} AND seq > {ph} "
+                f"AND seq <= {ph} AND vnum IS NOT NULL ORDER BY seq", (mid, lo_seq, hi_seq))
+    lo = min(pts, key=lambda p: p[1]) if pts else (None, None)
+    hi = max(pts, key=lambda p: p[1]) if pts else (None, None)
+    return (block[0], block[1], lo[1], lo[0], hi[1], hi[0])
+
+
 def downsample_from_blocks(fetch: Fetch, ph: str, mid: int, since: int, max_points: int,
-                           ) -> list[int] | None:
-    """Seqs to keep (sorted) for ``seq > since``: first, last, and the min and max of each of
-    ``(max_points - 2) // 2`` seq ranges (a range without numbers keeps its first point).
-    None when the series is too short for blocks to give at least half that resolution; the
-    caller then scans the points."""
+                           until: int | None = None) -> list[int] | None:
+    """Seqs to keep (sorted) for ``since < seq <= until``: first, last, and the min and max of
+    each of ``(max_points - 2) // 2`` seq ranges (a range without numbers keeps its first
+    point). None when the series is too short for blocks to give at least half that
+    resolution; the caller then scans the points."""
     buckets = max(1, (max_points - 2) // 2)
+    upper = "" if until is None else f" AND block <= {int((until - 1) // BLOCK_SIZE)}"
     blocks = fetch(
         "SELECT block, last_seq, min_num, min_seq, max_num, max_seq FROM metric_block "
-        f"WHERE metric_id = {ph} AND block >= {ph} ORDER BY block",
+        f"WHERE metric_id = {ph} AND block >= {ph}{upper} ORDER BY block",
         (mid, since // BLOCK_SIZE))
     if not blocks:
         return []
     first, last = since + 1, blocks[-1][1]
+    if until is not None and last > until:
+        last = until
+        blocks[-1] = _summarize(fetch, ph, mid, blocks[-1], blocks[-1][0] * BLOCK_SIZE, until)
     n = last - since
     if n <= 0:
         return []
     if n * 2 < buckets * BLOCK_SIZE:
         return None
     if since % BLOCK_SIZE:
-        # The first block starts before the cursor: its rollup may hold older extremes, so
-        # summarize its points after the cursor directly (fewer than BLOCK_SIZE rows).
-        head_end = (since // BLOCK_SIZE + 1) * BLOCK_SIZE
-        pts = fetch(f"SELECT seq, vnum FROM metric_point WHERE metric_id = {ph} AND seq > {ph} "
-                    f"AND seq <= {ph} AND vnum IS NOT NULL ORDER BY seq", (mid, since, head_end))
-        lo = min(pts, key=lambda p: p[1]) if pts else (None, None)
-        hi = max(pts, key=lambda p: p[1]) if pts else (None, None)
-        blocks[0] = (blocks[0][0], blocks[0][1], lo[1], lo[0], hi[1], hi[0])
+        # The first block starts before the cursor: its rollup may hold older extremes.
+        head_end = min((since // BLOCK_SIZE + 1) * BLOCK_SIZE, last)
+        blocks[0] = _summarize(fetch, ph, mid, blocks[0], since, head_end)
     width = -(-n // buckets)
     bmin: dict[int, tuple[float, int]] = {}
     bmax: dict[int, tuple[float, int]] = {}

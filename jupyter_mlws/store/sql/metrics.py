@@ -203,10 +203,13 @@ class MetricMixin(SqlBase):
         return self.db.read(read)
 
     def get_metric_series(self, run_id: str, name: str, *, since: int = 0,
-                          max_points: int | None = None) -> MetricSeries:
+                          max_points: int | None = None,
+                          until: int | None = None) -> MetricSeries:
         if max_points is not None and max_points < 2:
             raise InvalidInputError("max_points must be at least 2")
         since = max(int(since), 0)
+        if until is not None and int(until) < since:
+            raise InvalidInputError("until must not be below since")
 
         def read(conn: Connection) -> MetricSeries:
             row = conn.execute(sa.select(t.metric.c.id, t.metric.c.kind, t.metric.c.count)
@@ -215,14 +218,17 @@ class MetricMixin(SqlBase):
             if row is None:
                 self._require_run(conn, run_id)
                 raise NotFoundError(f"Metric {name!r} not found in run {run_id}")
-            mid, kind, total = row
+            mid, kind, stored = row
+            # A window ends at ``until``: everything below reads as if the series ended there.
+            total = stored if until is None else min(stored, int(until))
             fetch = self._fetcher(conn)
             seq: list[int] | None = None
             rows = None
             if max_points is not None and total - since > max_points:
                 # Fewer than 4 points leave no room for a min/max pair: the two ends only.
                 seq = (sorted({since + 1, total}) if max_points < 4 else
-                       downsample_from_blocks(fetch, self.db.ph, mid, since, max_points))
+                       downsample_from_blocks(fetch, self.db.ph, mid, since, max_points,
+                                              until=total))
                 if seq is None:
                     rows = downsample_by_scan(fetch, self.db.is_sqlite, mid, since,
                                               total - since, max_points)
@@ -234,18 +240,18 @@ class MetricMixin(SqlBase):
                         f"metric_id = {int(mid)} AND seq IN ({', '.join(map(str, seq))}) "
                         "ORDER BY seq", ())
             if rows is None:
-                seq, step, time_, value = self._read_all(fetch, mid, since)
+                seq, step, time_, value = self._read_all(fetch, mid, since, total)
             else:
                 step, time_, value = _decode_rows(rows)
-            total = max(total, seq[-1]) if seq else total
+            stored = max(stored, seq[-1]) if seq else stored
             return MetricSeries(run_id=run_id, name=name, kind=kind, seq=seq or [],
-                                step=step, time=time_, value=value, total=total)
+                                step=step, time=time_, value=value, total=stored)
 
         with _gc_paused():
             return self.db.read(read)
 
     def _read_all(self, fetch: Callable[[str, tuple], list[tuple]], mid: int, since: int,
-                  ) -> tuple[list[int], list, list, list]:
+                  until: int | None = None) -> tuple[list[int], list, list, list]:
         """Every point after ``since``. Seqs are dense from 1, so they are not fetched. The
         block masks tell whether the range is uniformly numeric; then only three columns come
         back and decoding is C-level column extraction instead of per-point Python work."""
@@ -260,6 +266,8 @@ class MetricMixin(SqlBase):
         # Points are only read up to what the masks cover (a concurrent append on PostgreSQL
         # may add points the masks do not describe yet).
         covered = max(last for _, last in masks)
+        if until is not None:
+            covered = min(covered, until)
         fast = _fast_decoder(types)
         where = f"WHERE metric_id = {ph} AND seq > {ph} AND seq <= {ph} ORDER BY seq"
         if fast is None:
