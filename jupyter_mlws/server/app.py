@@ -37,7 +37,7 @@ from .sdk_runs import (
     SdkRunsHandler,
 )
 from .spec import API_PREFIX, OpenApiHandler
-from .workspaces import WorkspaceHandler, WorkspacesHandler
+from .workspaces import WorkspaceConfigHandler, WorkspaceHandler, WorkspacesHandler
 
 if TYPE_CHECKING:
     from ..store.base import Store
@@ -52,6 +52,7 @@ ROUTES: list[tuple[str, Any]] = [
     (rf"{API_PREFIX}/openapi\.json", OpenApiHandler),
     (rf"{API_PREFIX}/live", LiveHandler),
     (rf"{API_PREFIX}/workspaces", WorkspacesHandler),
+    (rf"{API_PREFIX}/workspace-config", WorkspaceConfigHandler),
     (_WS, WorkspaceHandler),
     (rf"{_WS}/experiments", ExperimentsHandler),
     (rf"{_WS}/experiments/{_SEG}", ExperimentHandler),

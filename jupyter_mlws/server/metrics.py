@@ -55,10 +55,11 @@ class MetricSeriesHandler(MlwsHandler):
         check_metric_name(name)
         since = self.query_int("since", 0, minimum=0) or 0
         max_points = self.query_int("max_points", None, minimum=2, maximum=MAX_POINTS_LIMIT)
+        until = self.query_int("until", None, minimum=since)
         self.authorize("read", MlwsResource("metric", workspace_id, run_id))
         await self.load_run(workspace_id, run_id)
         series: MetricSeries = await self.call(self.store.get_metric_series, run_id, name,
-                                               since=since, max_points=max_points)
+                                               since=since, max_points=max_points, until=until)
         self.send_json(metric_series(series))
 
 

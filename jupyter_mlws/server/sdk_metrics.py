@@ -81,10 +81,11 @@ class RunSeriesHandler(MlwsHandler):
         name = check_metric_name(self.query_str("name", "", max_length=1024) or "")
         since = self.query_int("since", 0, minimum=0) or 0
         max_points = self.query_int("max_points", None, minimum=2, maximum=MAX_POINTS_LIMIT)
+        until = self.query_int("until", None, minimum=since)
         self.authorize("read", MlwsResource("metric", workspace_id, run_id))
         await self.load_run(workspace_id, run_id)
         series: MetricSeries = await self.call(self.store.get_metric_series, run_id, name,
-                                               since=since, max_points=max_points)
+                                               since=since, max_points=max_points, until=until)
         body: dict[str, Any] = series.to_dict()
         body["value"], escaped = encode_series_values(body["value"])
         self.send_json({"series": body, "escaped": escaped})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from typing import Any
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
@@ -79,3 +81,41 @@ class WorkspaceHandler(MlwsHandler):
         await self.call(self.store.delete_workspace, workspace_id)
         self.set_status(204)
         self.finish()
+
+
+class WorkspaceConfigHandler(MlwsHandler):
+    """The workspace a folder's ``config.json`` names (v1's search: ``.azureml/``,
+    ``aml_config/``, the folder, walking up), so the studio opens on the notebook's workspace.
+    The search starts in ``path`` under the server's root and stays inside the root; hidden
+    ``.azureml`` folders are read here because the contents API does not serve them."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.authorize("read", MlwsResource("workspace"))
+        path = self.query_str("path", "") or ""
+        if "\x00" in path:
+            raise bad_request("'path' must not contain NUL characters.")
+        root = os.path.realpath(self.settings.get("server_root_dir") or os.getcwd())
+        folder = os.path.realpath(os.path.join(root, path.lstrip("/")))
+        if os.path.commonpath([root, folder]) != root or not os.path.isdir(folder):
+            raise bad_request("'path' must be a folder inside the server's root directory.")
+        found = await self.call(_configured_workspace, self.store, root, folder)
+        self.send_json(found or {"workspace": None, "config_path": None})
+
+
+def _configured_workspace(store: Any, root: str, folder: str) -> dict[str, Any] | None:
+    from ..core.config_file import find_config_file, read_config_file
+    from ..exceptions import UserErrorException
+    from ..store.base import StoreError
+
+    try:
+        config = os.path.realpath(find_config_file(folder))
+        if os.path.commonpath([root, config]) != root:
+            return None  # found above the root: not this server's business
+        coordinates = read_config_file(config)
+        record = store.get_workspace(coordinates.workspace_name, coordinates.subscription_id,
+                                     coordinates.resource_group)
+    except (UserErrorException, StoreError):
+        return None  # no file, an unreadable one, or a workspace this store does not have
+    return {"workspace": record, "config_path": os.path.relpath(config, root)}
