@@ -119,7 +119,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         if (current instanceof RunViewWidget) {
           await current.content.view.refresh();
         } else if (current instanceof RunsTableWidget) {
-          current.content.reload();
+          current.content.reload(true);
         }
       }
     });

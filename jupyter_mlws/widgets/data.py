@@ -72,6 +72,7 @@ class WidgetData:
             "children": self.op_children, "artifacts": self.op_artifacts,
             "artifact": self.op_artifact, "log_tail": self.op_log_tail,
             "snapshot": self.op_snapshot, "snapshot_file": self.op_snapshot_file,
+            "cancel": self.op_cancel,
         }
 
     # ---- dispatch
@@ -122,6 +123,12 @@ class WidgetData:
     def op_run(self, record: RunRecord, args: dict[str, Any]) -> Any:
         return record
 
+    def op_cancel(self, record: RunRecord, args: dict[str, Any]) -> Any:
+        """The widget's Cancel button: the same request as the REST cancel route."""
+        from ..execution.cancel import request_cancel
+
+        return request_cancel(self.store, record.id)
+
     def op_metrics(self, record: RunRecord, args: dict[str, Any]) -> Any:
         return {"metrics": self.store.list_metrics(record.id)}
 
@@ -129,8 +136,9 @@ class WidgetData:
         name = _str_arg(args, "name")
         since = _int_arg(args, "since", 0, minimum=0) or 0
         max_points = _int_arg(args, "max_points", None, minimum=2, maximum=MAX_POINTS_LIMIT)
+        until = _int_arg(args, "until", None, minimum=since)
         return metric_series(self.store.get_metric_series(record.id, name, since=since,
-                                                          max_points=max_points))
+                                                          max_points=max_points, until=until))
 
     def op_children(self, record: RunRecord, args: dict[str, Any]) -> Any:
         query = RunQuery(parent_run_id=record.id, order_by="created_time",

@@ -19,8 +19,10 @@ export interface RunDataSource {
   readonly workspaceId: string;
   getRun(): Promise<Run>;
   listMetrics(): Promise<MetricInfo[]>;
-  /** Points with seq > since, downsampled to maxPoints (all points when undefined). */
-  getSeries(name: string, since: number, maxPoints?: number): Promise<MetricSeries>;
+  /** Points with since < seq <= until (no bound when undefined), downsampled to maxPoints
+   * (all points when undefined). `total` counts the whole series. */
+  getSeries(name: string, since: number, maxPoints?: number, until?: number):
+  Promise<MetricSeries>;
   getChildren(): Promise<Run[]>;
   listArtifacts(prefix?: string): Promise<ArtifactList>;
   getArtifact(path: string): Promise<ArtifactContent>;
@@ -38,6 +40,8 @@ export interface RunDataSource {
     tags?: Record<string, string>; remove_tags?: string[]; description?: string;
     display_name?: string;
   }): Promise<Run>;
+  /** Ask the run to stop (a submitted script's processes are killed); the run as it is then. */
+  cancelRun?(): Promise<Run>;
   /** Navigate to another run of the same workspace (a child, the parent). */
   openRun?(runId: string): void;
   /** A link to open this run in the studio (shown as "View Run Details"). */

@@ -24,6 +24,8 @@ export interface Experiment {
   tags: Tags;
   created_time: number;
   run_count?: number | null;
+  /** Of run_count, the child runs (the runs table lists top-level runs by default). */
+  child_run_count?: number | null;
 }
 
 export type RunStatus =

@@ -100,6 +100,12 @@ export class MlwsApi {
     return this.send('DELETE', `workspaces/${enc(id)}`);
   }
 
+  /** The workspace a folder's config.json names (null: none, or not in this store). */
+  async configuredWorkspace(path = ''): Promise<Workspace | null> {
+    return (await this.json<{ workspace: Workspace | null }>('workspace-config', {},
+      { path })).workspace;
+  }
+
   // ---- experiments
   async listExperiments(ws: string, viewType = 'ActiveOnly'): Promise<Experiment[]> {
     return (await this.json<{ experiments: Experiment[] }>(`workspaces/${enc(ws)}/experiments`,
@@ -142,10 +148,10 @@ export class MlwsApi {
     return (await this.json<{ metrics: MetricInfo[] }>(
       `workspaces/${enc(ws)}/runs/${enc(id)}/metrics`)).metrics;
   }
-  getSeries(ws: string, id: string, name: string, since: number, maxPoints?: number):
-  Promise<MetricSeries> {
+  getSeries(ws: string, id: string, name: string, since: number, maxPoints?: number,
+    until?: number): Promise<MetricSeries> {
     return this.json(`workspaces/${enc(ws)}/runs/${enc(id)}/metrics/${encPath(name)}`, {},
-      { since, max_points: maxPoints });
+      { since, max_points: maxPoints, until });
   }
   async queryMetrics(ws: string, runIds: string[], names?: string[], maxPoints = 2000):
   Promise<MetricSeries[]> {

@@ -30,8 +30,9 @@ export class RestRunSource implements RunDataSource {
   listMetrics(): Promise<MetricInfo[]> {
     return this.api.listMetrics(this.workspaceId, this.runId);
   }
-  getSeries(name: string, since: number, maxPoints?: number): Promise<MetricSeries> {
-    return this.api.getSeries(this.workspaceId, this.runId, name, since, maxPoints);
+  getSeries(name: string, since: number, maxPoints?: number, until?: number):
+  Promise<MetricSeries> {
+    return this.api.getSeries(this.workspaceId, this.runId, name, since, maxPoints, until);
   }
   getChildren(): Promise<Run[]> {
     return this.api.getChildren(this.workspaceId, this.runId);
@@ -61,6 +62,9 @@ export class RestRunSource implements RunDataSource {
   }
   downloadUrl(path: string, zip = false): string {
     return this.api.artifactUrl(this.workspaceId, this.runId, path, zip);
+  }
+  cancelRun(): Promise<Run> {
+    return this.api.cancelRun(this.workspaceId, this.runId);
   }
   updateRun(patch: Record<string, unknown>): Promise<Run> {
     return this.api.updateRun(this.workspaceId, this.runId, patch);

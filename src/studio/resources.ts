@@ -18,6 +18,9 @@ function count(status: Record<string, unknown>, ...keys: string[]): number | nul
 
 /** The state a user cares about: an instance's Running/Stopped, else the provisioning state. */
 export function computeState(target: ComputeTarget): string {
+  if (target.type === 'local') {
+    return 'Ready'; // this machine: nothing is provisioned, it is always there
+  }
   const state = target.status?.state;
   if (typeof state === 'string' && state) {
     return state;

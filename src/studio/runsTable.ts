@@ -33,6 +33,7 @@ export class RunsTableContent extends Widget {
   private text = '';
   private status = '';
   private tag = '';
+  private includeChildren = false;
   private metricNames: string[] = [];
   private selected = new Set<string>();
   private viewport = h('div', { className: 'mlws-runs-viewport', tabindex: 0,
@@ -93,12 +94,18 @@ export class RunsTableContent extends Widget {
       className: 'mlws-button mlws-danger', type: 'button', disabled: true,
       onclick: () => void this.deleteSelected()
     }, 'Delete');
+    const children = h('input', { type: 'checkbox', 'aria-label': 'Include child runs',
+      onchange: () => {
+        this.includeChildren = children.checked;
+        this.reload();
+      } });
     this.viewport.append(this.spacer);
     this.viewport.addEventListener('scroll', () => this.render());
     this.node.append(
       h('div', { className: 'mlws-toolbar' }, search, status, tag, metrics,
+        h('label', null, children, ' Include child runs'),
         this.compareButton, this.deleteButton,
-        h('button', { className: 'mlws-button', type: 'button', onclick: () => this.reload() },
+        h('button', { className: 'mlws-button', type: 'button', onclick: () => this.reload(true) },
           'Refresh'), this.countLabel),
       h('div', { className: 'mlws-runs-grid', role: 'grid' }, this.headerRow, this.viewport));
     this.reload();
@@ -126,12 +133,37 @@ export class RunsTableContent extends Widget {
     return ['32px', ...this.columns().map(c => c.width)].join(' ');
   }
 
-  reload(): void {
+  /** Read again from the first page; a new sort or filter also starts at the top. */
+  reload(keepScroll = false): void {
     this.generation += 1;
     this.pages.clear();
     this.pending.clear();
+    if (!keepScroll) {
+      this.viewport.scrollTop = 0;
+    }
     this.renderHeader();
     void this.fetchPage(0);
+  }
+
+  private query(): Record<string, string | number | boolean | string[] | undefined> {
+    return {
+      experiment: this.experiment, order_by: this.orderBy, descending: this.descending,
+      text: this.text, status: this.status || undefined, tag: this.tag ? [this.tag] : undefined,
+      include_children: this.includeChildren || undefined
+    };
+  }
+
+  /** Every run the filters match (for "select all"). */
+  private async allIds(): Promise<string[]> {
+    const ids: string[] = [];
+    for (let offset = 0; ; offset += 1000) {
+      const page = await this.studio.api.listRuns(this.workspaceId,
+        { ...this.query(), limit: 1000, offset });
+      ids.push(...page.runs.map(r => r.id));
+      if (page.runs.length < 1000) {
+        return ids;
+      }
+    }
   }
 
   protected onAfterAttach(): void {
@@ -160,7 +192,17 @@ export class RunsTableContent extends Widget {
   private renderHeader(): void {
     clear(this.headerRow);
     this.headerRow.style.gridTemplateColumns = this.template();
-    this.headerRow.append(h('span', null));
+    const all = h('input', { type: 'checkbox', 'aria-label': 'Select all runs',
+      onchange: async () => {
+        if (all.checked) {
+          (await this.allIds()).forEach(id => this.selected.add(id));
+        } else {
+          this.selected.clear();
+        }
+        this.updateButtons();
+        this.render();
+      } });
+    this.headerRow.append(h('span', null, all));
     for (const col of this.columns()) {
       const sorted = col.orderBy === this.orderBy;
       const arrow = sorted ? (this.descending ? ' ▼' : ' ▲') : '';
@@ -186,10 +228,7 @@ export class RunsTableContent extends Widget {
     this.pending.add(page);
     try {
       const result = await this.studio.api.listRuns(this.workspaceId, {
-        experiment: this.experiment, order_by: this.orderBy, descending: this.descending,
-        limit: PAGE, offset: page * PAGE, text: this.text, status: this.status || undefined,
-        tag: this.tag ? [this.tag] : undefined
-      });
+        ...this.query(), limit: PAGE, offset: page * PAGE });
       if (generation !== this.generation) {
         return;
       }
@@ -292,12 +331,15 @@ export class RunsTableContent extends Widget {
       this.selected.delete(id);
     }
     this.updateButtons();
-    this.reload();
+    this.reload(true);
     this.studio.dataChanged.emit();
   }
 }
 
 export class RunsTableWidget extends MainAreaWidget<RunsTableContent> {
+  /** The workspace (and experiment) the view shows: closed when they are deleted. */
+  mlwsOwner?: { workspaceId: string; experiment?: string };
+
   constructor(studio: Studio, workspaceId: string, experiment: string) {
     super({ content: new RunsTableContent(studio, workspaceId, experiment) });
     this.title.label = `Runs: ${experiment}`;

@@ -1,7 +1,7 @@
 // The studio's shared state: the REST client, the selected workspace, one live source per
 // workspace, and the openers the panel, commands and views use to open main-area views.
 import type { JupyterFrontEnd } from '@jupyterlab/application';
-import { MainAreaWidget, Notification } from '@jupyterlab/apputils';
+import { Notification } from '@jupyterlab/apputils';
 import { Signal } from '@lumino/signaling';
 import type { LiveSource } from '../common/source';
 import { errorMessage } from '../common/dom';
@@ -82,6 +82,7 @@ export class Studio {
     const widget = new RunViewWidget(source, tab);
     widget.node.dataset.live = live.kind;
     widget.id = id;
+    widget.mlwsOwner = { workspaceId };
     this.app.shell.add(widget, 'main');
     this.app.shell.activateById(id);
     return widget;
@@ -95,15 +96,40 @@ export class Studio {
     }
     const widget = new RunsTableWidget(this, workspaceId, experiment);
     widget.id = id;
+    widget.mlwsOwner = { workspaceId, experiment };
     this.app.shell.add(widget, 'main');
     this.app.shell.activateById(id);
   }
 
   openCompare(workspaceId: string, runIds: string[]): void {
-    const widget: MainAreaWidget = new CompareWidget(this, workspaceId, runIds);
+    const widget = new CompareWidget(this, workspaceId, runIds);
     widget.id = `mlws-compare-${Date.now()}`;
+    widget.mlwsOwner = { workspaceId };
     this.app.shell.add(widget, 'main');
     this.app.shell.activateById(widget.id);
+  }
+
+  /** Close the views of a deleted workspace (or of one of its experiments). */
+  closeViews(workspaceId: string, experiment?: string): void {
+    for (const w of [...this.app.shell.widgets('main')]) {
+      const owner = (w as { mlwsOwner?: { workspaceId: string; experiment?: string } })
+        .mlwsOwner;
+      if (owner?.workspaceId === workspaceId &&
+          (experiment === undefined || owner.experiment === experiment)) {
+        w.close();
+      }
+    }
+  }
+
+  /** The file browser's folder (where a notebook's config.json is looked for), or "". */
+  browserFolder(): string {
+    for (const w of this.app.shell.widgets('left')) {
+      const model = (w as unknown as { model?: { path?: unknown } }).model;
+      if (w.id === 'filebrowser' && typeof model?.path === 'string') {
+        return model.path.replace(/^[^/:]+:/, '');
+      }
+    }
+    return '';
   }
 
   notifyError(action: string, err: unknown): void {

@@ -136,8 +136,10 @@ export class CommRunSource implements RunDataSource {
   async listMetrics(): Promise<MetricInfo[]> {
     return (await this.request<{ metrics: MetricInfo[] }>('metrics')).metrics;
   }
-  getSeries(name: string, since: number, maxPoints?: number): Promise<MetricSeries> {
-    return this.request('series', { name, since, max_points: maxPoints ?? null });
+  getSeries(name: string, since: number, maxPoints?: number, until?: number):
+  Promise<MetricSeries> {
+    return this.request('series', { name, since, max_points: maxPoints ?? null,
+      until: until ?? null });
   }
   async getChildren(): Promise<Run[]> {
     return (await this.request<RunPage>('children')).runs;
@@ -160,6 +162,9 @@ export class CommRunSource implements RunDataSource {
     const data = await this.request<{ content_type: string; base64: string }>('snapshot_file',
       { path });
     return { contentType: data.content_type, blob: decodeBase64(data.base64, data.content_type) };
+  }
+  cancelRun(): Promise<Run> {
+    return this.request<Run>('cancel');
   }
   subscribe(listener: ChangeListener): () => void {
     this.listeners.add(listener);

@@ -141,6 +141,8 @@ def test_metric_values_survive_the_trip_exactly(http_store):
     assert math.isinf(series.value[2])
     assert http_store.get_metric_series(run.id, "rows").step == [2.5]
     assert http_store.get_metric_series(run.id, "m", since=10).seq == [11]
+    window = http_store.get_metric_series(run.id, "m", since=2, until=5)
+    assert window.seq == [3, 4, 5] and window.total == 11
     assert {i.name for i in http_store.list_metrics(run.id)} == {"m", "rows"}
 
 

@@ -76,6 +76,18 @@ def test_metrics_and_series_ops(family):
     assert not bad["ok"] and "max_points" in bad["error"]
     missing = ask(wd, "series", name="nope")
     assert not missing["ok"]
+    window = ok(wd, "series", name="loss", since=10, until=15)
+    assert window["seq"] == [11, 12, 13, 14, 15] and window["total"] == 50
+
+
+def test_cancel_op_cancels_the_run_or_a_descendant(family):
+    parent, _child, grandchild, _ = family
+    wd = WidgetData(parent._store, parent._record.workspace_id, parent.id)
+    assert ok(wd, "cancel", run_id=grandchild.id)["status"] == "Canceled"
+    assert grandchild.get_status() == "Canceled"
+    body = ok(wd, "cancel")
+    assert body["status"] == "Canceled" and parent.get_status() == "Canceled"
+    assert ok(wd, "cancel")["status"] == "Canceled"  # a finished run stays as it is
 
 
 def test_children_op_lists_direct_children(family):
