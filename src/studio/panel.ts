@@ -141,6 +141,7 @@ export class StudioPanel extends Widget {
   /** No workspace chosen yet in this browser: the one the file browser's folder's
    * config.json names (as Workspace.from_config() would find it), else the first. */
   private async initialWorkspace(): Promise<string | null> {
+    await this.studio.routesKnown;
     if (!this.askedConfig && this.studio.routes.has('/workspace-config')) {
       this.askedConfig = true;
       try {

@@ -26,8 +26,20 @@ export class Studio {
   /** The server's REST paths (from openapi.json): sections and menus of newer back ends
    * (compute, environments, script runs) show only when their routes exist. */
   routes = new Set<string>();
+  /** Resolves once `routes` has been read from the server. */
+  readonly routesKnown: Promise<void>;
+  private resolveRoutes: () => void = () => undefined;
 
-  constructor(readonly app: JupyterFrontEnd) {}
+  constructor(readonly app: JupyterFrontEnd) {
+    this.routesKnown = new Promise(resolve => { this.resolveRoutes = resolve; });
+  }
+
+  /** The server's paths are known (from openapi.json; empty for an older server). */
+  setRoutes(routes: Set<string>): void {
+    this.routes = routes;
+    this.useWebSocket = routes.has('/live');
+    this.resolveRoutes();
+  }
 
   get workspaceId(): string | null {
     return this._workspaceId;

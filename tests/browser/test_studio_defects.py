@@ -97,7 +97,7 @@ def test_zoom_refetches_the_window_and_the_table_pages(ui: UI, ws_name: str,
     # About 2,000 points lie in the window: it is fetched again at full detail.
     wait_for(lambda: int(chart.get_attribute("data-shown") or 0) >= 1000, timeout=15,
              what="the zoomed window at full detail")
-    card = view.locator(".mlws-chart-card").filter(has=chart)
+    card = view.locator(".mlws-chart-card[data-metric='loss']")
     card.get_by_role("button", name="Table").click()
     pager = card.locator(".mlws-series-pager")
     pager.wait_for()
@@ -207,7 +207,7 @@ def test_archive_asks_and_archived_experiments_can_be_restored(ui: UI, ws_name: 
     item.get_by_role("button", name="More actions for old-exp").click()
     ui.page.locator(".lm-Menu-itemLabel", has_text="Archive").click()
     dialog = ui.page.locator(".jp-Dialog")
-    dialog.get_by_text("Archive experiment").wait_for()
+    dialog.locator(".jp-Dialog-header", has_text="Archive experiment").wait_for()
     dialog.get_by_role("button", name="Cancel").click()
     assert item.count() == 1
     item.get_by_role("button", name="More actions for old-exp").click()
@@ -249,8 +249,10 @@ def test_sidebar_fits_its_default_width_and_opens_the_config_workspace(
     # The whole name is readable at the default width, and no row wraps.
     assert name.evaluate("n => n.scrollWidth <= n.clientWidth + 1"), name.inner_text()
     for row in (item.locator(".mlws-exp-row"), panel.locator(".mlws-panel-toolbar")):
-        tops = row.evaluate("r => [...r.children].map(c => c.getBoundingClientRect().top)")
-        assert max(tops) - min(tops) < 4, tops
+        # One line: every item starts above the bottom of every other.
+        boxes = row.evaluate("r => [...r.children].map(c => { const b = "
+                             "c.getBoundingClientRect(); return [b.top, b.bottom]; })")
+        assert max(t for t, _ in boxes) < min(b for _, b in boxes), boxes
 
 
 def test_compare_of_many_runs_keeps_colours_apart_and_legends_short(
@@ -351,13 +353,18 @@ def test_run_view_details_say_what_the_run_is(ui: UI, ws_name: str, tmp_path: Pa
     assert "start_logging" not in definition.inner_text()
 
 
+def theme(page: Any, name: str) -> None:
+    """Settings > Theme > name."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
+    page.locator(".lm-Menu-itemLabel").get_by_text("Theme", exact=True).click()
+    page.locator(".lm-Menu-itemLabel").get_by_text(name, exact=True).click()
+
+
 def test_run_view_blends_into_the_dark_theme(ui: UI, ws_name: str, tmp_path: Path) -> None:
     ws, run = seed_run(tmp_path, ws_name)
     page = ui.page
     view = ui.open_run(ws._record.id, run.id)
-    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
-    page.locator(".lm-Menu-itemLabel", has_text="Theme").click()
-    page.locator(".lm-Menu-itemLabel", has_text="JupyterLab Dark").click()
+    theme(page, "JupyterLab Dark")
     try:
         wait_for(lambda: page.evaluate(
             "() => document.body.dataset.jpThemeLight") == "false", what="the dark theme")
@@ -371,9 +378,7 @@ def test_run_view_blends_into_the_dark_theme(ui: UI, ws_name: str, tmp_path: Pat
         assert backgrounds[0] == backgrounds[1], backgrounds
         ui.screenshot("run-view-dark.png")
     finally:
-        page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
-        page.locator(".lm-Menu-itemLabel", has_text="Theme").click()
-        page.locator(".lm-Menu-itemLabel", has_text="JupyterLab Light").click()
+        theme(page, "JupyterLab Light")
         wait_for(lambda: page.evaluate(
             "() => document.body.dataset.jpThemeLight") == "true", what="the light theme")
 

@@ -17,6 +17,8 @@ import type { RunTab } from './tab';
  * faster than 2,000 points for a 100k-point series, measured).
  */
 export const MAX_POINTS = 1000;
+/** A zoomed window with at most this many points is read whole (full detail). */
+export const FULL_WINDOW = 5000;
 /** Metrics the executor samples for submitted runs (system/cpu_percent, ...). */
 export const SYSTEM_PREFIX = 'system/';
 
@@ -281,7 +283,9 @@ export class MetricsTab implements RunTab {
     }
     const token = ++c.zoom;
     try {
-      const fine = await this.source.getSeries(name, since, MAX_POINTS, until);
+      // Every point when the window holds a few thousand, else twice the first budget.
+      const budget = until - since <= FULL_WINDOW ? undefined : 2 * MAX_POINTS;
+      const fine = await this.source.getSeries(name, since, budget, until);
       if (token === c.zoom && fine.seq.length) {
         c.chart.replaceWindow(0, toPoints(name, fine));
       }
