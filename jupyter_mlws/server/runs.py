@@ -25,6 +25,7 @@ STATUSES = ACTIVE_STATUSES | TERMINAL_STATUSES
 ORDER_FIELDS = ("created_time", "start_time", "status", "number")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+MAX_FILTER_LENGTH = 4096
 _PATCH_FIELDS = {"tags", "remove_tags", "description", "display_name"}
 
 
@@ -69,6 +70,8 @@ class RunsHandler(MlwsHandler):
             properties=self.query_pairs("property"),
             run_type=self.query_str("run_type", max_length=255) or None,
             text=self.query_str("text", max_length=255) or None,
+            # A value query; the store parses it (a bad one is a 400 saying where it fails).
+            filter=self.query_str("filter", max_length=MAX_FILTER_LENGTH) or None,
             order_by=order_by,
             descending=self.query_bool("descending", True),
             limit=self.query_int("limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT),

@@ -197,6 +197,9 @@ class RunQuery(Record):
     properties: dict[str, str | None] | None = None
     run_type: str | None = None
     text: str | None = None  # case-insensitive substring of display name or id
+    # A value query, e.g. "metrics.accuracy > 0.9 and tags.team = 'vision'" (run_filter.py);
+    # InvalidInputError for one that does not parse.
+    filter: str | None = None
     order_by: str = "created_time"  # created_time | start_time | status | number | metric:<name>
     descending: bool = True
     limit: int | None = None

@@ -96,6 +96,11 @@ def test_run_lifecycle_query_and_heartbeat(http_store):
     assert http_store.count_runs(ws.id, RunQuery(include_children=True)) == 2
     children = http_store.list_runs(ws.id, RunQuery(parent_run_id=run.id))
     assert [r.id for r in children] == [other.id]
+    queried = RunQuery(include_children=True, filter="tags.b is not null and status = 'Completed'")
+    assert [r.id for r in http_store.list_runs(ws.id, queried)] == [run.id]
+    assert http_store.count_runs(ws.id, queried) == 1
+    with pytest.raises(InvalidInputError, match="position"):
+        http_store.list_runs(ws.id, RunQuery(filter="tags.b ="))
     http_store.delete_run(run.id)
     with pytest.raises(NotFoundError):
         http_store.get_run(other.id)

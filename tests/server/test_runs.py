@@ -33,6 +33,26 @@ async def test_list_filter_sort_page(api, seed):
     assert ids(page) == ["run2", "run1", "run0"]
 
 
+async def test_value_queries(api, seed):
+    from urllib.parse import urlencode
+
+    base = f"/workspaces/{seed.ws}/runs"
+
+    async def get(path: str, expect: int = 200, **params: str):  # type: ignore[no-untyped-def]
+        return await api("GET", f"{path}?{urlencode(params)}", expect=expect)
+    query = "metrics.acc > 0.55 and tags.lr = '1'"
+    page = await get(base, filter=query)
+    assert ids(page) == ["run1"] and page["total"] == 1
+    page = await get(base, filter="tags.lr >= 1", order_by="number", descending="false")
+    assert ids(page) == ["run1", "run2"]
+    children = await get(f"{base}/run0/children", filter="status = 'Running'")
+    assert ids(children) == ["run0_child"]
+    error = await get(base, 400, filter="metrics.acc >")
+    assert error["reason"] == "InvalidInput" and "position 14" in error["message"]
+    error = await get(base, 400, filter="colour = 'red'")
+    assert "Unknown run attribute 'colour'" in error["message"]
+
+
 @pytest.mark.parametrize("query", [
     "order_by=colour", "order_by=metric:", "status=Happy", "limit=0", "limit=100000",
     "limit=ten", "offset=-1", "descending=perhaps", "parent_run_id=..", "experiment=bad%20name",

@@ -215,7 +215,7 @@ class MetadataMixin:
             "recursive": str(query.recursive).lower(),
             "order_by": query.order_by, "descending": str(query.descending).lower(),
             "tag": _pairs(query.tags), "property": _pairs(query.properties)}
-        for key in ("experiment_id", "parent_run_id", "run_type", "text"):
+        for key in ("experiment_id", "parent_run_id", "run_type", "text", "filter"):
             value = getattr(query, key)
             if value is not None:
                 params[key] = value
