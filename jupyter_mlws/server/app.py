@@ -19,7 +19,13 @@ from .experiments import ExperimentHandler, ExperimentsHandler
 from .files import ArtifactContentHandler, ArtifactsHandler
 from .live import LiveHandler
 from .metrics import MetricQueryHandler, MetricSeriesHandler, MetricsHandler
-from .runs import RunCancelHandler, RunChildrenHandler, RunHandler
+from .runs import (
+    RunCancelHandler,
+    RunChildrenHandler,
+    RunHandler,
+    RunKeysHandler,
+    RunValuesHandler,
+)
 from .sdk_files import (
     BlobHandler,
     LogHandler,
@@ -58,6 +64,8 @@ ROUTES: list[tuple[str, Any]] = [
     (rf"{_WS}/experiments/{_SEG}", ExperimentHandler),
     (rf"{_WS}/metrics/query", MetricQueryHandler),
     (rf"{_WS}/runs", SdkRunsHandler),  # RunsHandler's listing plus POST (create a run)
+    (rf"{_WS}/run-keys", RunKeysHandler),
+    (rf"{_WS}/run-values", RunValuesHandler),
     (_RUN, RunHandler),
     (rf"{_RUN}/cancel", RunCancelHandler),
     (rf"{_RUN}/children", RunChildrenHandler),

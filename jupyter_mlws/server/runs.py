@@ -22,10 +22,13 @@ from .base import (
 )
 
 STATUSES = ACTIVE_STATUSES | TERMINAL_STATUSES
-ORDER_FIELDS = ("created_time", "start_time", "status", "number")
+ORDER_FIELDS = ("created_time", "start_time", "end_time", "status", "number", "display_name",
+                "run_type", "target")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_FILTER_LENGTH = 4096
+VALUES_LIMIT = 100_000  # runs per run-values read (10,000 runs x 20 columns is ~4 MB of JSON)
+MAX_COLUMNS = 100  # keeps the URL of a values read well under the server's header limit
 _PATCH_FIELDS = {"tags", "remove_tags", "description", "display_name"}
 
 
@@ -33,9 +36,14 @@ class RunsHandler(MlwsHandler):
     @web.authenticated
     @authorized
     async def get(self, workspace_id: str) -> None:
-        check_id(workspace_id, "workspace id")
-        self.authorize("read", MlwsResource("run", workspace_id))
-        query = self._query()
+        self.authorize("read", MlwsResource("run", check_id(workspace_id, "workspace id")))
+        await self.send_page(workspace_id, await self._workspace_query(workspace_id))
+
+    async def _workspace_query(self, workspace_id: str, *, limit: int = DEFAULT_LIMIT,
+                               max_limit: int = MAX_LIMIT) -> RunQuery:
+        """The query parameters, with ``experiment`` resolved (404 when unknown, as an
+        unknown workspace is)."""
+        query = self._query(limit, max_limit)
         experiment = self.query_str("experiment", max_length=255)
         if experiment:
             check_experiment_name(experiment)
@@ -43,9 +51,9 @@ class RunsHandler(MlwsHandler):
             query.experiment_id = record.id
         else:
             await self.load_workspace(workspace_id)  # 404 for an unknown workspace, not []
-        await self.send_page(workspace_id, query)
+        return query
 
-    def _query(self) -> RunQuery:
+    def _query(self, limit: int = DEFAULT_LIMIT, max_limit: int = MAX_LIMIT) -> RunQuery:
         statuses: list[str] = []
         for raw in self.get_query_arguments("status"):
             statuses.extend(s for s in raw.split(",") if s)
@@ -55,11 +63,12 @@ class RunsHandler(MlwsHandler):
         if unknown:
             raise bad_request(f"Unknown status {unknown[0][:40]!r}.")
         order_by = self.query_str("order_by", "created_time") or "created_time"
-        if order_by.startswith("metric:"):
-            check_metric_name(order_by[len("metric:"):])
+        prefix, colon, name = order_by.partition(":")
+        if colon and prefix in ("metric", "tag", "property"):
+            check_metric_name(name)
         elif order_by not in ORDER_FIELDS:
-            raise bad_request("order_by must be one of created_time, start_time, status, "
-                              "number or metric:<name>.")
+            raise bad_request(f"order_by must be one of {', '.join(ORDER_FIELDS)}, "
+                              "metric:<name>, tag:<key> or property:<key>.")
         parent = self.query_str("parent_run_id")
         return RunQuery(
             parent_run_id=check_id(parent, "parent run id") if parent else None,
@@ -74,7 +83,7 @@ class RunsHandler(MlwsHandler):
             filter=self.query_str("filter", max_length=MAX_FILTER_LENGTH) or None,
             order_by=order_by,
             descending=self.query_bool("descending", True),
-            limit=self.query_int("limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT),
+            limit=self.query_int("limit", limit, minimum=1, maximum=max_limit),
             offset=self.query_int("offset", 0, minimum=0) or 0,
         )
 
@@ -145,3 +154,34 @@ class RunChildrenHandler(RunsHandler):
         await self.load_run(workspace_id, run_id)
         query.parent_run_id = run_id
         await self.send_page(workspace_id, query)
+
+
+class RunKeysHandler(RunsHandler):
+    """The metric, tag, property and parameter names of the runs the query matches."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, workspace_id: str) -> None:  # type: ignore[override]
+        check_id(workspace_id, "workspace id")
+        self.authorize("read", MlwsResource("run", workspace_id))
+        self.authorize("read", MlwsResource("metric", workspace_id))
+        query = await self._workspace_query(workspace_id)
+        self.send_json(await self.call(self.store.list_run_keys, workspace_id, query))
+
+
+class RunValuesHandler(RunsHandler):
+    """Chosen values (``column=metrics.accuracy&column=tags.team``) of every run the query
+    matches (up to VALUES_LIMIT), as columns: one read for an analysis view of 10,000 runs."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, workspace_id: str) -> None:  # type: ignore[override]
+        check_id(workspace_id, "workspace id")
+        columns = self.get_query_arguments("column")
+        if len(columns) > MAX_COLUMNS or any(len(c) > 255 for c in columns):
+            raise bad_request(f"At most {MAX_COLUMNS} columns of at most 255 characters.")
+        self.authorize("read", MlwsResource("run", workspace_id))
+        self.authorize("read", MlwsResource("metric", workspace_id))
+        query = await self._workspace_query(workspace_id, limit=VALUES_LIMIT,
+                                            max_limit=VALUES_LIMIT)
+        self.send_json(await self.call(self.store.get_run_values, workspace_id, query, columns))

@@ -60,8 +60,8 @@ class SdkRunsHandler(RunsHandler):
     """The runs collection: the listing of :class:`RunsHandler` (plus an ``experiment_id``
     filter, since the store names experiments by id) and POST to create a run."""
 
-    def _query(self) -> RunQuery:
-        query = super()._query()
+    def _query(self, *args: Any, **kwargs: Any) -> RunQuery:
+        query = super()._query(*args, **kwargs)
         experiment_id = self.query_str("experiment_id", max_length=255)
         if experiment_id:
             query.experiment_id = check_id(experiment_id, "experiment id")

@@ -179,6 +179,38 @@ class AssetRecord(Record):
     updated_time: float = 0.0
 
 
+@dataclass
+class KeyCount(Record):
+    """A name some runs have (a metric, tag, property or parameter) and in how many."""
+
+    name: str
+    runs: int
+    kind: str | None = None  # metrics: the metric kind (scalar, list, ...)
+
+
+@dataclass
+class RunKeys(Record):
+    """What a set of runs has, for choosers that offer names instead of asking to type them."""
+
+    metrics: list[KeyCount] = field(default_factory=list)
+    tags: list[KeyCount] = field(default_factory=list)
+    properties: list[KeyCount] = field(default_factory=list)
+    parameters: list[KeyCount] = field(default_factory=list)
+    attributes: list[str] = field(default_factory=list)
+    runs: int = 0  # runs looked at
+
+
+@dataclass
+class RunValues(Record):
+    """Values of many runs as columns (analysis views: parallel coordinates, scatter, CSV):
+    ``columns[key][i]`` belongs to run ``ids[i]``; a run without the value has None. Keys are
+    run_columns names (``metrics.accuracy``, ``tags.team``, ``attributes.status``...)."""
+
+    ids: list[str] = field(default_factory=list)
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+    total: int = 0  # runs matching the query (ids may be fewer, up to its limit)
+
+
 # A metric point as the logging buffer hands it to the store, kept as a tuple because the
 # hot path builds one per ``run.log`` call: (run_id, name, kind, step, time, value, description).
 MetricPoint = tuple[str, str, str, "float | int | None", float, Any, str]
@@ -200,7 +232,9 @@ class RunQuery(Record):
     # A value query, e.g. "metrics.accuracy > 0.9 and tags.team = 'vision'" (run_filter.py);
     # InvalidInputError for one that does not parse.
     filter: str | None = None
-    order_by: str = "created_time"  # created_time | start_time | status | number | metric:<name>
+    # created_time | start_time | end_time | status | number | display_name | run_type | target
+    # | metric:<name> | tag:<key> | property:<key>
+    order_by: str = "created_time"
     descending: bool = True
     limit: int | None = None
     offset: int = 0
@@ -289,6 +323,17 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def count_runs(self, workspace_id: str, query: RunQuery | None = None) -> int: ...
+
+    @abc.abstractmethod
+    def list_run_keys(self, workspace_id: str, query: RunQuery | None = None) -> RunKeys:
+        """The metric, tag, property and parameter names of the runs ``query`` matches (its
+        order and page are ignored), each with how many of those runs have it."""
+
+    @abc.abstractmethod
+    def get_run_values(self, workspace_id: str, query: RunQuery,
+                       columns: Sequence[str]) -> RunValues:
+        """The ``columns`` (run_columns names; InvalidInputError for a bad one) of the runs
+        ``query`` matches, in its order and page, as one column list per name."""
 
     @abc.abstractmethod
     def update_run(self, run_id: str, *, status: str | None = None,

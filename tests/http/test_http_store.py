@@ -101,6 +101,16 @@ def test_run_lifecycle_query_and_heartbeat(http_store):
     assert http_store.count_runs(ws.id, queried) == 1
     with pytest.raises(InvalidInputError, match="position"):
         http_store.list_runs(ws.id, RunQuery(filter="tags.b ="))
+    http_store.append_metrics([(run.id, "m", "scalar", None, 1.0, math.inf, ""),
+                               (other.id, "m", "scalar", None, 1.0, 2.0, "")])
+    keys = http_store.list_run_keys(ws.id, RunQuery(include_children=True))
+    assert keys.runs == 2 and [(k.name, k.kind, k.runs) for k in keys.metrics] == [
+        ("m", "scalar", 2)]
+    values = http_store.get_run_values(ws.id, RunQuery(include_children=True, order_by="number",
+                                                       descending=False), ["metrics.m", "tags.b"])
+    assert values.ids == [run.id, other.id] and values.total == 2
+    assert values.columns["metrics.m"] == [math.inf, 2.0]
+    assert values.columns["tags.b"] == [None, None]
     http_store.delete_run(run.id)
     with pytest.raises(NotFoundError):
         http_store.get_run(other.id)

@@ -102,3 +102,34 @@ async def test_run_errors(api, seed):
     # A run is only reachable through the workspace it belongs to.
     await api("GET", f"/workspaces/{seed.other_ws}/runs/run0", expect=404)
     await api("DELETE", f"/workspaces/{seed.other_ws}/runs/run0", expect=404)
+
+
+async def test_run_keys_and_values(api, seed, store):
+    from urllib.parse import urlencode
+
+    base = f"/workspaces/{seed.ws}"
+    keys = await api("GET", f"{base}/run-keys?experiment=exp1")
+    assert keys["runs"] == 3
+    assert {(k["name"], k["kind"], k["runs"]) for k in keys["metrics"]} >= {
+        ("loss", "scalar", 3), ("acc", "scalar", 3), ("table", "table", 1)}
+    assert [k["name"] for k in keys["tags"]] == ["lr"] and keys["tags"][0]["runs"] == 3
+    assert [k["name"] for k in keys["properties"]] == ["kind"]
+    children = await api("GET", f"{base}/run-keys?include_children=true")
+    assert children["runs"] == 4
+    query = urlencode([("column", "metrics.acc"), ("column", "tags.lr"),
+                       ("column", "metrics.weird"), ("order_by", "number"),
+                       ("descending", "false"), ("filter", "metrics.acc < 0.65")])
+    values = await api("GET", f"{base}/run-values?{query}")
+    assert values["ids"] == ["run0", "run1"] and values["total"] == 2
+    assert values["columns"]["metrics.acc"] == [0.5, 0.6]
+    assert values["columns"]["tags.lr"] == ["0", "1"]
+    assert values["columns"]["metrics.weird"] == [1.5, None]
+    assert values["columns"]["attributes.status"] == ["Completed", "Failed"]
+    paged = await api("GET", f"{base}/run-values?limit=1&offset=1&order_by=number")
+    assert paged["ids"] == ["run1"] and paged["total"] == 3
+    for bad in ("column=accuracy", "column=bogus.x", "filter=status%20%3E%203",
+                "limit=100001", "order_by=tag:"):
+        error = await api("GET", f"{base}/run-values?{bad}", expect=400)
+        assert error["reason"] == "InvalidInput"
+    await api("GET", f"{base}/run-keys?experiment=nope", expect=404)
+    await api("GET", f"/workspaces/{'0' * 32}/run-values", expect=404)

@@ -119,3 +119,54 @@ def test_parameters_are_script_arguments() -> None:
     assert parameters_of({"arguments": "not a list"}) == {}
     assert parameters_of({"arguments": ["--big", "1e400", "--on", "True"]}) == {
         "big": "1e400", "on": True}
+
+
+def test_keys_of_the_runs_a_query_matches(store, runs) -> None:  # type: ignore[no-untyped-def]
+    store.update_run("b", run_definition={"arguments": ["--lr", "0.01", "--fast"]})
+    keys = store.list_run_keys(runs.id, RunQuery())
+    assert {(k.name, k.kind, k.runs) for k in keys.metrics} == {
+        ("accuracy", "scalar", 4), ("loss", "scalar", 1), ("note", "scalar", 1),
+        ("flag", "scalar", 1)}
+    assert {(k.name, k.runs) for k in keys.tags} == {("team", 4), ("lr", 3)}
+    assert [(k.name, k.runs) for k in keys.properties] == [("mlws.submittedBy", 5)]
+    assert [(k.name, k.runs) for k in keys.parameters] == [("fast", 1), ("lr", 1)]
+    assert "duration" in keys.attributes and keys.runs == 5
+    narrowed = store.list_run_keys(runs.id, RunQuery(filter="tags.team = 'nlp'"))
+    assert narrowed.runs == 1 and {k.name for k in narrowed.metrics} == {"accuracy", "note"}
+    with_children = store.list_run_keys(runs.id, RunQuery(include_children=True))
+    assert with_children.runs == 6 and dict((k.name, k.runs) for k in
+                                            with_children.tags)["team"] == 5
+
+
+def test_values_of_many_runs_as_columns(store, runs) -> None:  # type: ignore[no-untyped-def]
+    store.update_run("b", run_definition={"arguments": ["--lr", "0.01", "--fast"]})
+    values = store.get_run_values(runs.id, RunQuery(order_by="number", descending=False), [
+        "metrics.accuracy", "metrics.note", "tags.team", "properties.mlws.submittedBy",
+        "parameters.lr", "parameters.fast", "attributes.duration", "attributes.user",
+        "attributes.compute", "attributes.experiment", "metric.missing"])
+    assert values.ids == list("abcde") and values.total == 5
+    cols = values.columns
+    acc = cols["metrics.accuracy"]
+    assert acc[:2] == [0.95, 0.85] and math.isnan(acc[2]) and acc[3:] == [0.91, None]
+    assert cols["metrics.note"] == [None, "ok", None, None, None]
+    assert cols["tags.team"] == ["vision", "nlp", "vision", "vision's", None]
+    assert cols["properties.mlws.submittedBy"] == ["bob", "alice", "bob", "alice", "bob"]
+    assert cols["attributes.user"] == cols["properties.mlws.submittedBy"]
+    assert cols["parameters.lr"] == [None, 0.01, None, None, None]
+    assert cols["parameters.fast"] == [None, True, None, None, None]
+    assert cols["attributes.status"] == ["Completed", "Completed", "Failed", "Running",
+                                         "Completed"]
+    assert cols["attributes.number"] == [1, 2, 3, 4, 5]
+    assert cols["attributes.compute"] == ["local"] * 5 and cols["attributes.experiment"] == \
+        ["exp"] * 5
+    assert cols["metrics.missing"] == [None] * 5
+    assert all(d is None or d >= 0 for d in cols["attributes.duration"])
+    page = store.get_run_values(runs.id, RunQuery(filter="tags.team contains 'vision'",
+                                                  order_by="metric:accuracy", limit=2),
+                                ["metrics.accuracy"])
+    assert page.ids == ["a", "d"] and page.total == 3
+    sorted_by_tag = store.get_run_values(runs.id, RunQuery(order_by="tag:team",
+                                                           descending=False), [])
+    assert sorted_by_tag.ids == ["b", "a", "c", "d", "e"]  # no tag: last
+    with pytest.raises(InvalidInputError, match="namespace"):
+        store.get_run_values(runs.id, RunQuery(), ["accuracy"])

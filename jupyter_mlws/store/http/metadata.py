@@ -4,20 +4,24 @@ pages through results of more than one page)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..base import (
     ExperimentRecord,
+    KeyCount,
     NotFoundError,
+    RunKeys,
     RunQuery,
     RunRecord,
+    RunValues,
     WorkspaceRecord,
 )
 from .codec import record
 from .transport import Transport, seg
 
 PAGE = 1000  # the server's largest page of runs
+_NONFINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
 
 
 def _pairs(filters: dict[str, str | None] | None) -> list[str]:
@@ -245,6 +249,30 @@ class MetadataMixin:
         body = self.http.json("GET", f"{self._ws_path(workspace_id)}/runs",
                               params={**params, "limit": 1, "offset": 0})
         return int(body["total"])
+
+    def list_run_keys(self, workspace_id: str, query: RunQuery | None = None) -> RunKeys:
+        body = self.http.json("GET", f"{self._ws_path(workspace_id)}/run-keys",
+                              params=self._query_params(query or RunQuery()))
+        keys = {ns: [record(KeyCount, k) for k in body.get(ns, [])]
+                for ns in ("metrics", "tags", "properties", "parameters")}
+        return RunKeys(**keys, attributes=list(body.get("attributes", [])),
+                       runs=int(body.get("runs", 0)))
+
+    def get_run_values(self, workspace_id: str, query: RunQuery,
+                       columns: Sequence[str]) -> RunValues:
+        params: dict[str, Any] = {**self._query_params(query), "column": list(columns),
+                                  "offset": query.offset}
+        if query.limit is not None:
+            params["limit"] = query.limit
+        body = self.http.json("GET", f"{self._ws_path(workspace_id)}/run-values", params=params)
+        values = body.get("columns", {})
+        # JSON spells non-finite metric values as strings; they come back as floats here.
+        for key, column in values.items():
+            if key.startswith("metrics."):
+                values[key] = [_NONFINITE.get(v, v) if isinstance(v, str) else v
+                               for v in column]
+        return RunValues(ids=list(body.get("ids", [])), columns=values,
+                         total=int(body.get("total", 0)))
 
     def update_run(self, run_id: str, *, status: str | None = None,
                    display_name: str | None = None, description: str | None = None,

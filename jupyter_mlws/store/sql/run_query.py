@@ -19,8 +19,12 @@ from .runs import RunMixin, descendants_cte, run_select
 _ORDER_COLUMNS = {
     "created_time": t.run.c.created_time,
     "start_time": t.run.c.start_time,
+    "end_time": t.run.c.end_time,
     "status": t.run.c.status,
     "number": t.run.c.number,
+    "display_name": t.run.c.display_name,
+    "run_type": t.run.c.run_type,
+    "target": t.run.c.target,
 }
 
 
@@ -199,32 +203,50 @@ def filter_clause(node: f.Node) -> Any:
     return _leaf(node)
 
 
+def order_key(stmt: sa.Select, order_by: str) -> tuple[sa.Select, Any]:
+    """The statement (joined when the key is a metric, tag or property) and its sort key."""
+    for prefix, table, column in (("metric:", t.metric, "last_num"), ("tag:", t.run_tag, "value"),
+                                  ("property:", t.run_property, "value")):
+        if order_by.startswith(prefix):
+            name = order_by[len(prefix):]
+            alias = table.alias("order_key")
+            match = alias.c.name if table is t.metric else alias.c.key
+            stmt = stmt.outerjoin(alias, sa.and_(alias.c.run_id == t.run.c.id, match == name))
+            return stmt, alias.c[column]
+    if order_by in _ORDER_COLUMNS:
+        return stmt, _ORDER_COLUMNS[order_by]
+    raise InvalidInputError(f"order_by must be one of {', '.join(_ORDER_COLUMNS)}, "
+                            "metric:<name>, tag:<key> or property:<key>")
+
+
+def ordered(stmt: sa.Select, q: RunQuery) -> sa.Select:
+    """``stmt`` in the query's order and page. Rows without the key (no start time, metric
+    not logged) come last either way; ties break by creation time, then id."""
+    stmt, key = order_key(stmt, q.order_by)
+    stmt = stmt.order_by(key.is_(None), key.desc() if q.descending else key.asc(),
+                         t.run.c.created_time.desc() if q.descending
+                         else t.run.c.created_time.asc(),
+                         t.run.c.id)
+    if q.limit is not None:
+        stmt = stmt.limit(q.limit)
+    if q.offset:
+        stmt = stmt.offset(q.offset)
+    return stmt
+
+
+def where(workspace_id: str, q: RunQuery) -> list[Any]:
+    """The WHERE conditions of a RunQuery (checked: negative pages are errors)."""
+    if (q.limit is not None and q.limit < 0) or q.offset < 0:
+        raise InvalidInputError("limit and offset must not be negative")
+    return _where(workspace_id, q)
+
+
 class RunQueryMixin(RunMixin):
     def list_runs(self, workspace_id: str, query: RunQuery | None = None) -> list[RunRecord]:
         q = query or RunQuery()
-        if (q.limit is not None and q.limit < 0) or q.offset < 0:
-            raise InvalidInputError("limit and offset must not be negative")
+        conditions = where(workspace_id, q)
         self.reconcile_workspace(workspace_id)
-        stmt = run_select().where(*_where(workspace_id, q))
-        if q.order_by.startswith("metric:"):
-            name = q.order_by[len("metric:"):]
-            m = t.metric.alias("order_metric")
-            stmt = stmt.outerjoin(m, sa.and_(m.c.run_id == t.run.c.id, m.c.name == name))
-            key: Any = m.c.last_num
-        elif q.order_by in _ORDER_COLUMNS:
-            key = _ORDER_COLUMNS[q.order_by]
-        else:
-            raise InvalidInputError(
-                f"order_by must be one of {', '.join(_ORDER_COLUMNS)} or metric:<name>")
-        # Rows without the key (no start time, metric not logged) come last either way.
-        stmt = stmt.order_by(key.is_(None), key.desc() if q.descending else key.asc(),
-                             t.run.c.created_time.desc() if q.descending
-                             else t.run.c.created_time.asc(),
-                             t.run.c.id)
-        if q.limit is not None:
-            stmt = stmt.limit(q.limit)
-        if q.offset:
-            stmt = stmt.offset(q.offset)
+        stmt = ordered(run_select().where(*conditions), q)
 
         def read(conn: sa.Connection) -> list[RunRecord]:
             return self.run_records(conn, conn.execute(stmt).all())

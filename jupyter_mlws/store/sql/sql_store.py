@@ -7,11 +7,11 @@ from ..settings import StoreSettings
 from .artifacts import ArtifactMixin
 from .assets import AssetMixin
 from .metrics import MetricMixin
-from .run_query import RunQueryMixin
+from .run_values import RunValuesMixin
 from .workspaces import WorkspaceMixin
 
 
-class SqlStore(WorkspaceMixin, RunQueryMixin, MetricMixin, ArtifactMixin,
+class SqlStore(WorkspaceMixin, RunValuesMixin, MetricMixin, ArtifactMixin,
                AssetMixin, Store):
     """Metadata and assets in SQL, files through fsspec. The schema is migrated on construction."""
 
