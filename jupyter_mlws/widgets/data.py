@@ -23,6 +23,9 @@ MAX_ARTIFACT_BYTES = 20 * 1024 * 1024  # inline downloads travel base64 over the
 LOG_READ_MAX = 1024 * 1024
 MAX_POINTS_LIMIT = 100_000
 CHILDREN_LIMIT_MAX = 1000
+MAX_COLUMNS = 100
+CHILD_VALUES_LIMIT = 10_000  # trials read at once (their values travel over the comm)
+CHILD_SERIES_RUNS = 50
 _MAX_DEPTH = 64  # parent chains deeper than this are not a tree we built
 
 
@@ -72,7 +75,8 @@ class WidgetData:
             "children": self.op_children, "artifacts": self.op_artifacts,
             "artifact": self.op_artifact, "log_tail": self.op_log_tail,
             "snapshot": self.op_snapshot, "snapshot_file": self.op_snapshot_file,
-            "cancel": self.op_cancel,
+            "cancel": self.op_cancel, "child_keys": self.op_child_keys,
+            "child_values": self.op_child_values, "child_series": self.op_child_series,
         }
 
     # ---- dispatch
@@ -128,6 +132,39 @@ class WidgetData:
         from ..execution.cancel import request_cancel
 
         return request_cancel(self.store, record.id)
+
+    # ---- a sweep's trials: the bodies of the run-keys / run-values / metrics query routes
+    def op_child_keys(self, record: RunRecord, args: dict[str, Any]) -> Any:
+        return self.store.list_run_keys(self.workspace_id, RunQuery(parent_run_id=record.id))
+
+    def op_child_values(self, record: RunRecord, args: dict[str, Any]) -> Any:
+        columns = args.get("columns") or []
+        if not isinstance(columns, list) or len(columns) > MAX_COLUMNS or not all(
+                isinstance(c, str) for c in columns):
+            raise RequestError(f"'columns' must be a list of at most {MAX_COLUMNS} names")
+        query = RunQuery(parent_run_id=record.id, order_by="number", descending=False,
+                         limit=CHILD_VALUES_LIMIT)
+        return self.store.get_run_values(self.workspace_id, query, columns)
+
+    def op_child_series(self, record: RunRecord, args: dict[str, Any]) -> Any:
+        run_ids = args.get("run_ids")
+        names = args.get("names")
+        if not isinstance(run_ids, list) or not 0 < len(run_ids) <= CHILD_SERIES_RUNS or not all(
+                isinstance(r, str) for r in run_ids):
+            raise RequestError(f"'run_ids' must be a list of 1-{CHILD_SERIES_RUNS} run ids")
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise RequestError("'names' must be a list of metric names")
+        max_points = _int_arg(args, "max_points", 500, minimum=2, maximum=MAX_POINTS_LIMIT)
+        out = []
+        for run_id in dict.fromkeys(run_ids):
+            child = self.resolve(run_id)  # only descendants of the widget's run
+            if child.parent_run_id != record.id:
+                raise RequestError(f"Run {run_id} is not a child run of {record.id}.")
+            for info in self.store.list_metrics(child.id):
+                if info.name in names and info.kind == "scalar":
+                    out.append(metric_series(self.store.get_metric_series(
+                        child.id, info.name, max_points=max_points)))
+        return {"series": out}
 
     def op_metrics(self, record: RunRecord, args: dict[str, Any]) -> Any:
         return {"metrics": self.store.list_metrics(record.id)}

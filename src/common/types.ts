@@ -176,3 +176,30 @@ export interface ScriptRunSubmit {
   compute_target?: string;
   environment?: { name: string; version?: string | number };
 }
+
+/** A name some runs have (GET run-keys): a metric (with its kind), tag, property, parameter. */
+export interface KeyCount {
+  name: string;
+  runs: number;
+  kind?: string | null;
+}
+
+/** GET /workspaces/{id}/run-keys: what the runs a query matches have. */
+export interface RunKeys {
+  metrics: KeyCount[];
+  tags: KeyCount[];
+  properties: KeyCount[];
+  /** Script arguments (--name value) of the runs. */
+  parameters: KeyCount[];
+  attributes: string[];
+  runs: number;
+}
+
+/** GET /workspaces/{id}/run-values: columns[key][i] belongs to run ids[i]. Keys are
+ * metrics.<name>, tags.<key>, properties.<key>, parameters.<name>, attributes.<name>;
+ * attributes.id, number, display_name, status and parent_run_id always come. */
+export interface RunValues {
+  ids: string[];
+  columns: Record<string, unknown[]>;
+  total: number;
+}

@@ -4,7 +4,8 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import type {
   ArtifactList, BuiltEnvironment, ComputeTarget, EnvironmentAsset, Experiment, LogChunk,
-  MetricInfo, MetricSeries, Run, RunPage, ScriptRunSubmit, SnapshotManifest, Workspace
+  MetricInfo, MetricSeries, Run, RunKeys, RunPage, RunValues, ScriptRunSubmit, SnapshotManifest,
+  Workspace
 } from '../common/types';
 
 export const API_PATH = 'mlws/api/v1';
@@ -15,7 +16,7 @@ export class ApiError extends Error {
   }
 }
 
-type Query = Record<string, string | number | boolean | string[] | undefined | null>;
+export type Query = Record<string, string | number | boolean | string[] | undefined | null>;
 
 function queryString(query: Query | undefined): string {
   if (!query) {
@@ -124,6 +125,14 @@ export class MlwsApi {
   // ---- runs
   listRuns(ws: string, query: Query): Promise<RunPage> {
     return this.json(`workspaces/${enc(ws)}/runs`, {}, query);
+  }
+  /** Metric/tag/property/parameter names of the runs `query` (listRuns' parameters) matches. */
+  runKeys(ws: string, query: Query): Promise<RunKeys> {
+    return this.json(`workspaces/${enc(ws)}/run-keys`, {}, query);
+  }
+  /** Chosen values of the runs `query` matches, as columns (one read for 10,000 runs). */
+  runValues(ws: string, query: Query, columns: string[]): Promise<RunValues> {
+    return this.json(`workspaces/${enc(ws)}/run-values`, {}, { ...query, column: columns });
   }
   getRun(ws: string, id: string): Promise<Run> {
     return this.json(`workspaces/${enc(ws)}/runs/${enc(id)}`);

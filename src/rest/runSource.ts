@@ -1,5 +1,7 @@
 // RunDataSource over REST: the studio's implementation of the shared run view's data source.
-import type { ArtifactContent, ChangeListener, LiveSource, RunDataSource } from '../common/source';
+import type {
+  ArtifactContent, ChangeListener, LiveSource, RunDataSource, RunSetSource
+} from '../common/source';
 import type {
   ArtifactList, LogChunk, MetricInfo, MetricSeries, Run, SnapshotManifest
 } from '../common/types';
@@ -62,6 +64,17 @@ export class RestRunSource implements RunDataSource {
   }
   downloadUrl(path: string, zip = false): string {
     return this.api.artifactUrl(this.workspaceId, this.runId, path, zip);
+  }
+  childRuns(): RunSetSource {
+    const query = { parent_run_id: this.runId };
+    return {
+      keys: () => this.api.runKeys(this.workspaceId, query),
+      values: columns => this.api.runValues(this.workspaceId,
+        { ...query, order_by: 'number', descending: false }, columns),
+      series: (ids, names, maxPoints) => this.api.queryMetrics(this.workspaceId, ids, names,
+        maxPoints),
+      openRun: this.openRun
+    };
   }
   cancelRun(): Promise<Run> {
     return this.api.cancelRun(this.workspaceId, this.runId);

@@ -1,6 +1,7 @@
 // The "ML Workspace" sidebar: pick/create/delete a workspace (first the one the notebook
 // folder's config.json names); experiments with their latest runs (status, duration), updating
 // live; create, archive (and restore), delete experiments.
+import { addIcon, deleteIcon, refreshIcon, type LabIcon } from '@jupyterlab/ui-components';
 import { Menu, Widget } from '@lumino/widgets';
 import { clear, emptyState, errorMessage, formatDuration, h, runDuration } from '../common/dom';
 import { isTerminal, type Experiment, type Run, type Workspace } from '../common/types';
@@ -74,15 +75,16 @@ export class StudioPanel extends Widget {
     this.select.addEventListener('change', () => {
       this.studio.workspaceId = this.select.value || null;
     });
-    const button = (text: string, label: string, onclick: () => void, cls = ''): HTMLElement =>
-      h('button', { className: `mlws-button mlws-small mlws-icon-button ${cls}`, type: 'button',
-        title: label, 'aria-label': label, onclick }, text);
+    const button = (icon: LabIcon, label: string, onclick: () => void, cls = ''):
+    HTMLElement => h('button', { className: `mlws-button mlws-small mlws-icon-button ${cls}`,
+      type: 'button', title: label, 'aria-label': label, onclick },
+    icon.element({ tag: 'span', className: 'mlws-icon' }));
     this.node.append(
       h('div', { className: 'mlws-panel-header' }, h('h2', null, 'ML Workspace')),
       h('div', { className: 'mlws-toolbar mlws-panel-toolbar' }, this.select,
-        button('+', 'Create workspace', () => void createWorkspaceFlow(studio)),
-        button('\u{1F5D1}', 'Delete workspace', () => void this.deleteWorkspace(), 'mlws-danger'),
-        button('\u21bb', 'Refresh', () => void this.refresh())),
+        button(addIcon, 'Create workspace', () => void createWorkspaceFlow(studio)),
+        button(deleteIcon, 'Delete workspace', () => void this.deleteWorkspace(), 'mlws-danger'),
+        button(refreshIcon, 'Refresh', () => void this.refresh())),
       this.body);
     studio.workspaceChanged.connect(() => {
       this.expanded.clear();

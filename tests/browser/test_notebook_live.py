@@ -52,7 +52,7 @@ def test_notebook_run_appears_and_updates_live(ui: UI, ws_name: str) -> None:
     experiment.wait_for(timeout=30000)  # appears without a manual refresh
     experiment.locator(".mlws-exp-name").click()
     item = experiment.locator(".mlws-run-item")
-    item.get_by_text("Running").wait_for()
+    item.locator(".mlws-status-Running").wait_for()  # the dot; the status is its label
     item.click()
     view = page.locator(".mlws-run-view").filter(has_text="live-run")
     # Updates come through the server's WebSocket live channel, not polling.
@@ -72,7 +72,7 @@ def test_notebook_run_appears_and_updates_live(ui: UI, ws_name: str) -> None:
     (ui.lab.root / f"stop-{tag}").write_text("")
     wait_for(lambda: "Completed" in view.locator(".mlws-run-header").inner_text(), timeout=30,
              what="the run view to show the run Completed")
-    wait_for(lambda: "Completed" in item.inner_text(), timeout=15,
+    wait_for(lambda: item.locator(".mlws-status-Completed").count() == 1, timeout=15,
              what="the panel to show the run Completed")
     final = ui.lab.api(f"workspaces/{ws._record.id}/runs?experiment=live")["runs"][0]
     metrics_api = ui.lab.api(f"workspaces/{ws._record.id}/runs/{final['id']}/metrics")

@@ -154,7 +154,7 @@ def test_panel_lists_runs_and_opens_one(ui: UI, ws_name: str, tmp_path: Path) ->
     panel.locator(".mlws-exp[data-experiment='train'] .mlws-exp-name").click()
     item = panel.locator(f".mlws-run-item[data-run-id='{run.id}']")
     item.wait_for()
-    assert "Completed" in item.inner_text()
+    assert item.locator("[aria-label=Completed]").count() == 1
     item.click()
     ui.page.locator(f".mlws-run-view[data-run-id='{run.id}'] .mlws-tab-details").wait_for()
     ui.screenshot("panel.png")

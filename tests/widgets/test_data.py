@@ -159,3 +159,25 @@ def test_bad_requests_answer_errors(family):
     assert not ask(wd, "log_tail", path="logs/train.log", offset=-1)["ok"]
     assert not ask(wd, "artifact")["ok"]
     assert "'name'" in ask(wd, "series")["error"]
+
+
+def test_child_ops_serve_a_sweep(family):
+    parent, child, grandchild, _ = family
+    child.log("acc", 0.5)
+    child.log("acc", 0.7)
+    child.tag("lr", "0.1")
+    child.flush()
+    wd = WidgetData(parent._store, parent._record.workspace_id, parent.id)
+    keys = ok(wd, "child_keys")
+    assert keys["runs"] == 1 and [k["name"] for k in keys["tags"]] == ["lr"]
+    assert {k["name"] for k in keys["metrics"]} >= {"acc"}
+    values = ok(wd, "child_values", columns=["metrics.acc", "tags.lr"])
+    assert values["ids"] == [child.id] and values["columns"]["metrics.acc"] == [0.7]
+    assert values["columns"]["tags.lr"] == ["0.1"]
+    series = ok(wd, "child_series", run_ids=[child.id], names=["acc"])["series"]
+    assert [s["value"] for s in series] == [[0.5, 0.7]]
+    # Only the run's own children: a grandchild is not one of them.
+    refused = ask(wd, "child_series", run_ids=[grandchild.id], names=["acc"])
+    assert not refused["ok"] and "not a child run" in refused["error"]
+    assert not ask(wd, "child_values", columns="metrics.acc")["ok"]
+    assert not ask(wd, "child_values", columns=["bogus"])["ok"]
