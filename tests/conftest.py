@@ -47,6 +47,9 @@ def mlws_home(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
     home = tmp_path / "mlws-home"
     home.mkdir()
     monkeypatch.setenv("MLWS_HOME", str(home))
+    # Submitted runs record system/... metrics; tests of exact metric sets turn them off
+    # (tests/execution/test_system_metrics.py turns them on).
+    monkeypatch.setenv("MLWS_SYSTEM_METRICS_INTERVAL", "0")
     reset_store_cache()
     yield home
     reset_store_cache()
