@@ -13,7 +13,7 @@ from traitlets import Int, Unicode
 
 from .archive import ArtifactZipHandler
 from .assets import AssetHandler, AssetsHandler, AssetStateHandler
-from .compute import ComputesHandler, ScriptRunSubmitHandler
+from .compute import ComputeHandler, ComputesHandler, ScriptRunSubmitHandler
 from .environments import BuiltEnvironmentsHandler, EnvironmentsHandler
 from .experiments import ExperimentHandler, ExperimentsHandler
 from .files import ArtifactContentHandler, ArtifactsHandler
@@ -94,6 +94,7 @@ ROUTES: list[tuple[str, Any]] = [
     # Compute targets, environments and script-run submission (server/compute.py,
     # server/environments.py).
     (rf"{_WS}/computes", ComputesHandler),
+    (rf"{_WS}/computes/{_SEG}", ComputeHandler),
     (rf"{_WS}/environments", EnvironmentsHandler),
     (rf"{API_PREFIX}/environments/built", BuiltEnvironmentsHandler),
     (rf"{_WS}/scriptruns", ScriptRunSubmitHandler),

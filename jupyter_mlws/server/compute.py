@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -90,6 +91,99 @@ class ComputesHandler(MlwsHandler):
 
         self.send_json({"computes": await call_sdk(listing)})
 
+    @web.authenticated
+    @authorized
+    async def post(self, workspace_id: str) -> None:
+        """Create a cluster (AmlCompute) or an instance (ComputeInstance) through the SDK."""
+        check_id(workspace_id, "workspace id")
+        body = self.json_body()
+        check_fields(body, _CREATE_FIELDS)
+        name = check_str(body, "name", required=True, max_length=24) or ""
+        if not COMPUTE_NAME_RE.match(name):
+            raise bad_request("Invalid compute name: 2-24 letters, digits or '-', starting "
+                              "with a letter.")
+        kind = check_str(body, "type", max_length=32) or "AmlCompute"
+        if kind not in CREATABLE:
+            raise bad_request(f"'type' must be one of {', '.join(CREATABLE)}.")
+        vm_size = check_str(body, "vm_size", max_length=64) or ""
+        description = check_str(body, "description", max_length=1024)
+        min_nodes = _int_field(body, "min_nodes", 0, 64)
+        max_nodes = _int_field(body, "max_nodes", 4, 64)
+        idle = _int_field(body, "idle_seconds_before_scaledown", 1800, 7 * 86400)
+        if min_nodes is not None and max_nodes is not None and min_nodes > max_nodes:
+            raise bad_request("'min_nodes' must not exceed 'max_nodes'.")
+        self.authorize("write", MlwsResource("compute", workspace_id, name))
+        record = await self.load_workspace(workspace_id)
+
+        def create() -> dict[str, Any]:
+            from ..core.compute import AmlCompute, ComputeInstance, ComputeTarget
+
+            ws = _workspace(self.store, record)
+            if name in {t.name for t in ComputeTarget.list(ws)}:
+                raise ApiError(409, f"Compute target {name} already exists.", "Conflict")
+            config = (AmlCompute.provisioning_configuration(
+                vm_size=vm_size, min_nodes=min_nodes, max_nodes=max_nodes,
+                idle_seconds_before_scaledown=idle, description=description)
+                if kind == "AmlCompute" else
+                ComputeInstance.provisioning_configuration(vm_size=vm_size,
+                                                           description=description))
+            return compute_summary(ComputeTarget.create(ws, name, config))
+
+        self.send_json(await call_sdk(create), status=201)
+
+
+_CREATE_FIELDS = {"name", "type", "vm_size", "min_nodes", "max_nodes",
+                  "idle_seconds_before_scaledown", "description"}
+COMPUTE_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,23}$")  # v1: 2-24, letter first
+CREATABLE = ("AmlCompute", "ComputeInstance")
+
+
+def _int_field(body: dict[str, Any], name: str, default: int | None, maximum: int) -> int | None:
+    value = body.get(name, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        raise bad_request(f"'{name}' must be an integer in [0, {maximum}].")
+    return value
+
+
+def _target(store: Any, record: Any, name: str) -> Any:
+    from ..core.compute import ComputeTarget
+
+    return ComputeTarget(_workspace(store, record), name)
+
+
+def compute_details(target: Any) -> dict[str, Any]:
+    """A target's summary with its nodes (clusters: v1's list_nodes())."""
+    summary = compute_summary(target)
+    nodes = getattr(target, "list_nodes", None)
+    summary["nodes"] = nodes() if callable(nodes) else []
+    return summary
+
+
+class ComputeHandler(MlwsHandler):
+    """One target: details with nodes, delete (the cluster's daemon and nodes stop)."""
+
+    async def _load(self, workspace_id: str, name: str, action: str) -> tuple[Any, Any]:
+        check_id(workspace_id, "workspace id")
+        check_id(name, "compute name")
+        self.authorize(action, MlwsResource("compute", workspace_id, name))
+        return await self.load_workspace(workspace_id), name
+
+    @web.authenticated
+    @authorized
+    async def get(self, workspace_id: str, name: str) -> None:
+        record, name = await self._load(workspace_id, name, "read")
+        self.send_json(await call_sdk(lambda: compute_details(_target(self.store, record, name))))
+
+    @web.authenticated
+    @authorized
+    async def delete(self, workspace_id: str, name: str) -> None:
+        record, name = await self._load(workspace_id, name, "delete")
+        await call_sdk(lambda: _target(self.store, record, name).delete())
+        self.set_status(204)
+        self.finish()
+
 
 def confine_source(root_dir: str, value: str) -> str:
     """``value`` (relative to ``root_dir``, or absolute) as a real folder inside it."""
@@ -147,4 +241,5 @@ class ScriptRunSubmitHandler(MlwsHandler):
         self.send_json(await call_sdk(submit), status=201)
 
 
-__all__ = ["ComputesHandler", "ScriptRunSubmitHandler", "compute_summary", "confine_source"]
+__all__ = ["ComputeHandler", "ComputesHandler", "ScriptRunSubmitHandler", "compute_details",
+           "compute_summary", "confine_source"]

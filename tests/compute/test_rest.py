@@ -118,3 +118,42 @@ def test_request_cancel_stops_a_live_script_run(ws, make_source):
     idle = ws._store.create_run(ws._record.id, exp._record.id, run_id="idle_run",
                                 status="Queued")
     assert request_cancel(ws._store, idle.id).status == "Canceled"
+
+
+async def test_create_see_and_delete_a_cluster(jp_fetch, ws):
+    wid = ws._record.id
+    base = ("workspaces", wid, "computes")
+    created = await _call(jp_fetch, "/workspaces/{workspace_id}/computes", *base, method="POST",
+                          body={"name": "rest-cpu", "min_nodes": 0, "max_nodes": 1,
+                                "idle_seconds_before_scaledown": 60}, expect=201)
+    assert created["type"] == "AmlCompute" and created["name"] == "rest-cpu"
+    one = "/workspaces/{workspace_id}/computes/{compute_name}"
+    try:
+        async def ready() -> bool:
+            body = await _call(jp_fetch, one, *base, "rest-cpu")
+            return body["provisioning_state"] == "Succeeded"
+
+        deadline = 60
+        import asyncio
+        import time
+
+        started = time.monotonic()
+        while not await ready():
+            assert time.monotonic() - started < deadline, "the cluster never came up"
+            await asyncio.sleep(0.2)
+        details = await _call(jp_fetch, one, *base, "rest-cpu")
+        assert details["nodes"] == [] and details["spec"]["scaleSettings"]["maxNodeCount"] == 1
+        await _call(jp_fetch, "/workspaces/{workspace_id}/computes", *base, method="POST",
+                    body={"name": "rest-cpu"}, expect=409)
+    finally:
+        response = await jp_fetch(*API, *base, "rest-cpu", method="DELETE")
+        assert response.code == 204
+    await _call(jp_fetch, one, *base, "rest-cpu", expect=404)
+    for bad in ({"name": "1bad"}, {"name": "ok-name", "type": "Nope"},
+                {"name": "ok-name", "min_nodes": 3, "max_nodes": 1},
+                {"name": "ok-name", "max_nodes": -1}, {"name": "ok-name", "extra": 1}):
+        await _call(jp_fetch, "/workspaces/{workspace_id}/computes", *base, method="POST",
+                    body=bad, expect=400)
+    local = await _call(jp_fetch, one, *base, "local")
+    assert local["type"] == "local" and local["nodes"] == []
+    await _call(jp_fetch, one, *base, "local", method="DELETE", expect=400)
