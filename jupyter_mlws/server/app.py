@@ -14,7 +14,12 @@ from traitlets import Int, Unicode
 from .archive import ArtifactZipHandler
 from .assets import AssetHandler, AssetsHandler, AssetStateHandler
 from .compute import ComputeHandler, ComputesHandler, ScriptRunSubmitHandler
-from .environments import BuiltEnvironmentsHandler, EnvironmentsHandler
+from .environments import (
+    BuiltEnvironmentLogHandler,
+    BuiltEnvironmentsHandler,
+    EnvironmentHandler,
+    EnvironmentsHandler,
+)
 from .experiments import ExperimentHandler, ExperimentsHandler
 from .files import ArtifactContentHandler, ArtifactsHandler
 from .live import LiveHandler
@@ -96,7 +101,9 @@ ROUTES: list[tuple[str, Any]] = [
     (rf"{_WS}/computes", ComputesHandler),
     (rf"{_WS}/computes/{_SEG}", ComputeHandler),
     (rf"{_WS}/environments", EnvironmentsHandler),
+    (rf"{_WS}/environments/{_SEG}", EnvironmentHandler),
     (rf"{API_PREFIX}/environments/built", BuiltEnvironmentsHandler),
+    (rf"{API_PREFIX}/environments/built/{_SEG}/log", BuiltEnvironmentLogHandler),
     (rf"{_WS}/scriptruns", ScriptRunSubmitHandler),
 ]
 

@@ -157,3 +157,36 @@ async def test_create_see_and_delete_a_cluster(jp_fetch, ws):
     local = await _call(jp_fetch, one, *base, "local")
     assert local["type"] == "local" and local["nodes"] == []
     await _call(jp_fetch, one, *base, "local", method="DELETE", expect=400)
+
+
+async def test_environment_details_and_build_log(jp_fetch, ws, mlws_home):
+    from jupyter_mlws.core.conda_dependencies import CondaDependencies
+    from jupyter_mlws.execution import environments
+
+    env = Environment("piped")
+    env.python.conda_dependencies = CondaDependencies.create(pip_packages=["six"])
+    env.register(ws)
+    wid = ws._record.id
+    one = "/workspaces/{workspace_id}/environments/{environment_name}"
+    body = await _call(jp_fetch, one, "workspaces", wid, "environments", "piped")
+    build = body["build"]
+    assert body["version"] == 1 and build["spec"]["requirements"] == ["six"]
+    assert build["built"] is None and len(build["hash"]) == 64 and build["error"] is None
+    # A build (as a run's executor does it) leaves the environment and its own log.
+    environments.ensure_environment(build["spec"], str(mlws_home))
+    body = await _call(jp_fetch, one, "workspaces", wid, "environments", "piped")
+    assert body["build"]["built"]["hash"] == build["hash"]
+    assert body["build"]["built"]["has_build_log"] is True
+    log = await _call(jp_fetch, "/environments/built/{env_hash}/log", "environments", "built",
+                      build["hash"][:12], "log")
+    assert "Building environment" in log["log"]
+    await _call(jp_fetch, "/environments/built/{env_hash}/log", "environments", "built",
+                "0" * 12, "log", expect=404)
+    await _call(jp_fetch, "/environments/built/{env_hash}/log", "environments", "built",
+                "XYZ", "log", expect=400)
+    await _call(jp_fetch, one, "workspaces", wid, "environments", "nope", expect=404)
+    conda_only = Environment("conda-only")
+    conda_only.python.conda_dependencies = CondaDependencies.create(conda_packages=["cudatoolkit"])
+    conda_only.register(ws)
+    body = await _call(jp_fetch, one, "workspaces", wid, "environments", "conda-only")
+    assert body["build"]["spec"] is None and "cudatoolkit" in body["build"]["error"]
