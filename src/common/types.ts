@@ -203,3 +203,32 @@ export interface RunValues {
   columns: Record<string, unknown[]>;
   total: number;
 }
+
+/** POST /workspaces/{id}/computes */
+export interface ComputeCreate {
+  name: string;
+  type: 'AmlCompute' | 'ComputeInstance';
+  vm_size?: string;
+  min_nodes?: number;
+  max_nodes?: number;
+  idle_seconds_before_scaledown?: number;
+}
+
+export interface ComputeNode {
+  nodeId: string;
+  port?: number | null;
+  privateIpAddress?: string;
+  nodeState?: string;
+  runIds?: string[];
+}
+
+/** GET /workspaces/{id}/environments/{name}: how this server builds and built it. */
+export interface EnvironmentBuild {
+  spec: Record<string, unknown> | null;
+  hash: string | null;
+  built: { hash: string; created_time?: number; last_used_time?: number;
+    build_seconds?: number; has_build_log?: boolean; path?: string } | null;
+  error: string | null;
+}
+
+export type EnvironmentDetails = EnvironmentAsset & { build: EnvironmentBuild };

@@ -3,7 +3,8 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import type {
-  ArtifactList, BuiltEnvironment, ComputeTarget, EnvironmentAsset, Experiment, LogChunk,
+  ArtifactList, BuiltEnvironment, ComputeCreate, ComputeNode, ComputeTarget, EnvironmentAsset,
+  EnvironmentDetails, Experiment, LogChunk,
   MetricInfo, MetricSeries, Run, RunKeys, RunPage, RunValues, ScriptRunSubmit, SnapshotManifest,
   Workspace
 } from '../common/types';
@@ -197,6 +198,22 @@ export class MlwsApi {
   async listComputes(ws: string): Promise<ComputeTarget[]> {
     return (await this.json<{ computes: ComputeTarget[] }>(`workspaces/${enc(ws)}/computes`))
       .computes;
+  }
+  createCompute(ws: string, body: ComputeCreate): Promise<ComputeTarget> {
+    return this.send('POST', `workspaces/${enc(ws)}/computes`, body);
+  }
+  /** A target with its nodes (a cluster's: v1's list_nodes()). */
+  getCompute(ws: string, name: string): Promise<ComputeTarget & { nodes?: ComputeNode[] }> {
+    return this.json(`workspaces/${enc(ws)}/computes/${enc(name)}`);
+  }
+  deleteCompute(ws: string, name: string): Promise<void> {
+    return this.send('DELETE', `workspaces/${enc(ws)}/computes/${enc(name)}`);
+  }
+  getEnvironment(ws: string, name: string, version?: number): Promise<EnvironmentDetails> {
+    return this.json(`workspaces/${enc(ws)}/environments/${enc(name)}`, {}, { version });
+  }
+  getBuildLog(hash: string): Promise<{ hash: string; log: string }> {
+    return this.json(`environments/built/${enc(hash)}/log`);
   }
   async listEnvironments(ws: string, allVersions = false): Promise<EnvironmentAsset[]> {
     return (await this.json<{ environments: EnvironmentAsset[] }>(

@@ -3,6 +3,7 @@
 // Shown only when the server has the routes (Studio.routes, read from openapi.json).
 import { emptyState, errorMessage, formatTime, h, table } from '../common/dom';
 import type { BuiltEnvironment, ComputeTarget, EnvironmentAsset } from '../common/types';
+import { createComputeFlow } from './computeView';
 import type { Studio } from './studio';
 
 /** A number from the first of `keys` present (clusters say snake_case, attached Dask camelCase). */
@@ -38,17 +39,27 @@ export function computeNodes(target: ComputeTarget): string {
   return `${current ?? 0} / ${wanted ?? current ?? 0}`;
 }
 
-function sectionHead(title: string, onRefresh: () => void): HTMLElement {
+function sectionHead(title: string, onRefresh: () => void, onNew?: () => void): HTMLElement {
   return h('div', { className: 'mlws-section-head' }, h('h3', null, title),
-    h('button', { className: 'mlws-button mlws-small', type: 'button',
-      'aria-label': `Refresh ${title.toLowerCase()}`, title: `Refresh ${title.toLowerCase()}`,
-      onclick: onRefresh }, 'Refresh'));
+    h('span', { className: 'mlws-section-actions' },
+      onNew ? h('button', { className: 'mlws-button mlws-small', type: 'button',
+        'aria-label': `New ${title.toLowerCase()} target`, title: `Create a ${
+          title.toLowerCase()} target`, onclick: onNew }, 'New') : null,
+      h('button', { className: 'mlws-button mlws-small', type: 'button',
+        'aria-label': `Refresh ${title.toLowerCase()}`, title: `Refresh ${title.toLowerCase()}`,
+        onclick: onRefresh }, 'Refresh')));
 }
 
-export function computeSection(targets: ComputeTarget[] | Error, onRefresh: () => void):
-HTMLElement {
+/** A name that opens its view (when the panel can). */
+function opener(text: string, attrs: Record<string, string>, open?: () => void): HTMLElement {
+  return open ? h('button', { className: 'mlws-link-button mlws-resource-name', type: 'button',
+    title: `Open ${text}`, onclick: open, ...attrs }, text) : h('span', attrs, text);
+}
+
+export function computeSection(targets: ComputeTarget[] | Error, onRefresh: () => void,
+  onOpen?: (name: string) => void, onNew?: () => void): HTMLElement {
   const section = h('section', { className: 'mlws-section mlws-compute-section',
-    'aria-label': 'Compute' }, sectionHead('Compute', onRefresh));
+    'aria-label': 'Compute' }, sectionHead('Compute', onRefresh, onNew));
   if (targets instanceof Error) {
     section.append(emptyState(`Compute targets could not be read: ${errorMessage(targets)}`));
   } else if (!targets.length) {
@@ -58,7 +69,8 @@ HTMLElement {
   } else {
     const rows = targets.map(t => {
       const state = computeState(t);
-      return [h('span', { className: 'mlws-compute-name', 'data-compute': t.name }, t.name),
+      return [opener(t.name, { className: 'mlws-compute-name', 'data-compute': t.name },
+        onOpen ? () => onOpen(t.name) : undefined),
         t.type, h('span', { className: `mlws-compute-state mlws-state-${state}` }, state),
         computeNodes(t)];
     });
@@ -70,7 +82,7 @@ HTMLElement {
 
 export function environmentsSection(
   registered: EnvironmentAsset[] | Error, built: BuiltEnvironment[] | Error,
-  onRefresh: () => void
+  onRefresh: () => void, onOpen?: (name: string) => void
 ): HTMLElement {
   const section = h('section', { className: 'mlws-section mlws-env-section',
     'aria-label': 'Environments' }, sectionHead('Environments', onRefresh));
@@ -86,7 +98,7 @@ export function environmentsSection(
       versions.set(env.name, [...(versions.get(env.name) ?? []), env.version]);
     }
     section.append(table(['Name', 'Versions'], [...versions].map(([name, vs]) => [
-      h('span', { 'data-environment': name }, name),
+      opener(name, { 'data-environment': name }, onOpen ? () => onOpen(name) : undefined),
       vs.sort((a, b) => b - a).join(', ')]), 'mlws-table mlws-compact mlws-env-table'));
   }
   section.append(h('h4', { className: 'mlws-subhead' }, 'Built on this server'));
@@ -114,13 +126,19 @@ export async function resourceSections(studio: Studio, ws: string, onRefresh: ()
 Promise<HTMLElement[]> {
   const sections: Promise<HTMLElement>[] = [];
   if (studio.routes.has('/workspaces/{workspace_id}/computes')) {
-    sections.push(settle(studio.api.listComputes(ws)).then(t => computeSection(t, onRefresh)));
+    const details = studio.routes.has('/workspaces/{workspace_id}/computes/{compute_name}');
+    sections.push(settle(studio.api.listComputes(ws)).then(t => computeSection(t, onRefresh,
+      details ? name => studio.openCompute(ws, name) : undefined,
+      details ? () => void createComputeFlow(studio, ws, onRefresh) : undefined)));
   }
   if (studio.routes.has('/workspaces/{workspace_id}/environments')) {
     const built = studio.routes.has('/environments/built')
       ? settle(studio.api.listBuiltEnvironments()) : Promise.resolve([]);
+    const details = studio.routes.has('/workspaces/{workspace_id}/environments/' +
+      '{environment_name}');
     sections.push(Promise.all([settle(studio.api.listEnvironments(ws, true)), built])
-      .then(([r, b]) => environmentsSection(r, b, onRefresh)));
+      .then(([r, b]) => environmentsSection(r, b, onRefresh,
+        details ? name => studio.openEnvironment(ws, name) : undefined)));
   }
   return Promise.all(sections);
 }

@@ -1,7 +1,7 @@
 // The studio's shared state: the REST client, the selected workspace, one live source per
 // workspace, and the openers the panel, commands and views use to open main-area views.
 import type { JupyterFrontEnd } from '@jupyterlab/application';
-import { Notification } from '@jupyterlab/apputils';
+import { type MainAreaWidget, Notification } from '@jupyterlab/apputils';
 import { Signal } from '@lumino/signaling';
 import type { LiveSource } from '../common/source';
 import { errorMessage } from '../common/dom';
@@ -9,6 +9,8 @@ import { MlwsApi } from '../rest/api';
 import { PollingLiveSource, WebSocketLiveSource } from '../rest/live';
 import { RestRunSource } from '../rest/runSource';
 import { CompareWidget } from './compareView';
+import { ComputeWidget } from './computeView';
+import { EnvironmentWidget } from './environmentView';
 import { RunViewWidget } from './runWidget';
 import { RunsTableWidget } from './runsTable';
 
@@ -111,6 +113,30 @@ export class Studio {
     widget.mlwsOwner = { workspaceId, experiment };
     this.app.shell.add(widget, 'main');
     this.app.shell.activateById(id);
+  }
+
+  /** A main-area view of the workspace, opened once (activated when already open). */
+  private openOnce(id: string, make: () => MainAreaWidget, owner: { workspaceId: string;
+    experiment?: string }): void {
+    if (this.find(id)) {
+      this.app.shell.activateById(id);
+      return;
+    }
+    const widget = make() as MainAreaWidget & { mlwsOwner?: typeof owner };
+    widget.id = id;
+    widget.mlwsOwner = owner;
+    this.app.shell.add(widget, 'main');
+    this.app.shell.activateById(id);
+  }
+
+  openCompute(workspaceId: string, name: string): void {
+    this.openOnce(`mlws-compute-${workspaceId}-${name}`,
+      () => new ComputeWidget(this, workspaceId, name), { workspaceId });
+  }
+
+  openEnvironment(workspaceId: string, name: string): void {
+    this.openOnce(`mlws-environment-${workspaceId}-${name}`,
+      () => new EnvironmentWidget(this, workspaceId, name), { workspaceId });
   }
 
   openCompare(workspaceId: string, runIds: string[]): void {
