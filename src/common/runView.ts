@@ -32,6 +32,7 @@ export class RunView {
   private unsubscribe: (() => void) | null = null;
   private busy: Promise<void> = Promise.resolve();
   private ticker: ReturnType<typeof setInterval> | null = null;
+  private cancelState: 'idle' | 'asking' | 'canceling' = 'idle';
 
   constructor(private source: RunDataSource, private options: RunViewOptions = {}) {
     this.tabs = [new DetailsTab(source), new MetricsTab(source), new ImagesTab(source),
@@ -179,32 +180,40 @@ export class RunView {
     input.select();
   }
 
-  /** "Cancel run", then a confirmation in place (no host dialogs: the widget has none). */
+  /** "Cancel run", then a confirmation in place (no host dialogs: the widget has none). The
+   * state survives the header being drawn again by a live update. */
   private cancelControl(): HTMLElement {
     const host = h('span', { className: 'mlws-cancel' });
-    const ask = h('button', {
-      className: 'mlws-button mlws-small mlws-danger', type: 'button',
-      onclick: () => {
-        host.replaceChildren(h('span', null, 'Cancel this run? '),
-          h('button', {
-            className: 'mlws-button mlws-small mlws-danger', type: 'button',
-            onclick: async () => {
-              host.replaceChildren(h('span', { className: 'mlws-muted' }, 'Canceling…'));
-              try {
-                this.run = await this.source.cancelRun!();
-              } catch (err) {
-                host.replaceChildren(h('span', { className: 'mlws-error' },
-                  `Cancel failed: ${errorMessage(err)}`));
-                return;
-              }
-              await this.changed(['run', 'children']);
+    const again = (state: 'idle' | 'asking' | 'canceling'): void => {
+      this.cancelState = state;
+      this.renderHeader();
+    };
+    if (this.cancelState === 'canceling') {
+      host.append(h('span', { className: 'mlws-muted' }, 'Canceling…'));
+    } else if (this.cancelState === 'asking') {
+      host.append(h('span', null, 'Cancel this run? '),
+        h('button', {
+          className: 'mlws-button mlws-small mlws-danger', type: 'button',
+          onclick: async () => {
+            again('canceling');
+            try {
+              this.run = await this.source.cancelRun!();
+            } catch (err) {
+              this.cancelState = 'idle';
+              host.replaceChildren(h('span', { className: 'mlws-error' },
+                `Cancel failed: ${errorMessage(err)}`));
+              return;
             }
-          }, 'Yes, cancel'),
-          h('button', { className: 'mlws-button mlws-small', type: 'button',
-            onclick: () => this.renderHeader() }, 'No'));
-      }
-    }, 'Cancel run');
-    host.append(ask);
+            this.cancelState = 'idle';
+            await this.changed(['run', 'children']);
+          }
+        }, 'Yes, cancel'),
+        h('button', { className: 'mlws-button mlws-small', type: 'button',
+          onclick: () => again('idle') }, 'No'));
+    } else {
+      host.append(h('button', { className: 'mlws-button mlws-small mlws-danger',
+        type: 'button', onclick: () => again('asking') }, 'Cancel run'));
+    }
     return host;
   }
 

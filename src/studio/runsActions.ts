@@ -33,7 +33,7 @@ export function registerTable(actions: RunsActions): () => void {
 export async function tagFlow(actions: RunsActions): Promise<void> {
   const count = actions.selectedIds().length;
   await formFlow(`Tag ${count} run${count === 1 ? '' : 's'}`, [
-    { name: 'key', label: 'Tag', placeholder: 'team' },
+    { name: 'key', label: 'Tag name', placeholder: 'team' },
     { name: 'value', label: 'Value', placeholder: 'vision (empty: a tag without a value)' }
   ], 'Tag', async values => {
     if (!values.key) {

@@ -65,6 +65,7 @@ export class RunsTableContent extends Widget implements RunsActions {
   private sweep: SweepView | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private unregister: () => void;
+  private justMoved = false;
 
   constructor(private studio: Studio, private workspaceId: string,
     readonly experiment: string) {
@@ -277,7 +278,7 @@ export class RunsTableContent extends Widget implements RunsActions {
       const sorted = order !== null && order === this.view.orderBy;
       const label = headerLabel(col.key);
       const cellNode = h('div', { className: 'mlws-runs-headcell', role: 'columnheader',
-        draggable: true, 'data-column': col.key, title: `${col.key}` + (order ? ''
+        'data-column': col.key, title: `${col.key}` + (order ? ''
           : ' (not sortable)'),
         'aria-sort': sorted ? (this.view.descending ? 'descending' : 'ascending') : 'none',
         oncontextmenu: (ev: Event) => {
@@ -296,32 +297,64 @@ export class RunsTableContent extends Widget implements RunsActions {
       handle.addEventListener('pointerdown', ev => this.resize(col.key, ev));
       handle.addEventListener('mousedown', ev => ev.stopPropagation());
       cellNode.append(handle);
-      cellNode.addEventListener('dragstart', ev => {
-        ev.dataTransfer?.setData('text/x-mlws-column', col.key);
-        if (ev.dataTransfer) {
-          ev.dataTransfer.effectAllowed = 'move';
-        }
-      });
-      cellNode.addEventListener('dragover', ev => {
-        if (ev.dataTransfer?.types.includes('text/x-mlws-column')) {
+      cellNode.addEventListener('pointerdown', ev => this.startMove(col.key, ev));
+      cellNode.addEventListener('click', ev => {
+        if (this.justMoved) {
+          // The pointer-up that ended a move is not a click on the sort button.
+          ev.stopPropagation();
           ev.preventDefault();
-          cellNode.classList.add('mlws-drop-target');
+          this.justMoved = false;
         }
-      });
-      cellNode.addEventListener('dragleave', () => cellNode.classList.remove('mlws-drop-target'));
-      cellNode.addEventListener('drop', ev => {
-        ev.preventDefault();
-        cellNode.classList.remove('mlws-drop-target');
-        const moved = ev.dataTransfer?.getData('text/x-mlws-column');
-        if (moved) {
-          this.moveColumn(moved, col.key);
-        }
-      });
+      }, true);
       this.headerRow.append(cellNode);
     }
   }
 
-  /** Put column `key` before column `before` (drag and drop of headers). */
+  /** Drag a header sideways onto another to move its column there (pointer events: the
+   * header holds a button, which HTML5 drag and drop would not start from). */
+  private startMove(key: string, ev: PointerEvent): void {
+    if (ev.button !== 0 || (ev.target as HTMLElement).closest('.mlws-col-resize')) {
+      return;
+    }
+    const startX = ev.clientX;
+    let moving = false;
+    let over: HTMLElement | null = null;
+    const target = (e: PointerEvent): HTMLElement | null => {
+      const hit = document.elementFromPoint(e.clientX, e.clientY);
+      return (hit?.closest('.mlws-runs-headcell') as HTMLElement | null) ?? null;
+    };
+    const move = (e: PointerEvent): void => {
+      if (!moving && Math.abs(e.clientX - startX) > 6) {
+        moving = true;
+        this.headerRow.classList.add('mlws-moving-column');
+      }
+      if (moving) {
+        over?.classList.remove('mlws-drop-target');
+        over = target(e);
+        if (over && over.dataset.column !== key) {
+          over.classList.add('mlws-drop-target');
+        }
+      }
+    };
+    const up = (e: PointerEvent): void => {
+      window.removeEventListener('pointermove', move);
+      window.removeEventListener('pointerup', up);
+      this.headerRow.classList.remove('mlws-moving-column');
+      over?.classList.remove('mlws-drop-target');
+      const dropped = moving ? target(e)?.dataset.column : undefined;
+      if (moving) {
+        this.justMoved = true;
+        setTimeout(() => { this.justMoved = false; }, 0);
+      }
+      if (dropped && dropped !== key) {
+        this.moveColumn(key, dropped);
+      }
+    };
+    window.addEventListener('pointermove', move);
+    window.addEventListener('pointerup', up);
+  }
+
+  /** Put column `key` before column `before` (headers moved by dragging). */
   moveColumn(key: string, before: string): void {
     if (key === before) {
       return;

@@ -12,6 +12,7 @@ const SIDE = 48;
 const HEIGHT = 320;
 const BANDS = 12;
 const GRAB = 14; // px either side of an axis that start a brush
+const SNAP_PX = 8;
 
 export type BrushListener = (ids: Set<string> | null) => void;
 
@@ -256,7 +257,14 @@ export class ParallelCoordinates {
       this.drag.moved = true;
     }
     if (this.drag.moved) {
-      this.brushes.set(this.drag.key, [Math.min(p, this.drag.start), Math.max(p, this.drag.start)]);
+      // A brush dragged to within a few pixels of an axis end reaches the end (its extreme
+      // value sits exactly there).
+      const snap = SNAP_PX / (HEIGHT - TOP - BOTTOM);
+      let low = Math.min(p, this.drag.start);
+      let high = Math.max(p, this.drag.start);
+      low = low <= snap ? 0 : low;
+      high = high >= 1 - snap ? 1 : high;
+      this.brushes.set(this.drag.key, [low, high]);
       this.schedule();
     }
   };
