@@ -1,6 +1,8 @@
-"""Compute figures: submit -> script running on local with a cached environment, the same and
-the submit call alone on a 2-node compute cluster (its daemon dispatches runs), 50 tiny runs on
-that cluster, and environment builds (uv vs venv + pip, cold and warm).
+"""Compute figures: submit -> script running on local with a cached environment (with where the
+time goes: the submit call and its snapshot, the supervisor's start and imports, the script's
+interpreter), each next to a bare ``python -c pass`` and a bare ``subprocess`` start; the same
+and the submit call alone on a 2-node compute cluster (its daemon dispatches runs), 50 tiny
+runs on that cluster, and environment builds (uv vs venv + pip, cold and warm).
 
 Usage: python benchmarks/bench_compute.py [--runs 10] [--cluster-runs 50] [--package tabulate]
 The cluster part needs the dask extra; the build part needs PyPI (skipped with --no-builds).
@@ -38,22 +40,97 @@ def _wait_file(path: Path, timeout: float = 60.0) -> float:
         time.sleep(0.002)
 
 
+def _spawn_ms(argv: list[str], runs: int) -> float:
+    """Median wall time of starting ``argv`` and waiting for it, in ms."""
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def _timed(module, name: str, into: dict[str, list[float]]):  # type: ignore[no-untyped-def]
+    """Wrap ``module.name`` so each call's duration (ms) lands in ``into[name]``."""
+    real = getattr(module, name)
+
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            into.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+
+    setattr(module, name, wrapper)
+    return real
+
+
+def _lookup_us() -> float:
+    """What the supervisor does to find a cached environment (hash the spec, one stat)."""
+    from jupyter_mlws.execution.environments import READY, env_hash, envs_root, ready_interpreter
+
+    home = os.environ["MLWS_HOME"]
+    spec = {"type": "uv", "python": None, "requirements": ["tabulate"], "pip_options": []}
+    ready = envs_root(home) / env_hash(spec)
+    ready.mkdir(parents=True, exist_ok=True)
+    (ready / READY).write_text("{}")  # a marker only: the lookup is what is measured
+    samples = []
+    for _ in range(1000):
+        started = time.perf_counter_ns()
+        assert ready_interpreter(spec, home)
+        samples.append(time.perf_counter_ns() - started)
+    shutil.rmtree(ready)
+    return statistics.median(samples) / 1000
+
+
 def bench_local(ws, src: Path, runs: int, environment) -> None:
+    import jupyter_mlws.core.git_info as git_info
+    import jupyter_mlws.core.snapshot as snapshot
+    import jupyter_mlws.execution.supervisor as supervisor
+    import jupyter_mlws.store.snapshots as snapshots
     from jupyter_mlws.core import Experiment, ScriptRunConfig
 
     exp = Experiment(ws, "bench-local")
-    samples = []
-    for i in range(runs + 1):  # the first run warms caches and is not counted
-        marker = src / f"started-{i}"
-        start = time.time()
-        run = exp.submit(ScriptRunConfig(src, "first.py", arguments=[str(marker)],
-                                         environment=environment))
-        started = _wait_file(marker)
-        run.wait_for_completion()
-        if i:
-            samples.append((started - start) * 1000)
-    figure(f"local submit -> script running, median of {runs}",
-           statistics.median(samples), "ms", "<= 300 ms")
+    phases: dict[str, list[float]] = {}
+    patched = [(m, n, _timed(m, n, phases)) for m, n in (
+        (snapshot, "collect_for_store"), (snapshots, "create_snapshot"),
+        (git_info, "git_properties"), (supervisor, "launch"))]
+    samples, calls = [], []
+    try:
+        for i in range(runs + 1):  # the first run warms caches and is not counted
+            marker = src / f"started-{i}"
+            start = time.time()
+            run = exp.submit(ScriptRunConfig(src, "first.py", arguments=[str(marker)],
+                                             environment=environment))
+            returned = time.time()
+            started = _wait_file(marker)
+            run.wait_for_completion()
+            marker.unlink()
+            if i:
+                samples.append((started - start) * 1000)
+                calls.append((returned - start) * 1000)
+    finally:
+        for module, name, real in patched:
+            setattr(module, name, real)
+    bare = _spawn_ms([sys.executable, "-c", "pass"], runs)
+    spawn = _spawn_ms(["/bin/true"], runs)
+    total = statistics.median(samples)
+    figure("limit: bare python -c pass", bare, "ms")
+    figure("limit: bare subprocess start (/bin/true)", spawn, "ms")
+    figure(f"local submit -> script running, median of {runs} (x{total / bare:.1f} python)",
+           total, "ms", "<= 200 ms")
+    figure("  the submit call (returns once the supervisor started)",
+           statistics.median(calls), "ms")
+    for name, label in (("collect_for_store", "listing the source folder"),
+                        ("create_snapshot", "snapshot + working copy, one read per file"),
+                        ("git_properties", "git properties (one `git status`)"),
+                        ("launch", "supervisor spec + process start")):
+        figure(f"    {label}", statistics.median(phases[name][1:]), "ms")
+    figure("  environment lookup of a cached uv environment", _lookup_us(), "us")
+    figure("  supervisor: interpreter + executor imports (python -c import)",
+           _spawn_ms([sys.executable, "-c", "import jupyter_mlws.execution.executor"], runs),
+           "ms")
+    figure("  the script's interpreter start (= python -c pass)", bare, "ms")
 
 
 def bench_cluster(ws, src: Path, count: int, latency_runs: int) -> None:

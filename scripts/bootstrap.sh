@@ -25,7 +25,10 @@ if [[ ! -x .venv/bin/uv ]]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv>=0.4"
 fi
 echo "==> installing jupyter_mlws[$extras]"
-.venv/bin/uv pip install --quiet --python .venv/bin/python -e ".[$extras]"
+# --compile-bytecode: uv (unlike pip) leaves no .pyc by default, and with
+# PYTHONDONTWRITEBYTECODE set none is ever written, so every process (a run's supervisor, a
+# cold `import jupyter_mlws`) would compile SQLAlchemy and friends from source again.
+.venv/bin/uv pip install --quiet --compile-bytecode --python .venv/bin/python -e ".[$extras]"
 # The install builds the front end once (hatch-jupyter-builder) and copies it into the venv.
 # Build again so edited TypeScript is never served stale, and serve the build folder itself
 # (a link, as `jupyter-builder develop` makes, but without writing install.json into the

@@ -45,7 +45,7 @@ def mlws_home(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
     # Environment builds download into a cache of this test session, never the user's own.
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "uv-cache"))
     home = tmp_path / "mlws-home"
-    home.mkdir()
+    home.mkdir(mode=0o700)  # as the store makes it (an open home is reported)
     monkeypatch.setenv("MLWS_HOME", str(home))
     # Submitted runs record system/... metrics; tests of exact metric sets turn them off
     # (tests/execution/test_system_metrics.py turns them on).
@@ -242,7 +242,7 @@ def mlws_http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpS
     """A real `jupyter server` with the extension, its own MLWS_HOME, a random token."""
     root = tmp_path_factory.mktemp("mlws-http-server")
     home = root / "home"
-    home.mkdir()
+    home.mkdir(mode=0o700)
     env = {key: value for key, value in os.environ.items() if not key.startswith("MLWS_")}
     env["MLWS_HOME"] = str(home)
     with jupyter_server(root, env) as server:

@@ -40,6 +40,24 @@ def wait_until(condition: Callable[[], T], timeout: float = 30.0, interval: floa
         time.sleep(interval)  # polling a condition, not synchronizing
 
 
+def step_wall_clock(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Simulate a wall-clock step of ``seconds`` in this process: ``time.time`` moves, and so
+    does psutil's boot time (derived from the wall clock on Linux), hence every create time
+    psutil reports. Monotonic clocks and /proc start ticks do not move, as on a real step."""
+    import psutil
+
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + seconds)
+    if sys.platform.startswith("linux"):
+        import psutil._pslinux as pslinux  # psutil.boot_time and create_time read this one
+
+        real_linux_boot = pslinux.boot_time
+        monkeypatch.setattr(pslinux, "boot_time", lambda: real_linux_boot() + seconds)
+    else:
+        real_boot = psutil.boot_time
+        monkeypatch.setattr(psutil, "boot_time", lambda: real_boot() + seconds)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
@@ -87,10 +105,12 @@ class JupyterServer:
 
 @contextmanager
 def jupyter_server(folder: Path, env: Mapping[str, str], *, timeout: float = 60.0,
-                   ready_path: str = "/mlws/api/v1/openapi.json") -> Iterator[JupyterServer]:
+                   ready_path: str = "/mlws/api/v1/openapi.json",
+                   runtime_dir: Path | None = None) -> Iterator[JupyterServer]:
     """A real ``jupyter server`` with the jupyter_mlws extension on a free loopback port and a
-    random token, its config, data, runtime and root folders under ``folder``; up (``ready_path``
-    answers) on entry, stopped on exit. ``env`` is the whole environment (MLWS_HOME included)."""
+    random token, its config, data, runtime (unless ``runtime_dir``) and root folders under
+    ``folder``; up (``ready_path`` answers) on entry, stopped on exit. ``env`` is the whole
+    environment (MLWS_HOME included)."""
     config, root = folder / "config", folder / "root"
     for path in (config, root):
         path.mkdir(parents=True, exist_ok=True)
@@ -99,7 +119,8 @@ def jupyter_server(folder: Path, env: Mapping[str, str], *, timeout: float = 60.
     token, port = secrets.token_hex(16), free_port()
     server_env = {**env, "JUPYTER_CONFIG_DIR": str(config),
                   "JUPYTER_DATA_DIR": str(folder / "data"),
-                  "JUPYTER_RUNTIME_DIR": str(folder / "runtime"), "JUPYTER_PLATFORM_DIRS": "1"}
+                  "JUPYTER_RUNTIME_DIR": str(runtime_dir or folder / "runtime"),
+                  "JUPYTER_PLATFORM_DIRS": "1"}
     log = folder / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -142,22 +142,36 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
                        display_name: str | None = None, tags: dict[str, Any] | None = None,
                        description: str | None = None, run_type: str = INTERACTIVE_RUN_TYPE,
                        **kwargs: Any) -> Run:
-        """Create and start an interactive run (what Experiment.start_logging calls)."""
+        """Create and start an interactive run (what Experiment.start_logging calls).
+
+        The snapshot is collected and stored before the run is created, so a folder over the
+        v1 limits (or any failure storing it) raises without leaving a Failed run behind."""
         from .git_info import git_properties
 
         outputs_dir = _resolve_outputs(outputs)
+        store = experiment.workspace._store
+        snapshot_id = None
+        if snapshot_directory is not None:
+            from .run_files import START_SNAPSHOT_HINT
+            from .snapshot import collect_for_store
+
+            files = collect_for_store(store, snapshot_directory, START_SNAPSHOT_HINT)
+            snapshot_id = store.create_snapshot(experiment.workspace._record.id, files).id
         properties = git_properties(snapshot_directory if snapshot_directory is not None
                                     else ".")
+        if snapshot_id is not None:
+            properties["ContentSnapshotId"] = snapshot_id
         run = cls._create(experiment, run_id=run_id, display_name=display_name or name,
                           description=description, tags=tags, properties=properties,
                           run_type=run_type)
         run._outputs_dir = outputs_dir
-        try:
-            run._take_start_snapshot(snapshot_directory)
-        except BaseException as exc:
-            # A run whose snapshot failed must not stay Running: it never really started.
-            run._finish(RunStatus.FAILED, _error_dict(exc, type(exc).__name__), upload=False)
-            raise
+        if snapshot_id is not None:
+            try:
+                run._record = store.update_run(run.id, snapshot_id=snapshot_id)
+            except BaseException as exc:
+                run._finish(RunStatus.FAILED, _error_dict(exc, type(exc).__name__),
+                            upload=False)
+                raise
         return run
 
     @classmethod

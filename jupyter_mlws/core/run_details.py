@@ -13,6 +13,7 @@ from typing import Any
 
 from ..exceptions import UserErrorException
 from ..store.base import ConflictError
+from . import lab_link
 
 DOCS_URL = "https://learn.microsoft.com/python/api/azureml-core/azureml.core.run.run"
 LOG_PREFIXES = ("logs/", "user_logs/", "azureml-logs/", "system_logs/")
@@ -41,22 +42,6 @@ def iso_utc(epoch: float | None) -> str | None:
         return None
     moment = datetime.datetime.fromtimestamp(epoch, tz=datetime.timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def find_jupyter_server_url() -> str | None:
-    """Base URL of a running Jupyter server on this machine, if one can be found."""
-    try:
-        from jupyter_server.serverapp import list_running_servers
-    except ImportError:
-        return None
-    try:
-        for server in list_running_servers():
-            url = server.get("url")
-            if url:
-                return url if url.endswith("/") else url + "/"
-    except Exception:  # unreadable runtime files: no server we can point at
-        return None
-    return None
 
 
 class RunDetailsMixin:
@@ -169,12 +154,16 @@ class RunDetailsMixin:
 
     # ---- display
     def get_portal_url(self) -> str:
-        """A JupyterLab URL opening this run, or ``mlws://runs/<workspace id>/<run id>``."""
-        workspace_id = self.experiment.workspace._record.id
-        server = find_jupyter_server_url()
+        """A JupyterLab URL opening this run in a server that serves this run's store; else
+        in a notebook ``mlws://runs/<workspace id>/<run id>`` (the studio opens it), and in a
+        terminal the run's folder in the workspace storage (see :mod:`.lab_link`)."""
+        workspace = self.experiment.workspace._record
+        server = lab_link.lab_server_url(self._store)
         if server:
-            return f"{server}lab?mlws-run={self.id}&mlws-workspace={workspace_id}"
-        return f"mlws://runs/{workspace_id}/{self.id}"
+            return f"{server}lab?mlws-run={self.id}&mlws-workspace={workspace.id}"
+        if lab_link.in_notebook():
+            return f"mlws://runs/{workspace.id}/{self.id}"
+        return lab_link.run_folder(workspace.storage_url, self.id)
 
     def __str__(self) -> str:
         return (f"Run(Experiment: {self.experiment.name},\nId: {self.id},\n"
@@ -195,4 +184,4 @@ class RunDetailsMixin:
         return f"<table style=\"width:100%\"><tr>{head}</tr><tr>{body}</tr></table>"
 
 
-__all__ = ["RunDetailsMixin", "find_jupyter_server_url", "iso_utc"]
+__all__ = ["RunDetailsMixin", "iso_utc"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 import warnings
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any
@@ -54,12 +55,19 @@ def _inside(real_path: str, real_root: str) -> bool:
     return real_path == real_root or real_path.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
-def _copy_to_file(source: IO[bytes], target_path: str) -> int:
-    """Stream ``source`` into ``target_path`` through a temporary name; returns bytes written."""
-    partial = f"{target_path}.{os.getpid()}.partial"
+def _copy_to_file(source: IO[bytes], target_path: str, what: str,
+                  expected_size: int | None = None) -> int:
+    """Stream ``source`` into ``target_path`` through a temporary name of our own; returns
+    the bytes written. The target is replaced only by a complete (and, with
+    ``expected_size``, size-checked) copy: on any error an existing file there stays as it
+    was."""
+    partial = f"{target_path}.{uuid.uuid4().hex[:12]}.partial"
     try:
-        with open(partial, "wb") as target:
+        with open(partial, "xb") as target:  # "x": never a file that was already there
             written = copy_stream(source, target)
+        if expected_size is not None and written != expected_size:
+            raise AzureMLException(f"Download of {what} is corrupt: got {written} bytes, "
+                                   f"the artifact has {expected_size}")
         os.replace(partial, target_path)
     finally:
         if os.path.exists(partial):
@@ -195,13 +203,9 @@ class RunFilesMixin:
     def _download_one(self, path: str, target: str, expected_size: int | None = None) -> None:
         source = self._store.open_artifact(self.id, path)
         try:
-            written = _copy_to_file(source, target)
+            _copy_to_file(source, target, repr(path), expected_size)
         finally:
             source.close()
-        if expected_size is not None and written != expected_size:
-            os.remove(target)
-            raise AzureMLException(f"Download of {path!r} is corrupt: got {written} bytes, "
-                                   f"the artifact has {expected_size}")
 
     def download_files(self, prefix: str | None = None,
                        output_directory: str | os.PathLike | None = None,
@@ -260,17 +264,6 @@ class RunFilesMixin:
         self._record = self._store.update_run(self.id, snapshot_id=snapshot_id)
         self._store.add_run_properties(self.id, {"ContentSnapshotId": snapshot_id})
         self._record.properties["ContentSnapshotId"] = snapshot_id
-
-    def _take_start_snapshot(self, snapshot_directory: str | os.PathLike | None) -> str | None:
-        """Snapshot the folder a run starts from (``start_logging``); None takes none."""
-        if snapshot_directory is None:
-            return None
-        from .snapshot import store_snapshot
-
-        record = store_snapshot(self._store, self.experiment.workspace._record.id,
-                                snapshot_directory, hint=START_SNAPSHOT_HINT)
-        self._set_snapshot(record.id)
-        return record.id
 
     def take_snapshot(self, file_or_folder_path: str | os.PathLike) -> str:
         """Store a snapshot of a file or folder for this run; returns the snapshot id."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import getpass
 import os
-import shutil
 import time
 import uuid
 import warnings
@@ -140,14 +139,6 @@ def submitted_by() -> str:
     with contextlib.suppress(Exception):
         return getpass.getuser()
     return ""
-
-
-def copy_files(files: dict[str, str], target: str) -> None:
-    """Copy the collected snapshot files (relative path -> source) below ``target``."""
-    for rel, source in files.items():
-        path = os.path.join(target, *rel.split("/"))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        shutil.copy2(source, path)
 
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Submitting a ``ScriptRunConfig``: validate, create the run, snapshot, launch.
+"""Submitting a ``ScriptRunConfig``: validate, snapshot, create the run, launch.
 
 Local runs (target ``"local"``) get a detached supervisor process
 (:mod:`jupyter_mlws.execution.supervisor`). Any other target is resolved to a compute target
@@ -8,6 +8,7 @@ object whose ``_launch_run(spec, run)`` starts the same executor spec elsewhere 
 from __future__ import annotations
 
 import os
+import shutil
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,6 @@ from .script_run_config import (
     LOCAL_SNAPSHOT_MAX_BYTES,
     SCRIPT_RUN_TYPE,
     LocalSnapshotTooLargeException,
-    copy_files,
     new_run_id,
     submitted_by,
 )
@@ -71,41 +71,59 @@ def _resolve_target(workspace: Workspace, target: Any) -> Any:
 
 def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
            **kwargs: Any) -> ScriptRun:
+    from ..store.snapshots import create_snapshot
     from .experiment import Experiment
     from .git_info import git_properties
     from .script_run import ScriptRun
-    from .snapshot import collect_snapshot_files
+    from .snapshot import collect_for_store
 
     config._validate()
     run_config = config.run_config
     remote = _resolve_target(workspace, run_config.target)
     env_spec = run_config.environment._build_spec()  # raises for untranslatable packages
+    if env_spec.get("type") == "uv":
+        from ..execution.environments import check_buildable
+
+        # A Python that is not installed fails now, before a run or a build exists.
+        check_buildable(env_spec, _store_settings(workspace._store)["home"])
     if run_config.docker.use_docker or run_config.environment.docker.enabled:
         warnings.warn("Docker is not used by the local executor: the run uses the "
                       "environment's Python directly", UserWarning, stacklevel=3)
+    store = workspace._store
     try:
-        files = collect_snapshot_files(config.source_directory, hint=SNAPSHOT_HINT,
-                                       max_bytes=LOCAL_SNAPSHOT_MAX_BYTES)
+        files = collect_for_store(store, config.source_directory, SNAPSHOT_HINT,
+                                  max_bytes=LOCAL_SNAPSHOT_MAX_BYTES)
     except SnapshotException as exc:
         raise LocalSnapshotTooLargeException(str(exc)) from exc
 
     experiment = Experiment(workspace, experiment_name)
-    store = workspace._store
     run_id = new_run_id(experiment_name)
+    settings = _store_settings(store)
+    run_dir = os.path.join(settings["home"], "runs", run_id)
+    workdir = None if remote is not None else os.path.join(run_dir, "wd")
+    # Stored before the run exists (a failure leaves no run behind). One read of each file
+    # feeds both the snapshot and the local working copy, so the script runs exactly the
+    # snapshot's bytes even if a file changes meanwhile.
+    try:
+        snapshot = create_snapshot(store, workspace._record.id, files,
+                                   copy_to=None if workdir is None else workdir + ".partial")
+    except BaseException:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     properties = {"azureml.runsource": SCRIPT_RUN_TYPE, "mlws.submittedBy": submitted_by(),
-                  **git_properties(config.source_directory)}
+                  "ContentSnapshotId": snapshot.id, **git_properties(config.source_directory)}
     properties = {k: v for k, v in properties.items() if v}
-    record = workspace._call_store(
-        store.create_run, workspace._record.id, experiment._record.id, run_id=run_id,
-        status=RunStatus.NOT_STARTED, run_type=SCRIPT_RUN_TYPE,
-        target=target_name(run_config.target), properties=properties,
-        run_definition=run_config._serialize())
+    try:
+        record = workspace._call_store(
+            store.create_run, workspace._record.id, experiment._record.id, run_id=run_id,
+            status=RunStatus.NOT_STARTED, run_type=SCRIPT_RUN_TYPE,
+            target=target_name(run_config.target), properties=properties,
+            run_definition=run_config._serialize())
+    except BaseException:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     run = ScriptRun._from_record(experiment, record)
     try:
-        snapshot = store.create_snapshot(workspace._record.id, files)
-        run._set_snapshot(snapshot.id)
-        settings = _store_settings(store)
-        run_dir = os.path.join(settings["home"], "runs", run_id)
         spec: dict[str, Any] = {
             "run_id": run_id, "workspace_id": workspace._record.id,
             "workspace_name": workspace._record.name,
@@ -118,13 +136,16 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
                                       **run_config.environment_variables},
             "max_run_duration_seconds": run_config.max_run_duration_seconds,
         }
-        store.update_run(run_id, status=RunStatus.STARTING, only_if_active=True)
+        # One write: the snapshot and Starting (before the supervisor can write Running).
+        store.update_run(run_id, status=RunStatus.STARTING, snapshot_id=snapshot.id,
+                         only_if_active=True)
         if remote is not None:
             remote._launch_run(spec, run)
         else:
-            spec["working_directory"] = os.path.join(run_dir, "wd")
-            copy_files(files, spec["working_directory"] + ".partial")
-            os.replace(spec["working_directory"] + ".partial", spec["working_directory"])
+            assert workdir is not None
+            os.makedirs(workdir + ".partial", exist_ok=True)  # an empty source folder
+            os.replace(workdir + ".partial", workdir)
+            spec["working_directory"] = workdir
             _launch_local(spec, run_dir, store)
     except BaseException as exc:
         store.update_run(run_id, status=RunStatus.FAILED, only_if_active=True, error={
@@ -135,7 +156,8 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
 
 
 def _launch_local(spec: dict[str, Any], run_dir: str, store: Any) -> None:
-    from ..execution.supervisor import launch, owner_of
+    from ..execution.supervisor import launch
+    from ..store.liveness import owner_of
 
     proc = launch(spec, run_dir)
     try:

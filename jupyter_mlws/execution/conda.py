@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass, field
 
 from ..exceptions import UserErrorException
 
@@ -59,13 +58,22 @@ _SPEC = re.compile(r"^\s*(?:(?P<channel>[\w.\-/:]+)::)?(?P<name>[A-Za-z0-9_.\-]+
 _OPERATORS = ("==", ">=", "<=", "!=", "~=", ">", "<")
 
 
-@dataclass
 class Translation:
-    """The pip side of a conda specification."""
+    """The pip side of a conda specification. (A plain class: this module is on the way from
+    submit to a script's start, where importing dataclasses costs more than the class.)"""
 
-    requirements: list[str] = field(default_factory=list)
-    python_version: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    def __init__(self, requirements: list[str] | None = None,
+                 python_version: str | None = None, warnings: list[str] | None = None) -> None:
+        self.requirements = list(requirements or [])
+        self.python_version = python_version
+        self.warnings = list(warnings or [])
+
+    def __repr__(self) -> str:
+        return (f"Translation(requirements={self.requirements!r}, "
+                f"python_version={self.python_version!r}, warnings={self.warnings!r})")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Translation) and vars(self) == vars(other)
 
 
 def conda_only_message(name: str) -> str:

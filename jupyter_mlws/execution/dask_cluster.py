@@ -5,6 +5,12 @@ a process of its own (new session, stdin/stdout on /dev/null, stderr to ``daemon
 daemon publishes ``daemon.json`` (pid, scheduler address) once the scheduler listens, rewrites
 ``status.json`` (node counts) every second, and closes the cluster on SIGTERM/SIGINT.
 
+With ``min_nodes=0`` it scales to zero: Adaptive retires nodes idle for
+``idle_seconds_before_scaledown``, and once the daemon itself has had no node, no queued and no
+running run for that long it exits cleanly, leaving ``stopped.json`` (reason ``idle``) so the
+cluster reads as scaled to zero, not failed; the next submit starts it again. A stop by SIGTERM
+leaves ``stopped.json`` with reason ``stopped``.
+
 It is also the dispatcher of its cluster's runs: every ``DISPATCH_SECONDS`` it takes the specs
 the SDK left in ``queue/`` (:func:`~.dask_dispatch.enqueue`) and follows them with one
 :class:`~.dask_dispatch.RunTracker` over one in-process client, so a submit costs a file write,
@@ -12,7 +18,9 @@ not a process start plus ``import distributed`` plus a client connection per run
 the daemon the store owner of a run before queueing it: a dead daemon means Failed runs.
 
 Launching and probing live here too (:func:`launch`, :func:`read_info`, :func:`is_alive`,
-:func:`stop`): they import neither dask nor the store, so the SDK can call them cheaply.
+:func:`stop`): they import neither dask nor the store's engines, so the SDK calls them
+cheaply. The daemon is identified by its process identity (start ticks and boot id, see
+:mod:`jupyter_mlws.store.liveness`), which no wall-clock step moves.
 """
 
 from __future__ import annotations
@@ -32,11 +40,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .dask_dispatch import QUEUE_DIR, RunTracker, take_queued, warm_imports
+from ..store.liveness import is_process_alive, process_identity
+from .dask_dispatch import (
+    QUEUE_DIR,
+    RunTracker,
+    has_queued,
+    queue_lock,
+    take_queued,
+    warm_imports,
+)
 from .supervisor import PACKAGE_PARENT
 
 INFO_FILE = "daemon.json"
 STATUS_FILE = "status.json"
+STOPPED_FILE = "stopped.json"
 LOG_FILE = "daemon.log"
 STATUS_SECONDS = 1.0
 DISPATCH_SECONDS = 0.1
@@ -68,7 +85,7 @@ def launch(state_dir: str | os.PathLike, *, min_nodes: int, max_nodes: int,
     """Start the daemon detached; its files go into ``state_dir`` (old ones are removed)."""
     folder = Path(state_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    for name in (INFO_FILE, STATUS_FILE):
+    for name in (INFO_FILE, STATUS_FILE, STOPPED_FILE):
         with contextlib.suppress(FileNotFoundError):
             (folder / name).unlink()
     # Specs left by a previous daemon belong to runs it owned: they are Failed already.
@@ -85,12 +102,19 @@ def launch(state_dir: str | os.PathLike, *, min_nodes: int, max_nodes: int,
 
 
 def read_info(state_dir: str | os.PathLike) -> dict[str, Any] | None:
-    """``{"pid", "create_time", "host", "address"}`` once the scheduler listens, else None."""
+    """``{"pid", "identity", "host", "address", ...}`` once the scheduler listens, else
+    None."""
     return _read_json(Path(state_dir) / INFO_FILE)
 
 
 def read_status(state_dir: str | os.PathLike) -> dict[str, Any] | None:
     return _read_json(Path(state_dir) / STATUS_FILE)
+
+
+def read_stopped(state_dir: str | os.PathLike) -> dict[str, Any] | None:
+    """``{"pid", "identity", "reason": "idle" | "stopped", "time"}`` of a daemon that ended
+    cleanly, else None."""
+    return _read_json(Path(state_dir) / STOPPED_FILE)
 
 
 def log_tail(state_dir: str | os.PathLike, lines: int = 15) -> str:
@@ -101,25 +125,18 @@ def log_tail(state_dir: str | os.PathLike, lines: int = 15) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def is_alive(pid: int | None, create_time: float | None) -> bool:
-    """The process ``pid`` still runs and is the one that was started (not a reused pid)."""
-    if not pid:
-        return False
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return create_time is None or abs(proc.create_time() - create_time) < 0.05
-    except psutil.Error:
-        return False
+def is_alive(pid: int | None, identity: str | None = None,
+             create_time: float | None = None) -> bool:
+    """The process ``pid`` still runs and is the one that was started (not a reused pid):
+    by its ``identity``, or the ``create_time`` recorded by earlier releases."""
+    return is_process_alive(pid, identity=identity, create_time=create_time)
 
 
-def stop(pid: int | None, create_time: float | None, timeout: float = 20.0) -> bool:
+def stop(pid: int | None, identity: str | None = None, create_time: float | None = None,
+         timeout: float = 20.0) -> bool:
     """SIGTERM the daemon (it closes its workers), SIGKILL its tree after ``timeout``.
     Returns True once it is gone."""
-    if not is_alive(pid, create_time):
+    if not is_alive(pid, identity, create_time):
         return True
     import psutil
 
@@ -139,7 +156,7 @@ def stop(pid: int | None, create_time: float | None, timeout: float = 20.0) -> b
     for member in alive:  # workers that outlived a clean close
         with contextlib.suppress(psutil.Error):
             member.kill()
-    return not is_alive(pid, create_time)
+    return not is_alive(pid, identity, create_time)
 
 
 # --------------------------------------------------------------------------- the daemon
@@ -175,6 +192,51 @@ def _node_counts(cluster: Any) -> dict[str, Any]:
     }
 
 
+class _Idle:
+    """How long the cluster has had nothing: no node (live or starting), no run dispatched,
+    none queued. Measured on the monotonic clock."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.since: float | None = None
+
+    def expired(self, cluster: Any, tracker: Any, state_dir: Path) -> bool:
+        try:
+            busy = bool(tracker.runs or cluster.worker_spec or cluster.scheduler.workers
+                        or cluster.scheduler.tasks or has_queued(state_dir))
+        except RuntimeError:  # a collection changed size while read: busy for this tick
+            busy = True
+        now = time.monotonic()
+        if busy:
+            self.since = None
+            return False
+        if self.since is None:
+            self.since = now
+        return now - self.since >= self.seconds
+
+
+def _retire_if_idle(state_dir: Path, me: dict[str, Any]) -> bool:
+    """Under the queue lock: nothing was queued meanwhile, so record the clean stop and take
+    the daemon's files away; submitters then start a new daemon. True when retired."""
+    with queue_lock(state_dir):
+        if has_queued(state_dir):
+            return False
+        _write_json(state_dir / STOPPED_FILE, {**me, "reason": "idle", "time": time.time()})
+        _remove_own(state_dir, me["pid"])
+    return True
+
+
+def _remove_own(state_dir: Path, pid: int) -> None:
+    """Remove daemon.json/status.json if they are still this daemon's (a new daemon may
+    already have written its own)."""
+    info = read_info(state_dir)
+    if info is not None and info.get("pid") != pid:
+        return
+    for name in (INFO_FILE, STATUS_FILE):
+        with contextlib.suppress(FileNotFoundError):
+            (state_dir / name).unlink()
+
+
 def serve(state_dir: Path, min_nodes: int, max_nodes: int, idle_seconds: float,
           memory_limit: int | None) -> int:
     import dask
@@ -205,11 +267,14 @@ def serve(state_dir: Path, min_nodes: int, max_nodes: int, idle_seconds: float,
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, on_signal)
-    me = psutil.Process()
+    pid = psutil.Process().pid
+    me = {"pid": pid, "identity": process_identity(pid)}
     _write_json(state_dir / INFO_FILE, {
-        "pid": me.pid, "create_time": me.create_time(), "host": socket.gethostname(),
-        "address": cluster.scheduler_address, "min_nodes": min_nodes, "max_nodes": max_nodes})
+        **me, "host": socket.gethostname(), "address": cluster.scheduler_address,
+        "min_nodes": min_nodes, "max_nodes": max_nodes, "idle_seconds": idle_seconds})
     warm_imports()
+    idle = _Idle(idle_seconds) if min_nodes == 0 else None
+    retired = False
     try:
         last_status = 0.0
         while not stopping.is_set():
@@ -221,19 +286,29 @@ def serve(state_dir: Path, min_nodes: int, max_nodes: int, idle_seconds: float,
                 if counts:
                     counts["dispatched_runs"] = len(tracker.runs)
                     _write_json(state_dir / STATUS_FILE, counts)
+            if idle is not None and idle.expired(cluster, tracker, state_dir):
+                retired = _retire_if_idle(state_dir, me)
+                if retired:
+                    print(f"[mlws] idle for {idle_seconds:g} s with no node and no run: "
+                          "scaled to zero", file=sys.stderr)
+                    break
+                idle.since = None  # a run arrived meanwhile
             tracker.wait(DISPATCH_SECONDS)
     finally:
-        stopped = "The compute cluster was stopped before the run started; submit it again."
-        for spec in take_queued(state_dir):  # queued meanwhile: failed now, not left waiting
-            _fail_spec(spec, "ClusterStopped", stopped, owner=tracker.owner)
-        tracker.shutdown("ClusterStopped", stopped)
+        if not retired:
+            stopped = "The compute cluster was stopped before the run started; submit it again."
+            for spec in take_queued(state_dir):  # queued meanwhile: failed now, not left
+                _fail_spec(spec, "ClusterStopped", stopped, owner=tracker.owner)
+            tracker.shutdown("ClusterStopped", stopped)
         with contextlib.suppress(Exception):
             client.close(timeout=5)
         with contextlib.suppress(Exception):
             cluster.close(timeout=10)
-        for name in (INFO_FILE, STATUS_FILE):
-            with contextlib.suppress(FileNotFoundError):
-                (state_dir / name).unlink()
+        if not retired:
+            if stopping.is_set():  # asked to stop (delete, restart, stop): a clean stop
+                _write_json(state_dir / STOPPED_FILE, {**me, "reason": "stopped",
+                                                       "time": time.time()})
+            _remove_own(state_dir, pid)
     return 0
 
 

@@ -27,12 +27,14 @@ Nothing here imports dask or the store at module level: the SDK imports :func:`e
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +57,28 @@ _ACTIVE_FOR_CANCEL = ("NotStarted", "Starting", "Queued", "Preparing", "Running"
 
 def queue_dir(state_dir: str | os.PathLike) -> Path:
     return Path(state_dir) / QUEUE_DIR
+
+
+@contextlib.contextmanager
+def queue_lock(state_dir: str | os.PathLike) -> Iterator[None]:
+    """Exclusive hold of a cluster's queue: a submitter checks the daemon and enqueues under
+    it, and an idle daemon retires under it, so no spec is ever left for a daemon that is
+    going away (an advisory ``flock``, released if its holder dies)."""
+    folder = Path(state_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / "queue.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def has_queued(state_dir: str | os.PathLike) -> bool:
+    try:
+        return any(e.name.endswith(".json") for e in os.scandir(queue_dir(state_dir)))
+    except FileNotFoundError:
+        return False
 
 
 def enqueue(state_dir: str | os.PathLike, spec: dict[str, Any]) -> Path:

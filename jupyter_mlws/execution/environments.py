@@ -15,11 +15,8 @@ script can ``import jupyter_mlws`` while its own pins win for everything else.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 import time
@@ -28,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .conda import EnvironmentBuildError
+from .pythons import available_versions, host_version, install_failure, missing_python
 
 FORMAT = 1  # bump to invalidate every cached environment after a layout change
 READY = ".ready"
@@ -50,6 +48,16 @@ def host_python_version() -> str:
     return f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
+def check_buildable(spec: dict[str, Any], home: str | os.PathLike | None = None) -> None:
+    """Fail now, at submit, for what no build could fix: a Python version that is not
+    installed here (the error lists those that are). Costs nothing for a built environment
+    or the host's Python."""
+    if spec.get("type") != "uv" or _same_minor(spec.get("python")):
+        return
+    if ready_interpreter(spec, home) is None:
+        _base_interpreter(spec.get("python"))
+
+
 def canonical_spec(requirements: list[str], pip_options: list[str] | None = None,
                    python_version: str | None = None) -> dict[str, Any]:
     """The canonical (hashable) form of a uv environment; order of requirements is irrelevant."""
@@ -69,24 +77,27 @@ def _base_interpreter(python_version: str | None) -> str:
         return sys.executable
     uv = find_uv()
     if uv is None:
-        raise EnvironmentBuildError(
-            f"EnvironmentBuildError: Python {python_version} is requested but uv is not "
-            f"installed to find it; this interpreter is Python {host_python_version()}.")
-    proc = subprocess.run([uv, "python", "find", python_version, "--no-python-downloads"],
+        raise missing_python(str(python_version), [host_version()])
+    proc = subprocess.run([uv, "python", "find", str(python_version), "--no-python-downloads"],
                           capture_output=True, text=True, env=_uv_env(), check=False)
     path = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
     if proc.returncode != 0 or not path:
-        detail = (proc.stderr.strip().splitlines() or ["no interpreter found"])[0]
-        raise EnvironmentBuildError(
-            f"EnvironmentBuildError: Python {python_version} is not installed on this machine "
-            f"and cannot be downloaded here (uv: {detail}). Install Python {python_version}, "
-            f"or drop the python version from the conda dependencies to use Python "
-            f"{host_python_version()}.")
+        raise missing_python(str(python_version), available_versions(uv, _uv_env()))
     return path
+
+
+def _version_of(interpreter: str) -> str:
+    if interpreter == sys.executable:
+        return host_version()
+    proc = subprocess.run([interpreter, "-c", "import sys; print(sys.version.split()[0])"],
+                          capture_output=True, text=True, check=False)
+    return proc.stdout.strip() or interpreter
 
 
 def env_hash(spec: dict[str, Any]) -> str:
     """sha256 of the canonical spec plus the host interpreter it links to."""
+    import hashlib
+
     key = {"format": FORMAT, "spec": spec, "host": sys.executable}
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
@@ -114,6 +125,8 @@ def find_uv() -> str | None:
 
         return uv.find_uv_bin()
     except (ImportError, FileNotFoundError):
+        import shutil
+
         return shutil.which("uv")
 
 
@@ -189,9 +202,9 @@ def _build(spec: dict[str, Any], target: Path, base: str, log: LogFn) -> None:
             cmd = [_python_of(target), "-m", "pip", "install", "--compile", "-r", str(req_file)]
         rc, tail = _stream(cmd, log, env)
         if rc != 0:
-            raise EnvironmentBuildError(
-                "EnvironmentBuildError: resolving or installing the environment's packages "
-                "failed:\n" + "\n".join(line for line in tail[-20:] if line.strip()))
+            raise install_failure(
+                tail, _version_of(base), available_versions(uv, env),
+                lambda lines: "\n".join(line for line in lines[-20:] if line.strip()))
     (_site_packages(target) / "_mlws_host.pth").write_text(pth)
 
 
@@ -202,6 +215,8 @@ def ensure_environment(spec: dict[str, Any], home: str | os.PathLike | None = No
     ready = ready_interpreter(spec, home)
     if ready is not None:
         return ready
+    import shutil
+
     from filelock import FileLock
 
     root = envs_root(home)
@@ -253,6 +268,8 @@ def build_log(env_hash_or_prefix: str, home: str | os.PathLike | None = None,
               max_bytes: int = BUILD_LOG_MAX) -> str | None:
     """The build log of an environment (a unique hash prefix is enough; the last
     ``max_bytes``), None when there is none."""
+    import re
+
     root = envs_root(home)
     if not re.fullmatch(r"[0-9a-f]{1,64}", env_hash_or_prefix) or not root.is_dir():
         return None
@@ -266,6 +283,8 @@ def build_log(env_hash_or_prefix: str, home: str | os.PathLike | None = None,
 
 
 # ------------------------------------------------------------------ the registry side
+# (hashlib and shutil are imported where used: this module is on a submitted run's way to its
+# script, where every import before the script starts is paid on each run)
 
 
 def _info(env_dir: Path, with_size: bool = False) -> dict[str, Any] | None:
@@ -313,6 +332,8 @@ def prune(home: str | os.PathLike | None = None, unused_for_seconds: float | Non
     """Delete built environments not used for ``unused_for_seconds`` (all when None), except
     the hashes in ``keep``, plus leftovers of failed builds. Environments being built (lock
     held) are skipped. Returns the removed hashes."""
+    import shutil
+
     from filelock import FileLock, Timeout
 
     root = envs_root(home)
@@ -346,6 +367,6 @@ def prune(home: str | os.PathLike | None = None, unused_for_seconds: float | Non
     return removed
 
 
-__all__ = ["EnvironmentBuildError", "build_log", "canonical_spec", "ensure_environment",
-           "env_hash",
+__all__ = ["EnvironmentBuildError", "build_log", "canonical_spec", "check_buildable",
+           "ensure_environment", "env_hash",
            "envs_root", "find_uv", "inspect", "list_built", "prune", "ready_interpreter"]

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import time
 from pathlib import Path
 from typing import Any
 
-from .cancel import CANCEL_PROPERTY, cancel_requested
+# Only what starting the script needs is imported here; the store (and cancel, which reads
+# store records) load once the script runs.
 from .environments import EnvironmentBuildError, ready_interpreter
 from .log_stream import OutputPump, traceback_tail
 from .process import kill_tree, spawn
@@ -99,6 +99,8 @@ def _open_store(spec: dict[str, Any]):  # -> Store
 
 
 def _prepare_workdir(spec: dict[str, Any], store: Any) -> str:
+    import shutil
+
     given = spec.get("working_directory")
     if given and os.path.isdir(given):
         return given
@@ -153,6 +155,8 @@ class _Execution:
 
     # ---- store helpers
     def status(self) -> tuple[str, bool]:
+        from .cancel import cancel_requested
+
         record = self.store.get_run(self.run_id)
         return record.status, cancel_requested(record)
 
@@ -326,4 +330,4 @@ def execute_run(spec: dict[str, Any]) -> dict[str, Any]:
     return {"status": status, "exit_code": exit_code}
 
 
-__all__ = ["BUILD_LOG", "CANCEL_PROPERTY", "STD_LOG", "execute_run"]
+__all__ = ["BUILD_LOG", "STD_LOG", "execute_run"]

@@ -23,7 +23,11 @@ PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
 def write_spec(spec: dict[str, Any], directory: str) -> str:
     """Write the spec readable by its owner only: it may hold the server token."""
-    os.makedirs(directory, exist_ok=True)
+    from ..store import private  # here, not at the top: the supervisor starts before the store
+
+    # The run's own folder (spec, supervisor log, working copy), made by this submit: 0700.
+    private.make_dirs(directory)
+    private.tighten(directory, private.DIR_MODE)
     path = os.path.join(directory, "spec.json")
     partial = path + ".partial"
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -46,7 +50,10 @@ def launch(spec: dict[str, Any], directory: str,
     (this supervisor by default; the Dask one passes its own module)."""
     spec_path = write_spec(spec, directory)
     try:
-        with open(os.path.join(directory, "supervisor.log"), "ab") as errors:
+        from ..store import private
+
+        with open(os.path.join(directory, "supervisor.log"), "ab",
+                  opener=private.opener) as errors:
             # cwd = the folder holding the package, so ``-m`` finds this very jupyter_mlws.
             return subprocess.Popen(
                 [sys.executable, "-m", module, spec_path],
@@ -55,15 +62,6 @@ def launch(spec: dict[str, Any], directory: str,
     except BaseException:
         remove_spec(spec_path)
         raise
-
-
-def owner_of(pid: int) -> str:
-    """The store owner string the process ``pid`` will report (see store.liveness)."""
-    import socket
-
-    import psutil
-
-    return f"{socket.gethostname()}:{pid}:{psutil.Process(pid).create_time():.2f}"
 
 
 def run_spec_file(argv: list[str] | None, module: str,

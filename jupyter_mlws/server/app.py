@@ -13,7 +13,7 @@ from traitlets import Int, Unicode
 
 from .archive import ArtifactZipHandler
 from .assets import AssetHandler, AssetsHandler, AssetStateHandler
-from .compute import ComputeHandler, ComputesHandler, ScriptRunSubmitHandler
+from .compute import ComputeHandler, ComputesHandler, ComputeStopHandler, ScriptRunSubmitHandler
 from .environments import (
     BuiltEnvironmentLogHandler,
     BuiltEnvironmentsHandler,
@@ -100,6 +100,7 @@ ROUTES: list[tuple[str, Any]] = [
     # server/environments.py).
     (rf"{_WS}/computes", ComputesHandler),
     (rf"{_WS}/computes/{_SEG}", ComputeHandler),
+    (rf"{_WS}/computes/{_SEG}/stop", ComputeStopHandler),
     (rf"{_WS}/environments", EnvironmentsHandler),
     (rf"{_WS}/environments/{_SEG}", EnvironmentHandler),
     (rf"{API_PREFIX}/environments/built", BuiltEnvironmentsHandler),
@@ -134,6 +135,7 @@ class MlwsApp(ExtensionApp):
 
     _store: Store | None = None
     _store_lock = threading.Lock()
+    _advertised: str | None = None
 
     def initialize_settings(self) -> None:
         # Exported, not only passed to the store: kernels and runs this server starts must
@@ -145,10 +147,28 @@ class MlwsApp(ExtensionApp):
                 os.environ[variable] = value
         if self.authorization_policy is not None and not callable(self.authorization_policy):
             raise ValueError("MlwsApp.authorization_policy must be callable")
+        self._advertise()
         # Open the store (and run migrations) in the background, so neither start-up nor the
         # first request waits for it on the event loop; a failure is retried on first use.
         threading.Thread(target=self._open_store_quietly, name="mlws-open-store",
                          daemon=True).start()
+
+    def _store_settings(self) -> Any:
+        from ..store import StoreSettings
+
+        return StoreSettings.resolve(database_url=self.database_url or None,
+                                     storage_root=self.storage_url or None)
+
+    def _advertise(self) -> None:
+        """Tell runs of this store, in the runtime folder, that this server shows them
+        (``Run.get_portal_url`` links only such a server; see core/lab_link.py)."""
+        from ..core.lab_link import advertise
+
+        try:
+            self._advertised = advertise(self.serverapp.runtime_dir, self._store_settings())
+        except Exception:  # links fall back to mlws://; the server itself is fine
+            self.log.warning("jupyter_mlws: could not advertise the store in %s",
+                             self.serverapp.runtime_dir, exc_info=True)
 
     def _open_store_quietly(self) -> None:
         try:
@@ -164,13 +184,16 @@ class MlwsApp(ExtensionApp):
         """Opened on first use so that starting Jupyter never waits for migrations."""
         with self._store_lock:
             if self._store is None:
-                from ..store import StoreSettings, get_store
+                from ..store import get_store
 
-                settings = StoreSettings.resolve(database_url=self.database_url or None,
-                                                 storage_root=self.storage_url or None)
+                settings = self._store_settings()
                 # The server is where a tracking URI points: it opens the database itself.
                 self._store = get_store(replace(settings, tracking_uri=None, token=None))
             return self._store
 
     async def stop_extension(self) -> None:
+        from ..core.lab_link import withdraw
+
+        withdraw(self._advertised)
+        self._advertised = None
         self._store = None

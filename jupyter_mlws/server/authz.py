@@ -37,7 +37,8 @@ asset          read, write, delete             asset kind for a listing,
 environment    read                            None (a workspace's registered environments;
                                                ``workspace_id`` None: environments built in
                                                this server's home)
-compute        read                            None (a workspace's compute targets)
+compute        read, execute                   None (a workspace's compute targets); the
+                                               target name to stop one
 =============  ==============================  ==============================================
 
 Resources given without ``workspace_id`` first and then again with it (run, snapshot) are

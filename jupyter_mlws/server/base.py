@@ -70,7 +70,8 @@ def store_error_to_http(exc: StoreError) -> ApiError:
     if isinstance(exc, InvalidInputError):
         return ApiError(400, str(exc), "InvalidInput")
     status = getattr(exc, "status_code", 500)
-    return ApiError(status if 400 <= status < 600 else 500, str(exc))
+    return ApiError(status if 400 <= status < 600 else 500, str(exc),
+                    getattr(exc, "reason", None))
 
 
 class MlwsHandler(ExtensionHandlerMixin, APIHandler):

@@ -75,6 +75,31 @@ def _workspace(store: Any, record: Any) -> Any:
     return Workspace._from_record(store, record)
 
 
+class ComputeStopHandler(MlwsHandler):
+    """``POST .../computes/{name}/stop``: stop a cluster's daemon (scaled to zero; the next
+    submit starts it again) or an instance; other targets cannot be stopped (400)."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, workspace_id: str, name: str) -> None:
+        check_id(workspace_id, "workspace id")
+        check_id(name, "compute name")
+        self.authorize("execute", MlwsResource("compute", workspace_id, name))
+        record = await self.load_workspace(workspace_id)
+
+        def stop() -> dict[str, Any]:
+            from ..core.compute import ComputeTarget
+
+            target = ComputeTarget(_workspace(self.store, record), name)
+            if not callable(getattr(target, "stop", None)):
+                raise ComputeTargetException(
+                    f"Compute target {name!r} ({target.type}) cannot be stopped")
+            target.stop()
+            return compute_summary(target)
+
+        self.send_json(await call_sdk(stop))
+
+
 class ComputesHandler(MlwsHandler):
     @web.authenticated
     @authorized
@@ -187,6 +212,8 @@ class ComputeHandler(MlwsHandler):
 
 def confine_source(root_dir: str, value: str) -> str:
     """``value`` (relative to ``root_dir``, or absolute) as a real folder inside it."""
+    if "\x00" in value:
+        raise bad_request("'source_directory' must not contain NUL characters.")
     root = os.path.realpath(root_dir)
     path = os.path.realpath(os.path.join(root, value))
     if os.path.commonpath([root, path]) != root:
@@ -241,5 +268,5 @@ class ScriptRunSubmitHandler(MlwsHandler):
         self.send_json(await call_sdk(submit), status=201)
 
 
-__all__ = ["ComputeHandler", "ComputesHandler", "ScriptRunSubmitHandler", "compute_details",
-           "compute_summary", "confine_source"]
+__all__ = ["ComputeHandler", "ComputeStopHandler", "ComputesHandler", "ScriptRunSubmitHandler",
+           "compute_details", "compute_summary", "confine_source"]

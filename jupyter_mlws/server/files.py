@@ -14,7 +14,7 @@ from tornado import web
 from tornado.iostream import StreamClosedError
 from tornado.web import stream_request_body
 
-from ..store.base import ArtifactRecord, InvalidInputError, StoreError
+from ..store.base import ArtifactRecord, CorruptArtifactError, InvalidInputError, StoreError
 from ..store.serialize import build_tree
 from .authz import MlwsResource
 from .base import (
@@ -215,6 +215,13 @@ class ArtifactContentHandler(MlwsHandler):
                 await self.flush()
         except StreamClosedError:
             return  # the client went away mid-download
+        except CorruptArtifactError as exc:
+            # Found at the end (the stream checks its hash before handing out the last
+            # bytes): the status is out already, so cut the body short. The client sees fewer
+            # bytes than Content-Length, never the whole of a damaged file.
+            self.log.error("Not serving the rest of a damaged artifact: %s", exc)
+            self.request.connection.close()  # type: ignore[union-attr]
+            return
         self.finish()
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:

@@ -43,6 +43,14 @@ class InvalidInputError(StoreError):
     status_code = 400
 
 
+class CorruptArtifactError(StoreError):
+    """A stored file does not match what was recorded when it was written (its size, or its
+    SHA-256): it is never served as if it were whole (HTTP 500, reason ``ArtifactCorrupt``)."""
+
+    status_code = 500
+    reason = "ArtifactCorrupt"
+
+
 # --------------------------------------------------------------------------- records
 
 ACTIVE_STATUSES = frozenset({
@@ -402,11 +410,15 @@ class Store(abc.ABC):
         """Append to a text log artifact (created if missing); returns the new size."""
 
     # ---- snapshots (stored deduplicated by content)
-    @abc.abstractmethod
     def create_snapshot(self, workspace_id: str, files: dict[str, str]) -> SnapshotRecord:
-        """``files`` maps relative path -> local file path. Stores only the blobs the workspace
-        lacks (:meth:`missing_snapshot_blobs`, :meth:`put_snapshot_blob`), then the manifest
-        (:meth:`create_snapshot_from_manifest`)."""
+        """``files`` maps relative path -> local file path. Each file is read once (a file
+        changing meanwhile is stored as read); only the blobs the workspace lacks are stored
+        (:meth:`missing_snapshot_blobs`, :meth:`put_snapshot_blob`), then the manifest
+        (:meth:`create_snapshot_from_manifest`). One composite for every back end:
+        :func:`jupyter_mlws.store.snapshots.create_snapshot`."""
+        from .snapshots import create_snapshot
+
+        return create_snapshot(self, workspace_id, files)
 
     @abc.abstractmethod
     def missing_snapshot_blobs(self, workspace_id: str, sha256s: Sequence[str]) -> list[str]:

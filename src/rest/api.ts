@@ -215,6 +215,10 @@ export class MlwsApi {
   getBuildLog(hash: string): Promise<{ hash: string; log: string }> {
     return this.json(`environments/built/${enc(hash)}/log`);
   }
+  /** Stop a cluster's daemon (scaled to zero; the next run starts it) or an instance. */
+  stopCompute(ws: string, name: string): Promise<ComputeTarget> {
+    return this.send('POST', `workspaces/${enc(ws)}/computes/${enc(name)}/stop`);
+  }
   async listEnvironments(ws: string, allVersions = false): Promise<EnvironmentAsset[]> {
     return (await this.json<{ environments: EnvironmentAsset[] }>(
       `workspaces/${enc(ws)}/environments`, {}, { all_versions: allVersions || undefined }))

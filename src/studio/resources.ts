@@ -1,6 +1,7 @@
 // The panel's "Compute" and "Environments" sections: compute targets with their live state and
-// node counts, registered environments with their versions, and the cache of built environments.
-// Shown only when the server has the routes (Studio.routes, read from openapi.json).
+// node counts (a running cluster daemon or instance has a Stop button), registered environments
+// with their versions, and the cache of built environments. Shown only when the server has the
+// routes (Studio.routes, read from openapi.json).
 import { emptyState, errorMessage, formatTime, h, table } from '../common/dom';
 import type { BuiltEnvironment, ComputeTarget, EnvironmentAsset } from '../common/types';
 import { createComputeFlow } from './computeView';
@@ -39,6 +40,34 @@ export function computeNodes(target: ComputeTarget): string {
   return `${current ?? 0} / ${wanted ?? current ?? 0}`;
 }
 
+/** A cluster whose daemon runs (or starts), or a running instance: something to stop. */
+export function isStoppable(target: ComputeTarget): boolean {
+  const state = computeState(target);
+  return (target.type === 'AmlCompute' && (state === 'Running' || state === 'Starting')) ||
+    (target.type === 'ComputeInstance' && state === 'Running');
+}
+
+function stopButton(target: ComputeTarget, onStop: (name: string) => Promise<void>,
+  error: HTMLElement): HTMLElement {
+  const button = h('button', { className: 'mlws-button mlws-small mlws-compute-stop',
+    type: 'button', 'aria-label': `Stop ${target.name}`, title: target.type === 'AmlCompute'
+      ? 'Stop the cluster (scaled to zero); the next run starts it again' : 'Stop the instance'
+  }, 'Stop') as HTMLButtonElement;
+  button.onclick = async () => {
+    button.disabled = true;
+    button.textContent = 'Stopping…';
+    error.textContent = '';
+    try {
+      await onStop(target.name);
+    } catch (err) {
+      error.textContent = `Could not stop ${target.name}: ${errorMessage(err)}`;
+      button.disabled = false;
+      button.textContent = 'Stop';
+    }
+  };
+  return button;
+}
+
 function sectionHead(title: string, onRefresh: () => void, onNew?: () => void): HTMLElement {
   return h('div', { className: 'mlws-section-head' }, h('h3', null, title),
     h('span', { className: 'mlws-section-actions' },
@@ -58,7 +87,8 @@ function opener(text: string, attrs: Record<string, string>, open?: () => void):
 }
 
 export function computeSection(targets: ComputeTarget[] | Error, onRefresh: () => void,
-  onOpen?: (name: string) => void, onNew?: () => void): HTMLElement {
+  onStop?: (name: string) => Promise<void>, onOpen?: (name: string) => void,
+  onNew?: () => void): HTMLElement {
   const section = h('section', { className: 'mlws-section mlws-compute-section',
     'aria-label': 'Compute' }, sectionHead('Compute', onRefresh, onNew));
   if (targets instanceof Error) {
@@ -68,15 +98,21 @@ export function computeSection(targets: ComputeTarget[] | Error, onRefresh: () =
       'Create a cluster in a notebook: ComputeTarget.create(ws, "cpu", ' +
       'AmlCompute.provisioning_configuration(max_nodes=2)).'));
   } else {
+    const error = h('p', { className: 'mlws-compute-error', role: 'alert' });
     const rows = targets.map(t => {
       const state = computeState(t);
-      return [opener(t.name, { className: 'mlws-compute-name', 'data-compute': t.name },
-        onOpen ? () => onOpen(t.name) : undefined),
+      const cells: (string | HTMLElement)[] = [
+        opener(t.name, { className: 'mlws-compute-name', 'data-compute': t.name },
+          onOpen ? () => onOpen(t.name) : undefined),
         t.type, h('span', { className: `mlws-compute-state mlws-state-${state}` }, state),
         computeNodes(t)];
+      if (onStop) {
+        cells.push(isStoppable(t) ? stopButton(t, onStop, error) : '');
+      }
+      return cells;
     });
-    section.append(table(['Name', 'Type', 'State', 'Nodes'], rows,
-      'mlws-table mlws-compact mlws-compute-table'));
+    const columns = ['Name', 'Type', 'State', 'Nodes', ...(onStop ? [''] : [])];
+    section.append(table(columns, rows, 'mlws-table mlws-compact mlws-compute-table'), error);
   }
   return section;
 }
@@ -127,9 +163,14 @@ export async function resourceSections(studio: Studio, ws: string, onRefresh: ()
 Promise<HTMLElement[]> {
   const sections: Promise<HTMLElement>[] = [];
   if (studio.routes.has('/workspaces/{workspace_id}/computes')) {
+    const onStop = studio.routes.has('/workspaces/{workspace_id}/computes/{compute_name}/stop')
+      ? async (name: string) => {
+        await studio.api.stopCompute(ws, name);
+        onRefresh();
+      } : undefined;
     const details = studio.routes.has('/workspaces/{workspace_id}/computes/{compute_name}');
     sections.push(settle(studio.api.listComputes(ws)).then(t => computeSection(t, onRefresh,
-      details ? name => studio.openCompute(ws, name) : undefined,
+      onStop, details ? name => studio.openCompute(ws, name) : undefined,
       details ? () => void createComputeFlow(studio, ws, onRefresh) : undefined)));
   }
   if (studio.routes.has('/workspaces/{workspace_id}/environments')) {

@@ -64,3 +64,32 @@ def test_submit_script_run_from_file_browser(ui: UI, ws_name: str) -> None:
     runs = ui.lab.api(f"workspaces/{ws._record.id}/runs?experiment=from-browser")["runs"]
     assert len(runs) == 1
     ui.screenshot("submit-script-run.png")
+
+
+def test_stop_a_running_cluster_from_the_compute_section(ui: UI, ws_name: str) -> None:
+    from jupyter_mlws.core import ComputeTarget
+    from jupyter_mlws.core.compute import AmlCompute
+    from jupyter_mlws.execution.dask_cluster import is_alive
+
+    ws = Workspace.create(ws_name, exist_ok=True, show_output=False)
+    cluster = ComputeTarget.create(ws, "panel-cpu", AmlCompute.provisioning_configuration(
+        vm_size="Standard_DS2_v2", max_nodes=1))
+    try:
+        cluster.wait_for_completion()
+        state = dict(cluster._record.state)
+        ui.open_lab()
+        panel = ui.select_workspace(ws._record.id)
+        compute = panel.locator(".mlws-compute-section")
+        row = compute.locator(".mlws-compute-table tr",
+                              has=ui.page.locator("[data-compute='panel-cpu']"))
+        wait_for(lambda: "Running" in row.inner_text(), timeout=30, what="the daemon running")
+        local = compute.locator(".mlws-compute-table tr",
+                                has=ui.page.locator("[data-compute='local']"))
+        assert local.locator(".mlws-compute-stop").count() == 0  # nothing to stop there
+        row.get_by_role("button", name="Stop panel-cpu").click()
+        wait_for(lambda: "Stopped" in row.inner_text(), timeout=60, what="the cluster stopped")
+        assert row.locator(".mlws-compute-stop").count() == 0
+        assert not is_alive(state["pid"], state["identity"])  # the daemon process is gone
+        assert cluster.get_status().state == "Stopped"
+    finally:
+        cluster.delete()

@@ -80,7 +80,7 @@ def use_cluster(workspace: Workspace, cluster: dict[str, Any], name: str = "shar
                            "nodeIdleTimeBeforeScaleDown": 60.0}},
         new_version=False, state={
             "provisioningState": "Succeeded", "pid": cluster["pid"],
-            "createTime": cluster["create_time"], "host": cluster["host"],
+            "identity": cluster["identity"], "host": cluster["host"],
             "address": cluster["address"], "stateDir": cluster["state_dir"]})
     return ComputeTarget(workspace, name)
 
@@ -118,6 +118,16 @@ def jp_server_config() -> dict[str, Any]:
 
 @pytest.fixture
 def shared_target(ws: Workspace, shared_cluster: dict[str, Any]) -> Any:
+    """The shared cluster as a target of this test's workspace, once its node is free again
+    (an earlier test's run may still be finishing, or its lost node being replaced)."""
+    from jupyter_mlws.execution import dask_cluster
+
+    def idle() -> bool:
+        status = dask_cluster.read_status(shared_cluster["state_dir"]) or {}
+        return (status.get("dispatched_runs") == 0 and status.get("current_node_count") == 1
+                and status.get("node_state_counts", {}).get("running") == 0)
+
+    wait_until(idle, 120, 0.1, "the shared cluster idle")
     return use_cluster(ws, shared_cluster)
 
 

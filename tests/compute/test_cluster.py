@@ -12,7 +12,7 @@ import pytest
 from jupyter_mlws.core import ComputeTarget, Experiment, ScriptRunConfig
 from jupyter_mlws.core.compute import AmlCompute
 from jupyter_mlws.execution.dask_cluster import is_alive
-from tests.helpers import wait_until
+from tests.helpers import step_wall_clock, wait_until
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -43,7 +43,16 @@ def _starts(flags, run) -> int:
 def gated(make_source, tmp_path):
     flags = tmp_path / "flags"
     flags.mkdir()
-    return make_source(files={"train.py": GATED}), flags
+    yield make_source(files={"train.py": GATED}), flags
+    # Whatever the test did, its runs pass the gate: a shared node is never left busy.
+    (flags / "gate").touch()
+
+
+def _script_pid(flags, run) -> int:
+    """The pid the run's script recorded (waits for it: Running comes before the script has
+    imported the SDK and written its file)."""
+    wait_until(lambda: _starts(flags, run) == 1, 90, what=f"script of {run.id} started")
+    return int((flags / f"{run.id}.started").read_text().split()[0])
 
 
 def test_cluster_queues_scales_survives_daemon_loss_and_deletes(ws, gated, kill):
@@ -81,7 +90,10 @@ def test_cluster_queues_scales_survives_daemon_loss_and_deletes(ws, gated, kill)
         wait_until(lambda: cluster.get_status().current_node_count == 0, 60, 0.2,
                    "scale down")
 
-        # A dead daemon shows as Failed with the reason; create() again restarts it.
+        # A daemon killed while busy shows as Failed with the reason; create() restarts it.
+        busy = _submit(exp, src, "cpu-cluster", flags)
+        wait_until(lambda: busy.get_status() == "Running", 90, what="a busy daemon")
+        cluster.refresh_state()
         state = cluster._record.state
         kill(state["pid"])
         status = cluster.get_status()
@@ -97,7 +109,7 @@ def test_cluster_queues_scales_survives_daemon_loss_and_deletes(ws, gated, kill)
     finally:
         state = dict(cluster._record.state)
         cluster.delete()
-    assert not is_alive(state["pid"], state["createTime"])  # delete stopped the daemon
+    assert not is_alive(state["pid"], state["identity"])  # delete stopped the daemon
     assert "cpu-cluster" not in ws.compute_targets
 
 
@@ -113,7 +125,7 @@ def test_cancel_queued_run_never_starts_and_running_run_is_stopped(ws, gated, sh
     queued.refresh()
     assert queued._record.start_time is None  # never Running
 
-    pid = int((flags / f"{first.id}.started").read_text().split()[0])
+    pid = _script_pid(flags, first)
     first.cancel()  # running: the executor on the worker kills the script
     assert first.get_status() == "Canceled"
     wait_until(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie",
@@ -126,8 +138,8 @@ def test_worker_killed_mid_run_fails_the_run_without_rerun(ws, gated, shared_tar
     src, flags = gated
     exp = Experiment(ws, "lost")
     run = _submit(exp, src, shared_target, flags)
-    wait_until(lambda: _starts(flags, run) == 1 and run.get_status() == "Running", 90)
-    script = psutil.Process(int((flags / f"{run.id}.started").read_text().split()[0]))
+    script = psutil.Process(_script_pid(flags, run))
+    wait_until(lambda: run.get_status() == "Running", 30)
     worker = script.parent()
     assert worker.pid != shared_cluster["pid"]
     os.kill(worker.pid, signal.SIGKILL)
@@ -140,3 +152,22 @@ def test_worker_killed_mid_run_fails_the_run_without_rerun(ws, gated, shared_tar
     assert after.wait_for_completion(wait_post_processing=True)["status"] == "Completed"
     assert _starts(flags, run) == 1
     assert run.get_status() == "Failed"
+
+
+def test_a_wall_clock_step_fails_neither_a_live_cluster_nor_its_run(ws, gated, monkeypatch):
+    src, flags = gated
+    cluster = ComputeTarget.create(ws, "clock-step", AmlCompute.provisioning_configuration(
+        vm_size="Standard_DS2_v2", min_nodes=0, max_nodes=1))
+    try:
+        cluster.wait_for_completion()
+        exp = Experiment(ws, "clock-step")
+        run = _submit(exp, src, cluster, flags)
+        _script_pid(flags, run)
+        step_wall_clock(monkeypatch, 36.0)  # as the VM's clock did while tutorials ran
+        status = cluster.get_status()
+        assert status.provisioning_state == "Succeeded", status.errors
+        assert run.get_status() == "Running"
+        (flags / "gate").touch()
+        assert run.wait_for_completion(wait_post_processing=True)["status"] == "Completed"
+    finally:
+        cluster.delete()

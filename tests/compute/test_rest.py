@@ -95,6 +95,10 @@ async def test_submit_script_run_over_rest(jp_fetch, jp_root_dir, ws, make_sourc
                                   "script": "train.py"})
         assert "root directory" in error["message"] or "not a folder" in error["message"]
     error = await _call(jp_fetch, template, "workspaces", wid, "scriptruns", method="POST",
+                        expect=400, body={"experiment": "rest", "source_directory": "pr\x00oj",
+                                          "script": "train.py"})
+    assert "NUL" in error["message"]
+    error = await _call(jp_fetch, template, "workspaces", wid, "scriptruns", method="POST",
                         expect=404, body={"experiment": "rest", "source_directory": "proj",
                                           "script": "train.py", "compute_target": "nope"})
     assert "ComputeTargetNotFound" in error["message"]
@@ -190,3 +194,34 @@ async def test_environment_details_and_build_log(jp_fetch, ws, mlws_home):
     conda_only.register(ws)
     body = await _call(jp_fetch, one, "workspaces", wid, "environments", "conda-only")
     assert body["build"]["spec"] is None and "cudatoolkit" in body["build"]["error"]
+
+
+async def test_stop_a_cluster_over_rest(jp_fetch, ws):
+    import asyncio
+
+    from jupyter_mlws.core import ComputeTarget
+    from jupyter_mlws.core.compute import AmlCompute
+    from jupyter_mlws.execution.dask_cluster import is_alive
+
+    cluster = ComputeTarget.create(ws, "rest-cpu", AmlCompute.provisioning_configuration(
+        vm_size="Standard_DS2_v2", max_nodes=1))
+    await asyncio.to_thread(cluster.wait_for_completion)
+    state = dict(cluster._record.state)
+    wid, template = ws._record.id, "/workspaces/{workspace_id}/computes/{compute_name}/stop"
+    try:
+        body = await _call(jp_fetch, template, "workspaces", wid, "computes", "rest-cpu",
+                           "stop", method="POST", body={})
+        assert body["name"] == "rest-cpu" and body["provisioning_state"] == "Succeeded"
+        assert body["status"]["state"] == "Stopped"
+        assert not is_alive(state["pid"], state["identity"])
+        listed = await _call(jp_fetch, "/workspaces/{workspace_id}/computes", "workspaces",
+                             wid, "computes")
+        assert {c["name"]: c["status"].get("state") for c in listed["computes"]}[
+            "rest-cpu"] == "Stopped"
+        error = await _call(jp_fetch, template, "workspaces", wid, "computes", "local", "stop",
+                            method="POST", body={}, expect=400)
+        assert "cannot be stopped" in error["message"]
+        await _call(jp_fetch, template, "workspaces", wid, "computes", "nope", "stop",
+                    method="POST", body={}, expect=404)
+    finally:
+        await asyncio.to_thread(cluster.delete)

@@ -141,13 +141,13 @@ def test_identity_details_str_and_portal_url(experiment, monkeypatch):
     assert details["startTimeUtc"].endswith("Z")
     assert got.get_detailed_status() == {"status": "Running", "details": None}
 
-    import jupyter_mlws.core.run_details as run_details
+    from jupyter_mlws.core import lab_link
 
     ws_id = experiment.workspace._record.id
-    monkeypatch.setattr(run_details, "find_jupyter_server_url", lambda: None)
+    monkeypatch.setattr(lab_link, "lab_server_url", lambda store: None)
+    monkeypatch.setattr(lab_link, "in_notebook", lambda: True)
     assert run.get_portal_url() == f"mlws://runs/{ws_id}/{run.id}"
-    monkeypatch.setattr(run_details, "find_jupyter_server_url",
-                        lambda: "http://localhost:8888/")
+    monkeypatch.setattr(lab_link, "lab_server_url", lambda store: "http://localhost:8888/")
     assert run.get_portal_url() == (
         f"http://localhost:8888/lab?mlws-run={run.id}&mlws-workspace={ws_id}")
     html = run._repr_html_()
@@ -221,18 +221,18 @@ def test_children(experiment):
     parent.complete()
 
 
-def test_snapshot_failure_does_not_leave_run_running(experiment, monkeypatch):
-    from jupyter_mlws.core.run_files import RunFilesMixin
+def test_snapshot_failure_leaves_no_run_behind(experiment, monkeypatch):
     from jupyter_mlws.exceptions import SnapshotException
 
-    def refuse(self, directory):
-        raise SnapshotException("too large")
+    store = experiment.workspace._store
 
-    monkeypatch.setattr(RunFilesMixin, "_take_start_snapshot", refuse)
+    def refuse(workspace_id, files):
+        raise SnapshotException("the store refused the snapshot")
+
+    monkeypatch.setattr(store, "create_snapshot", refuse)
     with pytest.raises(SnapshotException):
         experiment.start_logging()
-    statuses = [r.status for r in Run.list(experiment)]
-    assert statuses == [RunStatus.FAILED]
+    assert list(Run.list(experiment)) == []  # checked before the run was created
 
 
 def test_start_logging_takes_snapshot_and_git_properties(experiment, tmp_path):

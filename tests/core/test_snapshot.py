@@ -42,17 +42,16 @@ def project(tmp_path) -> Path:
     return root
 
 
-def test_everything_but_git_and_caches_by_default(project):
+def test_everything_but_git_caches_and_outputs_by_default(project):
     files = collect_snapshot_files(project)
-    assert sorted(files) == ["data/big.csv", "data/keep.csv", "notes.log", "outputs/model.pkl",
-                             "pkg/mod.py", "train.py"]
+    assert sorted(files) == ["data/big.csv", "data/keep.csv", "notes.log", "pkg/mod.py",
+                             "train.py"]
     assert files["train.py"] == str(project / "train.py")
 
 
 def test_gitignore_patterns(project):
     _write(project, {".gitignore": "*.log\ndata/\n"})
-    assert sorted(collect_snapshot_files(project)) == [
-        ".gitignore", "outputs/model.pkl", "pkg/mod.py", "train.py"]
+    assert sorted(collect_snapshot_files(project)) == [".gitignore", "pkg/mod.py", "train.py"]
 
 
 def test_amlignore_preferred_over_gitignore(project):
@@ -64,7 +63,7 @@ def test_amlignore_preferred_over_gitignore(project):
 def test_negation_and_anchoring(project):
     _write(project, {".amlignore": "/*.py\n*.csv\n!keep.csv\n"})
     assert sorted(collect_snapshot_files(project)) == [
-        ".amlignore", "data/keep.csv", "notes.log", "outputs/model.pkl", "pkg/mod.py"]
+        ".amlignore", "data/keep.csv", "notes.log", "pkg/mod.py"]
 
 
 def test_single_file(project):
@@ -124,6 +123,7 @@ def test_start_logging_over_limit_hints_snapshot_directory_none(tmp_path, monkey
     exp = Experiment(Workspace.create("snapws", show_output=False), "big")
     with pytest.raises(SnapshotException, match="snapshot_directory=None"):
         exp.start_logging(snapshot_directory=str(root), outputs=False)
+    assert list(exp.get_runs()) == []  # checked before the run was created
 
 
 def test_snapshot_blobs_deduplicated(tmp_path, monkeypatch):

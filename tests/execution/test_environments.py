@@ -10,6 +10,7 @@ from jupyter_mlws.core.conda_dependencies import CondaDependencies
 from jupyter_mlws.core.status import RunStatus
 from jupyter_mlws.exceptions import ActivityFailedException, UserErrorException
 from jupyter_mlws.execution import environments
+from jupyter_mlws.store import NotFoundError
 
 USES_SIX = """
 import six, sys
@@ -30,11 +31,31 @@ def _log(run, path: str) -> str:
     return run._store.open_artifact(run.id, path).read().decode()
 
 
+def _build_log(run) -> str:
+    try:
+        return _log(run, "azureml-logs/20_image_build_log.txt")
+    except NotFoundError:
+        return ""
+
+
 def test_environment_builds_once_for_concurrent_runs_and_is_reused(exp, make_source,
                                                                    mlws_home):
+    from filelock import FileLock
+
+    from tests.helpers import wait_until
+
     src = make_source(files={"six_user.py": USES_SIX})
-    first, second = (exp.submit(ScriptRunConfig(src, "six_user.py", environment=_env("six")))
-                     for _ in range(2))
+    root = environments.envs_root(mlws_home)
+    root.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(root / f"{environments.env_hash(_env('six')._build_spec())}.lock"))
+    # Both runs reach the build while the lock is held here, so they are truly concurrent
+    # (with a warm download cache one build can otherwise end before the second run starts).
+    with lock:
+        first, second = (exp.submit(ScriptRunConfig(src, "six_user.py",
+                                                    environment=_env("six")))
+                         for _ in range(2))
+        wait_until(lambda: all("waiting for the build lock" in _build_log(r)
+                               for r in (first, second)), 120, 0.1, "both runs at the lock")
     for run in (first, second):
         assert run.wait_for_completion(wait_post_processing=True)["status"] == "Completed"
     built = environments.list_built(mlws_home)
@@ -86,14 +107,32 @@ def test_conda_only_package_is_rejected_at_submit(exp, make_source):
         exp.submit(ScriptRunConfig(src, "six_user.py", environment=env))
 
 
-def test_missing_python_version_is_a_clear_error(exp, make_source):
+def test_a_python_that_is_not_installed_fails_at_submit_in_one_line(exp, make_source):
+    from jupyter_mlws.execution.pythons import host_version
+
     src = make_source(files={"six_user.py": USES_SIX})
     env = _env("six")
-    env.python.conda_dependencies.set_python_version("2.6")
-    run = exp.submit(ScriptRunConfig(src, "six_user.py", environment=env))
+    env.python.conda_dependencies.set_python_version("3.6.2")  # as in v1 tutorials
+    with pytest.raises(UserErrorException) as info:
+        exp.submit(ScriptRunConfig(src, "six_user.py", environment=env))
+    first = str(info.value).splitlines()[0]
+    assert "Python 3.6.2" in first and "not installed" in first
+    assert f"available: {host_version()}" in first or f", {host_version()}" in first
+    assert list(exp.get_runs()) == []  # nothing started, nothing built
+    assert environments.list_built() == []
+
+
+def test_a_package_that_cannot_build_is_named_with_the_python_versions(exp, make_source):
+    from jupyter_mlws.execution.pythons import host_version
+
+    src = make_source(files={"six_user.py": USES_SIX})
+    run = exp.submit(ScriptRunConfig(src, "six_user.py",
+                                     environment=_env("six==0.0.0.999")))
     details = run.wait_for_completion(raise_on_error=False, wait_post_processing=True)
-    assert details["status"] == "Failed"
-    assert "Python 2.6 is not installed on this machine" in details["error"]["error"]["message"]
+    first = details["error"]["error"]["message"].splitlines()[0]
+    assert first.startswith("EnvironmentBuildError: package six==0.0.0.999 could not be "
+                            f"installed on Python {host_version()}")
+    assert "Python versions available here:" in first and host_version() in first
 
 
 def test_user_managed_environment_uses_the_given_interpreter(exp, make_source):

@@ -15,7 +15,7 @@ import pytest
 
 from jupyter_mlws.core import Run, ScriptRunConfig
 from jupyter_mlws.core.status import RunStatus
-from tests.helpers import wait_until
+from tests.helpers import step_wall_clock, wait_until
 
 # Starts a child process, records both pids, then waits forever.
 SPAWNER = """
@@ -64,6 +64,19 @@ def test_cancel_kills_the_process_tree_and_marks_canceled(exp, make_source, tmp_
     assert time.monotonic() - started < 1.5
     wait_until(lambda: _gone(script_pid) and _gone(child_pid), timeout=2)
     assert "started" in run._store.open_artifact(run.id, "user_logs/std_log.txt").read().decode()
+
+
+def test_a_wall_clock_step_does_not_interrupt_a_submitted_run(exp, make_source, tmp_path,
+                                                              monkeypatch):
+    run, (script_pid, _child) = _running_spawner(exp, make_source, tmp_path)
+    for step in (36.0, -36.0):
+        with monkeypatch.context() as clock:
+            step_wall_clock(clock, step)
+            assert run.get_status() == RunStatus.RUNNING  # its supervisor is alive
+            assert [r.id for r in exp.get_runs(include_children=True)] == [run.id]
+    assert not _gone(script_pid)
+    run.cancel()
+    assert run.get_status() == RunStatus.CANCELED
 
 
 def test_max_run_duration_fails_with_run_timeout(exp, make_source, tmp_path):

@@ -157,3 +157,54 @@ async def test_log_tail(api, files, store):
     small = await api("GET", f"{url}?max_bytes=2")
     assert small["data"] == "li" and small["offset"] == 2
     await api("GET", f"{url}?offset=-1", expect=400)
+
+
+async def test_upload_onto_a_folder_is_refused_and_deletes_nothing(api, files, store):
+    base = f"/workspaces/{files.ws}/runs/run0/artifacts/content"
+    for url in (f"{base}/outputs", f"{base}/outputs?overwrite=true", f"{base}/outputs/sub",
+                f"{base}/logs"):
+        error = await api("PUT", url, expect=409, body=b"not a folder")
+        assert error["reason"] == "Conflict" and "folder" in error["message"], error
+    error = await api("PUT", f"{base}/outputs/notes.txt/inner", expect=409, body=b"x")
+    assert "'outputs/notes.txt' is a file" in error["message"]
+    logs = f"/workspaces/{files.ws}/runs/run0/logs"
+    error = await api("POST", f"{logs}/outputs", expect=409, body=b"a log line\n")
+    assert "folder" in error["message"]
+    # Everything is still listed and still readable, byte for byte.
+    body = await api("GET", f"/workspaces/{files.ws}/runs/run0/artifacts")
+    assert sorted(a["path"] for a in body["artifacts"]) == [
+        "logs/run.log", "outputs/model.bin", "outputs/notes.txt", "outputs/sub/deep.json"]
+    assert (await api("GET", f"{base}/outputs/model.bin")).body == BIG
+    assert (await api.raw("GET", f"{base}/outputs/sub/deep.json")).body == b'{"a": 1}'
+    assert (await api("GET", f"{base}/logs/run.log")).body == b"line\n"
+
+
+def _stored(store, path: str):  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    files = store.db.read(lambda c: store.files_of_run(c, "run0"))
+    return Path(files.run_file("run0", path))
+
+
+async def test_damaged_artifacts_are_an_error_never_served(api, files, store):
+    base = f"/workspaces/{files.ws}/runs/run0/artifacts/content"
+    # Same size, one byte changed: the SHA-256 recorded while uploading tells.
+    stored = _stored(store, "outputs/model.bin")
+    data = bytearray(stored.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    stored.write_bytes(bytes(data))
+    # Found only at the end of the file: the body is cut short, never complete.
+    with pytest.raises(Exception, match=r"(?i)closed"):
+        await api.raw("GET", f"{base}/outputs/model.bin")
+    # Cut short: found before a byte is sent.
+    with _stored(store, "outputs/notes.txt").open("r+b") as handle:
+        handle.truncate(5)
+    for headers in ({}, {"Range": "bytes=0-3"}):
+        error = await api("GET", f"{base}/outputs/notes.txt", expect=500, headers=headers)
+        assert error["reason"] == "ArtifactCorrupt"
+        assert "outputs/notes.txt" in error["message"] and "15" in error["message"]
+    zipped = await api.raw("GET", f"/workspaces/{files.ws}/runs/run0/artifacts/zip"
+                                  "?prefix=outputs/notes.txt")
+    assert zipped.code == 500 and b"ArtifactCorrupt" in zipped.body
+    # The undamaged ones are served as before.
+    assert (await api.raw("GET", f"{base}/outputs/sub/deep.json")).body == b'{"a": 1}'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import uuid
 from pathlib import Path
 
@@ -121,3 +122,129 @@ def test_workspace_delete_removes_files(fstore, run) -> None:  # type: ignore[no
     assert files.fs.exists(files.root)
     fstore.delete_workspace(run.workspace_id)
     assert not files.fs.exists(files.root)
+
+
+# ------------------------------------------------------------------ a failed write removes
+# nothing it did not create
+
+
+def test_names_that_are_folders_or_under_files_conflict(fstore, run) -> None:  # type: ignore[no-untyped-def]
+    fstore.upload_artifact("r1", "outputs/model.pkl", io.BytesIO(b"model"))
+    fstore.upload_artifact("r1", "outputs/sub/deep.txt", io.BytesIO(b"deep"))
+    fstore.append_log("r1", "logs/run.log", b"line\n")
+    before = _files_listing(fstore, "r1")
+    for path, overwrite in (("outputs", False), ("outputs", True), ("outputs/sub", True),
+                            ("logs", False)):
+        with pytest.raises(ConflictError, match=rf"{path!r} of run r1\b.*folder"):
+            fstore.upload_artifact("r1", path, io.BytesIO(b"x"), overwrite=overwrite)
+    for path in ("outputs/model.pkl/x", "logs/run.log/x/y"):
+        with pytest.raises(ConflictError, match="is a file"):
+            fstore.upload_artifact("r1", path, io.BytesIO(b"x"))
+    with pytest.raises(ConflictError, match="folder"):
+        fstore.append_log("r1", "outputs", b"x")
+    with pytest.raises(ConflictError, match="is a file"):
+        fstore.append_log("r1", "outputs/model.pkl/log.txt", b"x")
+    assert _files_listing(fstore, "r1") == before
+    assert [a.path for a in fstore.list_artifacts("r1")] == [
+        "logs/run.log", "outputs/model.pkl", "outputs/sub/deep.txt"]
+    with fstore.open_artifact("r1", "outputs/sub/deep.txt") as f:
+        assert f.read() == b"deep"
+
+
+def test_an_unrecorded_folder_in_the_way_is_left_alone(fstore, run) -> None:  # type: ignore[no-untyped-def]
+    files = fstore.db.read(lambda c: fstore.files_of_run(c, "r1"))
+    if not files.is_local:
+        pytest.skip("only a local file system has folders that are not key prefixes")
+    stray = Path(files.run_file("r1", "stray"))
+    stray.mkdir(parents=True)
+    (stray / "keep.txt").write_bytes(b"not an artifact, not ours to delete")
+    with pytest.raises(ConflictError, match="'stray'"):
+        fstore.upload_artifact("r1", "stray", io.BytesIO(b"x"))
+    assert (stray / "keep.txt").read_bytes() == b"not an artifact, not ours to delete"
+    assert fstore.list_artifacts("r1") == []
+
+
+class _Failing(io.RawIOBase):
+    """A stream that breaks after some data, like a client that goes away."""
+
+    def __init__(self, good: int) -> None:
+        super().__init__()
+        self.left = good
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target) -> int:  # type: ignore[no-untyped-def]
+        if self.left <= 0:
+            raise ConnectionResetError("client went away")
+        n = min(len(target), self.left)
+        target[:n] = b"n" * n
+        self.left -= n
+        return n
+
+
+def test_a_failed_overwrite_keeps_the_old_content(fstore, run) -> None:  # type: ignore[no-untyped-def]
+    old = os.urandom(3 << 20)
+    fstore.upload_artifact("r1", "outputs/model.bin", io.BytesIO(old))
+    with pytest.raises(ConnectionResetError):
+        fstore.upload_artifact("r1", "outputs/model.bin", _Failing(2 << 20), overwrite=True)
+    with fstore.open_artifact("r1", "outputs/model.bin") as f:
+        assert f.read() == old
+    assert _files_listing(fstore, "r1") == ["outputs/model.bin"]
+    with pytest.raises(ConnectionResetError):
+        fstore.upload_artifact("r1", "outputs/new.bin", _Failing(1 << 20))
+    assert [a.path for a in fstore.list_artifacts("r1")] == ["outputs/model.bin"]
+    assert _files_listing(fstore, "r1") == ["outputs/model.bin"]
+
+
+def test_a_reader_of_an_overwritten_artifact_gets_one_whole_version(fstore, run) -> None:  # type: ignore[no-untyped-def]
+    old, new = os.urandom(3 << 20), os.urandom(1 << 20)
+    fstore.upload_artifact("r1", "outputs/model.bin", io.BytesIO(old))
+    with fstore.open_artifact("r1", "outputs/model.bin") as reader:
+        head = reader.read(1000)
+        fstore.upload_artifact("r1", "outputs/model.bin", io.BytesIO(new), overwrite=True)
+        try:
+            assert head + reader.read() == old
+        except Exception as exc:  # an object store may lose the old object: loudly
+            assert "outputs/model.bin" in str(exc)
+    with fstore.open_artifact("r1", "outputs/model.bin") as reader:
+        assert reader.read() == new
+    fstore.upload_artifact("r1", "outputs/model.bin", io.BytesIO(old), overwrite=True)
+    with fstore.open_artifact("r1", "outputs/model.bin") as reader:
+        assert reader.read() == old
+    files = fstore.db.read(lambda c: fstore.files_of_run(c, "r1"))
+    assert len(files.fs.find(files.root)) == 1  # replaced versions do not pile up
+
+
+# ------------------------------------------------------------------ reads check what was recorded
+
+
+def _damage(store, path: str, change) -> None:  # type: ignore[no-untyped-def]
+    files = store.db.read(lambda c: store.files_of_run(c, "r1"))
+    stored = files.run_file("r1", path)  # written once: kept under the artifact's own name
+    files.fs.pipe_file(stored, change(files.fs.cat_file(stored)))
+
+
+def test_reads_of_damaged_files_fail_loudly(fstore, run) -> None:  # type: ignore[no-untyped-def]
+    from jupyter_mlws.store.base import CorruptArtifactError
+
+    data = os.urandom((2 << 20) + 1)
+    fstore.upload_artifact("r1", "outputs/a.bin", io.BytesIO(data))
+    _damage(fstore, "outputs/a.bin", lambda b: b[:-1] + bytes([b[-1] ^ 1]))
+    with fstore.open_artifact("r1", "outputs/a.bin") as reader, \
+            pytest.raises(CorruptArtifactError, match=r"'outputs/a\.bin' of run r1.*SHA-256"):
+        reader.read()
+    with fstore.open_artifact("r1", "outputs/a.bin") as reader:
+        reader.seek(100)
+        assert reader.read(10) == data[100:110]  # a part cannot be checked by its hash
+    _damage(fstore, "outputs/a.bin", lambda b: b[:1000])
+    with pytest.raises(CorruptArtifactError, match=r"1000 bytes.*2097153"):
+        fstore.open_artifact("r1", "outputs/a.bin")
+    # A log that grew after its size was recorded is fine; one that shrank is not.
+    fstore.append_log("r1", "logs/x.log", b"0123456789")
+    _damage(fstore, "logs/x.log", lambda b: b + b"more")
+    with fstore.open_artifact("r1", "logs/x.log") as reader:
+        assert reader.read() == b"0123456789more"
+    _damage(fstore, "logs/x.log", lambda b: b[:3])
+    with pytest.raises(CorruptArtifactError, match=r"logs/x\.log"):
+        fstore.open_artifact("r1", "logs/x.log")

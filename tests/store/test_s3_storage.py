@@ -108,3 +108,85 @@ def test_default_storage_root_on_s3_holds_logs_and_snapshots(
         assert stream.read() == b"print('hi')\n"
     fs = s3fs.S3FileSystem()
     assert fs.ls(f"{BUCKET}/root/{ws.id}/snapshots/blobs")
+
+
+@pytest.fixture
+def s3_store(s3_env: str, mlws_home: Path):  # type: ignore[no-untyped-def]
+    import uuid
+
+    from jupyter_mlws.store.settings import StoreSettings
+    from jupyter_mlws.store.sql import SqlStore
+
+    settings = StoreSettings(home=mlws_home, database_url=f"sqlite:///{mlws_home / 'mlws.db'}",
+                             storage_root=f"{s3_env}/{uuid.uuid4().hex}")
+    store = SqlStore(settings)
+    ws = store.create_workspace("s3ws", "local", "local")
+    exp = store.get_or_create_experiment(ws.id, "exp")
+    store.create_run(ws.id, exp.id, run_id="r1", status="Running")
+    yield store, settings, ws.storage_url
+    store.close()
+
+
+def _keys(storage_url: str) -> dict[str, int]:
+    import s3fs
+
+    fs = s3fs.S3FileSystem()
+    fs.invalidate_cache()
+    root = storage_url.removeprefix("s3://")
+    return {key[len(root) + 1:]: info["size"]
+            for key, info in fs.find(root, detail=True).items()}
+
+
+def test_s3_names_that_are_folders_conflict_and_delete_nothing(s3_store) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from jupyter_mlws.store import ConflictError
+
+    store, _, storage_url = s3_store
+    store.upload_artifact("r1", "outputs/model.pkl", io.BytesIO(b"model"))
+    before = _keys(storage_url)
+    with pytest.raises(ConflictError, match="folder"):
+        store.upload_artifact("r1", "outputs", io.BytesIO(b"x"))
+    with pytest.raises(ConflictError, match="is a file"):
+        store.upload_artifact("r1", "outputs/model.pkl/x", io.BytesIO(b"x"))
+    assert _keys(storage_url) == before
+    assert [a.path for a in store.list_artifacts("r1")] == ["outputs/model.pkl"]
+
+
+def test_s3_killed_uploads_are_reclaimed_and_overwrites_switch_whole(
+        s3_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import os
+
+    from jupyter_mlws.store import ConflictError
+    from jupyter_mlws.store.base import CorruptArtifactError
+    from tests.store.stalled_upload import stalled_upload
+
+    store, settings, storage_url = s3_store
+    with stalled_upload(settings, "r1", "outputs/new.bin", tmp_path), \
+            pytest.raises(ConflictError, match="being written"):
+        store.upload_artifact("r1", "outputs/new.bin", io.BytesIO(b"x"))
+    assert store.list_artifacts("r1") == []
+    assert _keys(storage_url) == {}
+    store.upload_artifact("r1", "outputs/new.bin", io.BytesIO(b"after the kill"))
+
+    old = os.urandom(3 << 20)
+    store.upload_artifact("r1", "outputs/model.bin", io.BytesIO(old))
+    with stalled_upload(settings, "r1", "outputs/model.bin", tmp_path, overwrite=True), \
+            store.open_artifact("r1", "outputs/model.bin") as stream:
+        assert stream.read() == old
+    with store.open_artifact("r1", "outputs/model.bin") as stream:
+        assert stream.read() == old
+    new = os.urandom(1 << 20)
+    store.upload_artifact("r1", "outputs/model.bin", io.BytesIO(new), overwrite=True)
+    with store.open_artifact("r1", "outputs/model.bin") as stream:
+        assert stream.read() == new
+    # The replaced object is gone; no partial object is left.
+    assert sorted(_keys(storage_url).values()) == sorted([len(b"after the kill"), len(new)])
+
+    import s3fs
+
+    key = f"{storage_url.removeprefix('s3://')}/runs/r1/outputs/new.bin"
+    s3fs.S3FileSystem().pipe_file(key, b"after")  # cut short behind the store's back
+    with pytest.raises(CorruptArtifactError, match=r"outputs/new\.bin"):
+        store.open_artifact("r1", "outputs/new.bin")

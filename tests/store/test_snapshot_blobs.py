@@ -157,11 +157,18 @@ def test_failed_streamed_upload_leaves_no_file_and_no_row(fstore, overwrite) -> 
         fstore.upload_artifact("r1", "outputs/model.bin", io.BytesIO(b"old"))
     with pytest.raises(ConnectionResetError):
         fstore.upload_artifact("r1", "outputs/model.bin", _Breaks(), overwrite=overwrite)
-    assert fstore.list_artifacts("r1") == []
     files = fstore.db.read(lambda c: fstore.files_of_run(c, "r1"))
-    assert not files.exists(files.run_file("r1", "outputs/model.bin"))
+    if overwrite:
+        # A failed write removes nothing it did not create: the old content stays, whole.
+        assert [a.size for a in fstore.list_artifacts("r1")] == [3]
+        with fstore.open_artifact("r1", "outputs/model.bin") as stream:
+            assert stream.read() == b"old"
+    else:
+        assert fstore.list_artifacts("r1") == []
+        assert not files.exists(files.run_file("r1", "outputs/model.bin"))
+    assert len(files.fs.find(files.root)) == (1 if overwrite else 0)  # no partial file left
     # The path is free again: a retry succeeds.
-    fstore.upload_artifact("r1", "outputs/model.bin", io.BytesIO(b"new"))
+    fstore.upload_artifact("r1", "outputs/model.bin", io.BytesIO(b"new"), overwrite=overwrite)
     with fstore.open_artifact("r1", "outputs/model.bin") as stream:
         assert stream.read() == b"new"
 

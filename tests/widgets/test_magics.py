@@ -189,3 +189,14 @@ def test_runs_listing_is_readable(magics):
     assert start.microsecond == 0 and start.nanosecond == 0
     assert "days" not in text
     assert frame["duration"][0].endswith(("ms", "s"))
+
+
+def test_cell_run_snapshot_is_the_cell_whatever_the_folder_holds(magics, work_dir):
+    # A folder with a log being written and the store's home inside it: the cell run's
+    # snapshot is the cell alone, so nothing in the folder can make it fail.
+    (work_dir / "train.log").write_text("epoch 1\n" * 1000)
+    magics.mlws("workspace widgetws")
+    magics.mlws("run --experiment cell-snap", "x = 1\n")
+    (run,) = Experiment(Workspace.get("widgetws"), "cell-snap").get_runs()
+    assert run.get_status() == "Completed"
+    assert set(run._store.get_snapshot(run.get_snapshot_id()).files) == {"cell.py"}

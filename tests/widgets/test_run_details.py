@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from jupyter_mlws.core import run_details as core_run_details
+from jupyter_mlws.core import lab_link
 from jupyter_mlws.widgets import RunDetails
 from jupyter_mlws.widgets.run_details import FrontEndNotBuiltError
 from tests.helpers import wait_until
@@ -20,7 +20,7 @@ def details_threads() -> list[threading.Thread]:
 
 
 def test_traits_and_requests(experiment, sent, widget_esm, monkeypatch):
-    monkeypatch.setattr(core_run_details, "find_jupyter_server_url", lambda: None)
+    monkeypatch.setattr(lab_link, "lab_server_url", lambda store: None)
     run = experiment.start_logging(display_name="traits", snapshot_directory=None,
                                    outputs=False)
     widget = RunDetails(run, refresh_interval=0.05)
@@ -44,8 +44,7 @@ def test_traits_and_requests(experiment, sent, widget_esm, monkeypatch):
 def test_lab_url_only_for_a_running_jupyterlab(experiment, monkeypatch):
     run = experiment.start_logging(snapshot_directory=None, outputs=False)
     run.complete()
-    monkeypatch.setattr(core_run_details, "find_jupyter_server_url",
-                        lambda: "http://localhost:8888/")
+    monkeypatch.setattr(lab_link, "lab_server_url", lambda store: "http://localhost:8888/")
     widget = RunDetails(run)
     assert widget.lab_url == (f"http://localhost:8888/lab?mlws-run={run.id}"
                               f"&mlws-workspace={run._record.workspace_id}")

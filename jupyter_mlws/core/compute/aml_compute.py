@@ -7,6 +7,11 @@ cluster's runs: submitting one writes its spec into the daemon's queue folder an
 daemon its owner (no process is started per run). Every state read checks the
 daemon is still alive, so a killed daemon shows as ``Failed`` with the reason, and
 ``ComputeTarget.create`` or :meth:`AmlCompute.restart` starts it again.
+
+Scale to zero: with ``min_nodes=0`` the daemon exits once it has had no node and no run for
+``idle_seconds_before_scaledown`` (v1's default, 1800 s); :meth:`AmlCompute.stop` stops it at
+once. Either way the target stays ``Succeeded`` with ``status.state`` ``ScaledToZero`` or
+``Stopped`` (``Running`` while the daemon runs), and the next submit starts the daemon again.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 LAUNCH_WAIT_SECONDS = 60.0
+# daemonState of the asset state: Starting -> Running -> ScaledToZero (idle) | Stopped (stop()).
+STOPPED_STATES = ("ScaledToZero", "Stopped")
 
 
 @dataclass
@@ -42,6 +49,8 @@ class AmlComputeStatus:
     vm_size: str = ""
     scheduler_address: str | None = None
     errors: list[dict[str, Any]] | None = None
+    # The daemon: Starting | Running | ScaledToZero | Stopped (None when provisioning failed).
+    state: str | None = None
 
     def serialize(self) -> dict[str, Any]:
         return asdict(self)
@@ -147,10 +156,20 @@ class AmlCompute(SizedComputeTarget):
                             self.workspace._record.id, self.name)
 
     # ---- the daemon
-    def _start_daemon(self) -> None:
-        import psutil
+    @property
+    def _daemon_state(self) -> str | None:
+        state = self._record.state
+        if self.provisioning_state == "Failed":
+            return None
+        # State written by earlier releases has no daemonState: a provisioned daemon runs.
+        return state.get("daemonState") or (
+            "Running" if self.provisioning_state == "Succeeded" else "Starting")
 
+    def _start_daemon(self, scale_up: bool = False) -> None:
+        """Launch the daemon; ``scale_up`` restarts a cluster scaled to zero (it stays
+        provisioned, Succeeded, while its daemon starts)."""
         from ...execution import dask_cluster
+        from ...store.liveness import process_identity
 
         scale = self.scale_settings
         state_dir = self._state_dir
@@ -158,11 +177,9 @@ class AmlCompute(SizedComputeTarget):
             state_dir, min_nodes=scale["minNodeCount"], max_nodes=scale["maxNodeCount"],
             idle_seconds=scale["nodeIdleTimeBeforeScaleDown"],
             memory_limit=memory_limit_bytes(self.vm_size))
-        try:
-            created = psutil.Process(proc.pid).create_time()
-        except psutil.Error:
-            created = None
-        self._set_state(provisioningState="Creating", pid=proc.pid, createTime=created,
+        self._set_state(provisioningState="Succeeded" if scale_up else "Creating",
+                        daemonState="Starting", pid=proc.pid,
+                        identity=process_identity(proc.pid), createTime=None,
                         host=socket.gethostname(), address=None, errors=None,
                         startedOn=time.time(), stateDir=state_dir)
 
@@ -173,21 +190,28 @@ class AmlCompute(SizedComputeTarget):
         state = self._record.state
         if state.get("host") != socket.gethostname():
             return None
-        return is_alive(state.get("pid"), state.get("createTime"))
+        return is_alive(state.get("pid"), state.get("identity"), state.get("createTime"))
 
     def _stop_daemon(self) -> None:
         from ...execution.dask_cluster import stop
 
         state = self._record.state
         if state.get("host") == socket.gethostname():
-            stop(state.get("pid"), state.get("createTime"))
+            stop(state.get("pid"), state.get("identity"), state.get("createTime"))
 
     def _reconcile(self) -> None:
-        from ...execution.dask_cluster import log_tail, read_info
+        from ...execution.dask_cluster import log_tail, read_info, read_stopped
 
         state = self._record.state
         current = state.get("provisioningState")
-        if current not in ("Creating", "Succeeded"):
+        if current not in ("Creating", "Succeeded") or self._daemon_state in STOPPED_STATES:
+            return
+        stopped = read_stopped(self._state_dir)
+        if stopped and stopped.get("pid") == state.get("pid"):
+            # Ended cleanly (it may still be closing its nodes): scaled to zero, not failed.
+            self._set_state(provisioningState="Succeeded", address=None, errors=None,
+                            daemonState="ScaledToZero" if stopped.get("reason") == "idle"
+                            else "Stopped", stoppedOn=stopped.get("time"))
             return
         alive = self._daemon_alive()
         if alive is False:
@@ -200,8 +224,9 @@ class AmlCompute(SizedComputeTarget):
                                                            if tail else "")}])
             return
         info = read_info(self._state_dir)
-        if current == "Creating" and info and info.get("pid") == state.get("pid"):
-            self._set_state(provisioningState="Succeeded", address=info["address"])
+        if self._daemon_state == "Starting" and info and info.get("pid") == state.get("pid"):
+            self._set_state(provisioningState="Succeeded", address=info["address"],
+                            daemonState="Running")
 
     # ---- lifecycle
     def get_status(self) -> AmlComputeStatus:
@@ -210,16 +235,18 @@ class AmlCompute(SizedComputeTarget):
 
         self.refresh_state()
         state = self._record.state
-        counts = (read_status(self._state_dir) or {}) if self.provisioning_state == (
-            "Succeeded") else {}
+        daemon = self._daemon_state
+        counts = (read_status(self._state_dir) or {}) if daemon == "Running" else {}
         return AmlComputeStatus(
             provisioning_state=self.provisioning_state,
-            allocation_state=counts.get("allocation_state", "Steady"),
+            allocation_state=counts.get("allocation_state",
+                                        "Resizing" if daemon == "Starting" else "Steady"),
             current_node_count=counts.get("current_node_count", 0),
             target_node_count=counts.get("target_node_count", 0),
             node_state_counts=counts.get("node_state_counts", {}),
             scale_settings=self.scale_settings, vm_size=self.vm_size,
-            scheduler_address=state.get("address"), errors=self.provisioning_errors)
+            scheduler_address=state.get("address"), errors=self.provisioning_errors,
+            state=daemon)
 
     def list_nodes(self) -> list[dict[str, Any]]:
         """v1's node list: ``nodeId``, ``port``, ``privateIpAddress``, ``publicIpAddress``,
@@ -250,6 +277,21 @@ class AmlCompute(SizedComputeTarget):
         self._stop_daemon()
         self._start_daemon()
 
+    def stop(self) -> None:
+        """Stop the daemon and its nodes now (queued runs fail with ``ClusterStopped``); the
+        cluster stays provisioned, scaled to zero, and the next submit starts it again."""
+        self.refresh_state()
+        if self.provisioning_state == "Failed" or self._daemon_state in STOPPED_STATES:
+            return
+        pid = self._record.state.get("pid")
+        # Not under the queue lock: the daemon may need it to retire while it is stopped.
+        self._stop_daemon()
+        self.refresh_state()
+        if self._record.state.get("pid") == pid and self._daemon_state not in STOPPED_STATES:
+            # Killed after the grace period, so it could not record its stop itself.
+            self._set_state(provisioningState="Succeeded", daemonState="Stopped",
+                            address=None, errors=None, stoppedOn=time.time())
+
     def update(self, min_nodes: int | None = None, max_nodes: int | None = None,
                idle_seconds_before_scaledown: int | None = None) -> None:
         """Change the scale settings; the cluster restarts with them."""
@@ -271,15 +313,25 @@ class AmlCompute(SizedComputeTarget):
     def _launch_run(self, spec: dict[str, Any], run: Any) -> None:
         """Hand the run to the cluster's daemon, its dispatcher: the daemon becomes the run's
         owner (a dead daemon fails the run) and submits it from its queue folder."""
-        from ...execution.dask_dispatch import enqueue
-        from ...execution.supervisor import owner_of
+        from ...execution.dask_dispatch import queue_lock
 
         require_dask()
-        deadline = time.monotonic() + LAUNCH_WAIT_SECONDS
-        self.refresh_state()
-        while self.provisioning_state == "Creating" and time.monotonic() < deadline:
-            time.sleep(0.1)
+        # Under the queue lock: an idle daemon cannot retire between this check and the
+        # enqueue, and one scaled to zero is started again (once, whoever submits).
+        with queue_lock(self._state_dir):
             self.refresh_state()
+            if self.provisioning_state == "Succeeded" and self._daemon_state in STOPPED_STATES:
+                self._start_daemon(scale_up=True)
+            deadline = time.monotonic() + LAUNCH_WAIT_SECONDS
+            while self._daemon_state == "Starting" and time.monotonic() < deadline:
+                time.sleep(0.1)
+                self.refresh_state()
+            self._queue_run(spec, run)
+
+    def _queue_run(self, spec: dict[str, Any], run: Any) -> None:
+        from ...execution.dask_dispatch import enqueue
+        from ...store.liveness import owner_of
+
         state = self._record.state
         if self.provisioning_state != "Succeeded" or not state.get("address"):
             raise ComputeTargetException(
@@ -289,9 +341,13 @@ class AmlCompute(SizedComputeTarget):
             raise ComputeTargetException(
                 f"Compute cluster {self.name!r} runs on host {state.get('host')!r}; submit "
                 "its runs from that host (its queue is a local folder there).")
-        created = state.get("createTime")
-        daemon = (f"{state['host']}:{state['pid']}:{float(created):.2f}" if created
-                  else owner_of(state["pid"]))  # the owner string the daemon reports
+        # The owner string the daemon reports (state of earlier releases: its create time).
+        if state.get("identity"):
+            daemon = f"{state['host']}:{state['pid']}:{state['identity']}"
+        elif state.get("createTime"):
+            daemon = f"{state['host']}:{state['pid']}:{float(state['createTime']):.2f}"
+        else:
+            daemon = owner_of(state["pid"])
         run._store.update_run(spec["run_id"], status="Queued", owner=daemon, heartbeat=True,
                               only_if_active=True)
         enqueue(self._state_dir, spec)

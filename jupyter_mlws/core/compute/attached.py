@@ -35,7 +35,7 @@ def launch_on_dask(address: str, spec: dict[str, Any], run: Any) -> None:
     """Start the run's Dask supervisor, which submits ``spec`` to the scheduler at
     ``address``; the run is owned by that supervisor from now on."""
     from ...execution.dask_launch import launch
-    from ...execution.supervisor import owner_of
+    from ...store.liveness import owner_of
     from ..script_submit import _store_settings
 
     require_dask()

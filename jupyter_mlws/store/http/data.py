@@ -16,7 +16,7 @@ from ..base import (
     SnapshotRecord,
 )
 from ..paths import normalize_artifact_path
-from ..snapshots import check_manifest, check_sha256, sha256_of_file
+from ..snapshots import check_manifest, check_sha256
 from .codec import decode_metric_values, decode_value, encode_points, record
 from .transport import Transport, path_part, seg
 
@@ -111,22 +111,7 @@ class DataMixin:
                                headers={"Content-Type": "application/octet-stream"}).json()
         return int(body["size"])
 
-    # ---- snapshots: hash locally, upload only the blobs the server lacks
-    def create_snapshot(self, workspace_id: str, files: dict[str, str]) -> SnapshotRecord:
-        manifest: dict[str, dict[str, Any]] = {}
-        sources: dict[str, str] = {}
-        for rel, local in sorted(files.items()):
-            rel = normalize_artifact_path(rel)
-            if not os.path.isfile(local):
-                raise InvalidInputError(f"Snapshot source {local!r} is not a file")
-            sha, size = sha256_of_file(local)
-            manifest[rel] = {"sha256": sha, "size": size}
-            sources.setdefault(sha, local)
-        for sha in self.missing_snapshot_blobs(workspace_id, sorted(sources)):
-            with open(sources[sha], "rb") as stream:
-                self.put_snapshot_blob(workspace_id, sha, stream)
-        return self.create_snapshot_from_manifest(workspace_id, manifest)
-
+    # ---- snapshots (Store.create_snapshot composes these: only missing blobs travel)
     def missing_snapshot_blobs(self, workspace_id: str, sha256s: Sequence[str]) -> list[str]:
         wanted = [check_sha256(sha) for sha in dict.fromkeys(sha256s)]
         if not wanted:

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from ...exceptions import AuthenticationException, ServiceException
-from ..base import ConflictError, InvalidInputError, NotFoundError
+from ..base import ConflictError, CorruptArtifactError, InvalidInputError, NotFoundError
 
 CHUNK = 1024 * 1024
 API_SUFFIX = "/api/v1"
@@ -46,14 +46,17 @@ def path_part(value: str) -> str:
 
 def error_for(status: int, body: bytes, method: str, url_path: str) -> Exception:
     """The store exception a server error response stands for."""
-    message = ""
+    message = reason = ""
     try:
         data = json.loads(body)
         if isinstance(data, dict):
             message = str(data.get("message") or "")
+            reason = str(data.get("reason") or "")
     except ValueError:
         message = body[:300].decode("utf-8", "replace")
     message = message or f"{method} {url_path} failed with HTTP {status}"
+    if status == 500 and reason == CorruptArtifactError.reason:
+        return CorruptArtifactError(message)
     if status == 404:
         return NotFoundError(message)
     if status == 409:
@@ -143,7 +146,8 @@ class Transport:
     def download(self, path: str, *, params: Any = None) -> BinaryIO:
         """A readable stream of a response body, fetched in chunks as it is read."""
         response = self.send("GET", path, params=params, stream=True)
-        return io.BufferedReader(ResponseReader(response), buffer_size=CHUNK)
+        return io.BufferedReader(ResponseReader(response, f"GET {path.split('?')[0]}"),
+                                 buffer_size=CHUNK)
 
 
 def _file_chunks(local_path: str) -> Iterator[bytes]:
@@ -162,11 +166,15 @@ def _stream_chunks(stream: BinaryIO) -> Iterator[bytes]:
 class ResponseReader(io.RawIOBase):
     """A raw stream over a streamed httpx response; closing it releases the connection."""
 
-    def __init__(self, response: Any) -> None:
+    def __init__(self, response: Any, what: str = "the download") -> None:
         super().__init__()
         self._response = response
         self._chunks = response.iter_bytes(CHUNK)
         self._buffer = memoryview(b"")
+        self._what = what
+        import httpx
+
+        self._http_error = httpx.HTTPError
 
     def readable(self) -> bool:
         return True
@@ -177,6 +185,10 @@ class ResponseReader(io.RawIOBase):
                 self._buffer = memoryview(next(self._chunks))
             except StopIteration:
                 return 0
+            except self._http_error as exc:
+                # e.g. a body cut short: the server stops sending a file it finds damaged
+                raise ServiceException(f"{self._what} ended before the whole file arrived "
+                                       f"({type(exc).__name__}: {exc})") from None
         n = min(len(target), len(self._buffer))
         target[:n] = self._buffer[:n]
         self._buffer = self._buffer[n:]

@@ -1,8 +1,11 @@
-"""Run artifacts, logs and content-addressed snapshots of the SQL store."""
+"""Run artifacts, logs and content-addressed snapshots of the SQL store.
+
+Writes claim the artifact's name first and never remove what they did not create; reads check
+the stored file against what was recorded (see ``artifact_claims.py``).
+"""
 
 from __future__ import annotations
 
-import mimetypes
 import os
 import uuid
 from collections.abc import Sequence
@@ -14,27 +17,34 @@ from sqlalchemy.engine import Connection
 from ..base import (
     ArtifactRecord,
     ConflictError,
+    CorruptArtifactError,
     InvalidInputError,
     NotFoundError,
     SnapshotRecord,
+    StoreError,
 )
-from ..files import WorkspaceFiles
 from ..paths import normalize_artifact_path, normalize_prefix
-from ..snapshots import check_manifest, check_sha256, sha256_of_file
+from ..snapshots import check_manifest, check_sha256
 from . import schema as t
-from .common import SqlBase, dumps, loads, now
+from .artifact_claims import (
+    PENDING_SIZE,
+    ArtifactClaimMixin,
+    being_written,
+    content_type_of,
+    is_claimed,
+    owner_is_dead,
+    shape_conflict,
+    under,
+)
+from .common import dumps, loads, now
 
-_TEXT_SUFFIXES = (".log", ".txt", ".out", ".err")
-# The size of a row reserved by an upload still being written: such a row claims the path
-# (a second upload conflicts) but is no artifact yet, so listings and reads skip it.
-PENDING_SIZE = -1
-
-
-def content_type_of(path: str) -> str:
-    guessed = mimetypes.guess_type(path)[0]
-    if guessed:
-        return guessed
-    return "text/plain" if path.endswith(_TEXT_SUFFIXES) else "application/octet-stream"
+_ATTEMPTS = 4
+# Appending to a log: a write that claimed the row meanwhile keeps it (the WHERE).
+_RECORD_APPEND = (
+    "INSERT INTO artifact (run_id, path, size, content_type, created_time, appended) "
+    "VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, TRUE) ON CONFLICT (run_id, path) DO UPDATE SET "
+    "size = excluded.size, content_type = excluded.content_type, appended = TRUE, "
+    "sha256 = NULL WHERE artifact.owner IS NULL AND artifact.size <> -1")
 
 
 def _artifact_record(row: sa.Row) -> ArtifactRecord:
@@ -42,60 +52,35 @@ def _artifact_record(row: sa.Row) -> ArtifactRecord:
                           content_type=row.content_type, created_time=row.created_time)
 
 
-class ArtifactMixin(SqlBase):
-    def _upsert_artifact(self, conn: Connection, run_id: str, path: str, size: int) -> None:
-        ph = self.db.ph
-        conn.exec_driver_sql(
-            "INSERT INTO artifact (run_id, path, size, content_type, created_time) "
-            f"VALUES ({ph}, {ph}, {ph}, {ph}, {ph}) ON CONFLICT (run_id, path) "
-            "DO UPDATE SET size = excluded.size, content_type = excluded.content_type",
-            (run_id, path, size, content_type_of(path), now()))
+def _in_the_way(run_id: str, path: str, exc: OSError) -> ConflictError:
+    """A file system's refusal, as the conflict it is (nothing recorded stands there)."""
+    what = ("a folder that is no artifact is in the way" if isinstance(exc, IsADirectoryError)
+            else "a file that is no artifact stands where one of its folders must go")
+    return ConflictError(f"Cannot write artifact {path!r} of run {run_id}: {what}")
 
+
+_SHAPE_ERRORS = (IsADirectoryError, NotADirectoryError, FileExistsError)
+
+
+class ArtifactMixin(ArtifactClaimMixin):
     def upload_artifact(self, run_id: str, path: str, source: str | BinaryIO,
                         *, overwrite: bool = False) -> ArtifactRecord:
         path = normalize_artifact_path(path)
         if isinstance(source, str) and not _is_file(source):
             raise InvalidInputError(f"Artifact source {source!r} is not a file")
         files = self.db.read(lambda c: self.files_of_run(c, run_id))
-        dest = files.run_file(run_id, path)
-        a = t.artifact.c
-        if not overwrite:
-            # Reserve the path first, so two uploads of one path cannot both win.
-            def reserve(conn: Connection) -> None:
-                conn.execute(t.artifact.insert().values(
-                    run_id=run_id, path=path, size=PENDING_SIZE,
-                    content_type=content_type_of(path), created_time=now()))
-
-            try:
-                self.db.write(reserve)
-            except sa.exc.IntegrityError as exc:
-                raise ConflictError(f"Artifact {path!r} already exists in run {run_id}") from exc
-            try:
-                size = files.write_stream(dest, source)
-            except BaseException:
-                self._drop_failed_upload(files, run_id, path, dest)
-                raise
-            self.db.write(lambda c: c.execute(t.artifact.update().where(
-                a.run_id == run_id, a.path == path).values(size=size)))
-        else:
-            try:
-                size = files.write_stream(dest, source)
-            except BaseException:
-                # The old content was truncated when the write began: keep neither half.
-                self._drop_failed_upload(files, run_id, path, dest)
-                raise
-            self.db.write(lambda c: self._upsert_artifact(c, run_id, path, size))
-        return self._artifact(run_id, path)
-
-    def _drop_failed_upload(self, files: WorkspaceFiles, run_id: str, path: str,
-                            dest: str) -> None:
-        """Remove what a failed upload left: the partly written file and its row."""
-        a = t.artifact.c
+        claim = self.claim_artifact(files, run_id, path, overwrite)
         try:
-            files.remove(dest)
-        finally:
-            self.db.write(lambda c: c.execute(t.artifact.delete().where(
-                a.run_id == run_id, a.path == path)))
+            size, sha256 = files.write(claim.part, source)
+            if files.is_local:
+                files.publish(claim.part, files.artifact_name(run_id, path))
+        except BaseException as exc:
+            self.release_claim(files, claim)
+            if isinstance(exc, _SHAPE_ERRORS):
+                raise _in_the_way(run_id, path, exc) from exc
+            raise
+        self.finish_claim(files, claim, size, sha256)
+        return self._artifact(run_id, path)
 
     def _artifact(self, run_id: str, path: str) -> ArtifactRecord:
         a = t.artifact.c
@@ -109,50 +94,82 @@ class ArtifactMixin(SqlBase):
         clean = normalize_prefix(prefix)
         a = t.artifact.c
 
-        def read(conn: Connection) -> list[ArtifactRecord]:
+        def read(conn: Connection) -> list[Any]:
             if conn.execute(sa.select(t.run.c.id).where(t.run.c.id == run_id)).first() is None:
                 raise NotFoundError(f"Run {run_id} not found")
-            q = (sa.select(t.artifact).where(a.run_id == run_id, a.size != PENDING_SIZE)
-                 .order_by(a.path))
+            q = sa.select(t.artifact).where(a.run_id == run_id).order_by(a.path)
             if clean is not None:
-                q = q.where(a.path.startswith(clean, autoescape=True))
-            return [_artifact_record(r) for r in conn.execute(q)]
+                q = q.where(under(a.path, clean))
+            return list(conn.execute(q))
 
-        return self.db.read(read)
+        rows = self.db.read(read)
+        dead = self.dead_claims(rows)
+        if dead:
+            files = self.db.read(lambda c: self.files_of_run(c, run_id))
+            for path, owner in dead:
+                self.reclaim(files, run_id, path, owner)
+            rows = self.db.read(read)
+        return [_artifact_record(r) for r in rows if r.size != PENDING_SIZE]
 
     def open_artifact(self, run_id: str, path: str) -> BinaryIO:
         path = normalize_artifact_path(path)
-        self._artifact(run_id, path)
         files = self.db.read(lambda c: self.files_of_run(c, run_id))
-        try:
-            return files.open(files.run_file(run_id, path))
-        except FileNotFoundError as exc:
-            raise NotFoundError(f"File of artifact {path!r} of run {run_id} is missing") from exc
+        what = f"Artifact {path!r} of run {run_id}"
+        tried: Any = None
+        error: StoreError = NotFoundError(f"Artifact {path!r} not found in run {run_id}")
+        for _ in range(_ATTEMPTS):
+            row = self.db.read(lambda c: self.artifact_row(c, run_id, path))
+            if row is not None and row == tried:
+                break  # nothing changed since the last try: its error stands
+            if row is not None and is_claimed(row) and owner_is_dead(row.owner):
+                self.reclaim(files, run_id, path, row.owner)
+                continue
+            if row is None or row.size == PENDING_SIZE:
+                raise NotFoundError(f"Artifact {path!r} not found in run {run_id}")
+            name = row.stored_name or files.artifact_name(run_id, path)
+            try:
+                return files.open_checked(name, what, size=row.size, sha256=row.sha256,
+                                          appended=bool(row.appended))
+            except FileNotFoundError:
+                # Also what a reader sees when an overwrite switched the row meanwhile.
+                error = NotFoundError(f"File of artifact {path!r} of run {run_id} is missing")
+            except CorruptArtifactError as exc:
+                error = exc
+            tried = row
+        raise error
 
     def append_log(self, run_id: str, path: str, data: bytes) -> int:
         path = normalize_artifact_path(path)
         files = self.db.read(lambda c: self.files_of_run(c, run_id))
-        size = files.append(files.run_file(run_id, path), bytes(data))
-        self.db.write(lambda c: self._upsert_artifact(c, run_id, path, size))
+        for _ in range(_ATTEMPTS):
+            rows = self.db.read(lambda c: self.rows_in_the_way(c, run_id, path))
+            held = next((r for r in rows if r is not None and is_claimed(r)), None)
+            if held is None:
+                break
+            if not owner_is_dead(held.owner):
+                raise being_written(run_id, held.path, held.owner)
+            self.reclaim(files, run_id, held.path, held.owner)
+        else:
+            raise being_written(run_id, path, None)
+        exact, ancestor, inside = rows
+        error = shape_conflict(run_id, path, ancestor, inside)
+        if error is not None:
+            raise error
+        name = (exact.stored_name if exact is not None else None) or files.artifact_name(
+            run_id, path)
+        try:
+            size = files.append(name, bytes(data))
+        except _SHAPE_ERRORS as exc:
+            raise _in_the_way(run_id, path, exc) from exc
+        sql = _RECORD_APPEND.format(ph=self.db.ph)
+        recorded = self.db.write(lambda c: c.exec_driver_sql(
+            sql, (run_id, path, size, content_type_of(path), now())).rowcount)
+        if not recorded:
+            raise ConflictError(f"Artifact {path!r} of run {run_id} began to be written by "
+                                "another process while this log was appended to")
         return size
 
     # ---- snapshots: blobs by content under snapshots/blobs/<sha256>, manifest in SQL
-    def create_snapshot(self, workspace_id: str, files: dict[str, str]) -> SnapshotRecord:
-        clean = {normalize_artifact_path(rel): src for rel, src in files.items()}
-        for src in clean.values():
-            if not _is_file(src):
-                raise InvalidInputError(f"Snapshot source {src!r} is not a file")
-        manifest: dict[str, dict[str, Any]] = {}
-        sources: dict[str, str] = {}
-        for rel, src in sorted(clean.items()):
-            sha, size = sha256_of_file(src)
-            manifest[rel] = {"sha256": sha, "size": size}
-            sources.setdefault(sha, src)
-        for sha in self.missing_snapshot_blobs(workspace_id, list(sources)):
-            with open(sources[sha], "rb") as stream:
-                self.put_snapshot_blob(workspace_id, sha, stream)
-        return self.create_snapshot_from_manifest(workspace_id, manifest)
-
     def missing_snapshot_blobs(self, workspace_id: str, sha256s: Sequence[str]) -> list[str]:
         wanted = [check_sha256(sha) for sha in dict.fromkeys(sha256s)]
         wfiles = self.db.read(lambda c: self.files_of_workspace(c, workspace_id))

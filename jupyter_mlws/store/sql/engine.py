@@ -3,10 +3,15 @@
 SQLite: WAL (readers never block the writer), ``synchronous=NORMAL``, a 30 s busy timeout and
 ``BEGIN IMMEDIATE`` for write transactions, so two writers queue on the lock up front instead of
 deadlocking when a read lock is upgraded. PostgreSQL: plain transactions.
+
+Opening a store whose schema is at head costs one query: the head revision is read from the
+migration scripts' ``revision`` / ``down_revision`` lines (no Alembic import, which costs about
+half a second), and Alembic runs only when the database is behind.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,20 +21,63 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from .. import private
 from ..base import StoreError
 
 T = TypeVar("T")
 
-HEAD_REVISION = "0001"
 VERSION_TABLE = "mlws_alembic_version"
 BUSY_TIMEOUT_MS = 30_000
 _MIGRATIONS = Path(__file__).with_name("migrations")
+_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
+_heads: dict[tuple[str, float], str] = {}
 # Arbitrary constant key of the PostgreSQL advisory lock that serializes migrations.
 _PG_MIGRATION_LOCK = 0x6D6C7773
 
 
+def head_revision(migrations: Path | None = None) -> str:
+    """The single head of the migration scripts in ``migrations/versions``: the revision no
+    other script names as its ``down_revision``. Read from the files' text, cached per folder
+    state; StoreError if there is not exactly one head."""
+    folder = (migrations or _MIGRATIONS) / "versions"
+    key = (str(folder), folder.stat().st_mtime)
+    head = _heads.get(key)
+    if head is not None:
+        return head
+    revisions, parents = set(), set()
+    for script in folder.glob("*.py"):
+        text = script.read_text(encoding="utf-8")
+        found = _REVISION.search(text)
+        if found is None:
+            continue
+        revisions.add(found.group(1))
+        down = _DOWN.search(text)
+        if down is not None:  # None, "0001", or a tuple of merged revisions
+            parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
+    heads = sorted(revisions - parents)
+    if len(heads) != 1:
+        raise StoreError(f"The migration scripts in {folder} have {len(heads)} heads "
+                         f"({', '.join(heads) or 'none'}); expected one")
+    _heads[key] = heads[0]
+    return heads[0]
+
+
+HEAD_REVISION = head_revision()
+
+
 def _is_locked_error(exc: BaseException) -> bool:
     return "database is locked" in str(exc) or "database table is locked" in str(exc)
+
+
+def _prepare_private_file(path: Path) -> None:
+    """Create the database file 0600 (in a 0700 folder when the folder is new) before SQLite
+    opens it: SQLite gives its -wal and -shm files the database file's mode."""
+    private.make_dirs(path.parent)
+    private.report_if_open(path.parent)
+    private.create_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        private.tighten(f"{path}{suffix}")  # left wider by an older version
 
 
 class Database:
@@ -41,7 +89,7 @@ class Database:
         if self.is_sqlite:
             db = url_obj.database
             if db and db != ":memory:" and not db.startswith("file:"):
-                Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                _prepare_private_file(Path(db).expanduser())
             self.engine = sa.create_engine(
                 url_obj, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000,
                                        "check_same_thread": False})
@@ -102,7 +150,7 @@ class Database:
 
     def migrate(self) -> None:
         """Bring the schema to head; safe when several processes start at once."""
-        if self.read(self.current_revision) == HEAD_REVISION:
+        if self.read(self.current_revision) == head_revision():
             return  # fast path: no Alembic import on every process start
         if self.is_sqlite:
             # The IMMEDIATE transaction is the lock: a concurrent migrator waits, then finds head.
@@ -120,7 +168,7 @@ class Database:
                 conn.commit()
 
     def _upgrade(self, conn: Connection) -> None:
-        if self.current_revision(conn) == HEAD_REVISION:
+        if self.current_revision(conn) == head_revision():
             return
         from alembic import command
         from alembic.config import Config

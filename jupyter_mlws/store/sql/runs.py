@@ -101,7 +101,8 @@ class RunMixin(SqlBase):
         """Mark active runs whose owner is gone as Failed. ``candidates``: (id, owner, last
         sign of life). Returns how many runs changed."""
         stamp = now()
-        dead = [run_id for run_id, owner, seen in candidates if is_run_stale(owner, seen, stamp)]
+        dead = [run_id for run_id, owner, seen in candidates
+                if is_run_stale(owner, seen, stamp, run_id=run_id)]
         if not dead:
             return 0
 

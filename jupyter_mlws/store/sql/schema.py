@@ -140,6 +140,17 @@ artifact = sa.Table(
     sa.Column("size", sa.BigInteger, nullable=False),
     sa.Column("content_type", sa.String(255), nullable=False),
     sa.Column("created_time", sa.Float, nullable=False),
+    # Content checks and the claim of a write in progress (see store/sql/artifact_claims.py):
+    # the SHA-256 when it was computed while writing; whether the file is appended to (a log:
+    # it may hold more than ``size``); the owner process (liveness.current_owner) of a write
+    # in progress and the storage name it writes to; where the content lives when it is not
+    # under the artifact's own name (object stores, after an overwrite). Names are relative
+    # to the workspace's storage root.
+    sa.Column("sha256", sa.String(64)),
+    sa.Column("appended", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("owner", sa.String(255)),
+    sa.Column("pending", sa.Text),
+    sa.Column("stored_name", sa.Text),
 )
 
 snapshot = sa.Table(
