@@ -128,6 +128,7 @@ export class ComputeContent extends Widget {
     const rows: [string, string | Node][] = [
       ['Type', target.type],
       ['State', h('span', { className: `mlws-compute-state mlws-state-${state}` }, state)],
+      ['Provisioning', target.provisioning_state],
       ['Nodes (current / target)', computeNodes(target) || '—'],
       ['VM size', String(spec.vmSize ?? '')],
       ['Scale', scale.maxNodeCount !== undefined
