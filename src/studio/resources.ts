@@ -81,9 +81,9 @@ function sectionHead(title: string, onRefresh: () => void, onNew?: () => void): 
 
 /** A name that opens its view (when the panel can). */
 function opener(text: string, attrs: Record<string, string>, open?: () => void): HTMLElement {
-  return open ? h('button', { className: 'mlws-link-button mlws-resource-name', type: 'button',
-    title: `Open ${text}`, 'aria-label': `Open ${text}`, onclick: open, ...attrs }, text)
-    : h('span', attrs, text);
+  return open ? h('button', { ...attrs, className: `mlws-link-button mlws-resource-name ${
+    attrs.className ?? ''}`, type: 'button', title: `Open ${text}`, 'aria-label': `Open ${text}`,
+  onclick: open }, text) : h('span', attrs, text);
 }
 
 export function computeSection(targets: ComputeTarget[] | Error, onRefresh: () => void,
