@@ -9,7 +9,7 @@ import {
   stepXs, withAlpha
 } from './chartMath';
 import { csvRow } from './csv';
-import { h, saveBlob } from './dom';
+import { cssVar, h, saveBlob } from './dom';
 
 export { smooth, toNumber } from './chartMath';
 
@@ -52,6 +52,8 @@ export interface ChartOptions {
   onZoom?: (range: [number, number] | null) => void;
   /** Label of x in bar charts and exports. */
   xLabel?: string;
+  /** x is a position (row, index): ticks only at whole numbers. */
+  integerX?: boolean;
 }
 
 const HEIGHT = 220;
@@ -60,11 +62,6 @@ const BAND_ALPHA = 0.18;
 /** Increments of time axes in seconds: ms up to days. */
 const TIME_INCRS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30,
   60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
-
-function cssVar(el: HTMLElement, name: string, fallback: string): string {
-  const value = getComputedStyle(el).getPropertyValue(name).trim();
-  return value || fallback;
-}
 
 function timeTicks(min: number, max: number, count: number): number[] {
   const raw = (max - min) / Math.max(1, count);
@@ -288,6 +285,9 @@ export class MetricChart {
         if (categories) {
           return categories.map((_, i) => i).filter(i => i >= min && i <= max);
         }
+        if (this.options.integerX) {
+          return niceTicks(min, max, count).filter(v => Number.isInteger(v));
+        }
         return mode === 'time' || mode === 'relative' ? timeTicks(min, max, count)
           : niceTicks(min, max, count);
       },
@@ -345,7 +345,11 @@ export class MetricChart {
       scales: {
         x: { time: false, ...(bars ? { range: (_u: uPlot, min: number, max: number) =>
           [min - 0.5, max + 0.5] as uPlot.Range.MinMax } : {}) },
-        y: this.settings.log ? { distr: 3, log: 10 } : { distr: 1 }
+        // Bars grow from zero: their y range always holds it.
+        y: this.settings.log ? { distr: 3, log: 10 } : bars ? { distr: 1,
+          range: (_u: uPlot, min: number, max: number) => [Math.min(0, min),
+            Math.max(0, max) + Math.abs(max - Math.min(0, min)) * 0.05] as uPlot.Range.MinMax }
+          : { distr: 1 }
       },
       axes: [xAxis, yAxis],
       legend: { live: true },

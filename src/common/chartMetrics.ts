@@ -173,7 +173,7 @@ HTMLElement | null {
   }
   const xs = values.map((_, i) => i);
   return chart(name, [points(name, xs, values)],
-    { bars: values.length <= 60, xLabel: 'index', yLabel: name }, sink);
+    { bars: values.length <= 60, xLabel: 'index', yLabel: name, integerX: true }, sink);
 }
 
 /** Numeric columns of a row/table metric as lines over the row number, or over the first
@@ -206,6 +206,6 @@ HTMLElement | null {
     return null;
   }
   return chart(name, ys.map(c => points(c, xs, columns![c].map(toNumber))),
-    { xLabel: increasing ? names[0] : 'row', yLabel: ys.length === 1 ? ys[0] : 'value' },
-    sink);
+    { xLabel: increasing ? names[0] : 'row', yLabel: ys.length === 1 ? ys[0] : 'value',
+      integerX: !increasing }, sink);
 }

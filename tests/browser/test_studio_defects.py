@@ -23,6 +23,17 @@ def _start(exp: Experiment, name: str) -> Any:
     return exp.start_logging(display_name=name, outputs=False, snapshot_directory=None)
 
 
+def _compare(ui: UI, ws: Workspace, experiment: str, names: list[str]) -> None:
+    """Open the experiment's runs table, select the named runs, compare them."""
+    ui.open_lab()
+    ui.select_workspace(ws._record.id)
+    ui.open_panel().get_by_role("button", name=f"Open runs table of {experiment}").click()
+    table = ui.page.locator(".mlws-runs-table")
+    for name in names:
+        table.get_by_label(f"Select run {name}").check()
+    table.get_by_role("button", name=f"Compare ({len(names)})").click()
+
+
 def test_running_run_duration_keeps_counting(ui: UI, ws_name: str) -> None:
     _, exp = _experiment(ws_name, "ticking")
     run = _start(exp, "ticker")
@@ -61,13 +72,7 @@ def test_chart_metrics_are_drawn_not_shown_as_references(ui: UI, ws_name: str) -
         metrics.locator(f".mlws-value-card[data-metric='{name}'] canvas").first.wait_for()
     assert "aml://" not in metrics.inner_text()
     ui.screenshot("chart-metrics.png")
-    ui.open_lab()
-    ui.select_workspace(ws._record.id)
-    ui.open_panel().get_by_role("button", name="Open runs table of charts").click()
-    table = ui.page.locator(".mlws-runs-table")
-    for name in ("cm-a", "cm-b"):
-        table.get_by_label(f"Select run {name}").check()
-    table.get_by_role("button", name="Compare (2)").click()
+    _compare(ui, ws, "charts", ["cm-a", "cm-b"])
     compare = ui.page.locator(".mlws-compare")
     compare.locator(".mlws-compare-table").wait_for()
     assert "aml://" not in compare.inner_text()
@@ -164,13 +169,7 @@ def test_compare_shows_a_list_metric_as_a_list(ui: UI, ws_name: str) -> None:
         run.log_list("sizes", sizes)
         run.complete()
         ids.append(run.id)
-    ui.open_lab()
-    ui.select_workspace(ws._record.id)
-    ui.open_panel().get_by_role("button", name="Open runs table of lists").click()
-    table = ui.page.locator(".mlws-runs-table")
-    for name in ("list-a", "list-b"):
-        table.get_by_label(f"Select run {name}").check()
-    table.get_by_role("button", name="Compare (2)").click()
+    _compare(ui, ws, "lists", ["list-a", "list-b"])
     row = ui.page.locator(".mlws-compare-table tr", has_text="metric: sizes")
     row.wait_for()
     assert "[1, 2, 3]" in row.inner_text() and "[1, 2, 4]" in row.inner_text()

@@ -37,6 +37,18 @@ def _open_table(ui: UI, ws: Workspace, experiment: str) -> Any:
     return table
 
 
+def _brush(ui: UI, parallel: Any, axis: str, down_to: float) -> None:
+    """Drag along an axis of parallel coordinates from its top to ``down_to`` px."""
+    label = parallel.locator(f".mlws-pc-label[data-axis='{axis}']").bounding_box()
+    box = parallel.bounding_box()
+    assert label and box
+    x = label["x"] + label["width"] / 2
+    ui.page.mouse.move(x, box["y"] + 48)
+    ui.page.mouse.down()
+    ui.page.mouse.move(x, box["y"] + down_to, steps=6)
+    ui.page.mouse.up()
+
+
 def _sweep(exp: Experiment, trials: int = 8) -> Any:
     """A parent run whose trials vary lr (tag) and batch (script-like tag), with curves."""
     parent = _start(exp, "sweep-parent")
@@ -85,14 +97,7 @@ def test_sweep_trials_parallel_coordinates_scatter_importance_charts(ui: UI,
     rows = trials.locator(".mlws-trials-table tbody tr")
     assert rows.count() == 8
     # Brush the top of the accuracy axis: only the best trials stay in the table.
-    axis = parallel.locator(".mlws-pc-label[data-axis='metrics.accuracy']").bounding_box()
-    box = parallel.bounding_box()
-    assert axis and box
-    x = axis["x"] + axis["width"] / 2
-    ui.page.mouse.move(x, box["y"] + 48)
-    ui.page.mouse.down()
-    ui.page.mouse.move(x, box["y"] + 120, steps=6)
-    ui.page.mouse.up()
+    _brush(ui, parallel, "metrics.accuracy", 120)
     wait_for(lambda: 0 < rows.count() < 8, what="the brush to narrow the trials table")
     brushed = rows.count()
     assert parallel.get_attribute("data-selected") == str(brushed)
@@ -196,7 +201,6 @@ def test_runs_table_columns_query_menu_csv_and_saved_view(ui: UI, ws_name: str,
     assert len(rows) == 3 and {r["tags.team"] for r in rows} == {"vision", "speech"}
     assert "attributes.compute" not in rows[0] and "metrics.accuracy" in rows[0]
     # The view is saved per experiment: a new page opens the table as it was left.
-    ui.screenshot("runs-table.png")
     table = _open_table(ui, ws, "tabled")
     assert table.get_by_label("Query runs").input_value() == "tags.team != 'nlp'"
     head = table.locator(".mlws-runs-head")
@@ -213,22 +217,20 @@ def test_runs_table_analysis_brushes_the_table(ui: UI, ws_name: str) -> None:
     table.get_by_label("Include child runs").check()
     wait_for(lambda: table.locator(".mlws-runs-count").inner_text() == "7 runs",
              what="parent and trials")
+    table.get_by_role("button", name="Columns").click()
+    for key in ("tags.lr", "metrics.accuracy"):
+        table.locator(f".mlws-column-chooser input[data-column='{key}']").check()
+    table.get_by_role("button", name="Columns").click()  # closes the chooser
     table.get_by_label("Show analysis").check()
     parallel = table.locator(".mlws-parallel")
     parallel.locator("canvas").wait_for()
     wait_for(lambda: parallel.get_attribute("data-lines") == "7", what="a line per run")
-    axis = parallel.locator(".mlws-pc-label[data-axis='metrics.accuracy']").bounding_box()
-    box = parallel.bounding_box()
-    assert axis and box
-    x = axis["x"] + axis["width"] / 2
-    ui.page.mouse.move(x, box["y"] + 48)
-    ui.page.mouse.down()
-    ui.page.mouse.move(x, box["y"] + 140, steps=6)
-    ui.page.mouse.up()
+    _brush(ui, parallel, "metrics.accuracy", 140)
     count = table.locator(".mlws-runs-count")
     wait_for(lambda: "(brushed)" in count.inner_text(), what="the table narrowed by the brush")
     shown = table.locator(".mlws-runs-row[data-run-id]").count()
     assert count.inner_text().startswith(f"{shown} of 7")
+    ui.screenshot("runs-table.png")
     table.get_by_role("button", name="Clear brush").click()
     wait_for(lambda: count.inner_text() == "7 runs", what="every run again")
 

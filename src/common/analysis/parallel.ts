@@ -2,8 +2,9 @@
 // run coloured by a chosen column; drag along an axis to brush a range (several axes combine),
 // click an axis to clear its brush. 10,000 runs x 20 axes draw in tens of milliseconds: lines
 // are batched into one path per colour band.
-import { h } from '../dom';
 import { shortNumber } from '../chartMath';
+import { cssVar, h } from '../dom';
+import { CanvasPlot } from './canvasPlot';
 import { type Dimension, position, ramp, valueAt } from './dimensions';
 
 const TOP = 46;
@@ -16,10 +17,6 @@ const SNAP_PX = 8;
 
 export type BrushListener = (ids: Set<string> | null) => void;
 
-function cssVar(el: HTMLElement, name: string, fallback: string): string {
-  return getComputedStyle(el).getPropertyValue(name).trim() || fallback;
-}
-
 function tickText(d: Dimension, v: number): string {
   if (d.kind === 'category') {
     return d.categories[Math.round(v)] ?? '';
@@ -27,35 +24,21 @@ function tickText(d: Dimension, v: number): string {
   return shortNumber(v);
 }
 
-export class ParallelCoordinates {
-  readonly node: HTMLElement;
-  private canvas = h('canvas', { className: 'mlws-pc-canvas' });
-  private overlay = h('div', { className: 'mlws-pc-overlay' });
+export class ParallelCoordinates extends CanvasPlot {
   private dims: Dimension[] = [];
   private ids: string[] = [];
   private color: Dimension | null = null;
   /** Brushed ranges per dimension key, as 0..1 positions [low, high]. */
   private brushes = new Map<string, [number, number]>();
   private drag: { key: string; start: number; moved: boolean } | null = null;
-  private resizeObserver: ResizeObserver | null = null;
   private frame = 0;
 
   constructor(private onBrush: BrushListener) {
-    this.node = h('div', { className: 'mlws-parallel', role: 'img',
-      'aria-label': 'Parallel coordinates of the runs' }, this.canvas, this.overlay);
-    this.overlay.addEventListener('mousedown', ev => this.down(ev));
-    window.addEventListener('mousemove', this.move);
-    window.addEventListener('mouseup', this.up);
-    if (typeof ResizeObserver !== 'undefined') {
-      this.resizeObserver = new ResizeObserver(() => this.schedule());
-      this.resizeObserver.observe(this.node);
-    }
+    super('mlws-parallel', 'Parallel coordinates of the runs', HEIGHT);
   }
 
-  dispose(): void {
-    this.resizeObserver?.disconnect();
-    window.removeEventListener('mousemove', this.move);
-    window.removeEventListener('mouseup', this.up);
+  protected resized(): void {
+    this.schedule();
   }
 
   setData(ids: string[], dims: Dimension[], color: Dimension | null): void {
@@ -117,19 +100,10 @@ export class ParallelCoordinates {
   }
 
   draw(): void {
-    const width = Math.max(this.node.clientWidth, 320);
-    const ratio = window.devicePixelRatio || 1;
-    this.canvas.width = Math.round(width * ratio);
-    this.canvas.height = Math.round(HEIGHT * ratio);
-    this.canvas.style.width = `${width}px`;
-    this.canvas.style.height = `${HEIGHT}px`;
-    this.overlay.style.height = `${HEIGHT}px`;
-    const ctx = this.canvas.getContext('2d');
+    const { ctx, width } = this.fit(HEIGHT);
     if (!ctx) {
       return;
     }
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, width, HEIGHT);
     const plotH = HEIGHT - TOP - BOTTOM;
     const ys = (d: Dimension, v: number): number => TOP + (1 - position(d, v)) * plotH;
     const xs = this.dims.map((_, i) => this.axisX(i, width));
@@ -231,13 +205,12 @@ export class ParallelCoordinates {
   }
 
   private positionAt(ev: MouseEvent): { x: number; p: number } {
-    const rect = this.overlay.getBoundingClientRect();
     const plotH = HEIGHT - TOP - BOTTOM;
-    const y = ev.clientY - rect.top;
-    return { x: ev.clientX - rect.left, p: Math.min(1, Math.max(0, 1 - (y - TOP) / plotH)) };
+    const { x, y } = this.local(ev);
+    return { x, p: Math.min(1, Math.max(0, 1 - (y - TOP) / plotH)) };
   }
 
-  private down(ev: MouseEvent): void {
+  protected dragStart(ev: MouseEvent): void {
     const width = Math.max(this.node.clientWidth, 320);
     const { x, p } = this.positionAt(ev);
     const i = this.dims.findIndex((_, k) => Math.abs(this.axisX(k, width) - x) <= GRAB);
@@ -248,7 +221,7 @@ export class ParallelCoordinates {
     this.drag = { key: this.dims[i].key, start: p, moved: false };
   }
 
-  private move = (ev: MouseEvent): void => {
+  protected dragMove(ev: MouseEvent): void {
     if (!this.drag) {
       return;
     }
@@ -267,9 +240,9 @@ export class ParallelCoordinates {
       this.brushes.set(this.drag.key, [low, high]);
       this.schedule();
     }
-  };
+  }
 
-  private up = (): void => {
+  protected dragEnd(): void {
     if (!this.drag) {
       return;
     }
@@ -279,7 +252,7 @@ export class ParallelCoordinates {
     this.drag = null;
     this.draw();
     this.onBrush(this.selected());
-  };
+  }
 
   /** Brush a dimension by value (keyboard and tests: the same as dragging on its axis). */
   brush(key: string, low: number, high: number): void {

@@ -1,22 +1,16 @@
 // A scatter plot of two columns over many runs (canvas): a point per run, coloured by a third
 // column; drag a rectangle to brush, click a point to open its run, hover for its values.
 import { niceTicks, shortNumber } from '../chartMath';
-import { h } from '../dom';
+import { cssVar, h } from '../dom';
+import { CanvasPlot } from './canvasPlot';
 import { type Dimension, position, ramp, valueAt } from './dimensions';
 import type { BrushListener } from './parallel';
 
 const MARGIN = { left: 60, right: 16, top: 12, bottom: 40 };
 const HEIGHT = 320;
 
-function cssVar(el: HTMLElement, name: string, fallback: string): string {
-  return getComputedStyle(el).getPropertyValue(name).trim() || fallback;
-}
-
-export class ScatterPlot {
-  readonly node: HTMLElement;
-  private canvas = h('canvas', { className: 'mlws-scatter-canvas' });
-  private overlay = h('div', { className: 'mlws-scatter-overlay' });
-  private tip = h('div', { className: 'mlws-scatter-tip', role: 'tooltip' });
+export class ScatterPlot extends CanvasPlot {
+  private tip: HTMLElement;
   private ids: string[] = [];
   private names: string[] = [];
   private x: Dimension | null = null;
@@ -26,27 +20,18 @@ export class ScatterPlot {
   private points: { i: number; px: number; py: number }[] = [];
   private box: { x0: number; y0: number; x1: number; y1: number } | null = null;
   private dragging = false;
-  private resizeObserver: ResizeObserver | null = null;
 
   constructor(private onBrush: BrushListener, private onOpen?: (runId: string) => void) {
-    this.node = h('div', { className: 'mlws-scatter', role: 'img',
-      'aria-label': 'Scatter plot of the runs' }, this.canvas, this.overlay, this.tip);
+    const tip = h('div', { className: 'mlws-scatter-tip', role: 'tooltip' });
+    super('mlws-scatter', 'Scatter plot of the runs', HEIGHT, tip);
+    this.tip = tip;
     this.tip.hidden = true;
-    this.overlay.addEventListener('mousedown', ev => this.down(ev));
     this.overlay.addEventListener('mousemove', ev => this.hover(ev));
     this.overlay.addEventListener('mouseleave', () => { this.tip.hidden = true; });
-    window.addEventListener('mousemove', this.move);
-    window.addEventListener('mouseup', this.up);
-    if (typeof ResizeObserver !== 'undefined') {
-      this.resizeObserver = new ResizeObserver(() => this.draw());
-      this.resizeObserver.observe(this.node);
-    }
   }
 
-  dispose(): void {
-    this.resizeObserver?.disconnect();
-    window.removeEventListener('mousemove', this.move);
-    window.removeEventListener('mouseup', this.up);
+  protected resized(): void {
+    this.draw();
   }
 
   setData(ids: string[], names: string[], x: Dimension, y: Dimension, color: Dimension | null,
@@ -65,20 +50,11 @@ export class ScatterPlot {
   }
 
   draw(): void {
-    const width = Math.max(this.node.clientWidth, 320);
-    const ratio = window.devicePixelRatio || 1;
-    this.canvas.width = Math.round(width * ratio);
-    this.canvas.height = Math.round(HEIGHT * ratio);
-    this.canvas.style.width = `${width}px`;
-    this.canvas.style.height = `${HEIGHT}px`;
-    this.overlay.style.height = `${HEIGHT}px`;
-    const ctx = this.canvas.getContext('2d');
+    const { ctx, width } = this.fit(HEIGHT);
     const { x, y } = this;
     if (!ctx || !x || !y) {
       return;
     }
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, width, HEIGHT);
     const box = this.plotBox(width);
     const fg = cssVar(this.node, '--jp-ui-font-color2', '#666');
     const grid = cssVar(this.node, '--jp-border-color2', '#ddd');
@@ -162,11 +138,6 @@ export class ScatterPlot {
     this.node.dataset.points = String(this.points.length);
   }
 
-  private local(ev: MouseEvent): { x: number; y: number } {
-    const rect = this.overlay.getBoundingClientRect();
-    return { x: ev.clientX - rect.left, y: ev.clientY - rect.top };
-  }
-
   private nearest(px: number, py: number): number | null {
     let best: number | null = null;
     let dist = 64; // 8 px
@@ -202,14 +173,14 @@ export class ScatterPlot {
     this.tip.hidden = false;
   }
 
-  private down(ev: MouseEvent): void {
+  protected dragStart(ev: MouseEvent): void {
     const { x, y } = this.local(ev);
     this.box = { x0: x, y0: y, x1: x, y1: y };
     this.dragging = true;
     ev.preventDefault();
   }
 
-  private move = (ev: MouseEvent): void => {
+  protected dragMove(ev: MouseEvent): void {
     if (!this.dragging || !this.box) {
       return;
     }
@@ -217,9 +188,9 @@ export class ScatterPlot {
     this.box.x1 = x;
     this.box.y1 = y;
     this.draw();
-  };
+  }
 
-  private up = (ev: MouseEvent): void => {
+  protected dragEnd(ev: MouseEvent): void {
     if (!this.dragging || !this.box) {
       return;
     }
@@ -243,7 +214,7 @@ export class ScatterPlot {
       p.py <= y1).map(p => this.ids[p.i]));
     this.draw();
     this.onBrush(picked);
-  };
+  }
 
   /** The value range of a brush rectangle, for its description. */
   describe(d: Dimension, p0: number, p1: number): string {
