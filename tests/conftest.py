@@ -36,6 +36,11 @@ _ISOLATED_ENV = ("MLWS_HOME", "MLWS_DATABASE_URL", "MLWS_STORAGE_URL", "MLWS_TRA
                  "MLWS_WORKSPACE_NAME", "AZUREML_ARM_WORKSPACE_NAME")
 
 
+# Submitted runs record system/... metrics; tests of exact metric sets need them off, also in
+# processes started before a test (Dask workers, servers): set here, at import, for all.
+os.environ["MLWS_SYSTEM_METRICS_INTERVAL"] = "0"
+
+
 @pytest.fixture(autouse=True)
 def mlws_home(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
               monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

@@ -4,12 +4,10 @@
 // smoothing that keeps the raw line faded; a min/max band where the store downsampled; PNG and
 // CSV export. Several series overlay (compare), points are appended as they arrive.
 import uPlot from 'uplot';
-import {
-  alignByStep, clockLabel, envelope, niceTicks, relativeLabel, seriesColor, shortNumber, smooth,
-  stepXs, withAlpha
-} from './chartMath';
-import { csvRow } from './csv';
-import { cssVar, h, saveBlob } from './dom';
+import { chartAxes } from './chartAxes';
+import { chartCsv, chartPng, fileName } from './chartExport';
+import { alignByStep, envelope, seriesColor, shortNumber, smooth, stepXs, withAlpha } from './chartMath';
+import { h, saveBlob } from './dom';
 
 export { smooth, toNumber } from './chartMath';
 
@@ -59,20 +57,6 @@ export interface ChartOptions {
 const HEIGHT = 220;
 const RAW_ALPHA = 0.25;
 const BAND_ALPHA = 0.18;
-/** Increments of time axes in seconds: ms up to days. */
-const TIME_INCRS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30,
-  60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
-
-function timeTicks(min: number, max: number, count: number): number[] {
-  const raw = (max - min) / Math.max(1, count);
-  const incr = TIME_INCRS.find(i => i >= raw) ?? Math.ceil(raw / 86400) * 86400;
-  const out: number[] = [];
-  for (let v = Math.ceil(min / incr) * incr; v <= max + 1e-9 && out.length < 200; v += incr) {
-    out.push(Number(v.toFixed(6)));
-  }
-  return out;
-}
-
 /** What the chart draws of one input series: uPlot series indices and their roles. */
 interface Drawn {
   main: number;
@@ -271,46 +255,14 @@ export class MetricChart {
     if (this.series.length === 0) {
       return;
     }
-    const axisColor = cssVar(this.node, '--jp-ui-font-color2', '#666');
-    const gridColor = cssVar(this.node, '--jp-border-color2', 'rgba(128,128,128,0.2)');
     const { data, drawn } = this.tables();
     this.drawn = drawn;
-    const mode = this.settings.xMode;
-    const categories = this.options.categories;
-    const xAxis: uPlot.Axis = {
-      stroke: axisColor, label: this.xLabel(), labelSize: 18, labelGap: 0,
-      grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor, width: 1 },
-      splits: (u: uPlot, _i: number, min: number, max: number) => {
-        const count = Math.max(2, Math.floor(u.bbox.width / devicePixelRatio / 90));
-        if (categories) {
-          return categories.map((_, i) => i).filter(i => i >= min && i <= max);
-        }
-        if (this.options.integerX) {
-          return niceTicks(min, max, count).filter(v => Number.isInteger(v));
-        }
-        return mode === 'time' || mode === 'relative' ? timeTicks(min, max, count)
-          : niceTicks(min, max, count);
-      },
-      values: (u: uPlot, splits: number[]) => {
-        const min = u.scales.x.min ?? 0;
-        const max = u.scales.x.max ?? 0;
-        const labels = splits.map(v => categories ? (categories[v] ?? '')
-          : mode === 'time' ? clockLabel(v, max - min)
-            : mode === 'relative' ? relativeLabel(v) : shortNumber(v));
-        // Tick labels are drawn on the canvas; the node says what they are (tests, a11y).
-        this.node.dataset.xTicks = JSON.stringify(labels);
-        return labels;
-      }
-    };
-    const yAxis: uPlot.Axis = {
-      stroke: axisColor, label: this.options.yLabel ?? this.title, labelSize: 18, labelGap: 0,
-      size: 56, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor, width: 1 },
-      values: (_u: uPlot, splits: number[]) => splits.map(shortNumber)
-    };
-    const series: uPlot.Series[] = [{ label: this.xLabel(),
-      value: (_u: uPlot, v: number | null) => v === null ? '' : categories ? categories[v] ?? ''
-        : mode === 'time' ? clockLabel(v, 1) : mode === 'relative' ? relativeLabel(v)
-          : shortNumber(v) }];
+    const { x: xAxis, y: yAxis, xValue } = chartAxes(this.node, {
+      mode: this.settings.xMode, categories: this.options.categories,
+      integerX: this.options.integerX, xLabel: this.xLabel(),
+      yLabel: this.options.yLabel ?? this.title
+    });
+    const series: uPlot.Series[] = [{ label: this.xLabel(), value: xValue }];
     const bands: uPlot.Band[] = [];
     const bars = this.options.bars ? uPlot.paths.bars!({ size: [0.7, 60] }) : undefined;
     this.series.forEach((s, i) => {
@@ -464,16 +416,8 @@ export class MetricChart {
 
   /** The loaded points (raw values, not smoothed) as CSV: one row per point and series. */
   toCsv(): string {
-    const x = this.xLabel();
-    const lines = [csvRow(['series', 'step', 'time', ...(this.settings.xMode === 'metric'
-      ? [x] : []), 'value'])];
-    for (const s of this.series) {
-      const xs = this.settings.xMode === 'metric' ? this.xs(s) : null;
-      s.value.forEach((v, i) => {
-        lines.push(csvRow([s.label, s.step[i], s.time[i], ...(xs ? [xs[i]] : []), v]));
-      });
-    }
-    return lines.join('\n') + '\n';
+    return chartCsv(this.series, this.xLabel(), this.settings.xMode === 'metric'
+      ? s => this.xs(s) : null);
   }
 
   private saveCsv(): void {
@@ -481,37 +425,9 @@ export class MetricChart {
   }
 
   /** The chart with its title and legend on the theme's background, as a PNG. */
-  async toPng(): Promise<Blob | null> {
-    const plotCanvas = this.plot?.ctx.canvas;
-    if (!plotCanvas) {
-      return null;
-    }
-    const ratio = plotCanvas.width / Math.max(1, this.plot!.width);
-    const entries = this.series.map((s, i) => [s.label, s.color ?? seriesColor(i)]);
-    const lineHeight = 18 * ratio;
-    const head = 26 * ratio;
-    const canvas = document.createElement('canvas');
-    canvas.width = plotCanvas.width;
-    canvas.height = plotCanvas.height + head + lineHeight * entries.length + 8 * ratio;
-    const ctx = canvas.getContext('2d');
-    if (!ctx) {
-      return null;
-    }
-    ctx.fillStyle = cssVar(this.node, '--jp-layout-color1', '#fff');
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.fillStyle = cssVar(this.node, '--jp-ui-font-color1', '#222');
-    ctx.font = `600 ${13 * ratio}px sans-serif`;
-    ctx.fillText(this.title, 8 * ratio, 18 * ratio);
-    ctx.drawImage(plotCanvas, 0, head);
-    ctx.font = `${11 * ratio}px sans-serif`;
-    entries.forEach(([label, color], i) => {
-      const y = head + plotCanvas.height + lineHeight * (i + 1);
-      ctx.fillStyle = color;
-      ctx.fillRect(8 * ratio, y - 9 * ratio, 10 * ratio, 10 * ratio);
-      ctx.fillStyle = cssVar(this.node, '--jp-ui-font-color1', '#222');
-      ctx.fillText(label, 24 * ratio, y);
-    });
-    return new Promise(resolve => canvas.toBlob(b => resolve(b), 'image/png'));
+  toPng(): Promise<Blob | null> {
+    return this.plot ? chartPng(this.plot, this.title, this.node,
+      this.series.map((s, i) => [s.label, s.color ?? seriesColor(i)])) : Promise.resolve(null);
   }
 
   private async savePng(): Promise<void> {
@@ -520,8 +436,4 @@ export class MetricChart {
       saveBlob(blob, `${fileName(this.title)}.png`);
     }
   }
-}
-
-function fileName(title: string): string {
-  return title.replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '') || 'chart';
 }

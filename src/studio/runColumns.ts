@@ -2,7 +2,11 @@
 // widths and order, how the table is sorted and filtered; kept per experiment in localStorage.
 import { columnLabel } from '../common/analysis/dimensions';
 import { clear, formatDuration, formatTime, formatValue, h, statusBadge } from '../common/dom';
-import type { RunKeys } from '../common/types';
+import { csvRow } from '../common/csv';
+import type { RunSetSource } from '../common/source';
+import type { RunKeys, RunValues } from '../common/types';
+import type { Query } from '../rest/api';
+import type { Studio } from './studio';
 
 export interface ColumnState {
   key: string;
@@ -19,6 +23,43 @@ export interface TableView {
   includeChildren: boolean;
   analysis: boolean;
 }
+
+/** One row of the runs table: a run's values, from a page (or the brushed set). */
+export interface Row {
+  id: string;
+  get(key: string): unknown;
+}
+
+export function rowOf(values: RunValues, i: number): Row {
+  return { id: values.ids[i], get: key => values.columns[key]?.[i] };
+}
+
+/** Rows as CSV: the run id, then the columns (times as ISO). */
+export function runsCsv(rows: Row[], keys: string[]): string {
+  const lines = [csvRow(['run_id', ...keys]),
+    ...rows.map(r => csvRow([r.id, ...keys.map(k => csvValue(k, r.get(k)))]))];
+  return lines.join('\n') + '\n';
+}
+
+/** The runs a table's query matches, for its analysis panel. The table's own columns come
+ * along (`keep` holds the answer), so brushed rows can show them without another read. */
+export function runsSetSource(studio: Studio, ws: string, query: () => Query,
+  columns: () => string[], keep: (values: RunValues) => void): RunSetSource {
+  return {
+    keys: () => studio.api.runKeys(ws, query()),
+    values: async wanted => {
+      const values = await studio.api.runValues(ws, { ...query(), limit: ALL_RUNS },
+        [...new Set([...wanted, ...columns()])]);
+      keep(values);
+      return values;
+    },
+    series: (ids, names, maxPoints) => studio.api.queryMetrics(ws, ids, names, maxPoints),
+    openRun: id => studio.openRun(ws, id)
+  };
+}
+
+/** The most runs one read of a table's query returns (the run-values route's limit). */
+export const ALL_RUNS = 100_000;
 
 export const DEFAULT_COLUMNS: ColumnState[] = [
   { key: 'attributes.status', width: 120 }, { key: 'attributes.display_name', width: 220 },
@@ -70,6 +111,11 @@ export function saveView(ws: string, experiment: string, view: TableView): void 
 
 export function newColumn(key: string): ColumnState {
   return { key, width: key === 'attributes.display_name' ? 220 : DEFAULT_WIDTH };
+}
+
+/** The CSS grid columns of a row: the selection box, then each column's width. */
+export function columnsTemplate(columns: ColumnState[]): string {
+  return ['32px', ...columns.map(c => `${c.width}px`)].join(' ');
 }
 
 export function clampWidth(width: number): number {

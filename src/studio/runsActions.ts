@@ -2,7 +2,8 @@
 // the toolbar or the right-click menu (commands, as JupyterLab menus are built).
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { Menu } from '@lumino/widgets';
-import { formFlow } from './dialogs';
+import { isTerminal } from '../common/types';
+import { confirmDialog, formFlow } from './dialogs';
 import type { Studio } from './studio';
 
 export interface RunsActions {
@@ -95,4 +96,92 @@ export function openColumnMenu(studio: Studio, actions: RunsActions, key: string
   const menu = new Menu({ commands: studio.app.commands });
   menu.addItem({ command: COMMANDS.hide, args: { table: actions.tableId, key, label } });
   menu.open(ev.clientX, ev.clientY);
+}
+
+/** The selected runs of a table (and which of them are still active) and what is done to
+ * them; `changed(reload)` tells the table to redraw (or read again). */
+export class RunsSelection implements RunsActions {
+  readonly selected = new Set<string>();
+  private active = new Set<string>();
+
+  constructor(readonly tableId: string, private studio: Studio, private ws: string,
+    private changed: (reload: boolean) => void, readonly hideColumn: (key: string) => void) {}
+
+  track(runId: string, status: string, on: boolean): void {
+    if (on) {
+      this.selected.add(runId);
+      if (!isTerminal(status)) {
+        this.active.add(runId);
+      }
+    } else {
+      this.selected.delete(runId);
+      this.active.delete(runId);
+    }
+  }
+
+  clear(): void {
+    this.selected.clear();
+    this.active.clear();
+  }
+
+  selectedIds(): string[] {
+    return [...this.selected];
+  }
+
+  activeSelected(): number {
+    return this.active.size;
+  }
+
+  openSelected(): void {
+    const [id] = this.selected;
+    if (id) {
+      this.studio.openRun(this.ws, id);
+    }
+  }
+
+  compareSelected(): void {
+    this.studio.openCompare(this.ws, [...this.selected]);
+  }
+
+  async cancelSelected(): Promise<void> {
+    const ids = [...this.active];
+    if (!ids.length || !(await confirmDialog('Cancel runs',
+      `Cancel ${ids.length} running run(s)? Submitted scripts are stopped.`, 'Cancel runs'))) {
+      return;
+    }
+    await Promise.all(ids.map(async id => {
+      try {
+        await this.studio.api.cancelRun(this.ws, id);
+        this.active.delete(id);
+      } catch (err) {
+        this.studio.notifyError(`Canceling run ${id} failed`, err);
+      }
+    }));
+    this.changed(true);
+  }
+
+  async tagSelected(tags: Record<string, string>): Promise<void> {
+    await Promise.all([...this.selected].map(id =>
+      this.studio.api.updateRun(this.ws, id, { tags })));
+    this.changed(true);
+  }
+
+  async deleteSelected(): Promise<void> {
+    const ids = [...this.selected];
+    if (!(await confirmDialog('Delete runs',
+      `Delete ${ids.length} run(s) with their metrics, files and child runs?`))) {
+      return;
+    }
+    for (const id of ids) {
+      try {
+        await this.studio.api.deleteRun(this.ws, id);
+      } catch (err) {
+        this.studio.notifyError(`Deleting run ${id} failed`, err);
+      }
+      this.selected.delete(id);
+      this.active.delete(id);
+    }
+    this.changed(true);
+    this.studio.dataChanged.emit();
+  }
 }

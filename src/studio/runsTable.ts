@@ -7,54 +7,41 @@
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 import { SweepView } from '../common/analysis/sweepView';
-import { csvRow } from '../common/csv';
 import { clear, emptyState, errorMessage, h, saveBlob } from '../common/dom';
 import type { RunSetSource } from '../common/source';
 import { isTerminal, type RunValues } from '../common/types';
 import type { Query } from '../rest/api';
-import { confirmDialog } from './dialogs';
 import {
-  ColumnChooser, type TableView, cell, clampWidth, csvValue, headerLabel, loadView, newColumn,
-  orderKeyOf, saveView
+  ALL_RUNS, ColumnChooser, type Row, type TableView, cell, columnsTemplate, loadView, newColumn,
+  rowOf,
+  runsCsv, runsSetSource, saveView
 } from './runColumns';
-import { type RunsActions, openColumnMenu, openRunsMenu, registerTable } from './runsActions';
+import { filtersBar } from './runsFilters';
+import { RunsHeader } from './runsHeader';
+import { RunsSelection, openColumnMenu, openRunsMenu, registerTable } from './runsActions';
 import type { Studio } from './studio';
 
 const ROW_HEIGHT = 30;
 const PAGE = 100;
 const REFRESH_MS = 3000;
-const ALL_LIMIT = 100_000;
-const STATUSES = ['Running', 'Completed', 'Failed', 'Canceled', 'Queued', 'Preparing',
-  'Starting', 'NotStarted', 'Finalizing', 'CancelRequested'];
+const ALL_LIMIT = ALL_RUNS;
 let tables = 0;
 
-/** One row of the table: a run's values, read from a page (or the brushed set). */
-interface Row {
-  id: string;
-  get(key: string): unknown;
-}
-
-function rowOf(values: RunValues, i: number): Row {
-  return { id: values.ids[i], get: key => values.columns[key]?.[i] };
-}
-
-export class RunsTableContent extends Widget implements RunsActions {
-  readonly tableId = `mlws-runs-table-${++tables}`;
+export class RunsTableContent extends Widget {
+  private selection: RunsSelection;
   private view: TableView;
   private pages = new Map<number, RunValues>();
   private pending = new Set<number>();
   private total = 0;
   private loadedOnce = false;
   private generation = 0;
-  private selected = new Set<string>();
-  private active = new Set<string>();
   /** Rows of the brushed runs (client-side), or null: pages from the server. */
   private brushedRows: Row[] | null = null;
   private allValues: RunValues | null = null;
   private viewport = h('div', { className: 'mlws-runs-viewport', tabindex: 0,
     'aria-label': 'Runs' });
   private spacer = h('div', { className: 'mlws-runs-spacer' });
-  private headerRow = h('div', { className: 'mlws-runs-row mlws-runs-head', role: 'row' });
+  private header: RunsHeader;
   private countLabel = h('span', { className: 'mlws-muted mlws-runs-count' });
   private queryError = h('div', { className: 'mlws-error mlws-query-error', role: 'alert' });
   private compareButton: HTMLButtonElement;
@@ -65,60 +52,34 @@ export class RunsTableContent extends Widget implements RunsActions {
   private sweep: SweepView | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private unregister: () => void;
-  private justMoved = false;
 
   constructor(private studio: Studio, private workspaceId: string,
     readonly experiment: string) {
     super();
     this.addClass('mlws-runs-table');
     this.view = loadView(workspaceId, experiment);
-    this.unregister = registerTable(this);
+    this.selection = new RunsSelection(`mlws-runs-table-${++tables}`, studio, workspaceId,
+      reload => {
+        this.updateButtons();
+        if (reload) {
+          this.reload(true);
+        } else {
+          this.render();
+        }
+      }, key => this.hideColumn(key));
+    this.unregister = registerTable(this.selection);
     this.chooser = new ColumnChooser(() => this.view.columns.map(c => c.key),
       (key, on) => this.setColumn(key, on));
-    let debounce: ReturnType<typeof setTimeout> | null = null;
-    const search = h('input', {
-      className: 'mlws-input', type: 'search', placeholder: 'Search name or id',
-      'aria-label': 'Search runs', value: this.view.text,
-      oninput: () => {
-        if (debounce) {
-          clearTimeout(debounce);
-        }
-        debounce = setTimeout(() => this.change({ text: search.value.trim() }), 250);
-      }
-    });
-    const status = h('select', {
-      className: 'mlws-input', 'aria-label': 'Filter by status',
-      onchange: () => this.change({ status: status.value })
-    }, h('option', { value: '' }, 'Any status'), STATUSES.map(s => h('option', { value: s }, s)));
-    status.value = this.view.status;
-    const query = h('input', {
-      className: 'mlws-input mlws-query-input', type: 'search', value: this.view.filter,
-      placeholder: 'Query: metrics.accuracy > 0.9 and tags.team = \'vision\'',
-      'aria-label': 'Query runs', title: 'A value query over metrics.<name>, tags.<key>, ' +
-        'properties.<key> and run fields (status, number, duration, created_time, user, ' +
-        '...) with = != < <= > >=, in (...), contains, is null, and, or, not. Enter applies.',
-      onkeydown: (ev: Event) => {
-        if ((ev as KeyboardEvent).key === 'Enter') {
-          this.change({ filter: query.value.trim() });
-        }
-      },
-      onsearch: () => {
-        if (!query.value) {
-          this.change({ filter: '' });
-        }
-      }
-    });
-    const children = h('input', { type: 'checkbox', 'aria-label': 'Include child runs',
-      onchange: () => this.change({ includeChildren: children.checked }) });
-    children.checked = this.view.includeChildren;
     const button = (label: string, onclick: () => void, cls = '', title = ''): HTMLButtonElement =>
       h('button', { className: `mlws-button ${cls}`, type: 'button', onclick, title });
-    this.compareButton = button('Compare', () => this.compareSelected(), 'mlws-primary');
+    this.compareButton = button('Compare', () => this.selection.compareSelected(),
+      'mlws-primary');
     this.compareButton.textContent = 'Compare';
-    this.cancelButton = button('Cancel', () => void this.cancelSelected(), '',
+    this.cancelButton = button('Cancel', () => void this.selection.cancelSelected(), '',
       'Cancel the selected runs that are still running');
     this.cancelButton.textContent = 'Cancel runs';
-    this.deleteButton = button('Delete', () => void this.deleteSelected(), 'mlws-danger');
+    this.deleteButton = button('Delete', () => void this.selection.deleteSelected(),
+      'mlws-danger');
     this.deleteButton.textContent = 'Delete';
     const columnsButton = h('button', { className: 'mlws-button', type: 'button',
       'aria-expanded': 'false', onclick: () => {
@@ -128,20 +89,33 @@ export class RunsTableContent extends Widget implements RunsActions {
           void this.loadKeys();
         }
       } }, 'Columns');
-    const analysisBox = h('input', { type: 'checkbox', 'aria-label': 'Show analysis',
-      onchange: () => {
-        this.view.analysis = analysisBox.checked;
-        this.persist();
-        this.showAnalysis();
-      } });
-    analysisBox.checked = this.view.analysis;
     // The header scrolls sideways with the rows and stays on top (sticky).
-    this.viewport.append(this.headerRow, this.spacer);
+    this.header = new RunsHeader({
+      view: () => this.view,
+      sort: (orderBy, descending) => this.change({ orderBy, descending }),
+      widths: () => this.render(),
+      saved: () => this.persist(),
+      move: (key, before) => this.moveColumn(key, before),
+      columnMenu: (key, label, ev) => openColumnMenu(this.studio, this.selection, key, label,
+        ev),
+      selectAll: async on => {
+        if (on) {
+          await this.selectAll();
+        } else {
+          this.selection.clear();
+        }
+        this.updateButtons();
+        this.render();
+      }
+    });
+    this.viewport.append(this.header.node, this.spacer);
     this.viewport.addEventListener('scroll', () => this.render());
     this.node.append(
-      h('div', { className: 'mlws-toolbar' }, search, status, query,
-        h('label', null, children, ' Include child runs'),
-        h('label', null, analysisBox, ' Analysis')),
+      filtersBar(this.view, patch => this.change(patch), on => {
+        this.view.analysis = on;
+        this.persist();
+        this.showAnalysis();
+      }),
       this.queryError,
       h('div', { className: 'mlws-toolbar' }, this.compareButton, this.cancelButton,
         this.deleteButton, columnsButton,
@@ -225,7 +199,7 @@ export class RunsTableContent extends Widget implements RunsActions {
     if (!keepScroll) {
       this.viewport.scrollTop = 0;
     }
-    this.renderHeader();
+    this.header.render();
     void this.fetchPage(0);
   }
 
@@ -254,104 +228,7 @@ export class RunsTableContent extends Widget implements RunsActions {
   }
 
   private template(): string {
-    return ['32px', ...this.view.columns.map(c => `${c.width}px`)].join(' ');
-  }
-
-  // ---- header: sort, resize, reorder, hide
-  private renderHeader(): void {
-    clear(this.headerRow);
-    this.headerRow.style.gridTemplateColumns = this.template();
-    const all = h('input', { type: 'checkbox', 'aria-label': 'Select all runs',
-      onchange: async () => {
-        if (all.checked) {
-          await this.selectAll();
-        } else {
-          this.selected.clear();
-          this.active.clear();
-        }
-        this.updateButtons();
-        this.render();
-      } });
-    this.headerRow.append(h('span', { className: 'mlws-runs-select' }, all));
-    for (const col of this.view.columns) {
-      const order = orderKeyOf(col.key);
-      const sorted = order !== null && order === this.view.orderBy;
-      const label = headerLabel(col.key);
-      const cellNode = h('div', { className: 'mlws-runs-headcell', role: 'columnheader',
-        'data-column': col.key, title: `${col.key}` + (order ? ''
-          : ' (not sortable)'),
-        'aria-sort': sorted ? (this.view.descending ? 'descending' : 'ascending') : 'none',
-        oncontextmenu: (ev: Event) => {
-          ev.preventDefault();
-          openColumnMenu(this.studio, this, col.key, label, ev as MouseEvent);
-        } });
-      cellNode.append(order
-        ? h('button', {
-          className: 'mlws-runs-sort', type: 'button', 'aria-label': label,
-          onclick: () => this.change({ orderBy: order,
-            descending: sorted ? !this.view.descending : true })
-        }, label + (sorted ? (this.view.descending ? ' ▼' : ' ▲') : ''))
-        : h('span', { className: 'mlws-runs-sort mlws-muted' }, label));
-      const handle = h('span', { className: 'mlws-col-resize', role: 'separator',
-        'aria-label': `Resize ${label}`, 'aria-orientation': 'vertical' });
-      handle.addEventListener('pointerdown', ev => this.resize(col.key, ev));
-      handle.addEventListener('mousedown', ev => ev.stopPropagation());
-      cellNode.append(handle);
-      cellNode.addEventListener('pointerdown', ev => this.startMove(col.key, ev));
-      cellNode.addEventListener('click', ev => {
-        if (this.justMoved) {
-          // The pointer-up that ended a move is not a click on the sort button.
-          ev.stopPropagation();
-          ev.preventDefault();
-          this.justMoved = false;
-        }
-      }, true);
-      this.headerRow.append(cellNode);
-    }
-  }
-
-  /** Drag a header sideways onto another to move its column there (pointer events: the
-   * header holds a button, which HTML5 drag and drop would not start from). */
-  private startMove(key: string, ev: PointerEvent): void {
-    if (ev.button !== 0 || (ev.target as HTMLElement).closest('.mlws-col-resize')) {
-      return;
-    }
-    const startX = ev.clientX;
-    let moving = false;
-    let over: HTMLElement | null = null;
-    const target = (e: PointerEvent): HTMLElement | null => {
-      const hit = document.elementFromPoint(e.clientX, e.clientY);
-      return (hit?.closest('.mlws-runs-headcell') as HTMLElement | null) ?? null;
-    };
-    const move = (e: PointerEvent): void => {
-      if (!moving && Math.abs(e.clientX - startX) > 6) {
-        moving = true;
-        this.headerRow.classList.add('mlws-moving-column');
-      }
-      if (moving) {
-        over?.classList.remove('mlws-drop-target');
-        over = target(e);
-        if (over && over.dataset.column !== key) {
-          over.classList.add('mlws-drop-target');
-        }
-      }
-    };
-    const up = (e: PointerEvent): void => {
-      window.removeEventListener('pointermove', move);
-      window.removeEventListener('pointerup', up);
-      this.headerRow.classList.remove('mlws-moving-column');
-      over?.classList.remove('mlws-drop-target');
-      const dropped = moving ? target(e)?.dataset.column : undefined;
-      if (moving) {
-        this.justMoved = true;
-        setTimeout(() => { this.justMoved = false; }, 0);
-      }
-      if (dropped && dropped !== key) {
-        this.moveColumn(key, dropped);
-      }
-    };
-    window.addEventListener('pointermove', move);
-    window.addEventListener('pointerup', up);
+    return columnsTemplate(this.view.columns);
   }
 
   /** Put column `key` before column `before` (headers moved by dragging). */
@@ -368,31 +245,8 @@ export class RunsTableContent extends Widget implements RunsActions {
     rest.splice(rest.findIndex(c => c.key === before), 0, moving);
     this.view.columns = rest;
     this.persist();
-    this.renderHeader();
+    this.header.render();
     this.render();
-  }
-
-  private resize(key: string, ev: PointerEvent): void {
-    ev.preventDefault();
-    ev.stopPropagation();
-    const col = this.view.columns.find(c => c.key === key);
-    if (!col) {
-      return;
-    }
-    const startX = ev.clientX;
-    const startWidth = col.width;
-    const move = (e: PointerEvent): void => {
-      col.width = clampWidth(startWidth + e.clientX - startX);
-      this.headerRow.style.gridTemplateColumns = this.template();
-      this.render();
-    };
-    const up = (): void => {
-      window.removeEventListener('pointermove', move);
-      window.removeEventListener('pointerup', up);
-      this.persist();
-    };
-    window.addEventListener('pointermove', move);
-    window.addEventListener('pointerup', up);
   }
 
   // ---- data
@@ -437,15 +291,7 @@ export class RunsTableContent extends Widget implements RunsActions {
   }
 
   private track(row: Row, on: boolean): void {
-    if (on) {
-      this.selected.add(row.id);
-      if (!isTerminal(String(row.get('attributes.status') ?? 'Completed'))) {
-        this.active.add(row.id);
-      }
-    } else {
-      this.selected.delete(row.id);
-      this.active.delete(row.id);
-    }
+    this.selection.track(row.id, String(row.get('attributes.status') ?? 'Completed'), on);
   }
 
   private visiblePages(): [number, number] {
@@ -506,10 +352,11 @@ export class RunsTableContent extends Widget implements RunsActions {
         this.updateButtons();
       }
     });
-    box.checked = this.selected.has(row.id);
+    box.checked = this.selection.selected.has(row.id);
     const parent = row.get('attributes.parent_run_id');
     return h('div', {
-      className: `mlws-runs-row${this.selected.has(row.id) ? ' mlws-row-selected' : ''}`,
+      className: `mlws-runs-row${this.selection.selected.has(row.id) ? ' mlws-row-selected'
+        : ''}`,
       role: 'row', tabindex: 0, 'data-run-id': row.id,
       style: `top: ${i * ROW_HEIGHT}px; grid-template-columns: ${template}`,
       onclick: () => this.studio.openRun(this.workspaceId, row.id),
@@ -520,15 +367,14 @@ export class RunsTableContent extends Widget implements RunsActions {
       },
       oncontextmenu: (ev: Event) => {
         ev.preventDefault();
-        if (!this.selected.has(row.id)) {
+        if (!this.selection.selected.has(row.id)) {
           // Like a file manager: the menu acts on the row under the pointer.
-          this.selected.clear();
-          this.active.clear();
+          this.selection.clear();
           this.track(row, true);
           this.updateButtons();
           this.render();
         }
-        openRunsMenu(this.studio, this, ev as MouseEvent);
+        openRunsMenu(this.studio, this.selection, ev as MouseEvent);
       }
     }, h('span', { className: 'mlws-runs-select' }, box), columns.map(key =>
       h('span', { className: 'mlws-cell', 'data-column': key },
@@ -536,31 +382,19 @@ export class RunsTableContent extends Widget implements RunsActions {
   }
 
   private updateButtons(): void {
-    const n = this.selected.size;
+    const n = this.selection.selected.size;
     this.compareButton.disabled = n < 2;
     this.deleteButton.disabled = n === 0;
-    this.cancelButton.disabled = this.active.size === 0;
+    this.cancelButton.disabled = this.selection.activeSelected() === 0;
     this.compareButton.textContent = `Compare${n ? ` (${n})` : ''}`;
-    this.cancelButton.textContent = `Cancel runs${this.active.size ? ` (${this.active.size})`
-      : ''}`;
+    const active = this.selection.activeSelected();
+    this.cancelButton.textContent = `Cancel runs${active ? ` (${active})` : ''}`;
   }
 
   // ---- analysis and brushing
   private analysisSource(): RunSetSource {
-    return {
-      keys: () => this.studio.api.runKeys(this.workspaceId, this.query()),
-      values: async columns => {
-        // The table's columns come along, so brushed rows can show them without a read.
-        const wanted = [...new Set([...columns, ...this.columnKeys()])];
-        const values = await this.studio.api.runValues(this.workspaceId,
-          { ...this.query(), limit: ALL_LIMIT }, wanted);
-        this.allValues = values;
-        return values;
-      },
-      series: (ids, names, maxPoints) => this.studio.api.queryMetrics(this.workspaceId, ids,
-        names, maxPoints),
-      openRun: id => this.studio.openRun(this.workspaceId, id)
-    };
+    return runsSetSource(this.studio, this.workspaceId, () => this.query(), () =>
+      this.columnKeys(), values => { this.allValues = values; });
   }
 
   private showAnalysis(): void {
@@ -592,70 +426,6 @@ export class RunsTableContent extends Widget implements RunsActions {
     this.render();
   }
 
-  // ---- actions (RunsActions)
-  selectedIds(): string[] {
-    return [...this.selected];
-  }
-
-  activeSelected(): number {
-    return this.active.size;
-  }
-
-  openSelected(): void {
-    const [id] = this.selected;
-    if (id) {
-      this.studio.openRun(this.workspaceId, id);
-    }
-  }
-
-  compareSelected(): void {
-    this.studio.openCompare(this.workspaceId, [...this.selected]);
-  }
-
-  async cancelSelected(): Promise<void> {
-    const ids = [...this.active];
-    if (!ids.length || !(await confirmDialog('Cancel runs',
-      `Cancel ${ids.length} running run(s)? Submitted scripts are stopped.`, 'Cancel runs'))) {
-      return;
-    }
-    await Promise.all(ids.map(async id => {
-      try {
-        await this.studio.api.cancelRun(this.workspaceId, id);
-        this.active.delete(id);
-      } catch (err) {
-        this.studio.notifyError(`Canceling run ${id} failed`, err);
-      }
-    }));
-    this.updateButtons();
-    this.reload(true);
-  }
-
-  async tagSelected(tags: Record<string, string>): Promise<void> {
-    await Promise.all([...this.selected].map(id =>
-      this.studio.api.updateRun(this.workspaceId, id, { tags })));
-    this.reload(true);
-  }
-
-  async deleteSelected(): Promise<void> {
-    const ids = [...this.selected];
-    if (!(await confirmDialog('Delete runs',
-      `Delete ${ids.length} run(s) with their metrics, files and child runs?`))) {
-      return;
-    }
-    for (const id of ids) {
-      try {
-        await this.studio.api.deleteRun(this.workspaceId, id);
-      } catch (err) {
-        this.studio.notifyError(`Deleting run ${id} failed`, err);
-      }
-      this.selected.delete(id);
-      this.active.delete(id);
-    }
-    this.updateButtons();
-    this.reload(true);
-    this.studio.dataChanged.emit();
-  }
-
   /** The shown columns of every matching run (or the brushed ones) as CSV. */
   async exportCsv(): Promise<void> {
     const keys = this.columnKeys();
@@ -672,9 +442,7 @@ export class RunsTableContent extends Widget implements RunsActions {
         return;
       }
     }
-    const lines = [csvRow(['run_id', ...keys]),
-      ...rows.map(r => csvRow([r.id, ...keys.map(k => csvValue(k, r.get(k)))]))];
-    saveBlob(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }),
+    saveBlob(new Blob([runsCsv(rows, keys)], { type: 'text/csv' }),
       `${this.experiment}-runs.csv`);
   }
 }
