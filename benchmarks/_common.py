@@ -46,6 +46,22 @@ def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
     return min(times)
 
 
+def median_of(fn: Callable[[], object], repeat: int = 5) -> float:
+    """Median wall time of ``repeat`` calls, in seconds (the figure the README records)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def ratio_line(label: str, ours: float, other: float, unit: str, better: str) -> None:
+    """``label``: ours vs ``other`` as a ratio; ``better`` is "higher" or "lower"."""
+    factor = ours / other if better == "higher" else other / ours
+    print(f"  {label:<56} {other:>14,.3f} {unit}   ours = {factor:,.2f}x of it")
+
+
 def median_us(samples_ns: list[int]) -> float:
     return statistics.median(samples_ns) / 1000.0
 

@@ -1,5 +1,7 @@
-"""Store-level metric read figures: a 1M-point series read whole and downsampled, on the
-SQL store directly (no SDK), plus the append cost the rollup adds.
+"""Store-level metric figures on the SQL store directly (no SDK), for any ``--database-url``
+(SQLite by default, PostgreSQL by URL): appends of packed chunks with their rollups, a 1M-point
+series read whole (as numpy columns and as Python lists) and downsampled. Medians of
+``--repeat`` calls.
 
 Usage: python benchmarks/bench_store.py [--points 1000000] [--database-url URL]
 """
@@ -11,7 +13,7 @@ import math
 import os
 import time
 
-from _common import best_of, figure, isolated_home
+from _common import figure, isolated_home, median_of
 
 
 def main() -> None:
@@ -19,6 +21,7 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     home = isolated_home()
 
@@ -41,12 +44,16 @@ def main() -> None:
 
     series = store.get_metric_series(run.id, "loss")
     assert len(series.value) == n and type(series.step[1]) is int
-    full = best_of(lambda: store.get_metric_series(run.id, "loss"), repeat=3)
-    figure(f"full read of a {n:,}-point series", full * 1000, "ms", "<= 1000 ms")
-    down = best_of(lambda: store.get_metric_series(run.id, "loss", max_points=2000))
+    repeat = args.repeat
+    arrays = median_of(lambda: store.get_metric_columns(run.id, "loss"), repeat)
+    figure(f"full read of a {n:,}-point series, numpy columns", arrays * 1000, "ms",
+           "<= 300 ms")
+    lists = median_of(lambda: store.get_metric_series(run.id, "loss"), repeat)
+    figure(f"full read of a {n:,}-point series, Python lists", lists * 1000, "ms")
+    down = median_of(lambda: store.get_metric_series(run.id, "loss", max_points=2000), repeat)
     figure(f"downsampled read, {n:,} -> 2,000 points", down * 1000, "ms", "<= 100 ms")
-    tail = best_of(lambda: store.get_metric_series(run.id, "loss", since=n // 2,
-                                                   max_points=2000))
+    tail = median_of(lambda: store.get_metric_series(run.id, "loss", since=n // 2,
+                                                     max_points=2000), repeat)
     figure("downsampled read of the newer half (since=n/2)", tail * 1000, "ms")
     store.delete_workspace(ws.id)
     store.close()

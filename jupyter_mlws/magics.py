@@ -58,6 +58,37 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message or self.format_help())
 
 
+def split_arguments(line: str) -> list[str]:
+    """The words of a magic's line as a shell reads them: quotes group words, and a ``#``
+    that starts a word begins a comment (so ``--tag color=#fff`` keeps its value, which
+    ``shlex.split(comments=True)`` would cut)."""
+    return shlex.split(_without_comment(line))
+
+
+def _without_comment(line: str) -> str:
+    quote: str | None = None
+    escaped, word_start = False, True
+    for index, char in enumerate(line):
+        if escaped:
+            escaped = False
+        elif quote is not None:
+            if char == quote:
+                quote = None
+            elif char == "\\" and quote == '"':
+                escaped = True
+        elif char.isspace():
+            word_start = True
+            continue
+        elif char == "#" and word_start:
+            return line[:index]
+        elif char == "\\":
+            escaped = True
+        elif char in "'\"":
+            quote = char
+        word_start = False
+    return line
+
+
 def _parser(prog: str) -> _Parser:
     return _Parser(prog=prog, add_help=False)
 
@@ -212,7 +243,7 @@ class MlwsMagics(Magics):
         """jupyter_mlws magics; ``%mlws help`` lists them."""
         __tracebackhide__ = True  # IPython leaves the magic's own frames out of tracebacks
         try:
-            words = shlex.split(line)
+            words = split_arguments(line)
         except ValueError as exc:
             raise UsageError(f"%mlws: cannot parse arguments: {exc}") from None
         command, args = (words[0], words[1:]) if words else ("help", [])

@@ -1,17 +1,31 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL for the test suite.
-#   eval "$(scripts/test-postgres.sh [DIR])"   start; prints export MLWS_TEST_POSTGRES_URL=...
+#   eval "$(scripts/test-postgres.sh [DIR])"   start, or reuse the server already running in
+#                                              DIR; prints export MLWS_TEST_POSTGRES_URL=...
 #   scripts/test-postgres.sh stop [DIR]        stop it
-# Installs Debian's postgresql when no server binaries are found (needs root, as in CI).
+#   scripts/test-postgres.sh dir               print the default DIR of this checkout
+# DIR defaults to a folder of this checkout's own in the temp directory
+# (mlws-test-pg-<uid>-<hash of the checkout's path>), so checkouts never share a server. (Not
+# inside the checkout: as root the server runs as user postgres, who may not enter it.)
+# The server binaries are found on PATH or in Debian's PG_LIB_DIR (default /usr/lib/postgresql);
+# without them Debian's postgresql package is installed (with sudo when not root).
 set -euo pipefail
 
-if [[ "${1:-}" == "stop" ]]; then
-  ACTION=stop; DIR="${2:-/tmp/mlws-test-pg}"
-else
-  ACTION=start; DIR="${1:-/tmp/mlws-test-pg}"
-fi
+ROOT="$(cd "$(dirname "$0")/.." && pwd -P)"
+default_dir() {
+  echo "${TMPDIR:-/tmp}/mlws-test-pg-$(id -u)-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+}
+
+case "${1:-}" in
+  stop) ACTION=stop; DIR="${2:-$(default_dir)}" ;;
+  dir) default_dir; exit 0 ;;
+  *) ACTION=start; DIR="${1:-$(default_dir)}" ;;
+esac
 DB=mlws_test
 RUN_USER=postgres
+PG_LIB_DIR="${PG_LIB_DIR:-/usr/lib/postgresql}"
+
+as_root() { if [[ "$(id -u)" == 0 ]]; then "$@"; else sudo "$@"; fi; }
 
 find_bindir() {
   if command -v pg_ctl >/dev/null 2>&1 && command -v postgres >/dev/null 2>&1; then
@@ -19,7 +33,7 @@ find_bindir() {
     return 0
   fi
   local d
-  d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+  d="$(ls -d "$PG_LIB_DIR"/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
   if [[ -n "$d" && -x "$d/pg_ctl" ]]; then echo "$d"; return 0; fi
   return 1
 }
@@ -27,10 +41,14 @@ find_bindir() {
 BINDIR="$(find_bindir || true)"
 if [[ -z "$BINDIR" ]]; then
   if [[ "$ACTION" == "stop" ]]; then exit 0; fi
+  if [[ "$(id -u)" != 0 ]] && ! command -v sudo >/dev/null 2>&1; then
+    echo "No PostgreSQL server binaries found and no sudo to install them: install Debian's" \
+         "postgresql package as root (apt-get install postgresql), then run this again." >&2
+    exit 1
+  fi
   echo "installing postgresql (apt-get)..." >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update >&2
-  apt-get install -y postgresql >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >&2
   BINDIR="$(find_bindir)"
 fi
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need and run the whole suite (lint included).
-# Extra arguments go to pytest, e.g. scripts/test.sh tests/store -x
+# Extra arguments go to pytest, e.g. scripts/test.sh tests/store -x (or -n 0: one process).
+# The suite runs in MLWS_TEST_WORKERS pytest-xdist workers (default: the cores, at most 4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,4 +25,8 @@ echo "==> ruff"
 echo "==> pytest"
 # In this script the browser tests must run: missing Chromium or front end is an error.
 export MLWS_REQUIRE_BROWSER=1
-.venv/bin/pytest "$@"
+cores=$(nproc 2>/dev/null || echo 2)
+workers="${MLWS_TEST_WORKERS:-$(( cores < 4 ? cores : 4 ))}"
+# Whole modules per worker (module-scoped servers and clusters start once), in collection order
+# (tests/conftest.py puts the browser tests last; nothing may run after them in a worker).
+.venv/bin/pytest -n "$workers" --dist loadfile --no-loadscope-reorder "$@"

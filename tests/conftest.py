@@ -3,7 +3,11 @@ test starts from (a workspace, an experiment, a work folder, source folders), an
 database engine.
 
 PostgreSQL tests need ``MLWS_TEST_POSTGRES_URL`` (``eval "$(scripts/test-postgres.sh)"``); each
-session gets a fresh database, emptied between tests.
+session (each pytest-xdist worker is one) gets a fresh database of its own, emptied between tests.
+
+``scripts/test.sh`` runs the suite in pytest-xdist workers, whole modules per worker in collection
+order (``-n 2 --dist loadfile --no-loadscope-reorder``; use the same options by hand), so
+module-scoped servers and clusters start once and the browser tests stay last in their worker.
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ if TYPE_CHECKING:
     from jupyter_mlws.core import Experiment, Workspace
 
 PG_ENV = "MLWS_TEST_POSTGRES_URL"
+ROOT = Path(__file__).resolve().parents[1]
+# Package downloads of environment builds (and the wheel test's installs) are cached for the
+# checkout, shared by the workers and kept between runs: never the user's own uv cache.
+UV_CACHE = ROOT / ".mlws-test" / "uv-cache"
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 # Nothing of the developer's shell leaks in: no store settings, no run context.
 _ISOLATED_ENV = ("MLWS_HOME", "MLWS_DATABASE_URL", "MLWS_STORAGE_URL", "MLWS_TRACKING_URI",
                  "MLWS_TOKEN", "MLWS_METRIC_QUEUE_LIMIT", "MLWS_RUN_ID", "AZUREML_RUN_ID",
@@ -41,14 +50,22 @@ _ISOLATED_ENV = ("MLWS_HOME", "MLWS_DATABASE_URL", "MLWS_STORAGE_URL", "MLWS_TRA
 os.environ["MLWS_SYSTEM_METRICS_INTERVAL"] = "0"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Set before any fixture starts a server or kernel: Jupyter servers (the browser tests'
+    JupyterLab included) write their runtime files in a folder of this session, so no test
+    finds a server of another worker or of the machine's user (portal URLs, kernels)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path_factory.mktemp("jupyter-runtime")))
+        patch.setenv("UV_CACHE_DIR", str(UV_CACHE))
+        yield
+
+
 @pytest.fixture(autouse=True)
-def mlws_home(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
-              monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def mlws_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Every test gets its own MLWS_HOME, a fresh store cache and no inherited run context."""
     for name in _ISOLATED_ENV:
         monkeypatch.delenv(name, raising=False)
-    # Environment builds download into a cache of this test session, never the user's own.
-    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "uv-cache"))
     home = tmp_path / "mlws-home"
     home.mkdir(mode=0o700)  # as the store makes it (an open home is reported)
     monkeypatch.setenv("MLWS_HOME", str(home))
@@ -129,7 +146,7 @@ def create_pg_database(base_url: str) -> str:
     """Create an empty database next to ``base_url``'s and return its URL."""
     import sqlalchemy as sa
 
-    name = f"mlws_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    name = f"mlws_t_{WORKER}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')

@@ -106,16 +106,20 @@ class JupyterServer:
 @contextmanager
 def jupyter_server(folder: Path, env: Mapping[str, str], *, timeout: float = 60.0,
                    ready_path: str = "/mlws/api/v1/openapi.json",
-                   runtime_dir: Path | None = None) -> Iterator[JupyterServer]:
+                   runtime_dir: Path | None = None, bin_dir: Path | None = None,
+                   enable_extension: bool = True) -> Iterator[JupyterServer]:
     """A real ``jupyter server`` with the jupyter_mlws extension on a free loopback port and a
     random token, its config, data, runtime (unless ``runtime_dir``) and root folders under
     ``folder``; up (``ready_path`` answers) on entry, stopped on exit. ``env`` is the whole
-    environment (MLWS_HOME included)."""
+    environment (MLWS_HOME included). ``bin_dir`` is another installation's scripts folder
+    (default: this interpreter's); with ``enable_extension=False`` only that installation's own
+    configuration enables extensions."""
     config, root = folder / "config", folder / "root"
     for path in (config, root):
         path.mkdir(parents=True, exist_ok=True)
+    extensions = {"jupyter_mlws": True} if enable_extension else {}
     (config / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_mlws": True}}}))
+        json.dumps({"ServerApp": {"jpserver_extensions": extensions}}))
     token, port = secrets.token_hex(16), free_port()
     server_env = {**env, "JUPYTER_CONFIG_DIR": str(config),
                   "JUPYTER_DATA_DIR": str(folder / "data"),
@@ -124,7 +128,7 @@ def jupyter_server(folder: Path, env: Mapping[str, str], *, timeout: float = 60.
     log = folder / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "jupyter"), "server", "--no-browser",
+            [str((bin_dir or Path(sys.executable).parent) / "jupyter"), "server", "--no-browser",
              "--allow-root", "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
              f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"],
             env=server_env, cwd=folder, stdout=out, stderr=subprocess.STDOUT)

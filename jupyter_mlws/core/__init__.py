@@ -2,7 +2,8 @@
 
 ``Workspace`` and ``Experiment`` are cheap to import and loaded eagerly. ``Run`` and
 ``get_run`` load on first access (PEP 562), so ``import jupyter_mlws.core`` stays fast and does
-not load the run machinery (metric buffer thread, snapshots) until it is used.
+not load the run machinery (metric buffer thread, snapshots) until it is used. ``VERSION``
+(v1's ``azureml.core.VERSION``) is the installed package's version, read on first access.
 """
 
 from __future__ import annotations
@@ -29,7 +30,21 @@ _LAZY = {
 }
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("jupyter_mlws")
+    except PackageNotFoundError:  # imported from a source tree that was never installed
+        from .. import __version__
+
+        return __version__
+
+
 def __getattr__(name: str) -> Any:
+    if name == "VERSION":
+        globals()[name] = value = _version()
+        return value
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -38,5 +53,5 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__all__ = ["Experiment", "Run", "RunStatus", "Workspace", "get_run", *_LAZY]
+__all__ = ["VERSION", "Experiment", "Run", "RunStatus", "Workspace", "get_run", *_LAZY]
 __all__ = sorted(set(__all__))

@@ -19,6 +19,11 @@ run), ``parent_run_id``, one ``tags.<key>`` column per tag, ``properties.<key>``
 metric (``run.log``). Missing values are NaN/None. ``metrics_frame`` reads the whole series;
 ``time`` is a UTC timestamp and ``step`` is the logged step, or the point's position (0, 1, ...)
 when the metric was logged without steps.
+
+Both read arrays, not points: ``metrics_frame`` builds its columns from the store's numpy
+columns (``Store.get_metric_columns``), and ``runs_frame`` takes each metric's last value from
+what the store keeps at write time (``Store.list_metrics_of_runs``), never reading points, and
+converts all times at once.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..store.base import RunRecord, Store
+    from ..store.base import RunTable, Store
 
 _SCALAR_KINDS = ("scalar",)
 _METRICS_CHUNK = 500  # run ids per store call, keeps SQL IN lists small
@@ -38,38 +43,41 @@ _METRICS_CHUNK = 500  # run ids per store call, keeps SQL IN lists small
 def metrics_frame(run: Any, name: str) -> pd.DataFrame:
     """The points of metric ``name`` of ``run``: columns step, time, value; a table metric
     (``log_row``/``log_table``) gives one row per logged row with the table's columns."""
+    import numpy as np
     import pandas as pd
 
     from ..store.base import NotFoundError
 
     try:
-        series = run._store.get_metric_series(run.id, name)
+        series = run._store.get_metric_columns(run.id, name)
     except NotFoundError:
         return pd.DataFrame({"step": [], "time": pd.to_datetime([], utc=True), "value": []})
     if series.kind == "table":
-        return pd.DataFrame.from_records([dict(row) for row in series.value])
-    steps = list(series.step)
-    if all(step is None for step in steps):
-        steps = list(range(len(series.value)))
+        return pd.DataFrame.from_records(series.value.tolist(), columns=series.columns)
+    steps = series.step
+    if steps.dtype == object and steps.tolist().count(None) == len(steps):
+        steps = np.arange(len(series.value))
     return pd.DataFrame({
         "step": steps,
         "time": pd.to_datetime(series.time, unit="s", utc=True),
-        "value": list(series.value),
+        "value": series.value,
     })
 
 
-def _records_of(experiment_or_runs: Any, include_children: bool) -> tuple[Store, list[RunRecord]]:
-    from ..store.base import RunQuery
+def _table_of(experiment_or_runs: Any, include_children: bool,
+              include_properties: bool) -> tuple[Store | None, RunTable]:
+    from ..store.base import RunQuery, RunTable
 
     if hasattr(experiment_or_runs, "workspace") and hasattr(experiment_or_runs, "_record") \
             and not hasattr(experiment_or_runs, "experiment"):
         experiment = experiment_or_runs
         store = experiment.workspace._store
         query = RunQuery(experiment_id=experiment._record.id, include_children=include_children)
-        return store, store.list_runs(experiment.workspace._record.id, query)
+        return store, store.run_table(experiment.workspace._record.id, query,
+                                      include_properties=include_properties)
     runs = list(experiment_or_runs)
     if not runs:
-        return None, []  # type: ignore[return-value]
+        return None, RunTable(properties=[] if include_properties else None)
     store = runs[0]._store
     records = [run._store.get_run(run.id) for run in runs]
     if include_children:
@@ -80,58 +88,64 @@ def _records_of(experiment_or_runs: Any, include_children: bool) -> tuple[Store,
                 if child.id not in seen:
                     seen.add(child.id)
                     records.append(child)
-    return store, records
+    return store, RunTable.of(records, include_properties)
 
 
-def _timestamp(value: float | None) -> Any:
+def _last_values(store: Store, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """{run id: {metric name: last value}} of the scalar metrics, from the metric rows."""
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), _METRICS_CHUNK):
+        for run_id, infos in store.list_metrics_of_runs(ids[start:start + _METRICS_CHUNK]
+                                                        ).items():
+            out[run_id] = {info.name: info.last_value for info in infos
+                           if info.kind in _SCALAR_KINDS and info.count}
+    return out
+
+
+def _times(values: list[float | None]) -> Any:
+    import numpy as np
     import pandas as pd
 
-    return pd.NaT if value is None else pd.Timestamp(value, unit="s", tz="UTC")
+    seconds = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    return pd.to_datetime(seconds, unit="s", utc=True).as_unit("ns")
 
 
 def runs_frame(experiment_or_runs: Any, include_children: bool = False,
                include_properties: bool = False) -> pd.DataFrame:
     """One row per run of an Experiment (or of an iterable of Runs), see the module doc."""
+    import numpy as np
     import pandas as pd
 
-    store, records = _records_of(experiment_or_runs, include_children)
-    last_metrics: dict[str, dict[str, Any]] = {}
-    ids = [r.id for r in records]
-    for start in range(0, len(ids), _METRICS_CHUNK):
-        values = store.get_all_metric_values(ids[start:start + _METRICS_CHUNK])
-        for run_id, metrics in values.items():
-            last_metrics[run_id] = {name: vals[-1] for name, (kind, vals) in metrics.items()
-                                    if kind in _SCALAR_KINDS and vals}
-    now = time.time()
-    rows = []
-    for record in records:
-        end = record.end_time
-        duration = None
-        if record.start_time is not None:
-            duration = pd.Timedelta(seconds=(end if end is not None else now) - record.start_time)
-        row: dict[str, Any] = {
-            "run_id": record.id,
-            "experiment": record.experiment_name,
-            "number": record.number,
-            "display_name": record.display_name,
-            "status": record.status,
-            "start_time": _timestamp(record.start_time),
-            "end_time": _timestamp(end),
-            "duration": duration,
-            "parent_run_id": record.parent_run_id,
-        }
-        row.update({f"tags.{k}": v for k, v in record.tags.items()})
-        if include_properties:
-            row.update({f"properties.{k}": v for k, v in record.properties.items()})
-        row.update({f"metrics.{k}": v for k, v in last_metrics.get(record.id, {}).items()})
-        rows.append(row)
-    base_columns = ["run_id", "experiment", "number", "display_name", "status", "start_time",
-                    "end_time", "duration", "parent_run_id"]
-    frame = pd.DataFrame.from_records(rows, columns=_ordered_columns(base_columns, rows))
-    for column in ("start_time", "end_time"):
-        frame[column] = pd.to_datetime(frame[column], utc=True)
-    frame["duration"] = pd.to_timedelta(frame["duration"])
-    return frame
+    store, table = _table_of(experiment_or_runs, include_children, include_properties)
+    count = len(table.id)
+    last = _last_values(store, table.id) if store is not None and count else {}
+    start = _times(table.start_time)
+    end = _times(table.end_time)
+    # An active run's duration runs up to now.
+    until = end.fillna(pd.Timestamp(time.time(), unit="s", tz="UTC"))
+    columns: dict[str, Any] = {
+        "run_id": table.id,
+        "experiment": table.experiment_name,
+        "number": np.array(table.number, dtype=np.int64),
+        "display_name": table.display_name,
+        "status": table.status,
+        "start_time": start,
+        "end_time": end,
+        "duration": pd.TimedeltaIndex(until - start),
+        "parent_run_id": table.parent_run_id,
+    }
+    extra: dict[str, dict[int, Any]] = {}
+    groups = [("tags.", table.tags), ("properties.", table.properties or [{}] * count),
+              ("metrics.", [last.get(run_id, {}) for run_id in table.id])]
+    for prefix, per_run in groups:
+        for index, values in enumerate(per_run):
+            for key, value in values.items():
+                extra.setdefault(prefix + key, {})[index] = value
+    for column in _ordered_columns(list(columns), [dict.fromkeys(extra)]):
+        if column in extra:
+            cells = extra[column]
+            columns[column] = [cells.get(i) for i in range(count)]
+    return pd.DataFrame(columns, index=pd.RangeIndex(count))
 
 
 def _ordered_columns(base: list[str], rows: list[dict[str, Any]]) -> list[str]:

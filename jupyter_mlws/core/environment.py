@@ -5,7 +5,8 @@ An environment is either *user managed* (``python.user_managed_dependencies=True
 into the workspace's environment cache (conda packages translated to pip requirements).
 Registered environments are versioned assets of kind ``"environment"`` in the store.
 Docker settings are kept for compatibility and serialization; the local executor runs without
-containers.
+containers. Curated environments (``AzureML-*``, catalogue in
+:mod:`jupyter_mlws.core.curated_environments`) are read-only: register a clone to change one.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import UserErrorException
 from ..store.base import NotFoundError
 from .conda_dependencies import DEFAULT_PYTHON_VERSION, CondaDependencies
-from .names import validate_environment_name
+from .curated_environments import CATALOGUE, CURATED_VERSION
+from .names import RESERVED_ENVIRONMENT_PREFIXES, validate_environment_name
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -162,6 +164,14 @@ class Environment:
 
     def _build_spec(self) -> dict[str, Any]:
         """What the executor needs: an interpreter, or a uv spec to build (and cache)."""
+        if (self.name in CATALOGUE
+                and self.python._serialize() != _curated(self.name).python._serialize()):
+            # Two different builds under one curated name and version would make runs
+            # unreproducible: v1 has users change a clone instead.
+            raise UserErrorException(
+                f"The curated environment {self.name!r} was changed; curated environments are "
+                "read-only. Make the change on a copy: "
+                f"env = Environment.get(ws, {self.name!r}).clone('my-env')")
         if self.python.user_managed_dependencies:
             return {"type": "interpreter",
                     "interpreter": _resolve_interpreter(self.python.interpreter_path)}
@@ -170,6 +180,10 @@ class Environment:
     # ---- registry
     def register(self, workspace: Workspace) -> Environment:
         """Store this definition as the next version of its name; returns a new object."""
+        if self.name in CATALOGUE:
+            raise UserErrorException(
+                f"{self.name!r} is a curated environment; curated environments are read-only. "
+                "Register a copy under your own name: env.clone('my-env').register(ws)")
         validate_environment_name(self.name)
         if self.version is not None:
             warnings.warn("Environment version is set by register(); the given version "
@@ -191,9 +205,12 @@ class Environment:
     @staticmethod
     def get(workspace: Workspace, name: str, version: str | int | None = None,
             label: str | None = None) -> Environment:
-        """A registered environment: ``version``, the one carrying ``label``, or the latest."""
+        """A registered environment: ``version``, the one carrying ``label``, or the latest;
+        or a curated one (``AzureML-*``)."""
         if version is not None and label is not None:
             raise UserErrorException("Environment.get takes a version or a label, not both")
+        if name.startswith(RESERVED_ENVIRONMENT_PREFIXES):  # never a registered name
+            return _get_curated(name, version, label)
         store, ws_id = workspace._store, workspace._record.id
         try:
             if label is not None:
@@ -213,10 +230,22 @@ class Environment:
 
     @staticmethod
     def list(workspace: Workspace) -> dict[str, Environment]:
-        """``{name: latest Environment}`` of the workspace."""
+        """``{name: latest Environment}`` of the workspace, the curated ones included."""
         records = workspace._call_store(workspace._store.list_assets, workspace._record.id,
                                         ASSET_KIND)
-        return {r.name: Environment._from_record(r) for r in records}
+        curated = {name: _curated(name) for name in CATALOGUE}
+        return {**curated, **{r.name: Environment._from_record(r) for r in records}}
+
+    @staticmethod
+    def _of_run_definition(workspace: Workspace, definition: dict[str, Any]) -> Environment:
+        """The environment of a run definition: its registered (or curated) version, else
+        the recorded definition itself (submitted unregistered, or deleted since)."""
+        if definition.get("version") is not None:
+            try:
+                return Environment.get(workspace, definition["name"], definition["version"])
+            except UserErrorException:
+                pass
+        return Environment._deserialize(definition)
 
     @staticmethod
     def label(workspace: Workspace, name: str, version: str | int,
@@ -340,6 +369,32 @@ class Environment:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Environment) and self._serialize() == other._serialize()
+
+
+def _curated(name: str) -> Environment:
+    """A fresh object of the curated environment ``name`` (built for this Python)."""
+    env = Environment(name)
+    env.version = CURATED_VERSION
+    env.python.conda_dependencies = CondaDependencies.create(
+        pip_packages=list(CATALOGUE[name].pip_packages))
+    env.environment_variables = {}
+    return env
+
+
+def _get_curated(name: str, version: str | int | None, label: str | None) -> Environment:
+    if name not in CATALOGUE:
+        raise UserErrorException(
+            f"Environment {name!r} was not found: names starting with 'AzureML' or 'Microsoft' "
+            "are curated environments, and jupyter_mlws provides these: "
+            f"{', '.join(CATALOGUE)}. For other packages, define your own Environment and "
+            "register it under a name of yours.")
+    if label is not None:
+        raise UserErrorException(f"Curated environment {name!r} has no labels; get it by "
+                                 "name (and version) only")
+    if version is not None and str(version) != CURATED_VERSION:
+        raise UserErrorException(f"Curated environment {name!r} has only version "
+                                 f"{CURATED_VERSION}, not {version!r}")
+    return _curated(name)
 
 
 def default_environment() -> Environment:

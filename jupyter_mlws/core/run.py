@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import UserErrorException
 from ..store.base import RunQuery, RunRecord
 from .metric_buffer import get_buffer
+from .metric_losses import end_state
 from .run_artifact_metrics import RunArtifactMetricsMixin
 from .run_children import RunChildrenMixin, _filter
 from .run_details import RunDetailsMixin, _stringify
@@ -29,6 +30,7 @@ from .run_metrics import RunMetricsMixin
 from .status import RunStatus, is_terminal
 
 if TYPE_CHECKING:
+    from .environment import Environment
     from .experiment import Experiment
     from .workspace import Workspace
 
@@ -96,6 +98,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
         self._outputs_dir: str | None = None
         self._buffer = get_buffer(self._store)
         self._metric_kinds = known_kinds
+        self._metric_keys = {}
         self._owns_run = False
 
     @classmethod
@@ -312,21 +315,27 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
         """Flush metrics, upload outputs/, then set a terminal status (never overriding one).
         Every step is attempted; the first failure is raised afterwards."""
         failures: list[BaseException] = []
-        for step in (self._buffer.flush, self._upload_outputs if upload else None):
+        for step in (lambda: self._buffer.flush(run_id=self.id),
+                     self._upload_outputs if upload else None):
             if step is None:
                 continue
             try:
                 step()
             except Exception as exc:
                 failures.append(exc)
+        # Points the store refused are lost: the run must not end plain Completed
+        # (metric_losses.py); points still waiting for a failing store keep it active.
+        status, error, set_status = end_state(self._buffer, self.id, status, error, set_status)
         if set_status and self._set_status_on_end:
             try:
                 self._record = self._store.update_run(self.id, status=status, error=error,
                                                       only_if_active=True)
             except Exception as exc:
                 failures.append(exc)
-        if self._owns_run and is_terminal(self._record.status):
-            self._buffer.disown(self.id)
+        if is_terminal(self._record.status):
+            if self._owns_run:
+                self._buffer.disown(self.id)
+            self._buffer.forget(self.id)
         if failures:
             raise failures[0]
 
@@ -360,6 +369,17 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
             return False
         self.fail(exc, error_code=type(exc).__name__)
         return False
+
+    def get_environment(self) -> Environment:
+        """The environment of the run's definition (v1: registered or curated by name and
+        version); only submitted runs have one."""
+        from .environment import Environment
+
+        definition = (self._record.run_definition or {}).get("environment")
+        if not definition:
+            raise UserErrorException(f"Run {self.id} has no environment: only runs submitted "
+                                     "with experiment.submit() record one")
+        return Environment._of_run_definition(self.experiment.workspace, definition)
 
     # ---- context (v1 section 4.2)
     @classmethod

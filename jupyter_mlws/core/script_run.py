@@ -124,6 +124,20 @@ class ScriptRun(Run):
             print("Error:")
             print(json.dumps(details.get("error") or {}, indent=4))
 
+    # ---- details
+    def get_details_with_logs(self) -> dict[str, Any]:
+        """``get_details()`` with each log file's text instead of its location (v1)."""
+        details = self.get_details()
+        logs = {}
+        for path in details["logFiles"]:
+            stream = self._store.open_artifact(self.id, path)
+            try:
+                logs[path] = stream.read().decode("utf-8", "replace")
+            finally:
+                stream.close()
+        details["logFiles"] = logs
+        return details
+
     # ---- cancel
     def cancel(self) -> None:
         """Stop the run's whole process tree and mark it Canceled (returns once it is)."""

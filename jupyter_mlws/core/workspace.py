@@ -28,6 +28,7 @@ from .config_file import (
 from .names import validate_workspace_name
 
 if TYPE_CHECKING:
+    from .environment import Environment
     from .experiment import Experiment
     from .run import Run
 
@@ -371,6 +372,13 @@ class Workspace:
 
         records = self._call_store(self._store.list_experiments, self._record.id, "ActiveOnly")
         return {rec.name: Experiment._from_record(self, rec) for rec in records}
+
+    @property
+    def environments(self) -> dict[str, Environment]:
+        """``{name: latest Environment}``, the curated ``AzureML-*`` ones included (v1)."""
+        from .environment import Environment
+
+        return Environment.list(self)
 
     @property
     def compute_targets(self) -> dict[str, Any]:

@@ -12,9 +12,12 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..exceptions import UserErrorException
+
+if TYPE_CHECKING:
+    from .columns import MetricColumns
 
 # --------------------------------------------------------------------------- errors
 
@@ -219,6 +222,34 @@ class RunValues(Record):
     total: int = 0  # runs matching the query (ids may be fewer, up to its limit)
 
 
+@dataclass
+class RunTable:
+    """Runs as columns (index i of each list is run i), for tables of many runs: what
+    ``runs_frame`` shows, without building a RunRecord per run."""
+
+    id: list[str] = field(default_factory=list)
+    experiment_name: list[str] = field(default_factory=list)
+    number: list[int] = field(default_factory=list)
+    display_name: list[str | None] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    start_time: list[float | None] = field(default_factory=list)
+    end_time: list[float | None] = field(default_factory=list)
+    parent_run_id: list[str | None] = field(default_factory=list)
+    tags: list[dict[str, str | None]] = field(default_factory=list)
+    properties: list[dict[str, str]] | None = None  # with include_properties only
+
+    @classmethod
+    def of(cls, records: Sequence[RunRecord], include_properties: bool = False) -> RunTable:
+        table = cls(properties=[] if include_properties else None)
+        for r in records:
+            for name in ("id", "experiment_name", "number", "display_name", "status",
+                         "start_time", "end_time", "parent_run_id", "tags"):
+                getattr(table, name).append(getattr(r, name))
+            if table.properties is not None:
+                table.properties.append(r.properties)
+        return table
+
+
 # A metric point as the logging buffer hands it to the store, kept as a tuple because the
 # hot path builds one per ``run.log`` call: (run_id, name, kind, step, time, value, description).
 MetricPoint = tuple[str, str, str, "float | int | None", float, Any, str]
@@ -332,6 +363,12 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def count_runs(self, workspace_id: str, query: RunQuery | None = None) -> int: ...
 
+    def run_table(self, workspace_id: str, query: RunQuery | None = None, *,
+                  include_properties: bool = False) -> RunTable:
+        """:meth:`list_runs` as columns (same filters, order and page). This default builds
+        it from the records; the SQL store reads just the columns."""
+        return RunTable.of(self.list_runs(workspace_id, query), include_properties)
+
     @abc.abstractmethod
     def list_run_keys(self, workspace_id: str, query: RunQuery | None = None) -> RunKeys:
         """The metric, tag, property and parameter names of the runs ``query`` matches (its
@@ -373,10 +410,16 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def append_metrics(self, points: Sequence[MetricPoint]) -> None:
         """Persist a batch in one transaction. Values are None, bool, int, float (NaN and inf
-        included), str, or (kind ``table``) a dict of such scalars."""
+        included), str, or (kind ``table``) a dict of such scalars; what no store can hold
+        (``store.values``: lone surrogates, NUL, ints beyond a float) is an InvalidInputError
+        and nothing of the batch is stored. ``points`` may be a ``columns.MetricBatch``
+        (points held as per-series columns, plus metrics recorded without points)."""
 
     @abc.abstractmethod
-    def list_metrics(self, run_id: str) -> list[MetricInfo]: ...
+    def list_metrics(self, run_id: str) -> list[MetricInfo]:
+        """The run's metrics with their counts and last values. An empty table
+        (``log_table`` of empty columns) has count 0 and a row of nulls, one per declared
+        column, as its ``last_value``."""
 
     @abc.abstractmethod
     def get_metric_series(self, run_id: str, name: str, *, since: int = 0,
@@ -390,6 +433,59 @@ class Store(abc.ABC):
     def get_all_metric_values(
             self, run_ids: Sequence[str]) -> dict[str, dict[str, tuple[str, list[Any]]]]:
         """{run_id: {name: (kind, values oldest first)}} for shaping ``get_metrics``."""
+
+    def get_metric_columns(self, run_id: str, name: str, *, since: int = 0,
+                           max_points: int | None = None,
+                           until: int | None = None) -> MetricColumns:
+        """:meth:`get_metric_series` as numpy arrays (the SQL store reads them directly;
+        this default converts a series)."""
+        import numpy as np
+
+        from .columns import MetricColumns, to_array
+
+        series = self.get_metric_series(run_id, name, since=since, max_points=max_points,
+                                        until=until)
+        return MetricColumns(run_id=run_id, name=name, kind=series.kind,
+                             value=to_array(series.value),
+                             seq=np.asarray(series.seq, dtype=np.int64),
+                             step=to_array(series.step),
+                             time=np.asarray(series.time, dtype=np.float64),
+                             total=series.total)
+
+    def read_metric_values(self, run_ids: Sequence[str], names: Sequence[str] | None = None,
+                           ) -> dict[str, dict[str, MetricColumns]]:
+        """{run_id: {name: MetricColumns with ``value`` only}} of every metric of the runs (or
+        of ``names``), including metrics without points; an empty table names its declared
+        ``columns``. This default reads :meth:`get_all_metric_values`."""
+        from .columns import MetricColumns, to_array
+
+        wanted = None if names is None else set(names)
+        out: dict[str, dict[str, MetricColumns]] = {}
+        for run_id, metrics in self.get_all_metric_values(run_ids).items():
+            infos: dict[str, MetricInfo] | None = None
+            for name, (kind, values) in metrics.items():
+                if wanted is not None and name not in wanted:
+                    continue
+                columns = None
+                if kind == "table" and not values:
+                    if infos is None:
+                        infos = {i.name: i for i in self.list_metrics(run_id)}
+                    last = infos[name].last_value if name in infos else None
+                    columns = tuple(last) if isinstance(last, dict) else None
+                out.setdefault(run_id, {})[name] = MetricColumns(
+                    run_id=run_id, name=name, kind=kind, value=to_array(values),
+                    total=len(values), columns=columns)
+        return out
+
+    def list_metrics_of_runs(self, run_ids: Sequence[str]) -> dict[str, list[MetricInfo]]:
+        """:meth:`list_metrics` of several runs at once (counts and last values, no points).
+        This default derives them from :meth:`get_all_metric_values`."""
+        out: dict[str, list[MetricInfo]] = {run_id: [] for run_id in run_ids}
+        for run_id, metrics in self.get_all_metric_values(list(run_ids)).items():
+            out[run_id] = [MetricInfo(run_id=run_id, name=name, kind=kind, count=len(values),
+                                      last_value=values[-1] if values else None)
+                           for name, (kind, values) in metrics.items()]
+        return out
 
     # ---- files (artifacts of a run; paths are relative, '/'-separated, confined to the run)
     @abc.abstractmethod

@@ -1,8 +1,10 @@
 """Browser tests of the JupyterLab studio: a throwaway `jupyter lab` (free port, temp root,
 temp settings and its own MLWS_HOME) driven by Debian's Chromium through pytest-playwright.
 
-The server is started once per module; each test seeds its own workspace (unique name) through
-the SDK against the server's MLWS_HOME, so tests do not see each other's data.
+The server is started once per session (per pytest-xdist worker): starting JupyterLab is the
+slowest part of a browser test. Each test seeds its own workspace (unique name) through the SDK
+against the server's MLWS_HOME and names its notebooks and files after it, so tests do not see
+each other's data.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ class Lab:
             return json.loads(r.read())
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     base = tmp_path_factory.mktemp("lab")
     home, root, settings = base / "mlws-home", base / "root", base / "settings"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 
@@ -111,3 +113,57 @@ def test_runs_frame_of_runs_and_children(experiment):
 def test_runs_frame_empty():
     frame = runs_frame([])
     assert frame.empty and "run_id" in frame.columns
+
+
+def test_runs_frame_reads_last_values_not_points(experiment, mlws_store_backend, monkeypatch):
+    runs = []
+    for i in range(3):
+        run = experiment.start_logging(snapshot_directory=None, outputs=False)
+        for step in range(500):
+            run.log("loss", 1.0 / (step + 1) + i, step=step)
+        run.log("label", f"run {i}")
+        run.log_list("empty", [])
+        run.complete()
+        runs.append(run)
+    store = experiment.workspace._store
+    if mlws_store_backend == "sql":  # the HTTP store derives last values from a values read
+        def no_points(*args, **kwargs):  # type: ignore[no-untyped-def]
+            raise AssertionError("runs_frame read metric points")
+
+        for method in ("get_all_metric_values", "read_metric_values", "get_metric_series",
+                       "get_metric_columns"):
+            monkeypatch.setattr(store, method, no_points)
+    frame = runs_frame(experiment).set_index("run_id")
+    for i, run in enumerate(runs):
+        assert frame.loc[run.id, "metrics.loss"] == 1.0 / 500 + i
+        assert frame.loc[run.id, "metrics.label"] == f"run {i}"
+    assert "metrics.empty" not in frame.columns
+
+
+def test_run_table_is_list_runs_as_columns(experiment):
+    from jupyter_mlws.store.base import RunQuery, RunTable
+
+    store = experiment.workspace._store
+    for i in range(6):
+        run = experiment.start_logging(snapshot_directory=None, outputs=False,
+                                       display_name=f"run {i}")
+        run.set_tags({"parity": str(i % 2), **({"odd": "yes"} if i % 2 else {})})
+        run.add_properties({"index": str(i)})
+        run.log("score", [3.0, math.nan, 1.0, 5.0, "text", 2.0][i])
+        run.flush()
+        if i < 5:
+            run.complete()
+    workspace_id = experiment.workspace._record.id
+    queries = [RunQuery(experiment_id=experiment._record.id),
+               RunQuery(experiment_id=experiment._record.id, order_by="metric:score"),
+               RunQuery(experiment_id=experiment._record.id, order_by="metric:score",
+                        descending=False, limit=3, offset=1),
+               RunQuery(experiment_id=experiment._record.id, tags={"parity": "1"},
+                        status=["Completed"], order_by="number", descending=False)]
+    for query in queries:
+        for properties in (False, True):
+            expected = RunTable.of(store.list_runs(workspace_id, query), properties)
+            assert store.run_table(workspace_id, query, include_properties=properties) == \
+                expected
+    by_score = store.run_table(workspace_id, queries[1]).display_name
+    assert by_score[:3] == ["run 3", "run 0", "run 5"]  # NaN and text come last

@@ -16,6 +16,7 @@ import pytest
 import jupyter_mlws.core.metric_buffer as metric_buffer
 from jupyter_mlws.core import Experiment, Run, Workspace
 from jupyter_mlws.core.metric_buffer import MetricWriteError, get_buffer
+from jupyter_mlws.core.metric_losses import LOST_PROPERTY
 from jupyter_mlws.core.status import RunStatus
 from tests.helpers import wait_until
 
@@ -174,10 +175,13 @@ def test_heartbeat_refreshed_for_owned_runs(experiment, monkeypatch):
 def test_many_points_in_one_process(experiment):
     run = experiment.start_logging(snapshot_directory=None, outputs=False)
     for i in range(200_000):
-        run.log("fast", i)
+        run.log("fast", i, step=i)
     run.complete()
     assert metric_count(run, "fast") == 200_000
-    assert os.getpid()  # the logging process survives the load
+    # Every point stored once, in logging order, with its int value and step.
+    series = run._store.get_metric_columns(run.id, "fast")
+    assert series.value.tolist() == list(range(200_000)) == series.step.tolist()
+    assert bool((series.time[1:] >= series.time[:-1]).all())
 
 
 def test_threads_logging_at_once_lose_nothing(experiment):
@@ -195,3 +199,157 @@ def test_threads_logging_at_once_lose_nothing(experiment):
     metrics = run.get_metrics()
     assert all(metrics[f"t{n}"] == list(range(10_000)) for n in range(4))
     run.complete()
+
+
+# ---- a batch the store cannot write (issue 9): isolated, reported on its run, never a stall
+
+def _queue_past_the_checks(run: Run, name: str, value: object) -> None:
+    """Queue a point the checks at the call would refuse, as if they had missed it."""
+    key = run._buffer.series_key(run.id, name, "scalar", "")
+    run._buffer.enqueue([(key, None, time.time(), value)])
+
+
+def test_rejected_points_are_isolated_and_reported_on_their_run(experiment):
+    bad = experiment.start_logging(snapshot_directory=None, outputs=False)
+    good = experiment.start_logging(snapshot_directory=None, outputs=False)
+    for i in range(3000):
+        bad.log("m", i)
+        bad.log("other", i)
+        good.log("g", i)
+        if i == 1500:
+            _queue_past_the_checks(bad, "m", "poison \ud800")
+    with pytest.raises(MetricWriteError, match=r"1 metric point of run .*'m'"):
+        bad.flush()
+    bad.flush()  # reported once; everything else was stored around the bad point
+    assert bad.get_metrics() == {"m": list(range(3000)), "other": list(range(3000))}
+    assert "'m'" in bad.get_properties()[LOST_PROPERTY]
+    good.complete()
+    assert good.get_status() == RunStatus.COMPLETED
+    assert good.get_metrics() == {"g": list(range(3000))}
+    bad.complete()  # not plain Completed: its points are missing
+    assert bad.get_status() == RunStatus.FAILED
+    details = bad.get_details()
+    assert details["error"]["error"]["code"] == "MetricWriteError"
+    assert "'m'" in details["warnings"][0]["message"]
+
+
+def test_complete_raises_and_fails_the_run_when_points_were_refused(experiment):
+    run = experiment.start_logging(snapshot_directory=None, outputs=False)
+    run.log("m", 1)
+    _queue_past_the_checks(run, "m", 10**400)
+    with pytest.raises(MetricWriteError, match="too large"):
+        run.complete()
+    assert run.get_status() == RunStatus.FAILED
+    assert run._store.get_metric_series(run.id, "m").value == [1]
+
+
+def test_a_deleted_run_does_not_stop_other_runs(experiment):
+    doomed = experiment.start_logging(snapshot_directory=None, outputs=False)
+    other = experiment.start_logging(snapshot_directory=None, outputs=False)
+    doomed.log("m", 0)
+    doomed.flush()
+    doomed._store.delete_run(doomed.id)
+    for i in range(1000):
+        doomed.log("m", i)
+        other.log("m", i)
+    other.flush()
+    assert other.get_metrics() == {"m": list(range(1000))}
+    with pytest.raises(MetricWriteError, match="1000 metric points"):
+        doomed.flush()
+    other.complete()
+
+
+def test_log_never_blocks_on_a_queue_full_of_unwritable_points(experiment, monkeypatch):
+    run = experiment.start_logging(snapshot_directory=None, outputs=False)
+    monkeypatch.setattr(run._buffer, "max_points", 50)
+    logger = threading.Thread(target=lambda: [_queue_past_the_checks(run, "m", f"\ud800{i}")
+                                              for i in range(400)], daemon=True)
+    logger.start()
+    logger.join(timeout=120)
+    assert not logger.is_alive()  # room was made: the unwritable points were set aside
+    for i in range(100):
+        run.log("m", i)
+    with pytest.raises(MetricWriteError, match="400 metric points"):
+        run.flush()
+    assert run.get_metrics() == {"m": list(range(100))}
+    run.fail()
+
+
+def test_log_raises_instead_of_waiting_forever_on_a_failing_store(experiment, monkeypatch):
+    store = experiment.workspace._store
+    run = experiment.start_logging(snapshot_directory=None, outputs=False)
+    monkeypatch.setattr(run._buffer, "max_points", 100)
+    monkeypatch.setattr(metric_buffer, "LOG_WAIT_SECONDS", 1.0)
+    real_append = store.append_metrics
+
+    def failing(points):  # type: ignore[no-untyped-def]
+        raise OSError("disk unavailable")
+
+    monkeypatch.setattr(store, "append_metrics", failing)
+    logged = 0
+    with pytest.raises(MetricWriteError, match="disk unavailable"):
+        for i in range(1000):
+            run.log("m", i)
+            logged += 1
+    assert 100 <= logged < 1000  # the queue filled, then log() gave up instead of hanging
+    monkeypatch.setattr(store, "append_metrics", real_append)
+    run.flush()
+    assert run.get_metrics()["m"] == list(range(logged))  # the refused call logged nothing
+    run.complete()
+
+
+# ---- the durability bound at full speed (issue 9): a SIGKILL loses nothing older than 1 s
+
+TIGHT_LOOP_SCRIPT = r"""
+    import os, sys, time
+    from jupyter_mlws.core import Experiment, Workspace
+    run = Experiment(Workspace.get("durable"), "durability").start_logging(
+        snapshot_directory=None, outputs=False)
+    progress = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    print("RUN", run.id, flush=True)
+    log, now, i = run.log, time.monotonic, 0
+    while True:
+        end = i + 5000
+        while i < end:  # the tight loop: nothing but run.log
+            log("m", i)
+            i += 1
+        # Unbuffered: a SIGKILL cannot lose what this says (all points < i were logged).
+        os.write(progress, b"%d %.6f\n" % (i, now()))
+"""
+
+
+def test_sigkill_in_a_tight_loop_loses_nothing_logged_a_second_before(experiment, tmp_path):
+    script = tmp_path / "work" / "tight.py"
+    script.write_text(textwrap.dedent(TIGHT_LOOP_SCRIPT))
+    progress = tmp_path / "progress.txt"
+    # A queue limit far above what a second holds: only the time bound protects the points.
+    env = {**os.environ, "MLWS_METRIC_QUEUE_LIMIT": "5000000"}
+    proc = subprocess.Popen([sys.executable, str(script), str(progress)],
+                            stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        run_id = proc.stdout.readline().split()[1]  # type: ignore[union-attr]
+
+        def logged() -> list[tuple[int, float]]:
+            text = progress.read_text() if progress.exists() else ""
+            return [(int(i), float(t)) for i, t in
+                    (line.split() for line in text.splitlines(keepends=True)
+                     if line.endswith("\n"))]
+
+        # At full speed for a while: a million points and three seconds of logging.
+        wait_until(lambda: (lambda r: r and r[-1][0] >= 1_000_000 and r[-1][1] - r[0][1] >= 3)(
+            logged()), timeout=240, what="a million points logged")
+    finally:
+        killed_at = time.monotonic()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    records = logged()
+    required = max(i for i, t in records if t <= killed_at - 1.0)
+    run = Run.get(experiment.workspace, run_id)
+    stored = run._store.get_metric_columns(run_id, "m").value
+    # For the message: how long before the kill the first lost point was logged (at most).
+    lost_age = killed_at - next((t for i, t in records if i > len(stored)), killed_at)
+    assert len(stored) >= required, (
+        f"{len(stored)} points stored, {required} were logged a second before the kill; "
+        f"points logged {lost_age:.2f} s before it were lost")
+    assert stored.tolist() == list(range(len(stored)))  # in order, nothing lost in between
+    assert run.get_status() == RunStatus.FAILED

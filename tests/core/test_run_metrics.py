@@ -184,3 +184,99 @@ def test_artifact_metric_first_value_and_populate(run, tmp_path):
     assert run.get_metrics() == {"img": uri}
     populated = run.get_metrics(populate=True)["img"]
     assert populated.data == b"\x89PNG fake bytes" and populated.path == "plots/a.png"
+
+
+# ---- values no store can hold are refused at the call (issue 9), both stores
+
+SURROGATE = "bad\ud800text"
+
+
+def _refused(match: str, call, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UserErrorException, match=match):
+        call(*args, **kwargs)
+
+
+def test_lone_surrogates_are_refused_wherever_text_goes(run):
+    run.log("kept", 1)
+    where = "surrogate"
+    _refused(where, run.log, SURROGATE, 1)
+    _refused(r"metric 'v'.*surrogate", run.log, "v", SURROGATE)
+    _refused(r"description of metric 'v'.*surrogate", run.log, "v", 1, description=SURROGATE)
+    _refused(r"list metric 'l'.*surrogate", run.log_list, "l", [1, SURROGATE])
+    _refused(r"table 'r'.*surrogate", run.log_row, "r", ok=1, bad=SURROGATE)
+    _refused(r"column name of table 'r'.*surrogate", run.log_row, "r", **{SURROGATE: 1})
+    _refused(r"table 't'.*surrogate", run.log_table, "t", {"x": [1, 2], "y": ["a", SURROGATE]})
+    _refused(r"column name of table 't'.*surrogate", run.log_table, "t", {SURROGATE: [1]})
+    _refused(r"metric 'n'.*NUL", run.log, "n", "a\x00b")
+    _refused(r"metric name.*NUL", run.log, "a\x00b", 1)
+    # Nothing of a refused call was queued; later logging works and is stored.
+    run.log("v", "fine ✓")
+    run.log_list("l", [1, 2])
+    assert run.get_metrics() == {"kept": 1, "v": "fine ✓", "l": [1, 2]}
+
+
+def test_numbers_beyond_a_float_are_refused_and_big_ints_kept_exactly(run):
+    huge = 10**400
+    _refused(r"metric 'x'.*too large", run.log, "x", huge)
+    _refused(r"list metric 'l'.*too large", run.log_list, "l", [1, huge])
+    _refused(r"table 'r'.*too large", run.log_row, "r", a=huge)
+    _refused(r"table 't'.*too large", run.log_table, "t", {"a": [1, huge]})
+    _refused(r"step of metric 'x'.*64-bit", run.log, "x", 1.0, step=huge)
+    _refused(r"step of metric 'x'.*64-bit", run.log, "x", 1.0, step=2**63)
+    _refused(r"step of metric 'x'.*64-bit", run.log, "x", 1.0, step=np.uint64(2**63))
+    # Integers a float can order are stored exactly, as before; NaN and inf as ever.
+    run.log("x", 2**100 + 1, step=2**63 - 1)
+    run.log("x", math.inf, step=-(2**63))
+    run.log_row("r", a=-(2**70))
+    values = run.get_metrics()
+    assert values["x"][0] == 2**100 + 1 and type(values["x"][0]) is int
+    assert values["x"][1] == math.inf and values["r"] == {"a": -(2**70)}
+    steps = run._store.get_metric_series(run.id, "x").step
+    assert steps == [2**63 - 1, -(2**63)] and all(type(s) is int for s in steps)
+
+
+# ---- empty lists and tables are recorded (v1 shape)
+
+def test_empty_list_and_table_are_recorded(run):
+    run.log_list("empty", [])
+    run.log_list("grows", [])
+    run.log_list("grows", [7])
+    run.log_table("no_rows", {"x": [], "y": []})
+    run.log_table("later", {"a": []})
+    run.log_row("later", a=1, b=2)
+    assert run.get_metrics() == {"empty": [], "grows": 7, "no_rows": {"x": [], "y": []},
+                                 "later": {"a": 1, "b": 2}}
+    assert run.get_metrics(name="no_rows") == {"no_rows": {"x": [], "y": []}}
+    info = {m.name: m for m in run._store.list_metrics(run.id)}
+    assert info["empty"].count == 0 and info["empty"].kind == "list"
+    assert info["no_rows"].count == 0 and info["no_rows"].kind == "table"
+    # A run whose only metric is empty still appears in a recursive read.
+    child = run.child_run("child")
+    child.log_list("nothing", [])
+    assert run.get_metrics(recursive=True)[child.id] == {"nothing": []}
+    child.complete()
+    with pytest.raises(UserErrorException, match="cannot also take"):
+        run.log("empty", 1)
+
+
+def test_server_answers_400_to_batches_it_cannot_store(run, mlws_store_backend):
+    """The SDK route the HTTP store posts to: values no store can hold are a 400 with a JSON
+    message (never a 500 the writer would retry), and nothing of such a batch is stored."""
+    if mlws_store_backend != "http":
+        pytest.skip("a route of the server")
+    http = run._store.http
+    path = f"{run._store._ws_path(run._record.workspace_id)}/metrics/append"
+    head = f'{{"count":2,"run":"{run.id}","name":"m","kind":"scalar","description":"",'
+    bodies = {
+        "surrogate": head + '"step":[null,null],"time":[1.0,2.0],"value":["ok","\\ud800"]}',
+        "too large": head + '"step":[null,null],"time":[1.0,2.0],"value":[1,1' + "0" * 400
+        + "]}",
+        "64-bit": head + '"step":[1,' + "9" * 30 + '],"time":[1.0,2.0],"value":[1,2]}',
+    }
+    for problem, body in bodies.items():
+        response = http.client.post(http.base + path, content=body.encode(),
+                                    headers={"Content-Type": "application/json"})
+        assert response.status_code == 400, (problem, response.text)
+        assert problem in response.json()["message"]
+    run.log("m", "fine")
+    assert run.get_metrics() == {"m": "fine"}

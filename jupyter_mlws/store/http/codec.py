@@ -15,7 +15,7 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import fields
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any, TypeVar
 
 _OUT = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
@@ -26,6 +26,7 @@ COLUMNS = ("run", "name", "kind", "step", "time", "value", "description")
 _DEDUPED = ("run", "name", "kind", "description")
 _SCALARS = frozenset({type(None), bool, int, float, str})
 MAX_BATCH = 1_000_000  # points in one request; the metric buffer sends at most 100,000
+MAX_EMPTY = 10_000  # metrics recorded without points in one request
 
 R = TypeVar("R")
 
@@ -93,12 +94,18 @@ def _column(values: Sequence[Any]) -> Any:
     return {"values": list(unique), "index": [position[v] for v in values]}
 
 
-def encode_points(points: Sequence[tuple]) -> bytes:
-    """A metric batch as compact JSON bytes."""
+def encode_points(points: Sequence[tuple], empty: Sequence[Any] = ()) -> bytes:
+    """A metric batch as compact JSON bytes; ``empty``: SeriesChunks without points (metrics
+    recorded empty), sent as ``[run, name, kind, description, columns or null]``."""
+    declared = [[c.run_id, c.name, c.kind, c.description,
+                 None if c.columns is None else list(c.columns)] for c in empty]
     if not points:
-        return b'{"count":0}'
-    run, name, kind, step, time_, value, description = zip(*points, strict=True)
+        return json.dumps({"count": 0, "empty": declared} if declared else {"count": 0},
+                          separators=(",", ":")).encode()
+    run, name, kind, step, time_, value, description = _columns(points)
     body: dict[str, Any] = {"count": len(points)}
+    if declared:
+        body["empty"] = declared
     for key, column in zip(_DEDUPED, (run, name, kind, description), strict=True):
         body[key] = _column(column)
     body.update(time=time_, step=step, value=value)
@@ -115,6 +122,21 @@ def encode_points(points: Sequence[tuple]) -> bytes:
                 body[key] = [encode_value(v) for v in body[key]]
                 body[f"{key}_escaped"] = True
         return json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
+
+
+def _columns(points: Sequence[tuple]) -> tuple[Sequence[Any], ...]:
+    """The seven columns of a batch; a MetricBatch already holds per-series columns."""
+    chunks = getattr(points, "chunks", None)
+    if chunks is None:
+        return tuple(zip(*points, strict=True))
+    def each(field: str) -> list[Any]:
+        return list(chain.from_iterable(repeat(getattr(c, field), len(c)) for c in chunks))
+
+    def joined(field: str) -> list[Any]:
+        return list(chain.from_iterable(getattr(c, field) for c in chunks))
+
+    return (each("run_id"), each("name"), each("kind"), joined("step"), joined("time"),
+            joined("value"), each("description"))
 
 
 def _expand(column: Any, count: int, what: str) -> Sequence[Any]:
@@ -165,6 +187,22 @@ def decode_points(body: Any) -> list[tuple]:
     return list(zip(*(columns[key] for key in COLUMNS), strict=True))
 
 
+def decode_empty(body: dict[str, Any]) -> list[tuple[str, str, str, str, tuple | None]]:
+    """The ``empty`` declarations of a batch as (run, name, kind, description, columns)."""
+    declared = body.get("empty", [])
+    if not isinstance(declared, list) or len(declared) > MAX_EMPTY:
+        raise ValueError(f"'empty' must be a list of at most {MAX_EMPTY} items")
+    out = []
+    for item in declared:
+        if not (isinstance(item, list) and len(item) == 5
+                and all(isinstance(x, str) for x in item[:4])
+                and (item[4] is None or (isinstance(item[4], list)
+                                         and all(isinstance(c, str) for c in item[4])))):
+            raise ValueError("an 'empty' item is [run, name, kind, description, columns|null]")
+        out.append((*item[:4], None if item[4] is None else tuple(item[4])))
+    return out
+
+
 def encode_metric_values(values: dict[str, dict[str, tuple[str, list[Any]]]]
                          ) -> dict[str, Any]:
     """``get_all_metric_values`` output in JSON-safe form."""
@@ -193,6 +231,6 @@ def record(cls: type[R], data: dict[str, Any]) -> R:
     return cls(**{k: v for k, v in data.items() if k in names})
 
 
-__all__ = ["COLUMNS", "decode_metric_values", "decode_points", "decode_value",
+__all__ = ["COLUMNS", "decode_empty", "decode_metric_values", "decode_points", "decode_value",
            "encode_metric_values", "encode_points", "encode_series_values", "encode_value",
            "record"]

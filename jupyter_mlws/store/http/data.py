@@ -15,6 +15,7 @@ from ..base import (
     MetricSeries,
     SnapshotRecord,
 )
+from ..columns import MetricBatch
 from ..paths import normalize_artifact_path
 from ..snapshots import check_manifest, check_sha256
 from .codec import decode_metric_values, decode_value, encode_points, record
@@ -39,18 +40,22 @@ class DataMixin:
 
     # ---- metrics
     def append_metrics(self, points: Sequence[MetricPoint]) -> None:
-        if not points:
+        # A MetricBatch also carries metrics recorded without points (columns.py).
+        empty = points.empty_chunks() if isinstance(points, MetricBatch) else []
+        if not points and not empty:
             return
-        groups = self._by_workspace([p[0] for p in points])
-        for workspace_id, run_ids in groups.items():
-            if len(groups) == 1:
-                batch = points
-            else:
-                wanted = set(run_ids)
+        run_ids = ([c.run_id for c in points.chunks] if isinstance(points, MetricBatch)
+                   else [p[0] for p in points])
+        groups = self._by_workspace(run_ids)
+        for workspace_id, ids in groups.items():
+            batch, declared = points, empty
+            if len(groups) > 1:
+                wanted = set(ids)
                 batch = [p for p in points if p[0] in wanted]
+                declared = [c for c in empty if c.run_id in wanted]
             # One POST per batch and workspace, columns in compact JSON (see codec.py).
             self.http.json("POST", f"{self._ws_path(workspace_id)}/metrics/append",
-                           content=encode_points(batch))
+                           content=encode_points(batch, declared))
 
     def list_metrics(self, run_id: str) -> list[MetricInfo]:
         body = self.http.json("GET", f"{self._run_path(run_id)}/metrics")

@@ -1,21 +1,24 @@
 """Block rollups of metric series and the downsampled reads built on them.
 
 Every metric's points are grouped into fixed blocks of ``BLOCK_SIZE`` consecutive seqs. Each
-``metric_block`` row holds the block's point count, last seq, a bitmask of the type codes in
-it, and its numeric minimum and maximum with their seqs. Appends update the touched blocks in
-the same transaction as the points, so a downsampled read of N points scans ~N/BLOCK_SIZE
-rows and then fetches only the chosen points, and a full read learns from the masks whether
-the fast all-numeric decoding applies.
+``metric_block`` row holds the block's point count, last seq, a bitmask of the type codes of
+the chunks that wrote it, and its numeric minimum and maximum with their seqs. Appends compute
+them from the packed chunk columns and update the touched blocks in the same transaction as
+the chunks, so a downsampled read of N points scans ~N/BLOCK_SIZE rows to choose its points.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 BLOCK_SIZE = 256
-TEXT_BIT = 1 << 14  # some point of the block has a TEXT part (strings, rows, NaN, big ints)
 
 Fetch = Callable[[str, tuple], list[tuple]]
+Head = Callable[[int, int], tuple[Any, Any, Any, Any]]
 
 # One upsert per touched block and batch. SET expressions see the row as it was before the
 # update, so the min/max pairs stay consistent; ties keep the earlier seq.
@@ -35,54 +38,42 @@ UPSERT_SQL = (
     "types = metric_block.types | excluded.types")
 
 
-def block_rows(mid: int, base: int, rows: Sequence[tuple]) -> list[tuple]:
-    """Rollup rows of points ``rows`` (step, time, vtype, vnum, vtext) that get seqs
-    ``base + 1 ...``: one per touched block. Runs per batch, so the per-point work is C-level
-    (transpose, set, min/max over an index)."""
+def block_rows(mid: int, base: int, numbers: Sequence[Any], clean: bool, types: int,
+               ) -> list[tuple]:
+    """Rollup rows of new points that get seqs ``base + 1 ...``: one per touched block.
+    ``numbers`` holds each point's sortable number; when ``clean`` is False some are None or
+    NaN (no number) and are skipped. A typed chunk's numbers are its values (all floats, ints
+    or bools), and min/max/index over a block slice are C loops, not per-point Python.
+    ``types`` is the chunk's type mask, recorded for each block it touches (a superset)."""
     out = []
-    i, total = 0, len(rows)
+    i, total = 0, len(numbers)
     while i < total:
         seq = base + i + 1
         block = (seq - 1) // BLOCK_SIZE
         end = min(total, i + (block + 1) * BLOCK_SIZE - seq + 1)
-        _steps, _times, codes, nums, texts = zip(*rows[i:end], strict=True)
-        types = 0
-        for code in set(codes):
-            types |= 1 << code
-        if texts.count(None) != len(texts):
-            types |= TEXT_BIT
-        if None in nums:
-            index = [k for k, v in enumerate(nums) if v is not None]
+        part = numbers[i:end]
+        extremes: tuple = (None, None, None, None)
+        if clean:
+            lo, hi = min(part), max(part)
+            extremes = (float(lo), seq + part.index(lo), float(hi), seq + part.index(hi))
         else:
-            index = range(len(nums))
-        if index:
-            kmin = min(index, key=nums.__getitem__)
-            kmax = max(index, key=nums.__getitem__)
-            extremes: tuple = (nums[kmin], seq + kmin, nums[kmax], seq + kmax)
-        else:
-            extremes = (None, None, None, None)
+            index = [k for k, v in enumerate(part) if v is not None and v == v]
+            if index:
+                kmin = min(index, key=part.__getitem__)
+                kmax = max(index, key=part.__getitem__)
+                extremes = (float(part[kmin]), seq + kmin, float(part[kmax]), seq + kmax)
         out.append((mid, block, end - i, base + end, *extremes, types))
         i = end
     return out
 
 
-def _summarize(fetch: Fetch, ph: str, mid: int, block: tuple, lo_seq: int, hi_seq: int,
-               ) -> tuple:
-    """A block row whose extremes cover only seqs in (lo_seq, hi_seq]: a block cut by the
-    cursor or the window end is summarized from its points (fewer than BLOCK_SIZE rows)."""
-    pts = fetch(f"SELECT seq, vnum FROM metric_point WHERE metric_id = {ph} AND seq > {ph} "
-                f"AND seq <= {ph} AND vnum IS NOT NULL ORDER BY seq", (mid, lo_seq, hi_seq))
-    lo = min(pts, key=lambda p: p[1]) if pts else (None, None)
-    hi = max(pts, key=lambda p: p[1]) if pts else (None, None)
-    return (block[0], block[1], lo[1], lo[0], hi[1], hi[0])
-
-
 def downsample_from_blocks(fetch: Fetch, ph: str, mid: int, since: int, max_points: int,
-                           until: int | None = None) -> list[int] | None:
-    """Seqs to keep (sorted) for ``since < seq <= until``: first, last, and the min and max of
-    each of ``(max_points - 2) // 2`` seq ranges (a range without numbers keeps its first
-    point). None when the series is too short for blocks to give at least half that
-    resolution; the caller then scans the points."""
+                           head: Head, until: int | None = None) -> list[int] | None:
+    """Seqs to keep (sorted) for ``since < seq`` (``<= until`` when given): first, last, and
+    the min and max of each of ``(max_points - 2) // 2`` seq ranges (a range without numbers
+    keeps its first point). None when the series is too short for blocks to give at least half
+    that resolution; the caller then scans the points. ``head(lo, hi)`` gives the extremes of
+    the points in ``(lo, hi]`` as ``(min, min_seq, max, max_seq)`` (Nones without numbers)."""
     buckets = max(1, (max_points - 2) // 2)
     upper = "" if until is None else f" AND block <= {int((until - 1) // BLOCK_SIZE)}"
     blocks = fetch(
@@ -93,17 +84,21 @@ def downsample_from_blocks(fetch: Fetch, ph: str, mid: int, since: int, max_poin
         return []
     first, last = since + 1, blocks[-1][1]
     if until is not None and last > until:
+        # The window ends inside its last block: summarize that block's points up to it.
         last = until
-        blocks[-1] = _summarize(fetch, ph, mid, blocks[-1], blocks[-1][0] * BLOCK_SIZE, until)
+        lo, lo_seq, hi, hi_seq = head(max(since, blocks[-1][0] * BLOCK_SIZE), until)
+        blocks[-1] = (blocks[-1][0], until, lo, lo_seq, hi, hi_seq)
     n = last - since
     if n <= 0:
         return []
     if n * 2 < buckets * BLOCK_SIZE:
         return None
     if since % BLOCK_SIZE:
-        # The first block starts before the cursor: its rollup may hold older extremes.
+        # The first block starts before the cursor: its rollup may hold older extremes, so
+        # summarize its points after the cursor directly (fewer than BLOCK_SIZE rows).
         head_end = min((since // BLOCK_SIZE + 1) * BLOCK_SIZE, last)
-        blocks[0] = _summarize(fetch, ph, mid, blocks[0], since, head_end)
+        lo, lo_seq, hi, hi_seq = head(since, head_end)
+        blocks[0] = (blocks[0][0], blocks[0][1], lo, lo_seq, hi, hi_seq)
     width = -(-n // buckets)
     bmin: dict[int, tuple[float, int]] = {}
     bmax: dict[int, tuple[float, int]] = {}
@@ -129,35 +124,36 @@ def downsample_from_blocks(fetch: Fetch, ph: str, mid: int, since: int, max_poin
     return sorted(s for s in keep if first <= s <= last)
 
 
-def downsample_by_scan(fetch: Fetch, is_sqlite: bool, mid: int, since: int, n: int,
-                       max_points: int) -> list[tuple]:
-    """Rows (seq, step, time, vtype, vnum, vtext) of the min and max of each of
-    ``(max_points - 2) // 2`` seq ranges, plus the first and last points, chosen in SQL so
-    only kept rows leave the database. Each range is a primary-key range scan, which avoids
-    sorting the whole series as a GROUP BY would. For series too short for the rollup."""
-    mid, first, last = int(mid), since + 1, since + n
+def downsample_by_scan(numbers: np.ndarray, since: int, max_points: int) -> list[int]:
+    """Seqs to keep of the points ``since + 1 ...`` whose sortable numbers are ``numbers``
+    (NaN: no number): first, last, and the earliest min and max of each of
+    ``(max_points - 2) // 2`` seq ranges; a range without numbers keeps its first point. For
+    series too short for the rollup; vectorized over a (ranges x width) matrix."""
+    import numpy as np
+
+    n = len(numbers)
+    if n == 0:
+        return []
+    first, last = since + 1, since + n
     buckets = max(1, (max_points - 2) // 2)
     width = -(-n // buckets)
-    ranges = (f"b(lo) AS (SELECT {first} UNION ALL SELECT lo + {width} FROM b "
-              f"WHERE lo + {width} <= {last})")
-    in_range = f"metric_id = {mid} AND seq BETWEEN b.lo AND b.lo + {width - 1}"
-    numeric = fetch(f"SELECT 1 FROM metric_point WHERE metric_id = {mid} AND seq > {since} "
-                    "AND vnum IS NOT NULL LIMIT 1", ())
-    if not numeric:
-        # Nothing numeric (strings, rows): one evenly spaced point per range instead.
-        picks = "SELECT lo FROM b"
-    elif is_sqlite:
-        # SQLite returns the bare column of the row holding a group's MIN()/MAX().
-        picks = (f"SELECT (SELECT seq FROM (SELECT seq, MIN(vnum) FROM metric_point "
-                 f"WHERE {in_range})) FROM b UNION SELECT (SELECT seq FROM (SELECT seq, "
-                 f"MAX(vnum) FROM metric_point WHERE {in_range})) FROM b")
-    else:
-        picks = (f"SELECT (SELECT seq FROM metric_point WHERE {in_range} AND vnum IS NOT "
-                 f"NULL ORDER BY vnum, seq LIMIT 1) FROM b UNION SELECT (SELECT seq FROM "
-                 f"metric_point WHERE {in_range} AND vnum IS NOT NULL ORDER BY vnum DESC, "
-                 "seq LIMIT 1) FROM b")
-    sql = (f"WITH RECURSIVE {ranges}, picks(seq) AS ({picks} UNION SELECT {first} "
-           f"UNION SELECT {last}) SELECT p.seq, p.step, p.time, p.vtype, p.vnum, p.vtext "
-           f"FROM picks JOIN metric_point p ON p.metric_id = {mid} AND p.seq = picks.seq "
-           "ORDER BY p.seq")
-    return fetch(sql, ())
+    rows = -(-n // width)
+    grid = np.full(rows * width, np.nan)
+    grid[:n] = numbers
+    grid = grid.reshape(rows, width)
+    valid = ~np.isnan(grid)
+    has = valid.any(axis=1)
+    # Earliest min/max of each row; a row whose numbers are all +inf (or -inf for the max)
+    # would otherwise pick a padding NaN, so those take the first valid column instead.
+    kmin = np.where(valid, grid, np.inf).argmin(axis=1)
+    kmax = np.where(valid, grid, -np.inf).argmax(axis=1)
+    rows_idx = np.arange(rows)
+    first_valid = valid.argmax(axis=1)
+    kmin = np.where(valid[rows_idx, kmin], kmin, first_valid)
+    kmax = np.where(valid[rows_idx, kmax], kmax, first_valid)
+    starts = first + rows_idx * width
+    keep = {first, last}
+    keep.update((starts[has] + kmin[has]).tolist())
+    keep.update((starts[has] + kmax[has]).tolist())
+    keep.update(starts[~has].tolist())
+    return sorted(s for s in keep if first <= s <= last)

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import run_filter as f
-from ..base import InvalidInputError, RunQuery, RunRecord
+from ..base import InvalidInputError, RunQuery, RunRecord, RunTable
 from ..run_columns import USER_PROPERTY, Column
 from ..values import BOOL, CODE_MASK, FLOAT, INT, STR
 from . import schema as t
@@ -221,7 +221,8 @@ def order_key(stmt: sa.Select, order_by: str) -> tuple[sa.Select, Any]:
 
 def ordered(stmt: sa.Select, q: RunQuery) -> sa.Select:
     """``stmt`` in the query's order and page. Rows without the key (no start time, metric
-    not logged) come last either way; ties break by creation time, then id."""
+    not logged or without a number, e.g. a string, NaN or an empty list) come last either
+    way; ties break by creation time, then id."""
     stmt, key = order_key(stmt, q.order_by)
     stmt = stmt.order_by(key.is_(None), key.desc() if q.descending else key.asc(),
                          t.run.c.created_time.desc() if q.descending
@@ -250,6 +251,39 @@ class RunQueryMixin(RunMixin):
 
         def read(conn: sa.Connection) -> list[RunRecord]:
             return self.run_records(conn, conn.execute(stmt).all())
+
+        return self.db.read(read)
+
+    def run_table(self, workspace_id: str, query: RunQuery | None = None, *,
+                  include_properties: bool = False) -> RunTable:
+        q = query or RunQuery()
+        conditions = where(workspace_id, q)
+        self.reconcile_workspace(workspace_id)
+        r = t.run.c
+        stmt = ordered(sa.select(r.id, t.experiment.c.name, r.number, r.display_name, r.status,
+                                 r.start_time, r.end_time, r.parent_run_id)
+                       .join(t.experiment, t.experiment.c.id == r.experiment_id)
+                       .where(*conditions), q)
+
+        def read(conn: sa.Connection) -> RunTable:
+            rows = conn.execute(stmt).all()
+            table = RunTable(*(list(column) for column in zip(*rows, strict=True))) if rows \
+                else RunTable()
+            position = {run_id: i for i, run_id in enumerate(table.id)}
+            table.tags = [{} for _ in rows]
+            if include_properties:
+                table.properties = [{} for _ in rows]
+            # One query per key-value table, for exactly the runs of the page.
+            page = sa.select(stmt.subquery().c.id)
+            sources = [(t.run_tag, table.tags)]
+            if include_properties:
+                sources.append((t.run_property, table.properties))  # type: ignore[arg-type]
+            for source, target in sources:
+                kv = source.c
+                for run_id, key, value in conn.execute(
+                        sa.select(kv.run_id, kv.key, kv.value).where(kv.run_id.in_(page))).all():
+                    target[position[run_id]][key] = value
+            return table
 
         return self.db.read(read)
 

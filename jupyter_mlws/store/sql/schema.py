@@ -93,7 +93,9 @@ metric = sa.Table(
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("description", sa.Text, nullable=False),
     sa.Column("count", sa.Integer, nullable=False),  # == highest seq, seqs are dense from 1
-    sa.Column("last_type", sa.SmallInteger),  # vtype of the last point
+    # The last point, kept at write time so run tables never read points (values.py encoding;
+    # an empty table keeps its declared columns here as a row of nulls, with count 0).
+    sa.Column("last_type", sa.SmallInteger),  # values.py type code (+ STEP_INT)
     sa.Column("last_num", sa.Float),  # sortable last value (metric:<name> ordering)
     sa.Column("last_text", sa.Text),
     sa.Column("last_step", sa.Float),
@@ -103,22 +105,23 @@ metric = sa.Table(
     sqlite_autoincrement=True,
 )
 
-metric_point = sa.Table(
-    "metric_point", metadata,
+# Points in packed column chunks (store/chunk_codec.py): one row per CHUNK_POINTS consecutive seqs
+# of a metric (chunk k holds seqs k*CHUNK_POINTS+1 ...; only the newest may be partly filled).
+metric_chunk = sa.Table(
+    "metric_chunk", metadata,
     sa.Column("metric_id", sa.Integer, sa.ForeignKey("metric.id", **_cascade), primary_key=True),
-    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("step", sa.Float),
-    sa.Column("time", sa.Float, nullable=False),
-    # values.py type code, plus STEP_INT when the step was logged as an int.
-    sa.Column("vtype", sa.SmallInteger, nullable=False),
-    sa.Column("vnum", sa.Float),
-    sa.Column("vtext", sa.Text),
-    # Clustered by (metric_id, seq): a series is one contiguous range scan.
+    sa.Column("first_seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("n", sa.Integer, nullable=False),  # points in the chunk
+    sa.Column("step_enc", sa.SmallInteger, nullable=False),  # columns.STEPS_*
+    sa.Column("steps", sa.LargeBinary),  # NULL when every step is None
+    sa.Column("times", sa.LargeBinary, nullable=False),  # float64
+    sa.Column("value_enc", sa.SmallInteger, nullable=False),  # columns.VALUES_*
+    sa.Column("vals", sa.LargeBinary, nullable=False),
     sqlite_with_rowid=False,
 )
 
-# Rollup of fixed-size seq blocks of a metric (values.BLOCK_SIZE points each), maintained at
-# append time so a downsampled read scans ~N/BLOCK_SIZE rows instead of N points.
+# Rollup of fixed-size seq blocks of a metric (metric_blocks.BLOCK_SIZE points each), maintained
+# at append time from the packed chunks, so a downsampled read scans ~N/BLOCK_SIZE rows.
 metric_block = sa.Table(
     "metric_block", metadata,
     sa.Column("metric_id", sa.Integer, sa.ForeignKey("metric.id", **_cascade), primary_key=True),

@@ -3,8 +3,7 @@
 Revision ID: 0002a_artifacts
 Revises: 0001
 
-Branch ``metrics`` adds its own revision on 0001 at the same time; the two are chained when
-merged (this one can follow the other unchanged: it only adds columns to ``artifact``).
+Revision 0002 (metric chunks), written at the same time on 0001, follows this one.
 """
 
 from __future__ import annotations
