@@ -93,7 +93,7 @@ def print_times(label: str, times: list[float], goal: str = "") -> None:
 
 def bench_series(client: Any, api: str, fx: Fixture, points: int) -> list[float]:
     """Prints the downsampled read; returns the times of full reads of the peer series."""
-    url = f"{api}/workspaces/{fx.workspace_id}/runs/{fx.big_series}/metrics/loss"
+    url = f"{api}/runs/{fx.big_series}/metrics/loss"
 
     def downsampled() -> None:
         response = client.get(url, params={"max_points": 2000})
@@ -104,7 +104,7 @@ def bench_series(client: Any, api: str, fx: Fixture, points: int) -> list[float]
     print_times(f"{points:,} -> 2,000 points over HTTP (10 requests)", timed(downsampled, 10),
                 "<= 100 ms")
 
-    peer_url = f"{api}/workspaces/{fx.workspace_id}/runs/{fx.peer_series}/metrics/loss"
+    peer_url = f"{api}/runs/{fx.peer_series}/metrics/loss"
 
     def full() -> None:
         response = client.get(peer_url)
@@ -312,7 +312,7 @@ def bench_big_file(client: Any, api: str, pid: int, fx: Fixture, big_mb: int,
         references[label] = big_mb / min(times)
         figure(f"plain copy of {big_mb:,} MB, {label} (reference)", references[label], "MB/s")
 
-    url = f"{api}/workspaces/{fx.workspace_id}/runs/{fx.files_run}/artifacts/content/big.bin"
+    url = f"{api}/runs/{fx.files_run}/artifacts/content/big.bin"
     with RssSampler(pid) as sampler:
         start = time.perf_counter()
         # A generator body streams; the explicit length avoids chunked transfer encoding.

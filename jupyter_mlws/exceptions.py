@@ -12,7 +12,10 @@ from typing import Any
 
 
 class AzureMLException(Exception):
-    """Base class of every error raised by jupyter_mlws."""
+    """Base class of every error raised by jupyter_mlws. ``status_code`` is the HTTP status a
+    server answers with when one reaches a route (the server's one mapping reads it)."""
+
+    status_code = 400
 
     def __init__(self, exception_message: str = "", inner_exception: BaseException | None = None,
                  **kwargs: Any) -> None:

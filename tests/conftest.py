@@ -308,8 +308,7 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def mlws_store_backend(request: pytest.FixtureRequest, mlws_home: Path,
-                       monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def mlws_store_backend(request: pytest.FixtureRequest, mlws_home: Path) -> Iterator[str]:
     """"sql" (nothing changes) or "http": every store the SDK opens in this test is an
     HttpStore on the session's server, whatever MLWS_HOME the test chose. The settings file
     of that home gets the tracking URI too, so child processes the test starts follow."""
@@ -317,25 +316,18 @@ def mlws_store_backend(request: pytest.FixtureRequest, mlws_home: Path,
     if backend != "http":
         yield backend
         return
-    import jupyter_mlws.store as store_package
     from jupyter_mlws.core.metric_buffer import flush_all
+    from jupyter_mlws.store import get_store, store_registry
 
     server: HttpServer = request.getfixturevalue("mlws_http_server")
-    original = store_package._open_store
 
     def open_over_http(settings: StoreSettings) -> Any:
-        if settings.tracking_uri:
-            return original(settings)
+        # Plugged in through the store registry: the embedded scheme names the server.
         _point_home_at(settings.home, server)
-        remote = replace(settings, tracking_uri=server.uri, token=server.token)
-        store = original(remote)
-        # get_store holds its lock while calling us: register the same instance under the
-        # settings later resolutions (which now read mlws.json) produce.
-        store_package._stores.setdefault(remote, store)
-        return store
+        return get_store(replace(settings, tracking_uri=server.uri, token=server.token))
 
-    monkeypatch.setattr(store_package, "_open_store", open_over_http)
-    yield backend
+    with store_registry.registered("sqlite", open_over_http):
+        yield backend
     # A test may leave points for a run it deleted: nothing to keep, so errors are ignored.
     with contextlib.suppress(Exception):
         flush_all(timeout_seconds=10)

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,13 +107,15 @@ class JupyterServer:
 def jupyter_server(folder: Path, env: Mapping[str, str], *, timeout: float = 60.0,
                    ready_path: str = "/mlws/api/v1/openapi.json",
                    runtime_dir: Path | None = None, bin_dir: Path | None = None,
-                   enable_extension: bool = True) -> Iterator[JupyterServer]:
+                   enable_extension: bool = True,
+                   args: Sequence[str] = ()) -> Iterator[JupyterServer]:
     """A real ``jupyter server`` with the jupyter_mlws extension on a free loopback port and a
     random token, its config, data, runtime (unless ``runtime_dir``) and root folders under
     ``folder``; up (``ready_path`` answers) on entry, stopped on exit. ``env`` is the whole
     environment (MLWS_HOME included). ``bin_dir`` is another installation's scripts folder
     (default: this interpreter's); with ``enable_extension=False`` only that installation's own
-    configuration enables extensions."""
+    configuration enables extensions; ``args`` are extra command-line arguments
+    (``--MlwsApp.x=...``)."""
     config, root = folder / "config", folder / "root"
     for path in (config, root):
         path.mkdir(parents=True, exist_ok=True)
@@ -130,7 +132,7 @@ def jupyter_server(folder: Path, env: Mapping[str, str], *, timeout: float = 60.
         process = subprocess.Popen(
             [str((bin_dir or Path(sys.executable).parent) / "jupyter"), "server", "--no-browser",
              "--allow-root", "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
-             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"],
+             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", *args],
             env=server_env, cwd=folder, stdout=out, stderr=subprocess.STDOUT)
     server = JupyterServer(base_url=f"http://127.0.0.1:{port}", token=token, process=process,
                            log=log)

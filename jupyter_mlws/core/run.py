@@ -22,8 +22,8 @@ from ..store.base import RunQuery, RunRecord
 from .metric_buffer import get_buffer
 from .metric_losses import end_state
 from .run_artifact_metrics import RunArtifactMetricsMixin
-from .run_children import RunChildrenMixin, _filter
-from .run_details import RunDetailsMixin, _stringify
+from .run_children import RunChildrenMixin, key_value_filter
+from .run_details import RunDetailsMixin, string_values
 from .run_files import RunFilesMixin
 from .run_insights import RunInsightsMixin
 from .run_metrics import RunMetricsMixin
@@ -40,7 +40,7 @@ _PAGE = 500
 INTERACTIVE_RUN_TYPE = "interactive"
 
 
-def _error_dict(error_details: Any, error_code: str | None) -> dict[str, Any] | None:
+def run_error(error_details: Any, error_code: str | None) -> dict[str, Any] | None:
     """``{"error": {...}}`` from a message string or an exception (with its traceback)."""
     if error_details is None and error_code is None:
         return None
@@ -58,7 +58,7 @@ def _error_dict(error_details: Any, error_code: str | None) -> dict[str, Any] | 
     return {"error": error}
 
 
-def _resolve_outputs(outputs: Any) -> str | None:
+def outputs_folder(outputs: Any) -> str | None:
     """start_logging's ``outputs``: None/True -> ./outputs, False -> none, str -> that dir."""
     if outputs is False:
         return None
@@ -88,7 +88,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
                                          f"{record.experiment_name!r}, not {experiment.name!r}")
         self._attach(experiment, record, kwargs.get("_known_kinds"))
         if outputs not in (None, False):
-            self._outputs_dir = _resolve_outputs(outputs)
+            self._outputs_dir = outputs_folder(outputs)
 
     def _attach(self, experiment: Experiment, record: RunRecord,
                 known_kinds: dict[str, str] | None = None) -> None:
@@ -151,7 +151,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
         v1 limits (or any failure storing it) raises without leaving a Failed run behind."""
         from .git_info import git_properties
 
-        outputs_dir = _resolve_outputs(outputs)
+        outputs_dir = outputs_folder(outputs)
         store = experiment.workspace._store
         snapshot_id = None
         if snapshot_directory is not None:
@@ -172,7 +172,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
             try:
                 run._record = store.update_run(run.id, snapshot_id=snapshot_id)
             except BaseException as exc:
-                run._finish(RunStatus.FAILED, _error_dict(exc, type(exc).__name__),
+                run._finish(RunStatus.FAILED, run_error(exc, type(exc).__name__),
                             upload=False)
                 raise
         return run
@@ -195,7 +195,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
             parent_run_id=parent.id if parent else None,
             target=parent._record.target if parent else "local",
             display_name=display_name, description=description, run_type=run_type,
-            tags=_stringify("Tag", tags or {}, True), properties=props, owner=current_owner())
+            tags=string_values("Tag", tags or {}, True), properties=props, owner=current_owner())
         run = cls.__new__(cls)
         run._attach(experiment, record, known_kinds={})
         run._owns_run = True
@@ -210,7 +210,8 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
         """Runs of ``experiment``, newest first (a generator)."""
         query = RunQuery(experiment_id=experiment._record.id, include_children=include_children,
                          status=[status] if isinstance(status, str) else status,
-                         tags=_filter(tags), properties=_filter(properties), run_type=type)
+                         tags=key_value_filter(tags),
+                         properties=key_value_filter(properties), run_type=type)
         return Run._iterate(experiment, query, _rehydrate_runs)
 
     @staticmethod
@@ -346,7 +347,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
     def fail(self, error_details: Any = None, error_code: str | None = None,
              _set_status: bool = True) -> None:
         """Mark the run Failed; ``error_details`` is a message or an exception."""
-        self._finish(RunStatus.FAILED, _error_dict(error_details, error_code),
+        self._finish(RunStatus.FAILED, run_error(error_details, error_code),
                      set_status=_set_status)
 
     def cancel(self) -> None:

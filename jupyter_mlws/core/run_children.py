@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 MAX_CHILDREN = 100
 
 
-def _filter(value: Any) -> dict[str, str | None] | None:
+def key_value_filter(value: Any) -> dict[str, str | None] | None:
     """v1 tag/property filters: a key string (any value) or a dict."""
     if value is None:
         return None
@@ -48,9 +48,9 @@ class RunChildrenMixin:
         child = _plain_run_class()._create(self.experiment, run_id=run_id, parent=self,
                                    display_name=name)
         if outputs not in (None, False):
-            from .run import _resolve_outputs
+            from .run import outputs_folder
 
-            child._outputs_dir = _resolve_outputs(outputs)
+            child._outputs_dir = outputs_folder(outputs)
         return child
 
     def create_children(self, count: int | None = None, tag_key: str | None = None,
@@ -80,7 +80,8 @@ class RunChildrenMixin:
         """Child runs, newest first (all descendants with ``recursive``)."""
         query = RunQuery(parent_run_id=self.id, include_children=True, recursive=recursive,
                          status=[status] if isinstance(status, str) else status,
-                         tags=_filter(tags), properties=_filter(properties), run_type=type)
+                         tags=key_value_filter(tags),
+                         properties=key_value_filter(properties), run_type=type)
         return self._iterate(self.experiment, query, _rehydrate_runs)
 
     def _descendant_records(self, run_type: str | None = None) -> list[RunRecord]:

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..exceptions import RunEnvironmentException
-from .run import Run, _error_dict
+from .run import Run, run_error
 from .status import RunStatus, is_terminal
 
 ENV_NAMES = {
@@ -189,7 +189,7 @@ def _end_offline_run() -> None:
         return
     try:
         if _uncaught is not None:
-            run._finish(RunStatus.FAILED, _error_dict(_uncaught, type(_uncaught).__name__))
+            run._finish(RunStatus.FAILED, run_error(_uncaught, type(_uncaught).__name__))
         else:
             run.complete()
     except Exception as exc:  # at exit there is nobody to raise to

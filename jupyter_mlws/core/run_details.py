@@ -19,7 +19,7 @@ DOCS_URL = "https://learn.microsoft.com/python/api/azureml-core/azureml.core.run
 LOG_PREFIXES = ("logs/", "user_logs/", "azureml-logs/", "system_logs/")
 
 
-def _stringify(kind: str, values: dict[str, Any], allow_none: bool,
+def string_values(kind: str, values: dict[str, Any], allow_none: bool,
                stacklevel: int = 3) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in values.items():
@@ -61,7 +61,7 @@ class RunDetailsMixin:
             raise UserErrorException(f"set_tags needs a dict, got {type(tags).__name__}")
         if tags:
             self._record.tags = self._store.set_run_tags(
-                self.id, _stringify("Tag", tags, True, stacklevel))
+                self.id, string_values("Tag", tags, True, stacklevel))
 
     def get_tags(self) -> dict[str, str | None]:
         """The run's tags, fresh from the store."""
@@ -88,7 +88,7 @@ class RunDetailsMixin:
             return
         try:
             self._record.properties = self._store.add_run_properties(
-                self.id, _stringify("Property", properties, False))
+                self.id, string_values("Property", properties, False))
         except ConflictError as exc:
             raise UserErrorException(
                 f"Run properties are immutable: {exc}. Use a tag for a value that changes."

@@ -7,7 +7,6 @@ process tree, and cleaning its working copy. The executor (not this object) owns
 
 from __future__ import annotations
 
-import codecs
 import json
 import math
 import os
@@ -77,7 +76,6 @@ class ScriptRun(Run):
         print(f"Web View: {self.get_portal_url()}", file=out)
         current: str | None = None
         offset = 0
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
         started = time.monotonic()
         while True:
             self.refresh()
@@ -87,13 +85,12 @@ class ScriptRun(Run):
             best = max(sizes, key=_log_rank) if sizes else None
             if best is not None and best != current:
                 if current is not None:
-                    offset = self._print_from(current, offset, decoder, out)
+                    offset = self._print_from(current, offset, out)
                 header = f"Streaming {best}"
                 print(f"\n{header}\n{'=' * len(header)}\n", file=out)
                 current, offset = best, 0
-                decoder = codecs.getincrementaldecoder("utf-8")("replace")
             if current is not None and sizes.get(current, 0) > offset:
-                offset = self._print_from(current, offset, decoder, out)
+                offset = self._print_from(current, offset, out)
             if done:
                 out.flush()
                 return
@@ -101,17 +98,17 @@ class ScriptRun(Run):
             elapsed = time.monotonic() - started
             time.sleep(_poll_bounds()[0] if elapsed < 60 else poll_interval(elapsed))
 
-    def _print_from(self, path: str, offset: int, decoder: Any, out: Any) -> int:
-        stream = self._store.open_artifact(self.id, path)
-        try:
-            stream.seek(offset)
-            data = stream.read()
-        finally:
-            stream.close()
-        if data:
-            print(decoder.decode(data), end="", file=out)
-            out.flush()
-        return offset + len(data)
+    def _print_from(self, path: str, offset: int, out: Any) -> int:
+        """Print the log from ``offset`` to its end (the one tailer, chunk by chunk); the
+        offset to continue from."""
+        while True:
+            chunk = self._store.tail_log(self.id, path, offset)
+            if chunk.data:
+                print(chunk.data, end="", file=out)
+                out.flush()
+            if chunk.offset == offset or chunk.offset >= chunk.size:
+                return chunk.offset
+            offset = chunk.offset
 
     def _print_summary(self, details: dict[str, Any], raise_on_error: bool) -> None:
         print("\nExecution Summary\n=================")

@@ -13,6 +13,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ComputeTargetException, SnapshotException
+from .compute.compute_target import ComputeTarget
 from .runconfig import target_name
 from .script_run_config import (
     LOCAL_SNAPSHOT_MAX_BYTES,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 SNAPSHOT_HINT = ("or submit a smaller source_directory (the local limit is 25 MB, as in v1).")
 
 
-def _store_settings(store: Any) -> dict[str, str]:
+def store_settings_for_spec(store: Any) -> dict[str, str]:
     """The executor spec's ``store``: the submitting SDK's own settings, so the run records
     where the SDK does (through the same server when it talks to one)."""
     settings = getattr(store, "settings", None)
@@ -55,16 +56,9 @@ def _resolve_target(workspace: Workspace, target: Any) -> Any:
     name = target_name(target)
     if name == "local":
         return None
-    if not isinstance(target, str) and hasattr(target, "_launch_run"):
-        return target
-    try:
-        from .compute import ComputeTarget  # provided by the compute targets package
-    except ImportError as exc:
-        raise ComputeTargetException(
-            f"ComputeTargetNotFound: Compute Target with name {name} not found in provided "
-            "workspace; only 'local' is available") from exc
-    resolved = ComputeTarget(workspace, name)
-    if not hasattr(resolved, "_launch_run"):
+    # A target object as given, else the stored one (its class from the compute registry).
+    resolved = target if isinstance(target, ComputeTarget) else ComputeTarget(workspace, name)
+    if not resolved.runs_scripts:
         raise ComputeTargetException(f"Compute target {name!r} cannot run scripts")
     return resolved
 
@@ -85,7 +79,7 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
         from ..execution.environments import check_buildable
 
         # A Python that is not installed fails now, before a run or a build exists.
-        check_buildable(env_spec, _store_settings(workspace._store)["home"])
+        check_buildable(env_spec, store_settings_for_spec(workspace._store)["home"])
     if run_config.docker.use_docker or run_config.environment.docker.enabled:
         warnings.warn("Docker is not used by the local executor: the run uses the "
                       "environment's Python directly", UserWarning, stacklevel=3)
@@ -98,7 +92,7 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
 
     experiment = Experiment(workspace, experiment_name)
     run_id = new_run_id(experiment_name)
-    settings = _store_settings(store)
+    settings = store_settings_for_spec(store)
     run_dir = os.path.join(settings["home"], "runs", run_id)
     workdir = None if remote is not None else os.path.join(run_dir, "wd")
     # Stored before the run exists (a failure leaves no run behind). One read of each file

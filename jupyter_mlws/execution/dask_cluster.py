@@ -331,10 +331,10 @@ def _dispatch(state_dir: Path, tracker: Any) -> None:
 
 def _fail_spec(spec: dict[str, Any], code: str, message: str, owner: str | None = None) -> None:
     """Fail the run of a spec that was never submitted (only if ``owner`` still owns it)."""
-    from .executor import _open_store
+    from .executor import open_run_store
 
     with contextlib.suppress(Exception):
-        store = _open_store(spec)
+        store = open_run_store(spec)
         if owner is None or store.get_run(spec["run_id"]).owner == owner:
             store.update_run(spec["run_id"], status="Failed", only_if_active=True,
                              error={"error": {"code": code, "message": message}})

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..store.status import TERMINAL_STATUSES as TERMINAL
 from .cancel import CANCEL_PROPERTY, cancel_requested
 
 POLL_SECONDS = 0.25  # how often cancel requests are looked up (one query per workspace)
@@ -47,7 +48,6 @@ HEARTBEAT_SECONDS = 30.0
 QUEUE_DIR = "queue"
 
 WAITING = frozenset({"NotStarted", "Starting", "Queued"})
-TERMINAL = frozenset({"Completed", "Failed", "Canceled"})
 _ACTIVE_FOR_CANCEL = ("NotStarted", "Starting", "Queued", "Preparing", "Running",
                       "Finalizing", "CancelRequested")
 
@@ -145,9 +145,9 @@ def node_lost(spec: dict[str, Any]) -> dict[str, Any]:
 def run_task(spec: dict[str, Any]) -> dict[str, Any]:
     """The Dask task of a run: :func:`execute_run`, unless this run was already started once
     (a scheduler re-running the task of a lost worker), which fails it instead."""
-    from .executor import _open_store, execute_run
+    from .executor import execute_run, open_run_store
 
-    store = _open_store(spec)
+    store = open_run_store(spec)
     record = store.get_run(spec["run_id"])
     cancel = cancel_requested(record)
     if record.status not in WAITING and not (cancel and record.status == "CancelRequested"):
@@ -215,10 +215,10 @@ class RunTracker:
     def add(self, spec: dict[str, Any]) -> str | None:
         """Submit the run of ``spec``; returns its final status when it ended at once
         (canceled before submission, already terminal, not ours), else None."""
-        from .executor import _open_store
+        from .executor import open_run_store
 
         run_id = spec["run_id"]
-        store = _open_store(spec)
+        store = open_run_store(spec)
         record = store.get_run(run_id)
         if record.status in TERMINAL:
             return record.status

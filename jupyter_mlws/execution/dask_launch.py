@@ -39,10 +39,10 @@ def _failed(code: str, message: str) -> dict[str, Any]:
 def supervise(spec: dict[str, Any]) -> str:
     """Own, submit and follow the run of ``spec``; returns its final status."""
     from ..store.liveness import current_owner
-    from .executor import _open_store
+    from .executor import open_run_store
 
     run_id, address = spec["run_id"], spec["dask_address"]
-    store = _open_store(spec)
+    store = open_run_store(spec)
     owner = current_owner()
     store.update_run(run_id, owner=owner, heartbeat=True)
     record = store.get_run(run_id)

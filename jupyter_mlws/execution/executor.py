@@ -86,7 +86,9 @@ def _start(spec: dict[str, Any], interpreter: str, workdir: str):  # -> Popen
     return spawn(_argv(spec, interpreter), workdir, _child_env(spec, interpreter))
 
 
-def _open_store(spec: dict[str, Any]):  # -> Store
+def open_run_store(spec: dict[str, Any]):  # -> Store
+    """The store a run spec names (the submitting SDK's own settings). Imported here, not at
+    the top: a cached environment's script starts before the store is imported (~150 ms)."""
     from ..store import get_store
     from ..store.settings import StoreSettings
 
@@ -161,8 +163,10 @@ class _Execution:
         return record.status, cancel_requested(record)
 
     def cancel_requested(self) -> bool:
+        from ..store.status import RunStatus, is_terminal  # loaded with the store (above)
+
         status, flagged = self.status()
-        return flagged or status in ("CancelRequested", "Canceled", "Completed", "Failed")
+        return flagged or status == RunStatus.CANCEL_REQUESTED or is_terminal(status)
 
     def set_status(self, status: str, error: dict[str, Any] | None = None) -> None:
         self.store.update_run(self.run_id, status=status, error=error, only_if_active=True)
@@ -271,8 +275,10 @@ class _Execution:
         if self.pump is not None:
             self.pump.close()
             self.pump.flush(self.store, self.run_id, STD_LOG)
+        from ..store.status import is_terminal  # loaded with the store (above)
+
         current, _ = self.status()
-        if current not in ("Completed", "Failed", "Canceled"):
+        if not is_terminal(current):
             if status != "Canceled":
                 self.set_status("Finalizing")
             if self.workdir:
@@ -298,7 +304,7 @@ def execute_run(spec: dict[str, Any]) -> dict[str, Any]:
     run = _Execution(spec)
     run.start_fast()
     try:
-        run.store = _open_store(spec)
+        run.store = open_run_store(spec)
         # From now on this process is the run's owner: if it dies, the store reconciles the
         # run to Failed instead of leaving it Running forever.
         run.store.update_run(run.run_id, owner=current_owner(), heartbeat=True)

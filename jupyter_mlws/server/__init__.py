@@ -6,6 +6,8 @@ from typing import Any
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    # Deferred: jupyter-server lists extensions at start; the app (tornado, pydantic, the
+    # table) loads only when the extension does.
     from .app import MlwsApp
 
     return [{"module": "jupyter_mlws.server.app", "app": MlwsApp}]

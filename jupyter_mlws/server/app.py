@@ -1,112 +1,23 @@
-"""The ``jupyter_mlws`` jupyter-server extension: configuration and routes."""
+"""The ``jupyter_mlws`` jupyter-server extension: configuration, the store, the authorization
+point and the routes generated from the operation table."""
 
 from __future__ import annotations
 
 import os
 import threading
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Any as AnyTrait
 from traitlets import Int, Unicode
 
-from .archive import ArtifactZipHandler
-from .assets import AssetHandler, AssetsHandler, AssetStateHandler
-from .compute import ComputeHandler, ComputesHandler, ComputeStopHandler, ScriptRunSubmitHandler
-from .environments import (
-    BuiltEnvironmentLogHandler,
-    BuiltEnvironmentsHandler,
-    EnvironmentHandler,
-    EnvironmentsHandler,
-)
-from .experiments import ExperimentHandler, ExperimentsHandler
-from .files import ArtifactContentHandler, ArtifactsHandler
-from .live import LiveHandler
-from .metrics import MetricQueryHandler, MetricSeriesHandler, MetricsHandler
-from .runs import (
-    RunCancelHandler,
-    RunChildrenHandler,
-    RunHandler,
-    RunKeysHandler,
-    RunValuesHandler,
-)
-from .sdk_files import (
-    BlobHandler,
-    LogHandler,
-    MissingBlobsHandler,
-    SnapshotFileHandler,
-    SnapshotHandler,
-    SnapshotsHandler,
-)
-from .sdk_metrics import MetricAppendHandler, MetricValuesHandler, RunSeriesHandler
-from .sdk_runs import (
-    ExperimentByIdHandler,
-    RunLookupHandler,
-    RunPropertiesHandler,
-    RunStateHandler,
-    SdkRunsHandler,
-)
-from .spec import API_PREFIX, OpenApiHandler
-from .workspaces import WorkspaceConfigHandler, WorkspaceHandler, WorkspacesHandler
-
-if TYPE_CHECKING:
-    from ..store.base import Store
-
-# Path parameters: one segment for ids and names; artifact paths and metric names may hold "/"
-# (they are validated by the handlers, never trusted from the pattern).
-_SEG = r"([^/]+)"
-_WS = rf"{API_PREFIX}/workspaces/{_SEG}"
-_RUN = rf"{_WS}/runs/{_SEG}"
-
-ROUTES: list[tuple[str, Any]] = [
-    (rf"{API_PREFIX}/openapi\.json", OpenApiHandler),
-    (rf"{API_PREFIX}/live", LiveHandler),
-    (rf"{API_PREFIX}/workspaces", WorkspacesHandler),
-    (rf"{API_PREFIX}/workspace-config", WorkspaceConfigHandler),
-    (_WS, WorkspaceHandler),
-    (rf"{_WS}/experiments", ExperimentsHandler),
-    (rf"{_WS}/experiments/{_SEG}", ExperimentHandler),
-    (rf"{_WS}/metrics/query", MetricQueryHandler),
-    (rf"{_WS}/runs", SdkRunsHandler),  # RunsHandler's listing plus POST (create a run)
-    (rf"{_WS}/run-keys", RunKeysHandler),
-    (rf"{_WS}/run-values", RunValuesHandler),
-    (_RUN, RunHandler),
-    (rf"{_RUN}/cancel", RunCancelHandler),
-    (rf"{_RUN}/children", RunChildrenHandler),
-    (rf"{_RUN}/metrics", MetricsHandler),
-    (rf"{_RUN}/metrics/(.+)", MetricSeriesHandler),
-    (rf"{_RUN}/artifacts", ArtifactsHandler),
-    (rf"{_RUN}/artifacts/zip", ArtifactZipHandler),
-    (rf"{_RUN}/artifacts/content/(.+)", ArtifactContentHandler),
-    (rf"{_RUN}/logs/(.+)", LogHandler),  # LogTailHandler's GET plus POST (append)
-    # Routes of the SDK's HTTP store (jupyter_mlws.store.http): the rest of the Store API.
-    (rf"{API_PREFIX}/runs/{_SEG}", RunLookupHandler),
-    (rf"{API_PREFIX}/snapshots/{_SEG}", SnapshotHandler),
-    (rf"{API_PREFIX}/snapshots/{_SEG}/files/(.+)", SnapshotFileHandler),
-    (rf"{_WS}/experiments-by-id/{_SEG}", ExperimentByIdHandler),
-    (rf"{_WS}/metrics/append", MetricAppendHandler),
-    (rf"{_WS}/metrics/values", MetricValuesHandler),
-    (rf"{_RUN}/state", RunStateHandler),
-    (rf"{_RUN}/properties", RunPropertiesHandler),
-    (rf"{_RUN}/series", RunSeriesHandler),
-    (rf"{_WS}/snapshots", SnapshotsHandler),
-    (rf"{_WS}/snapshots/missing-blobs", MissingBlobsHandler),
-    (rf"{_WS}/snapshots/blobs/{_SEG}", BlobHandler),
-    (rf"{_WS}/assets/{_SEG}", AssetsHandler),
-    (rf"{_WS}/assets/{_SEG}/{_SEG}", AssetHandler),
-    (rf"{_WS}/assets/{_SEG}/{_SEG}/versions/{_SEG}/state", AssetStateHandler),
-    # Compute targets, environments and script-run submission (server/compute.py,
-    # server/environments.py).
-    (rf"{_WS}/computes", ComputesHandler),
-    (rf"{_WS}/computes/{_SEG}", ComputeHandler),
-    (rf"{_WS}/computes/{_SEG}/stop", ComputeStopHandler),
-    (rf"{_WS}/environments", EnvironmentsHandler),
-    (rf"{_WS}/environments/{_SEG}", EnvironmentHandler),
-    (rf"{API_PREFIX}/environments/built", BuiltEnvironmentsHandler),
-    (rf"{API_PREFIX}/environments/built/{_SEG}/log", BuiltEnvironmentLogHandler),
-    (rf"{_WS}/scriptruns", ScriptRunSubmitHandler),
-]
+from ..core.lab_link import advertise, withdraw
+from ..store import StoreSettings, get_store, open_store
+from ..store.base import Store
+from ..store.registry import load_store_class
+from .authz import AuthorizationPoint, ConfigurationError, load_policy
+from .routes import build_routes, check_table
 
 
 class MlwsApp(ExtensionApp):
@@ -130,12 +41,22 @@ class MlwsApp(ExtensionApp):
     authorization_policy = AnyTrait(
         None, allow_none=True, config=True,
         help="callable(user, action, resource) -> bool deciding per workspace asset, on top "
-             "of jupyter-server's Authorizer (resource 'mlws'). Default: the authenticated "
-             "user may do everything. See jupyter_mlws.server.authz.")
+             "of jupyter-server's Authorizer (resource 'mlws'), or its import string "
+             "('pkg.module.policy', as given on the command line). Default: the authenticated "
+             "user may do everything. A setting that names nothing callable is reported and "
+             "every request is refused until it is fixed. See jupyter_mlws.server.authz.")
+    store_class = AnyTrait(
+        None, allow_none=True, config=True,
+        help="Store class to open (called with the resolved StoreSettings), or its import "
+             "string. Default: the one registered for the database URL's scheme (entry point "
+             "group jupyter_mlws.stores). A setting that names no Store class is reported "
+             "and every request is refused until it is fixed.")
 
     _store: Store | None = None
+    _store_class: type[Store] | None = None
     _store_lock = threading.Lock()
     _advertised: str | None = None
+    authz: AuthorizationPoint
 
     def initialize_settings(self) -> None:
         # Exported, not only passed to the store: kernels and runs this server starts must
@@ -145,25 +66,35 @@ class MlwsApp(ExtensionApp):
                                 (self.storage_url, "MLWS_STORAGE_URL")):
             if value:
                 os.environ[variable] = value
-        if self.authorization_policy is not None and not callable(self.authorization_policy):
-            raise ValueError("MlwsApp.authorization_policy must be callable")
+        self.authz = self._authorization_point()
         self._advertise()
         # Open the store (and run migrations) in the background, so neither start-up nor the
         # first request waits for it on the event loop; a failure is retried on first use.
         threading.Thread(target=self._open_store_quietly, name="mlws-open-store",
                          daemon=True).start()
 
-    def _store_settings(self) -> Any:
-        from ..store import StoreSettings
+    def _authorization_point(self) -> AuthorizationPoint:
+        """The one authorization point. A setting that cannot be used never disables the
+        extension (every route would vanish) nor allows everything: it is logged, and every
+        request is refused with the reason."""
+        policy = None
+        try:
+            policy = load_policy(self.authorization_policy)
+            self._store_class = load_store_class(self.store_class)
+        except ConfigurationError as exc:
+            self.log.error("jupyter_mlws: %s. Every mlws request is refused until the "
+                           "setting is fixed.", exc)
+            return AuthorizationPoint(None, lambda: self.store,
+                                      error=f"The server is misconfigured: {exc}.")
+        return AuthorizationPoint(policy, lambda: self.store)
 
+    def _store_settings(self) -> StoreSettings:
         return StoreSettings.resolve(database_url=self.database_url or None,
                                      storage_root=self.storage_url or None)
 
     def _advertise(self) -> None:
         """Tell runs of this store, in the runtime folder, that this server shows them
         (``Run.get_portal_url`` links only such a server; see core/lab_link.py)."""
-        from ..core.lab_link import advertise
-
         try:
             self._advertised = advertise(self.serverapp.runtime_dir, self._store_settings())
         except Exception:  # links fall back to mlws://; the server itself is fine
@@ -177,23 +108,28 @@ class MlwsApp(ExtensionApp):
             self.log.exception("jupyter_mlws: opening the store failed; retrying on first use")
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(ROUTES)
+        check_table()
+        self.handlers.extend(build_routes())
 
     @property
     def store(self) -> Store:
         """Opened on first use so that starting Jupyter never waits for migrations."""
         with self._store_lock:
             if self._store is None:
-                from ..store import get_store
-
                 settings = self._store_settings()
                 # The server is where a tracking URI points: it opens the database itself.
-                self._store = get_store(replace(settings, tracking_uri=None, token=None))
+                settings = replace(settings, tracking_uri=None, token=None)
+                # The process-wide store (shared with the SDK calls the server makes) unless a
+                # store class of its own is configured.
+                self._store = (open_store(settings, self._store_class) if self._store_class
+                               else get_store(settings))
             return self._store
 
     async def stop_extension(self) -> None:
-        from ..core.lab_link import withdraw
-
         withdraw(self._advertised)
         self._advertised = None
         self._store = None
+
+
+def extension_points() -> list[dict[str, Any]]:
+    return [{"module": "jupyter_mlws.server.app", "app": MlwsApp}]

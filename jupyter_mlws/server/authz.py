@@ -1,77 +1,63 @@
-"""The one authorization point of the REST API.
+"""The one authorization point of the API.
 
-Every handler resolves the asset a request touches into an :class:`MlwsResource` and calls
-:func:`authorize` before reaching the store, so role-based access is enforced in one place.
-Coarse checks by jupyter-server's own ``Authorizer`` (resource name ``mlws``) happen first,
-through the ``@authorized`` decorator on each handler method (and, for the live WebSocket,
-``read`` on ``mlws``); this function adds the per-workspace decision on top.
+Every REST operation, file route, zip download and live subscription is checked here, after
+jupyter-server's own coarse check (its ``Authorizer`` on resource ``mlws``): the operation's
+row in the table (``jupyter_mlws.api``) declares its action, in the shape of Azure's
+(``Microsoft.MachineLearningServices/workspaces/experiments/runs/read``), and its scope, i.e.
+how the workspace a request touches is found (a path parameter, or the workspace of the run,
+experiment or snapshot it names, looked up in the store). Listings only return what the caller
+may read.
 
-Actions: ``read`` (GET and the live channel), ``write`` (create, update, upload, append),
-``delete``, ``execute`` (run control: cancel a run, submit a script run to a compute target).
+A policy (``MlwsApp.authorization_policy``) is ``policy(user, verb, resource) -> bool``:
 
-Resource kinds a policy sees (``workspace_id`` None means "not yet known" or "no workspace"):
+- ``verb``: ``read``, ``write``, ``delete`` or ``execute`` (Azure's ``.../action``);
+- ``resource``: an :class:`MlwsResource`: ``kind`` (api, live, workspace, experiment, run,
+  metric, artifact, snapshot, asset, environment, compute), ``workspace_id`` (None for the
+  server itself: listing or creating workspaces, the document, the live socket), ``name``
+  (the run id, experiment name, artifact path, ``<kind>/<name>`` of an asset, ... when the
+  request names one), ``action`` (the full Azure action) and ``operation`` (its id).
 
-=============  ==============================  ==============================================
-kind           actions                         ``name``
-=============  ==============================  ==============================================
-api            read                            None (the OpenAPI document)
-workspace      read, write, delete             None, or the new name when creating one;
-                                               ``workspace_id`` None lists/creates workspaces
-experiment     read, write, delete             experiment name (None: the collection, or
-                                               before an id was resolved to its name)
-run            read, write, delete, execute    run id (None: the workspace's run listing,
-                                               a script submission, or before a run id given
-                                               alone was resolved to its workspace)
-metric         read, write                     run id (None: several runs at once, or the
-                                               SDK's batched metric append)
-artifact       read, write                     artifact path for one file or log (upload,
-                                               download, tail, append); run id for a run's
-                                               listing, zip archive and live file updates
-snapshot       read, write                     snapshot id for the manifest,
-                                               ``<snapshot id>/<path>`` for one file, None
-                                               when uploading blobs or creating one (and
-                                               before a snapshot id was resolved)
-asset          read, write, delete             asset kind for a listing,
-                                               ``<kind>/<name>`` for one asset (environment,
-                                               model, datastore, ... registrations)
-environment    read                            None (a workspace's registered environments;
-                                               ``workspace_id`` None: environments built in
-                                               this server's home)
-compute        read, execute                   None (a workspace's compute targets); the
-                                               target name to stop one
-=============  ==============================  ==============================================
-
-Resources given without ``workspace_id`` first and then again with it (run, snapshot) are
-checked twice: coarse before the store is asked which workspace holds the id, fine after.
+For an operation on an id (a run, experiment, snapshot), the policy is first asked with
+``workspace_id`` None ("may this caller do this anywhere?"), so a caller with no rights at all
+learns nothing about which ids exist, then with the workspace the store says holds the asset.
+Role-based access (issue 13) plugs in as a policy reading ``resource.action``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from jupyter_server.utils import import_item
 from tornado.web import HTTPError
 
-# Actions, coarsest first. HTTP methods map onto them the way jupyter-server does
-# (GET -> read, POST/PUT/PATCH -> write, DELETE -> delete); "execute" is kept for run control.
-ACTIONS = ("read", "write", "delete", "execute")
+from ..api.operation import Operation, Request
+from ..store.base import NotFoundError, Store
+from ..store.registry import ConfigurationError
 
+# Verbs, coarsest first; an operation's verb is the last segment of its action.
+ACTIONS = ("read", "write", "delete", "execute")
 # The jupyter-server Authorizer resource name of the whole API.
 AUTH_RESOURCE = "mlws"
+# jupyter-server's Authorizer knows read, write and execute.
+JUPYTER_VERBS = {"read": "read", "write": "write", "delete": "write", "execute": "execute"}
+_KINDS = {"workspaces": "workspace", "experiments": "experiment", "runs": "run",
+          "snapshots": "snapshot", "computes": "compute", "environments": "environment"}
 
 
 @dataclass(frozen=True)
 class MlwsResource:
-    """An asset a request touches; the kinds, actions and names are listed in this module's
-    docstring."""
+    """An asset a request touches (see the module docstring)."""
 
     kind: str
     workspace_id: str | None = None
-    name: str | None = None  # see the table in the module docstring
+    name: str | None = None
+    action: str = ""
+    operation: str = ""
 
 
-# A policy answers "may this user do this action on this resource?".
 Policy = Callable[[Any, str, MlwsResource], bool]
 
 
@@ -80,23 +66,181 @@ def allow_authenticated(user: Any, action: str, resource: MlwsResource) -> bool:
     return user is not None
 
 
+def deny_all(user: Any, action: str, resource: MlwsResource) -> bool:
+    """What a server whose policy could not be loaded answers: no."""
+    return False
+
+
+
+def load_policy(value: Any) -> Policy | None:
+    """The policy a setting names: a callable, or an import string (``pkg.module.attr`` or
+    ``pkg.module:attr``, as given on the command line); None for the default."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = import_item(value.replace(":", "."))
+        except Exception as exc:
+            raise ConfigurationError(
+                f"MlwsApp.authorization_policy {value!r} cannot be imported: "
+                f"{type(exc).__name__}: {exc}") from exc
+    if not callable(value):
+        raise ConfigurationError(
+            f"MlwsApp.authorization_policy must be callable(user, action, resource), "
+            f"got {type(value).__name__}")
+    return value  # type: ignore[no-any-return]
+
+
 class AuthorizationError(HTTPError):
     """401 without a user, 403 when the policy says no; carries a machine-readable reason."""
 
     def __init__(self, status_code: int, message: str, reason: str) -> None:
-        super().__init__(status_code, log_message=message)
+        super().__init__(status_code, log_message=message.replace("%", "%%"))
+        self.message = message
         self.error_reason = reason
 
 
 def authorize(user: Any, action: str, resource: MlwsResource,
               policy: Policy | None = None) -> None:
-    """Raise :class:`AuthorizationError` unless ``user`` may do ``action`` on ``resource``."""
+    """Raise :class:`AuthorizationError` unless ``user`` may do ``action`` (a verb) on
+    ``resource``."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     if user is None:
         raise AuthorizationError(401, "Authentication required.", "Unauthorized")
-    allowed = (policy or allow_authenticated)(user, action, resource)
-    if not allowed:
+    if not (policy or allow_authenticated)(user, action, resource):
         target = resource.kind if resource.workspace_id is None else (
             f"{resource.kind} in workspace {resource.workspace_id}")
         raise AuthorizationError(403, f"Not allowed to {action} {target}.", "Forbidden")
+
+
+def resource_kind(op: Operation) -> str:
+    if op.resource:
+        return op.resource
+    nouns = op.action.split("/")
+    return _KINDS.get(nouns[-2] if len(nouns) > 1 else nouns[0], "api")
+
+
+def _run_ids(request: Request) -> list[str]:
+    """The runs a request body names: ``run_ids``, or those of a metric batch (its run
+    column and its metrics recorded without points)."""
+    body = request.body
+    ids = getattr(body, "run_ids", None)
+    if ids is not None:
+        return list(dict.fromkeys(ids))
+    named = getattr(body, "named_runs", None)
+    return [] if named is None else named()
+
+
+def _expected_workspace(request: Request) -> str | None:
+    return getattr(request.query, "workspace_id", None)
+
+
+def _check_expected(request: Request, what: str, key: str, workspace_id: str) -> None:
+    expected = _expected_workspace(request)
+    if expected is not None and expected != workspace_id:
+        raise NotFoundError(f"{what} {key} not found in workspace {expected}")
+
+
+def scope_of(store: Store, op: Operation, request: Request) -> list[tuple[str | None, str | None]]:
+    """(workspace id, name) of each asset the request touches; blocking (store lookups).
+    A run, experiment or snapshot that does not exist is NotFoundError."""
+    params = request.params
+    name = op.resource_name(request) if op.resource_name else (
+        str(params[op.path_names[-1]]) if op.path_names else None)
+    if op.scope == "server":
+        return [(None, name)]
+    if op.scope == "workspace":
+        return [(params["workspace_id"], name)]
+    if op.scope == "run":
+        run = store.get_run(params["run_id"])
+        _check_expected(request, "Run", run.id, run.workspace_id)
+        return [(run.workspace_id, name)]
+    if op.scope == "experiment":
+        experiment = store.get_experiment_by_id(params["experiment_id"])
+        _check_expected(request, "Experiment", experiment.id, experiment.workspace_id)
+        return [(experiment.workspace_id, experiment.name)]
+    if op.scope == "snapshot":
+        snapshot = store.get_snapshot(params["snapshot_id"])
+        _check_expected(request, "Snapshot", snapshot.id, snapshot.workspace_id)
+        return [(snapshot.workspace_id, name)]
+    # "runs": each run of the body, in its own workspace
+    return [(store.get_run(run_id).workspace_id, run_id) for run_id in _run_ids(request)]
+
+
+class AuthorizationPoint:
+    """Checks operations for one server: its policy, and its store for finding workspaces."""
+
+    def __init__(self, policy: Policy | None, store: Callable[[], Store],
+                 error: str | None = None) -> None:
+        self.policy = policy
+        self._store = store
+        # A configuration error (the policy could not be loaded): every request is refused
+        # with it, instead of the extension vanishing or allowing everything.
+        self.error = error
+
+    def _check(self, user: Any, verb: str, resource: MlwsResource) -> None:
+        if self.error is not None:
+            if user is None:
+                raise AuthorizationError(401, "Authentication required.", "Unauthorized")
+            raise AuthorizationError(403, self.error, "Forbidden")
+        authorize(user, verb, resource, self.policy)
+
+    def resources(self, op: Operation, request: Request,
+                  scope: list[tuple[str | None, str | None]]) -> list[MlwsResource]:
+        action = op.action_for(request.params)
+        kind = resource_kind(op)
+        return [MlwsResource(kind, workspace_id, name, action, op.id)
+                for workspace_id, name in scope]
+
+    async def check(self, user: Any, op: Operation, request: Request) -> list[MlwsResource]:
+        """Authorize ``request`` of ``op`` (raises 401/403, or 404 for an unknown asset)."""
+        if user is None:
+            raise AuthorizationError(401, "Authentication required.", "Unauthorized")
+        if op.scope in ("server", "workspace"):
+            scope = scope_of(None, op, request)  # type: ignore[arg-type] - no lookups
+        else:
+            if self.error is None:
+                # Not even the existence of an asset for a caller with no rights at all.
+                self._check(user, op.verb, MlwsResource(resource_kind(op), None, None,
+                                                        op.action_for(request.params), op.id))
+            scope = await asyncio.to_thread(lambda: scope_of(self._store(), op, request))
+        resources = self.resources(op, request, scope)
+        for resource in resources:
+            self._check(user, op.verb, resource)
+        return resources
+
+    def check_resource(self, user: Any, verb: str, resource: MlwsResource) -> None:
+        """One resource, for callers that found it themselves (live subscriptions)."""
+        self._check(user, verb, resource)
+
+    def visible(self, user: Any, op: Operation, items: Iterable[Any]) -> list[Any]:
+        """The items of a listing the caller may read (``op.item_workspace`` of each)."""
+        assert op.item_workspace is not None
+        kind = resource_kind(op)
+        allowed = []
+        for item in items:
+            resource = MlwsResource(kind, op.item_workspace(item), None, op.full_action, op.id)
+            try:
+                self._check(user, "read", resource)
+            except AuthorizationError:
+                continue
+            allowed.append(item)
+        return allowed
+
+
+__all__ = [
+    "ACTIONS",
+    "AUTH_RESOURCE",
+    "AuthorizationError",
+    "AuthorizationPoint",
+    "ConfigurationError",
+    "MlwsResource",
+    "Policy",
+    "allow_authenticated",
+    "authorize",
+    "deny_all",
+    "load_policy",
+    "resource_kind",
+    "scope_of",
+]

@@ -1,20 +1,27 @@
-"""Environments: the registered ones of a workspace, and the built ones of this server's home."""
+"""Server services of the environment rows of the table: registered environments (listed, one
+with how this server builds it), the environments built in this server's home and their build
+logs."""
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jupyter_server.auth.decorator import authorized
-from tornado import web
+from ..api.operation import Request
+from ..core.environment import Environment
+from ..exceptions import AzureMLException
+from ..execution.environments import build_log, env_hash, list_built
+from ..store.base import AssetRecord, NotFoundError, Store
+from ..store.settings import mlws_home
 
-from .authz import MlwsResource
-from .base import ApiError, MlwsHandler, bad_request, check_id
+if TYPE_CHECKING:
+    from .routes import OperationHandler
 
 ENVIRONMENT_KIND = "environment"  # the asset kind core.environment registers under
+_BUILT_FIELDS = ("hash", "path", "interpreter", "created_time", "last_used_time",
+                 "build_seconds", "has_build_log")
 
 
-def environment_summary(record: Any) -> dict[str, Any]:
+def environment_summary(record: AssetRecord) -> dict[str, Any]:
     spec = record.spec or {}
     python = spec.get("python") or {}
     return {"name": record.name, "version": record.version,
@@ -25,45 +32,28 @@ def environment_summary(record: Any) -> dict[str, Any]:
             "definition": spec}
 
 
-class EnvironmentsHandler(MlwsHandler):
-    @web.authenticated
-    @authorized
-    async def get(self, workspace_id: str) -> None:
-        check_id(workspace_id, "workspace id")
-        self.authorize("read", MlwsResource("environment", workspace_id))
-        await self.load_workspace(workspace_id)
-        all_versions = self.query_bool("all_versions", False)
-        records = await self.call(self.store.list_assets, workspace_id, ENVIRONMENT_KIND,
-                                  latest_only=not all_versions)
-        self.send_json({"environments": [environment_summary(r) for r in records]})
+def list_environments(store: Store, workspace_id: str, all_versions: bool) -> dict[str, Any]:
+    store.get_workspace_by_id(workspace_id)  # 404 for an unknown workspace, not []
+    records = store.list_assets(workspace_id, ENVIRONMENT_KIND, latest_only=not all_versions)
+    return {"environments": [environment_summary(r) for r in records]}
 
 
-class EnvironmentHandler(MlwsHandler):
-    """One registered environment version: its specification, and what this server built
-    for it (the cache entry of its uv spec, whose build log the studio shows)."""
-
-    @web.authenticated
-    @authorized
-    async def get(self, workspace_id: str, name: str) -> None:
-        check_id(workspace_id, "workspace id")
-        check_id(name, "environment name")
-        version = self.query_int("version", None, minimum=1)
-        self.authorize("read", MlwsResource("environment", workspace_id, name))
-        await self.load_workspace(workspace_id)
-        record = await self.call(self.store.get_asset, workspace_id, ENVIRONMENT_KIND, name,
-                                 version)
-        home = self.mlws.home or None
-        self.send_json(await self.call(environment_details, record, home))
+def built_environments(home: str) -> dict[str, Any]:
+    """The uv-built environments under ``home``: one small marker file read per environment,
+    never a walk of the environment's files (sizes are ``mlws env inspect``'s business)."""
+    return {"environments": [
+        {"hash": b.get("hash"), "path": b.get("path"), "interpreter": b.get("interpreter"),
+         "spec": b.get("spec") or {}, "created_time": b.get("created_time"),
+         "last_used_time": b.get("last_used_time"),
+         "has_build_log": bool(b.get("has_build_log"))} for b in list_built(home)]}
 
 
-def environment_details(record: Any, home: str | None) -> dict[str, Any]:
+def environment_details(store: Store, workspace_id: str, name: str, version: int | None,
+                        home: str) -> dict[str, Any]:
     """The summary plus ``build``: the spec this server runs it with, its cache hash and the
     built entry (None until a run built it), or why it cannot be built here."""
-    from ..core.environment import Environment
-    from ..exceptions import AzureMLException
-    from ..execution.environments import env_hash, list_built
-    from ..store.settings import mlws_home
-
+    store.get_workspace_by_id(workspace_id)
+    record = store.get_asset(workspace_id, ENVIRONMENT_KIND, name, version)
     details = environment_summary(record)
     try:
         spec = Environment._from_record(record)._build_spec()
@@ -71,58 +61,48 @@ def environment_details(record: Any, home: str | None) -> dict[str, Any]:
         details["build"] = {"spec": None, "hash": None, "built": None, "error": str(exc)}
         return details
     digest = env_hash(spec) if spec.get("type") == "uv" else None
-    built = next((b for b in list_built(home or str(mlws_home()))
-                  if digest and b.get("hash") == digest), None)
+    built = next((b for b in list_built(home) if digest and b.get("hash") == digest), None)
     details["build"] = {"spec": spec, "hash": digest, "error": None,
                         "built": None if built is None else {
-                            k: built.get(k) for k in ("hash", "path", "interpreter",
-                                                      "created_time", "last_used_time",
-                                                      "build_seconds", "has_build_log")}}
+                            k: built.get(k) for k in _BUILT_FIELDS}}
     return details
 
 
-class BuiltEnvironmentLogHandler(MlwsHandler):
-    """The build log of one built environment (its last MiB)."""
-
-    @web.authenticated
-    @authorized
-    async def get(self, env_hash: str) -> None:
-        if not re.fullmatch(r"[0-9a-f]{8,64}", env_hash):
-            raise bad_request("An environment hash is 8-64 lowercase hex digits.")
-        self.authorize("read", MlwsResource("environment"))
-        from ..execution.environments import build_log
-        from ..store.settings import mlws_home
-
-        text = await self.call(build_log, env_hash, self.mlws.home or str(mlws_home()))
-        if text is None:
-            raise ApiError(404, f"No build log for environment {env_hash}.", "NotFound")
-        self.send_json({"hash": env_hash, "log": text})
+def environment_build_log(env: str, home: str) -> dict[str, Any]:
+    text = build_log(env, home)
+    if text is None:
+        raise NotFoundError(f"No build log for environment {env}.")
+    return {"hash": env, "log": text}
 
 
-def built_environments(home: str) -> list[dict[str, Any]]:
-    """The uv-built environments under ``home``: one small marker file read per environment,
-    never a walk of the environment's files (sizes are ``mlws env inspect``'s business)."""
-    from ..execution.environments import list_built
-
-    return [{"hash": b.get("hash"), "path": b.get("path"), "interpreter": b.get("interpreter"),
-             "spec": b.get("spec") or {}, "created_time": b.get("created_time"),
-             "last_used_time": b.get("last_used_time"),
-             "has_build_log": bool(b.get("has_build_log"))} for b in list_built(home)]
+def _home(handler: OperationHandler) -> str:
+    return handler.mlws.home or str(mlws_home())
 
 
-class BuiltEnvironmentsHandler(MlwsHandler):
-    @web.authenticated
-    @authorized
-    async def get(self) -> None:
-        self.authorize("read", MlwsResource("environment"))
-        # The home alone, not ``self.store``: opening the store (migrations) on the event loop
-        # made this route, often a client's first request, slow enough to time out.
-        from ..store.settings import mlws_home
-
-        home = self.mlws.home or str(mlws_home())
-        built = await self.call(built_environments, home)
-        self.send_json({"environments": built})
+# ---- the services, as routes.py calls them
 
 
-__all__ = ["BuiltEnvironmentLogHandler", "BuiltEnvironmentsHandler", "EnvironmentHandler",
-           "EnvironmentsHandler", "environment_details"]
+async def environments_service(handler: OperationHandler, request: Request) -> Any:
+    return await handler.call_store(list_environments, request.params["workspace_id"],
+                                    request.query.all_versions)  # type: ignore[union-attr]
+
+
+async def environment_service(handler: OperationHandler, request: Request) -> Any:
+    return await handler.call_store(environment_details, request.params["workspace_id"],
+                                    request.params["name"],
+                                    request.query.version,  # type: ignore[union-attr]
+                                    _home(handler))
+
+
+async def built_environments_service(handler: OperationHandler, request: Request) -> Any:
+    # The home alone, not the store: opening the store (migrations) made this route, often a
+    # client's first request, slow enough to time out.
+    return await handler.call(built_environments, _home(handler))
+
+
+async def build_log_service(handler: OperationHandler, request: Request) -> Any:
+    return await handler.call(environment_build_log, request.params["env_hash"], _home(handler))
+
+
+__all__ = ["built_environments", "environment_details", "environment_summary",
+           "list_environments"]

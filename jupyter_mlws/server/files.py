@@ -1,47 +1,37 @@
-"""Artifacts of a run: the tree, content download (with HTTP ranges) and upload, both
-streamed in chunks, and the live tail of a log."""
+"""File transports of the table's file operations: downloads streamed out in chunks (HTTP
+ranges honoured), a run's files as a zip built while it is sent, and uploads streamed in
+(artifacts through a pipe into the store, blobs through a temporary file). Neither a file nor
+an archive is ever held whole in memory. Validation and authorization happened before
+(``routes.py``); these only move bytes."""
 
 from __future__ import annotations
 
 import asyncio
-import codecs
-import mimetypes
+import os
 import re
-from typing import Any, BinaryIO
+import shutil
+import tempfile
+import time
+import zipfile
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from jupyter_server.auth.decorator import authorized
-from tornado import web
 from tornado.iostream import StreamClosedError
-from tornado.web import stream_request_body
 
-from ..store.base import ArtifactRecord, CorruptArtifactError, InvalidInputError, StoreError
-from ..store.serialize import build_tree
-from .authz import MlwsResource
-from .base import (
-    ApiError,
-    MlwsHandler,
-    bad_request,
-    check_artifact_path,
-    check_id,
-    store_error_to_http,
-)
-from .streams import UploadPipe, run_in_thread
+from ..api.files import artifact_content_type
+from ..api.operation import Operation, Request
+from ..store.base import ArtifactRecord, CorruptArtifactError, Store, StoreError
+from .base import ApiError, api_error
+from .streams import ThreadWriter, UploadPipe, run_in_thread
+
+if TYPE_CHECKING:
+    from .routes import OperationHandler
 
 CHUNK_SIZE = 512 * 1024
-LOG_READ_DEFAULT = 1024 * 1024
-LOG_READ_MAX = 8 * 1024 * 1024
-CHUNKED_SLACK = 16 * 1024 * 1024
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
-
-def prefix_param(handler: MlwsHandler) -> str | None:
-    """``?prefix=`` normalized like a path; a trailing '/' (a folder) is kept."""
-    from ..store.paths import normalize_prefix
-
-    try:
-        return normalize_prefix(handler.query_str("prefix"))
-    except InvalidInputError as exc:
-        raise bad_request(f"Invalid prefix: {exc}") from exc
+# Already compressed: deflating them again costs CPU and gains nothing.
+_STORED_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".zip", ".gz", ".bz2", ".xz",
+                    ".zst", ".7z", ".pkl.gz", ".npz", ".parquet", ".mp4", ".whl")
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -74,193 +64,242 @@ def _stream_size(stream: BinaryIO) -> int | None:
         return None
 
 
-async def list_run_artifacts(handler: MlwsHandler, workspace_id: str,
-                             run_id: str) -> list[ArtifactRecord]:
-    """The run's artifacts under ``?prefix=``, once the caller may read them."""
-    prefix = prefix_param(handler)
-    handler.authorize("read", MlwsResource("artifact", workspace_id, run_id))
-    await handler.load_run(workspace_id, run_id)
-    return await handler.call(handler.store.list_artifacts, run_id, prefix)
+async def _off_loop(handler: OperationHandler, fn: Callable[[Store], Any]) -> Any:
+    app = handler.mlws
+    return await asyncio.to_thread(lambda: fn(app.store))
 
 
-class ArtifactsHandler(MlwsHandler):
-    @web.authenticated
-    @authorized
-    async def get(self, workspace_id: str, run_id: str) -> None:
-        records = await list_run_artifacts(self, workspace_id, run_id)
-        self.send_json({"artifacts": records, "tree": build_tree(records)})
-
-
-@stream_request_body
-class ArtifactContentHandler(MlwsHandler):
-    """GET streams a file (Range aware); PUT streams the request body into the store."""
-
-    _pipe: UploadPipe | None = None
-    _upload: asyncio.Future[Any] | None = None
-    _received = 0
-    _size: int | None = None
-
-    @property
-    def content_security_policy(self) -> str:
-        # Artifacts are user content served from the Jupyter origin: never let them script.
-        return super().content_security_policy + "; sandbox"
-
-    async def prepare(self) -> None:  # type: ignore[override]
-        await super().prepare()
-        if self.request.method == "PUT":
-            # The body has not arrived yet: reject early, before reading a byte of it.
-            await self.run_upload_checks(self._begin_upload)
-
-    async def _begin_upload(self) -> None:
-        await self.require_upload_write()
-        workspace_id, run_id, raw_path = self.path_args
-        path = check_artifact_path(self.decode_argument(raw_path))
-        self.authorize("write", MlwsResource("artifact", workspace_id, path))
-        limit = self.mlws.max_upload_bytes
-        length = self.request.headers.get("Content-Length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            raise ApiError(413, f"Uploads are limited to {limit} bytes.", "PayloadTooLarge")
-        await self.load_run(workspace_id, run_id)
-        overwrite = self.query_bool("overwrite", False)
-        # Our own count answers 413 (see data_received); tornado's limit, checked per chunk
-        # header of a chunked body, only has to stay out of the way for ordinary chunk sizes.
-        self.request.connection.set_max_body_size(  # type: ignore[union-attr]
-            limit + CHUNKED_SLACK)
-        pipe = self._pipe = UploadPipe()
-        self._upload = run_in_thread(
-            lambda: self.store.upload_artifact(run_id, path, pipe, overwrite=overwrite),
-            on_done=pipe.consumer_done.set)
-        # An aborted upload's error is expected; mark it retrieved so asyncio does not log it.
-        self._upload.add_done_callback(lambda f: f.cancelled() or f.exception())
-
-    async def data_received(self, chunk: bytes) -> None:
-        if self._pipe is None or self._finished:
-            return
-        self._received += len(chunk)
-        if self._received > self.mlws.max_upload_bytes:
-            self._pipe.abort("upload too large")
-            if self._upload is not None:
-                # Answer only once the store has rolled the partial upload back.
-                await asyncio.wait([self._upload])
-            self.send_error(413, exc_info=(ApiError, ApiError(
-                413, f"Uploads are limited to {self.mlws.max_upload_bytes} bytes.",
-                "PayloadTooLarge"), None))
-            return
-        await self._pipe.feed(chunk)
-
-    def on_connection_close(self) -> None:
-        if self._pipe is not None and not self._finished:
-            self._pipe.abort("client went away")
-        super().on_connection_close()
-
-    @web.authenticated
-    @authorized
-    async def put(self, workspace_id: str, run_id: str, path: str) -> None:
-        self.raise_deferred_upload_error()
-        if self._finished or self._pipe is None or self._upload is None:
-            return  # already answered (413) from data_received
-        await self._pipe.finish()
-        try:
-            record = await self._upload
-        except StoreError as exc:
-            raise store_error_to_http(exc) from exc
-        self.send_json(record, status=201)
-
-    @web.authenticated
-    @authorized
-    async def get(self, workspace_id: str, run_id: str, path: str) -> None:
-        path = check_artifact_path(path)
-        self.authorize("read", MlwsResource("artifact", workspace_id, path))
-        await self.load_run(workspace_id, run_id)
-        stream = await self.call(self.store.open_artifact, run_id, path)
-        try:
-            await self._send_stream(stream, run_id, path)
-        finally:
-            await asyncio.to_thread(stream.close)
-
-    async def _content_type(self, run_id: str, path: str) -> tuple[str, int | None]:
-        records = await self.call(self.store.list_artifacts, run_id, path)
-        for record in records:
-            if record.path == path:
-                return record.content_type, record.size
-        guessed = mimetypes.guess_type(path)[0]
-        return guessed or "application/octet-stream", None
-
-    async def _send_stream(self, stream: BinaryIO, run_id: str, path: str) -> None:
-        content_type, recorded_size = await self._content_type(run_id, path)
-        if content_type == "application/octet-stream":
-            content_type = mimetypes.guess_type(path)[0] or content_type
+async def send_stream(handler: OperationHandler, stream: BinaryIO, content_type: str,
+                      recorded_size: int | None, ranges: bool) -> None:
+    """Stream ``stream`` out in chunks; a single ``Range`` is honoured when ``ranges``."""
+    try:
         size = await asyncio.to_thread(_stream_size, stream)
         if size is None:
             size = recorded_size or 0
-        self._size = size
-        byte_range = parse_range(self.request.headers.get("Range"), size)
+        handler.file_size = size
+        byte_range = parse_range(handler.request.headers.get("Range"), size) if ranges else None
         start, end = byte_range or (0, size)
-        self.set_header("Accept-Ranges", "bytes")
-        self.set_header("Content-Type", content_type)
-        self.set_header("X-Content-Type-Options", "nosniff")
+        handler.set_header("Content-Type", content_type)
+        handler.set_header("X-Content-Type-Options", "nosniff")
+        if ranges:
+            handler.set_header("Accept-Ranges", "bytes")
         if byte_range is not None:
-            self.set_status(206)
-            self.set_header("Content-Range", f"bytes {start}-{end - 1}/{size}")
+            handler.set_status(206)
+            handler.set_header("Content-Range", f"bytes {start}-{end - 1}/{size}")
             await asyncio.to_thread(stream.seek, start)
-        self.set_header("Content-Length", str(end - start))
+        handler.set_header("Content-Length", str(end - start))
         remaining = end - start
         try:
             while remaining > 0:
                 chunk = await asyncio.to_thread(stream.read, min(CHUNK_SIZE, remaining))
                 if not chunk:
                     break
-                self.write(chunk)
+                handler.write(chunk)
                 remaining -= len(chunk)
-                await self.flush()
+                await handler.flush()
         except StreamClosedError:
             return  # the client went away mid-download
         except CorruptArtifactError as exc:
+            if not handler._headers_written:
+                raise
             # Found at the end (the stream checks its hash before handing out the last
             # bytes): the status is out already, so cut the body short. The client sees fewer
             # bytes than Content-Length, never the whole of a damaged file.
-            self.log.error("Not serving the rest of a damaged artifact: %s", exc)
-            self.request.connection.close()  # type: ignore[union-attr]
+            handler.log.error("Not serving the rest of a damaged artifact: %s", exc)
+            handler.request.connection.close()  # type: ignore[union-attr]
             return
-        self.finish()
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        if status_code == 416 and self._size is not None:
-            # send_error cleared the headers: tell the client the real size again (RFC 9110).
-            self.set_header("Content-Range", f"bytes */{self._size}")
-        super().write_error(status_code, **kwargs)
+        handler.finish()
+    finally:
+        await asyncio.to_thread(stream.close)
 
 
-class LogTailHandler(MlwsHandler):
-    """``{data, offset}``: text from ``offset`` on and the offset to ask for next. A UTF-8
-    sequence cut by the writer mid-flush stays for the next call instead of turning into U+FFFD."""
+async def download_artifact(handler: OperationHandler, op: Operation, request: Request) -> None:
+    run_id, path = request.params["run_id"], request.params["path"]
+    # Artifacts are user content served from the Jupyter origin: never let them script.
+    handler.set_header("Content-Security-Policy", handler.content_security_policy + "; sandbox")
+    stream = await _off_loop(handler, lambda s: op.execute(s, request))
+    content_type, size = await _off_loop(handler,
+                                         lambda s: artifact_content_type(s, run_id, path))
+    await send_stream(handler, stream, content_type, size, ranges=True)
 
-    @web.authenticated
-    @authorized
-    async def get(self, workspace_id: str, run_id: str, path: str) -> None:
-        path = check_artifact_path(path)
-        offset = self.query_int("offset", 0, minimum=0) or 0
-        max_bytes = self.query_int("max_bytes", LOG_READ_DEFAULT, minimum=1,
-                                   maximum=LOG_READ_MAX) or LOG_READ_DEFAULT
-        self.authorize("read", MlwsResource("artifact", workspace_id, path))
-        check_id(run_id, "run id")
-        await self.load_run(workspace_id, run_id)
-        stream = await self.call(self.store.open_artifact, run_id, path)
+
+async def download_snapshot_file(handler: OperationHandler, op: Operation,
+                                 request: Request) -> None:
+    stream = await _off_loop(handler, lambda s: op.execute(s, request))
+    await send_stream(handler, stream, "application/octet-stream", None, ranges=False)
+
+
+def write_zip(store: Store, run_id: str, records: list[ArtifactRecord],
+              sink: ThreadWriter) -> None:
+    """Runs on a worker thread; ``sink`` hands bytes to the event loop."""
+    error: BaseException | None = None
+    try:
+        with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED,
+                             compresslevel=1) as archive:
+            for record in records:
+                stored = record.path.lower().endswith(_STORED_SUFFIXES)
+                info = zipfile.ZipInfo(
+                    record.path, time.localtime(record.created_time or time.time())[:6])
+                info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+                info.file_size = record.size  # lets zipfile pick zip64 up front for big files
+                with store.open_artifact(run_id, record.path) as source, \
+                        archive.open(info, "w") as target:
+                    shutil.copyfileobj(source, target, CHUNK_SIZE)
+    except BaseException as exc:
+        error = exc
+    sink.close_writer(error)
+
+
+async def download_zip(handler: OperationHandler, op: Operation, request: Request) -> None:
+    run_id = request.params["run_id"]
+    prefix = request.query.prefix  # type: ignore[union-attr]
+    records = await _off_loop(handler, lambda s: s.list_artifacts(run_id, prefix))
+    app = handler.mlws
+    sink = ThreadWriter(asyncio.get_running_loop())
+    done = run_in_thread(lambda: write_zip(app.store, run_id, records, sink))
+    handler.set_header("Content-Type", "application/zip")
+    handler.set_header("Content-Disposition", f'attachment; filename="{run_id}.zip"')
+    chunks: Any = sink.chunks()
+    try:
+        async for chunk in chunks:
+            handler.write(chunk)
+            await handler.flush()
+    except StreamClosedError:
+        await sink.cancel()
+        await done
+        return
+    except Exception as exc:
+        # Headers and part of the body may be out already: all we can do is cut the
+        # response short so the client sees a truncated (invalid) zip, not a valid one.
+        handler.log.warning("Building the zip of run %s failed: %s", run_id, exc)
+        await done
+        if handler._headers_written:
+            handler.request.connection.close()  # type: ignore[union-attr]
+            return
+        if isinstance(exc, StoreError):
+            raise api_error(exc) from exc
+        raise
+    await done
+    handler.finish()
+
+
+FileTransport = Callable[["OperationHandler", Operation, Request], Awaitable[None]]
+FILE_TRANSPORTS: dict[str, FileTransport] = {
+    "downloadArtifact": download_artifact,
+    "getSnapshotFile": download_snapshot_file,
+    "downloadArtifactsZip": download_zip,
+}
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+class Upload:
+    """A streamed request body on its way into the store: ``begin`` before the first chunk
+    (in ``prepare``), ``feed`` per chunk, ``finish`` for the answer's body; ``abort`` when the
+    body is cut short (size limit, client gone), ``close`` when the request ends."""
+
+    def __init__(self, handler: OperationHandler, request: Request) -> None:
+        self.handler = handler
+        self.request = request
+        self.received = 0
+
+    async def begin(self) -> None: ...
+
+    async def feed(self, chunk: bytes) -> None: ...
+
+    async def finish(self) -> Any: ...
+
+    async def abort(self, reason: str) -> None:
+        self.abort_now(reason)
+
+    def abort_now(self, reason: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ArtifactUpload(Upload):
+    """Chunks go through a bounded pipe that ``Store.upload_artifact`` reads on its own
+    thread, so a slow store slows the client down instead of filling memory."""
+
+    _pipe: UploadPipe | None = None
+    _future: asyncio.Future[Any] | None = None
+
+    async def begin(self) -> None:
+        params, query = self.request.params, self.request.query
+        run_id, path = params["run_id"], params["path"]
+        overwrite = bool(getattr(query, "overwrite", False))
+        app = self.handler.mlws
+        pipe = self._pipe = UploadPipe()
+        self._future = run_in_thread(
+            lambda: app.store.upload_artifact(run_id, path, pipe, overwrite=overwrite),
+            on_done=pipe.consumer_done.set)
+        # An aborted upload's error is expected; mark it retrieved so asyncio does not log it.
+        self._future.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+    async def feed(self, chunk: bytes) -> None:
+        assert self._pipe is not None
+        await self._pipe.feed(chunk)
+
+    async def finish(self) -> Any:
+        assert self._pipe is not None and self._future is not None
+        await self._pipe.finish()
         try:
-            data, size = await asyncio.to_thread(_read_from, stream, offset, max_bytes)
-        finally:
-            await asyncio.to_thread(stream.close)
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        text = decoder.decode(data, final=False)
-        pending = len(decoder.getstate()[0])
-        new_offset = min(offset, size) + len(data) - pending
-        self.send_json({"data": text, "offset": new_offset, "size": size})
+            return await self._future
+        except StoreError as exc:
+            raise api_error(exc) from exc
+
+    async def abort(self, reason: str) -> None:
+        self.abort_now(reason)
+        if self._future is not None:
+            # Answer only once the store has rolled the partial upload back.
+            await asyncio.wait([self._future])
+
+    def abort_now(self, reason: str) -> None:
+        if self._pipe is not None and not self._pipe.consumer_done.is_set():
+            self._pipe.abort(reason)
 
 
-def _read_from(stream: BinaryIO, offset: int, max_bytes: int) -> tuple[bytes, int]:
-    size = _stream_size(stream)
-    if size is None:  # not seekable: read through
-        content = stream.read()
-        return content[offset:offset + max_bytes], len(content)
-    stream.seek(min(offset, size))
-    return stream.read(max_bytes), size
+class BlobUpload(Upload):
+    """The blob goes to a temporary file, then ``Store.put_snapshot_blob`` checks it against
+    its name while storing it."""
+
+    _file: Any = None
+
+    async def begin(self) -> None:
+        # Closed and removed by close(), not by a with-block: it spans callbacks.
+        self._file = tempfile.NamedTemporaryFile(prefix="mlws-blob-", delete=False)  # noqa: SIM115
+
+    async def feed(self, chunk: bytes) -> None:
+        self.received += len(chunk)
+        self._file.write(chunk)
+
+    async def finish(self) -> Any:
+        if self._file is None:
+            raise ApiError(400, "The upload was aborted.")
+        self._file.close()
+        workspace_id, sha = self.request.params["workspace_id"], self.request.params["sha256"]
+        name = self._file.name
+
+        def put(store: Store) -> None:
+            with open(name, "rb") as stream:
+                store.put_snapshot_blob(workspace_id, sha, stream)
+
+        await _off_loop(self.handler, put)
+        return {"sha256": sha, "size": self.received}
+
+    def abort_now(self, reason: str) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            os.unlink(self._file.name)
+            self._file = None
+
+
+UPLOADS: dict[str, type[Upload]] = {"uploadArtifact": ArtifactUpload, "uploadBlob": BlobUpload}
+
+
+__all__ = ["CHUNK_SIZE", "FILE_TRANSPORTS", "UPLOADS", "ArtifactUpload", "BlobUpload",
+           "Upload", "parse_range", "send_stream", "write_zip"]

@@ -14,7 +14,6 @@ thread needs no lock; the event loop only adds subscriptions and flips ``active`
 from __future__ import annotations
 
 import asyncio
-import codecs
 import contextlib
 import logging
 from collections.abc import Callable
@@ -32,13 +31,13 @@ from ..store.base import (
     Store,
     StoreError,
 )
-from ..store.serialize import dumps, json_safe
+from ..store.codec import dumps, encode_values, json_safe
+from ..store.logs import LOG_READ_DEFAULT
 
 POLL_INTERVAL = 0.25  # seconds between looks at the store
 NEWEST_RUNS = 50  # newest runs of a watched experiment/workspace compared each tick
 ACTIVE_RUNS = 500  # active runs of a watched experiment/workspace compared each tick
 MAX_POINTS_PER_MESSAGE = 5000  # a long catch-up travels as several metric messages
-LOG_CHUNK = 1024 * 1024  # bytes of one log read per tick (the rest follows next tick)
 
 Message = dict[str, Any]
 
@@ -121,17 +120,9 @@ class _TickReads:
                           lambda: self._read_log(run_id, path, offset))
 
     def _read_log(self, run_id: str, path: str, offset: int) -> tuple[str, int]:
-        """Text from ``offset`` and the next offset; a UTF-8 sequence cut by the writer
-        mid-flush stays for the next tick instead of turning into U+FFFD."""
-        stream = self.store.open_artifact(run_id, path)
-        try:
-            stream.seek(offset)
-            data = stream.read(LOG_CHUNK)
-        finally:
-            stream.close()
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        text = decoder.decode(data, final=False)
-        return text, offset + len(data) - len(decoder.getstate()[0])
+        """Text from ``offset`` and the next offset (the one tailer, ``store/logs.py``)."""
+        chunk = self.store.tail_log(run_id, path, offset, LOG_READ_DEFAULT)
+        return chunk.data, chunk.offset
 
     def collection(self, workspace_id: str, experiment_id: str | None,
                    include_children: bool) -> dict[str, RunRecord]:
@@ -169,7 +160,7 @@ def _poll_run(reads: _TickReads, sub: Subscription) -> list[Message]:
             out.append({"type": "metric", "sub": sub.sub_id, "run_id": run_id,
                         "name": info.name, "kind": series.kind, "seq": series.seq[start:end],
                         "step": series.step[start:end], "time": series.time[start:end],
-                        "value": json_safe(series.value[start:end])})
+                        "value": encode_values(series.value[start:end])[0]})
         if series.seq:
             sub.metric_cursors[info.name] = series.seq[-1]
     artifacts = reads.artifacts(run_id)

@@ -1,7 +1,8 @@
 """Persistence behind one interface (see ``base.py``).
 
-:func:`get_store` hands out the process-wide store for the resolved settings. The SQL
-implementation is imported only on first use, so importing this package stays cheap.
+:func:`get_store` hands out the process-wide store for the resolved settings; the back end is
+the one registered for the settings' URL scheme (``registry.py``), imported only on first use,
+so importing this package stays cheap.
 """
 
 from __future__ import annotations
@@ -28,22 +29,12 @@ from .base import (
     StoreError,
     WorkspaceRecord,
 )
+from .registry import open_store, store_registry
 from .settings import StoreSettings
 
 _stores: dict[StoreSettings, Store] = {}
-_lock = threading.Lock()
-
-
-def _open_store(settings: StoreSettings) -> Store:
-    # The single branch point between implementations: a tracking URI names a jupyter_mlws
-    # server, whose REST API the HTTP store talks to; otherwise the database is opened here.
-    if settings.tracking_uri:
-        from .http import HttpStore
-
-        return HttpStore(settings)
-    from .sql import SqlStore
-
-    return SqlStore(settings)
+# Re-entrant: a registered factory may itself ask for the store of other settings.
+_lock = threading.RLock()
 
 
 def get_store(settings: StoreSettings | None = None) -> Store:
@@ -56,7 +47,7 @@ def get_store(settings: StoreSettings | None = None) -> Store:
     with _lock:
         store = _stores.get(resolved)
         if store is None:
-            store = _stores[resolved] = _open_store(resolved)
+            store = _stores[resolved] = open_store(resolved)
         return store
 
 
@@ -90,5 +81,7 @@ __all__ = [
     "StoreSettings",
     "WorkspaceRecord",
     "get_store",
+    "open_store",
     "reset_store_cache",
+    "store_registry",
 ]

@@ -2,282 +2,54 @@
 
 ``core`` (the SDK), ``execution`` and ``server`` only ever talk to a :class:`Store`.
 Two implementations exist: :class:`~jupyter_mlws.store.sql.SqlStore` (SQLAlchemy metadata plus
-fsspec files; SQLite by default, PostgreSQL by URL) and an HTTP client of the server extension
-that maps the same methods onto the REST API. Everything crossing this interface is a plain
-dataclass or builtin, so it serializes to JSON unchanged.
+fsspec files; SQLite by default, PostgreSQL by URL) and :class:`~jupyter_mlws.store.http.HttpStore`,
+which calls the REST operation of each method (``jupyter_mlws.api``). Back ends are found by URL
+scheme (``store/registry.py``). Everything crossing this interface is a plain dataclass or
+builtin, so it serializes to JSON unchanged.
+
+Abstract methods are the primitives each back end implements; the concrete methods here are
+composites written once over them (a back end may still override one with a faster form).
 """
 
 from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from ..exceptions import UserErrorException
+from .errors import (
+    ConflictError,
+    CorruptArtifactError,
+    InvalidInputError,
+    NotFoundError,
+    StoreError,
+)
+from .records import (
+    METRIC_KINDS,
+    RUN_PAGE_MAX,
+    ArtifactRecord,
+    AssetRecord,
+    ExperimentRecord,
+    KeyCount,
+    LogChunk,
+    MetricInfo,
+    MetricPoint,
+    MetricSeries,
+    Record,
+    RunKeys,
+    RunPage,
+    RunQuery,
+    RunRecord,
+    RunTable,
+    RunValues,
+    SnapshotRecord,
+    WorkspaceRecord,
+)
+from .status import ACTIVE_STATUSES, TERMINAL_STATUSES
 
 if TYPE_CHECKING:
     from .columns import MetricColumns
-
-# --------------------------------------------------------------------------- errors
-
-
-class StoreError(UserErrorException):
-    """Base class of store errors; the server maps subclasses onto HTTP statuses."""
-
-    status_code = 500
-
-
-class NotFoundError(StoreError):
-    """The workspace, experiment, run, metric or file does not exist (HTTP 404)."""
-
-    status_code = 404
-
-
-class ConflictError(StoreError):
-    """The operation conflicts with the current state, e.g. a name taken (HTTP 409)."""
-
-    status_code = 409
-
-
-class InvalidInputError(StoreError):
-    """An argument is malformed: bad name, bad path, bad value (HTTP 400)."""
-
-    status_code = 400
-
-
-class CorruptArtifactError(StoreError):
-    """A stored file does not match what was recorded when it was written (its size, or its
-    SHA-256): it is never served as if it were whole (HTTP 500, reason ``ArtifactCorrupt``)."""
-
-    status_code = 500
-    reason = "ArtifactCorrupt"
-
-
-# --------------------------------------------------------------------------- records
-
-ACTIVE_STATUSES = frozenset({
-    "NotStarted", "Starting", "Provisioning", "Preparing", "Queued", "Running",
-    "Finalizing", "CancelRequested", "NotResponding", "Pausing", "Paused", "Unapproved",
-})
-TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Canceled"})
-
-# Metric kinds. ``scalar`` comes from ``run.log``, ``list`` from ``log_list``, ``table`` from
-# ``log_row``/``log_table`` (each point is one row dict), ``image`` and the JSON artifact kinds
-# hold an ``aml://artifactId/...`` reference string.
-METRIC_KINDS = ("scalar", "list", "table", "image", "confusion_matrix", "accuracy_table",
-                "residuals", "predictions")
-
-
-@dataclass
-class Record:
-    def to_dict(self) -> dict[str, Any]:
-        # Shallow on purpose: ``dataclasses.asdict`` deep-copies every list, which dominated
-        # the cost of serving a million-point series. Callers must not mutate nested values.
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-@dataclass
-class WorkspaceRecord(Record):
-    id: str
-    name: str
-    subscription_id: str
-    resource_group: str
-    location: str
-    storage_url: str
-    friendly_name: str = ""
-    description: str = ""
-    tags: dict[str, str | None] = field(default_factory=dict)
-    created_time: float = 0.0  # epoch seconds, UTC
-
-
-@dataclass
-class ExperimentRecord(Record):
-    id: str
-    workspace_id: str
-    name: str
-    archived_time: float | None = None
-    tags: dict[str, str | None] = field(default_factory=dict)
-    created_time: float = 0.0
-    run_count: int | None = None  # filled by list_experiments(with_run_counts=True)
-    child_run_count: int | None = None  # of run_count, runs with a parent (same call)
-
-
-@dataclass
-class RunRecord(Record):
-    id: str
-    workspace_id: str
-    experiment_id: str
-    experiment_name: str
-    number: int
-    status: str = "NotStarted"
-    parent_run_id: str | None = None
-    run_type: str | None = None
-    display_name: str | None = None
-    description: str | None = None
-    target: str = "local"
-    created_time: float = 0.0
-    start_time: float | None = None
-    end_time: float | None = None
-    properties: dict[str, str] = field(default_factory=dict)
-    tags: dict[str, str | None] = field(default_factory=dict)
-    error: dict[str, Any] | None = None  # {"error": {"code": ..., "message": ...}}
-    run_definition: dict[str, Any] = field(default_factory=dict)
-    snapshot_id: str | None = None
-    # Who keeps this run alive: "<hostname>:<pid>:<process create time>". Used to reconcile a
-    # run whose process died (SIGKILL, killed kernel) to Failed instead of "Running" forever.
-    owner: str | None = None
-    heartbeat_time: float | None = None
-
-
-@dataclass
-class MetricInfo(Record):
-    run_id: str
-    name: str
-    kind: str
-    count: int
-    last_value: Any = None
-    last_step: float | None = None
-    description: str = ""
-
-
-@dataclass
-class MetricSeries(Record):
-    """Points of one metric, oldest first. ``seq`` is the per-metric cursor (1, 2, ...)."""
-
-    run_id: str
-    name: str
-    kind: str
-    seq: list[int] = field(default_factory=list)
-    step: list[float | int | None] = field(default_factory=list)
-    time: list[float] = field(default_factory=list)
-    value: list[Any] = field(default_factory=list)
-    total: int = 0  # number of points stored (before any downsampling)
-
-
-@dataclass
-class ArtifactRecord(Record):
-    run_id: str
-    path: str
-    size: int
-    content_type: str = "application/octet-stream"
-    created_time: float = 0.0
-
-
-@dataclass
-class SnapshotRecord(Record):
-    id: str
-    workspace_id: str
-    files: dict[str, dict[str, Any]]  # relative path -> {"sha256": ..., "size": ...}
-    created_time: float = 0.0
-
-
-@dataclass
-class AssetRecord(Record):
-    """A versioned, named asset of a workspace: environment, compute target, model, datastore,
-    dataset... ``spec`` is the kind-specific JSON definition; ``state`` is mutable runtime
-    state (e.g. a compute target's provisioning state) that does not create a new version."""
-
-    workspace_id: str
-    kind: str
-    name: str
-    version: int
-    spec: dict[str, Any] = field(default_factory=dict)
-    state: dict[str, Any] = field(default_factory=dict)
-    tags: dict[str, str | None] = field(default_factory=dict)
-    description: str = ""
-    created_time: float = 0.0
-    updated_time: float = 0.0
-
-
-@dataclass
-class KeyCount(Record):
-    """A name some runs have (a metric, tag, property or parameter) and in how many."""
-
-    name: str
-    runs: int
-    kind: str | None = None  # metrics: the metric kind (scalar, list, ...)
-
-
-@dataclass
-class RunKeys(Record):
-    """What a set of runs has, for choosers that offer names instead of asking to type them."""
-
-    metrics: list[KeyCount] = field(default_factory=list)
-    tags: list[KeyCount] = field(default_factory=list)
-    properties: list[KeyCount] = field(default_factory=list)
-    parameters: list[KeyCount] = field(default_factory=list)
-    attributes: list[str] = field(default_factory=list)
-    runs: int = 0  # runs looked at
-
-
-@dataclass
-class RunValues(Record):
-    """Values of many runs as columns (analysis views: parallel coordinates, scatter, CSV):
-    ``columns[key][i]`` belongs to run ``ids[i]``; a run without the value has None. Keys are
-    run_columns names (``metrics.accuracy``, ``tags.team``, ``attributes.status``...)."""
-
-    ids: list[str] = field(default_factory=list)
-    columns: dict[str, list[Any]] = field(default_factory=dict)
-    total: int = 0  # runs matching the query (ids may be fewer, up to its limit)
-
-
-@dataclass
-class RunTable:
-    """Runs as columns (index i of each list is run i), for tables of many runs: what
-    ``runs_frame`` shows, without building a RunRecord per run."""
-
-    id: list[str] = field(default_factory=list)
-    experiment_name: list[str] = field(default_factory=list)
-    number: list[int] = field(default_factory=list)
-    display_name: list[str | None] = field(default_factory=list)
-    status: list[str] = field(default_factory=list)
-    start_time: list[float | None] = field(default_factory=list)
-    end_time: list[float | None] = field(default_factory=list)
-    parent_run_id: list[str | None] = field(default_factory=list)
-    tags: list[dict[str, str | None]] = field(default_factory=list)
-    properties: list[dict[str, str]] | None = None  # with include_properties only
-
-    @classmethod
-    def of(cls, records: Sequence[RunRecord], include_properties: bool = False) -> RunTable:
-        table = cls(properties=[] if include_properties else None)
-        for r in records:
-            for name in ("id", "experiment_name", "number", "display_name", "status",
-                         "start_time", "end_time", "parent_run_id", "tags"):
-                getattr(table, name).append(getattr(r, name))
-            if table.properties is not None:
-                table.properties.append(r.properties)
-        return table
-
-
-# A metric point as the logging buffer hands it to the store, kept as a tuple because the
-# hot path builds one per ``run.log`` call: (run_id, name, kind, step, time, value, description).
-MetricPoint = tuple[str, str, str, "float | int | None", float, Any, str]
-
-
-@dataclass
-class RunQuery(Record):
-    """Filters, order and page for :meth:`Store.list_runs`."""
-
-    experiment_id: str | None = None
-    parent_run_id: str | None = None
-    include_children: bool = False  # False: top-level runs only (when parent_run_id is None)
-    recursive: bool = False  # with parent_run_id: all descendants, not only direct children
-    status: Sequence[str] | None = None
-    tags: dict[str, str | None] | None = None  # value None: key present with any value
-    properties: dict[str, str | None] | None = None
-    run_type: str | None = None
-    text: str | None = None  # case-insensitive substring of display name or id
-    # A value query, e.g. "metrics.accuracy > 0.9 and tags.team = 'vision'" (run_filter.py);
-    # InvalidInputError for one that does not parse.
-    filter: str | None = None
-    # created_time | start_time | end_time | status | number | display_name | run_type | target
-    # | metric:<name> | tag:<key> | property:<key>
-    order_by: str = "created_time"
-    descending: bool = True
-    limit: int | None = None
-    offset: int = 0
-
 
 # --------------------------------------------------------------------------- interface
 
@@ -294,11 +66,19 @@ class Store(abc.ABC):
         """Create a workspace; ConflictError if (subscription, resource group, name) exists.
         ``storage_url`` defaults to a folder under the configured storage root."""
 
-    @abc.abstractmethod
     def get_workspace(self, name: str, subscription_id: str | None = None,
                       resource_group: str | None = None) -> WorkspaceRecord:
         """NotFoundError if missing; ConflictError if the name is ambiguous without the
         subscription/resource group."""
+        found = [w for w in self.list_workspaces(subscription_id, resource_group)
+                 if w.name == name]
+        if not found:
+            raise NotFoundError(f"Workspace {name!r} not found")
+        if len(found) > 1:
+            where = ", ".join(f"{w.subscription_id}/{w.resource_group}" for w in found)
+            raise ConflictError(f"Several workspaces are named {name!r} ({where}); "
+                                "pass subscription_id and resource_group")
+        return found[0]
 
     @abc.abstractmethod
     def get_workspace_by_id(self, workspace_id: str) -> WorkspaceRecord: ...
@@ -318,11 +98,32 @@ class Store(abc.ABC):
 
     # ---- experiments
     @abc.abstractmethod
-    def get_or_create_experiment(self, workspace_id: str, name: str) -> ExperimentRecord: ...
+    def create_experiment(self, workspace_id: str, name: str, *,
+                          exist_ok: bool = False) -> ExperimentRecord:
+        """Create the experiment in one atomic step: ConflictError when the name is taken,
+        unless ``exist_ok`` (then the existing one is returned, whoever created it)."""
+
+    def get_or_create_experiment(self, workspace_id: str, name: str) -> ExperimentRecord:
+        return self.create_experiment(workspace_id, name, exist_ok=True)
 
     @abc.abstractmethod
+    def get_experiment_by_name(self, workspace_id: str,
+                               experiment_name: str) -> ExperimentRecord: ...
+
+    @abc.abstractmethod
+    def get_experiment_by_id(self, experiment_id: str) -> ExperimentRecord: ...
+
     def get_experiment(self, workspace_id: str, name: str | None = None,
-                       experiment_id: str | None = None) -> ExperimentRecord: ...
+                       experiment_id: str | None = None) -> ExperimentRecord:
+        """By name or by id, only if it is in ``workspace_id`` (and has ``name``, if both)."""
+        if experiment_id is None:
+            if name is None:
+                raise InvalidInputError("Pass an experiment name or id")
+            return self.get_experiment_by_name(workspace_id, name)
+        record = self.get_experiment_by_id(experiment_id)
+        if record.workspace_id != workspace_id or (name is not None and record.name != name):
+            raise NotFoundError(f"Experiment {name or experiment_id!r} not found")
+        return record
 
     @abc.abstractmethod
     def list_experiments(self, workspace_id: str, view_type: str = "ActiveOnly",
@@ -358,10 +159,30 @@ class Store(abc.ABC):
         """Active runs whose owner process is gone are reconciled to Failed first."""
 
     @abc.abstractmethod
-    def list_runs(self, workspace_id: str, query: RunQuery | None = None) -> list[RunRecord]: ...
+    def search_runs(self, workspace_id: str, query: RunQuery | None = None) -> RunPage:
+        """One page of runs (``query.limit``, at most :data:`RUN_PAGE_MAX` when None) and the
+        number of runs matching. NotFoundError for an unknown workspace or
+        ``query.experiment_name``."""
 
-    @abc.abstractmethod
-    def count_runs(self, workspace_id: str, query: RunQuery | None = None) -> int: ...
+    def list_runs(self, workspace_id: str, query: RunQuery | None = None) -> list[RunRecord]:
+        """Every run the query selects (all pages when ``query.limit`` is None)."""
+        query = query or RunQuery()
+        runs: list[RunRecord] = []
+        offset = query.offset
+        while True:
+            want = RUN_PAGE_MAX if query.limit is None else min(RUN_PAGE_MAX,
+                                                                 query.limit - len(runs))
+            if want <= 0:
+                return runs
+            page = self.search_runs(workspace_id, replace(query, limit=want, offset=offset))
+            runs.extend(page.runs)
+            offset += len(page.runs)
+            if len(page.runs) < want:
+                return runs
+
+    def count_runs(self, workspace_id: str, query: RunQuery | None = None) -> int:
+        return self.search_runs(workspace_id, replace(query or RunQuery(), limit=1,
+                                                      offset=0)).total
 
     def run_table(self, workspace_id: str, query: RunQuery | None = None, *,
                   include_properties: bool = False) -> RunTable:
@@ -393,10 +214,17 @@ class Store(abc.ABC):
         end_time. ``only_if_active`` leaves a run that is already terminal untouched."""
 
     @abc.abstractmethod
-    def set_run_tags(self, run_id: str, tags: dict[str, str | None]) -> dict[str, str | None]: ...
+    def edit_run(self, run_id: str, *, tags: dict[str, str | None] | None = None,
+                 remove_tags: Iterable[str] | None = None, description: str | None = None,
+                 display_name: str | None = None) -> RunRecord:
+        """What a person edits, in one atomic step: set tags, then remove tag keys, and the
+        description and display name (None leaves a field as it is)."""
 
-    @abc.abstractmethod
-    def remove_run_tags(self, run_id: str, keys: Iterable[str]) -> dict[str, str | None]: ...
+    def set_run_tags(self, run_id: str, tags: dict[str, str | None]) -> dict[str, str | None]:
+        return self.edit_run(run_id, tags=tags).tags
+
+    def remove_run_tags(self, run_id: str, keys: Iterable[str]) -> dict[str, str | None]:
+        return self.edit_run(run_id, remove_tags=list(keys)).tags
 
     @abc.abstractmethod
     def add_run_properties(self, run_id: str, properties: dict[str, str]) -> dict[str, str]:
@@ -487,6 +315,21 @@ class Store(abc.ABC):
                            for name, (kind, values) in metrics.items()]
         return out
 
+    def query_metric_series(self, workspace_id: str, run_ids: Sequence[str],
+                            names: Sequence[str] | None = None,
+                            max_points: int | None = 2000) -> list[MetricSeries]:
+        """Series of several runs of one workspace for a comparison: each run's metrics named
+        in ``names`` (all when None), downsampled; a run lacking a name is skipped, a run not
+        in the workspace is NotFoundError."""
+        result: list[MetricSeries] = []
+        for run_id in dict.fromkeys(run_ids):
+            self.get_run(run_id, workspace_id)
+            for info in self.list_metrics(run_id):
+                if names is None or info.name in names:
+                    result.append(self.get_metric_series(run_id, info.name,
+                                                         max_points=max_points))
+        return result
+
     # ---- files (artifacts of a run; paths are relative, '/'-separated, confined to the run)
     @abc.abstractmethod
     def upload_artifact(self, run_id: str, path: str, source: str | BinaryIO,
@@ -504,6 +347,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def append_log(self, run_id: str, path: str, data: bytes) -> int:
         """Append to a text log artifact (created if missing); returns the new size."""
+
+    def tail_log(self, run_id: str, path: str, offset: int = 0,
+                 max_bytes: int | None = None) -> LogChunk:
+        """Text of a log from byte ``offset`` (see ``store/logs.py``, the one tailer)."""
+        from .logs import LOG_READ_DEFAULT, read_log_chunk  # a cycle: logs.py needs LogChunk
+
+        with self.open_artifact(run_id, path) as stream:
+            return read_log_chunk(stream, offset, max_bytes or LOG_READ_DEFAULT)
 
     # ---- snapshots (stored deduplicated by content)
     def create_snapshot(self, workspace_id: str, files: dict[str, str]) -> SnapshotRecord:
@@ -572,3 +423,11 @@ class Store(abc.ABC):
     # ---- lifetime
     def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing to release
         """Release connections."""
+
+
+__all__ = ["ACTIVE_STATUSES", "METRIC_KINDS", "RUN_PAGE_MAX", "TERMINAL_STATUSES",
+           "ArtifactRecord", "AssetRecord", "ConflictError", "CorruptArtifactError",
+           "ExperimentRecord", "InvalidInputError", "KeyCount", "LogChunk", "MetricInfo",
+           "MetricPoint", "MetricSeries", "NotFoundError", "Record", "RunKeys", "RunPage",
+           "RunQuery", "RunRecord", "RunTable", "RunValues", "SnapshotRecord", "Store",
+           "StoreError", "WorkspaceRecord"]

@@ -23,7 +23,7 @@ import traitlets
 
 from ..exceptions import UserErrorException
 from ..store.base import TERMINAL_STATUSES, RunRecord
-from ..store.serialize import json_safe
+from ..store.codec import json_safe
 from .data import WidgetData
 from .live import DEFAULT_INTERVAL, RunWatcher, fingerprint
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..core.run_details import LOG_PREFIXES, iso_utc
 from ..store.base import TERMINAL_STATUSES, RunQuery, RunRecord, Store
-from ..store.serialize import json_safe
+from ..store.codec import json_safe
 
 _INLINE_KINDS = ("scalar", "list", "table")
 

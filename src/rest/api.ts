@@ -1,12 +1,13 @@
 // REST client of the jupyter_mlws server extension ({base}/mlws/api/v1), through JupyterLab's
-// ServerConnection (auth token, XSRF). Response shapes: jupyter_mlws/server/openapi.json.
+// ServerConnection (auth token, XSRF). Each method names its operation of the table
+// (jupyter_mlws/api); paths, parameters and bodies are typed by the generated api.gen.ts.
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
+import { OPERATIONS } from '../common/api.gen';
 import type {
-  ArtifactList, BuiltEnvironment, ComputeCreate, ComputeNode, ComputeTarget, EnvironmentAsset,
-  EnvironmentDetails, Experiment, LogChunk,
-  MetricInfo, MetricSeries, Run, RunKeys, RunPage, RunValues, ScriptRunSubmit, SnapshotManifest,
-  Workspace
+  ArtifactList, BuiltEnvironment, ComputeCreate, ComputeTarget, ComputeTargetDetails,
+  EnvironmentAsset, EnvironmentDetails, Experiment, LogChunk, MetricInfo, MetricSeries,
+  Operations, Run, RunKeys, RunPage, RunValues, ScriptRunSubmit, SnapshotManifest, Workspace
 } from '../common/types';
 
 export const API_PATH = 'mlws/api/v1';
@@ -17,7 +18,10 @@ export class ApiError extends Error {
   }
 }
 
-export type Query = Record<string, string | number | boolean | string[] | undefined | null>;
+type Query = Record<string, string | number | boolean | string[] | undefined | null>;
+type OperationId = keyof Operations;
+/** The filters, order and page of a run search (the runs table, run-keys, run-values). */
+export type RunSearch = Operations['searchRuns']['query'];
 
 function queryString(query: Query | undefined): string {
   if (!query) {
@@ -39,8 +43,19 @@ function queryString(query: Query | undefined): string {
 }
 
 const enc = encodeURIComponent;
-/** Artifact paths keep their "/" separators; each segment is encoded. */
+/** Artifact paths and metric names keep their "/" separators; each segment is encoded. */
 const encPath = (path: string): string => path.split('/').map(enc).join('/');
+
+/** The path of an operation with its parameters filled in. */
+export function operationPath<K extends OperationId>(id: K, params: Operations[K]['params']):
+string {
+  const { path, slashes } = OPERATIONS[id];
+  const values = params as Record<string, string | number>;
+  return path.slice(1).replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = String(values[name]);
+    return (slashes as readonly string[]).includes(name) ? encPath(value) : enc(value);
+  });
+}
 
 export class MlwsApi {
   readonly settings: ServerConnection.ISettings;
@@ -71,164 +86,165 @@ export class MlwsApi {
     return response;
   }
 
-  async json<T>(path: string, init: RequestInit = {}, query?: Query): Promise<T> {
-    const response = await this.fetch(path, init, query);
-    if (response.status === 204) {
-      return undefined as T;
+  /** The response of operation `id` (any answer: JSON, file or empty). */
+  request<K extends OperationId>(id: K, params: Operations[K]['params'],
+    query?: Operations[K]['query'], body?: Operations[K]['body']): Promise<Response> {
+    const init: RequestInit = { method: OPERATIONS[id].method };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { 'Content-Type': 'application/json' };
     }
-    return (await response.json()) as T;
+    return this.fetch(operationPath(id, params), init, query as Query | undefined);
   }
 
-  private send<T>(method: string, path: string, body?: unknown): Promise<T> {
-    return this.json<T>(path, {
-      method, body: body === undefined ? undefined : JSON.stringify(body),
-      headers: { 'Content-Type': 'application/json' }
-    });
+  /** The JSON answer of operation `id` (undefined for 204). */
+  async call<K extends OperationId>(id: K, params: Operations[K]['params'],
+    query?: Operations[K]['query'], body?: Operations[K]['body']):
+  Promise<Operations[K]['answer']> {
+    const response = await this.request(id, params, query, body);
+    if (response.status === 204) {
+      return undefined as Operations[K]['answer'];
+    }
+    return (await response.json()) as Operations[K]['answer'];
   }
 
   // ---- workspaces
   async listWorkspaces(): Promise<Workspace[]> {
-    return (await this.json<{ workspaces: Workspace[] }>('workspaces')).workspaces;
+    return (await this.call('listWorkspaces', {})).workspaces;
   }
   getWorkspace(id: string): Promise<Workspace> {
-    return this.json(`workspaces/${enc(id)}`);
+    return this.call('getWorkspace', { workspace_id: id });
   }
-  createWorkspace(body: {
-    name: string; subscription_id?: string; resource_group?: string; storage_url?: string;
-  }): Promise<Workspace> {
-    return this.send('POST', 'workspaces', body);
+  createWorkspace(body: Operations['createWorkspace']['body']): Promise<Workspace> {
+    return this.call('createWorkspace', {}, undefined, body);
   }
-  deleteWorkspace(id: string): Promise<void> {
-    return this.send('DELETE', `workspaces/${enc(id)}`);
+  async deleteWorkspace(id: string): Promise<void> {
+    await this.call('deleteWorkspace', { workspace_id: id });
   }
 
   /** The workspace a folder's config.json names (null: none, or not in this store). */
   async configuredWorkspace(path = ''): Promise<Workspace | null> {
-    return (await this.json<{ workspace: Workspace | null }>('workspace-config', {},
-      { path })).workspace;
+    return (await this.call('getWorkspaceConfig', {}, { path })).workspace;
   }
 
-  // ---- experiments
-  async listExperiments(ws: string, viewType = 'ActiveOnly'): Promise<Experiment[]> {
-    return (await this.json<{ experiments: Experiment[] }>(`workspaces/${enc(ws)}/experiments`,
-      {}, { view_type: viewType, with_run_counts: true })).experiments;
+  // ---- experiments (named in their workspace, keyed by id elsewhere)
+  async listExperiments(ws: string, viewType: 'ActiveOnly' | 'ArchivedOnly' | 'All' =
+  'ActiveOnly'): Promise<Experiment[]> {
+    return (await this.call('listExperiments', { workspace_id: ws },
+      { view_type: viewType, with_run_counts: true })).experiments;
   }
   createExperiment(ws: string, name: string): Promise<Experiment> {
-    return this.send('POST', `workspaces/${enc(ws)}/experiments`, { name });
+    return this.call('createExperiment', { workspace_id: ws }, undefined, { name });
   }
-  updateExperiment(ws: string, name: string, body: { archived?: boolean }): Promise<Experiment> {
-    return this.send('PATCH', `workspaces/${enc(ws)}/experiments/${enc(name)}`, body);
+  updateExperiment(ws: string, id: string, body: Operations['updateExperiment']['body']):
+  Promise<Experiment> {
+    return this.call('updateExperiment', { experiment_id: id }, { workspace_id: ws }, body);
   }
-  deleteExperiment(ws: string, name: string): Promise<void> {
-    return this.send('DELETE', `workspaces/${enc(ws)}/experiments/${enc(name)}`);
+  async deleteExperiment(ws: string, id: string): Promise<void> {
+    await this.call('deleteExperiment', { experiment_id: id }, { workspace_id: ws });
   }
 
-  // ---- runs
-  listRuns(ws: string, query: Query): Promise<RunPage> {
-    return this.json(`workspaces/${enc(ws)}/runs`, {}, query);
+  // ---- runs (listed in their workspace, keyed by id elsewhere)
+  listRuns(ws: string, query: RunSearch): Promise<RunPage> {
+    return this.call('searchRuns', { workspace_id: ws }, query);
   }
   /** Metric/tag/property/parameter names of the runs `query` (listRuns' parameters) matches. */
-  runKeys(ws: string, query: Query): Promise<RunKeys> {
-    return this.json(`workspaces/${enc(ws)}/run-keys`, {}, query);
+  runKeys(ws: string, query: RunSearch): Promise<RunKeys> {
+    return this.call('listRunKeys', { workspace_id: ws }, query);
   }
   /** Chosen values of the runs `query` matches, as columns (one read for 10,000 runs). */
-  runValues(ws: string, query: Query, columns: string[]): Promise<RunValues> {
-    return this.json(`workspaces/${enc(ws)}/run-values`, {}, { ...query, column: columns });
+  runValues(ws: string, query: RunSearch, columns: string[]): Promise<RunValues> {
+    return this.call('getRunValues', { workspace_id: ws }, { ...query, column: columns });
   }
   getRun(ws: string, id: string): Promise<Run> {
-    return this.json(`workspaces/${enc(ws)}/runs/${enc(id)}`);
+    return this.call('getRun', { run_id: id }, { workspace_id: ws });
   }
-  updateRun(ws: string, id: string, body: unknown): Promise<Run> {
-    return this.send('PATCH', `workspaces/${enc(ws)}/runs/${enc(id)}`, body);
+  updateRun(ws: string, id: string, body: Operations['editRun']['body']): Promise<Run> {
+    return this.call('editRun', { run_id: id }, { workspace_id: ws }, body);
   }
-  deleteRun(ws: string, id: string): Promise<void> {
-    return this.send('DELETE', `workspaces/${enc(ws)}/runs/${enc(id)}`);
+  async deleteRun(ws: string, id: string): Promise<void> {
+    await this.call('deleteRun', { run_id: id }, { workspace_id: ws });
   }
   cancelRun(ws: string, id: string): Promise<Run> {
-    return this.send('POST', `workspaces/${enc(ws)}/runs/${enc(id)}/cancel`);
+    return this.call('cancelRun', { run_id: id }, { workspace_id: ws });
   }
   async getChildren(ws: string, id: string): Promise<Run[]> {
-    const page = await this.json<RunPage>(`workspaces/${enc(ws)}/runs/${enc(id)}/children`, {},
-      { limit: 1000, descending: false, order_by: 'number' });
-    return page.runs;
+    return (await this.listRuns(ws, { parent_run_id: id, limit: 1000, descending: false,
+      order_by: 'number' })).runs;
   }
 
   // ---- metrics
   async listMetrics(ws: string, id: string): Promise<MetricInfo[]> {
-    return (await this.json<{ metrics: MetricInfo[] }>(
-      `workspaces/${enc(ws)}/runs/${enc(id)}/metrics`)).metrics;
+    return (await this.call('listMetrics', { run_id: id }, { workspace_id: ws })).metrics;
   }
   getSeries(ws: string, id: string, name: string, since: number, maxPoints?: number,
     until?: number): Promise<MetricSeries> {
-    return this.json(`workspaces/${enc(ws)}/runs/${enc(id)}/metrics/${encPath(name)}`, {},
-      { since, max_points: maxPoints, until });
+    return this.call('getMetricSeries', { run_id: id, metric_name: name },
+      { workspace_id: ws, since, max_points: maxPoints, until });
   }
   async queryMetrics(ws: string, runIds: string[], names?: string[], maxPoints = 2000):
   Promise<MetricSeries[]> {
-    return (await this.send<{ series: MetricSeries[] }>('POST',
-      `workspaces/${enc(ws)}/metrics/query`, { run_ids: runIds, names, max_points: maxPoints }))
-      .series;
+    return (await this.call('queryMetrics', { workspace_id: ws }, undefined,
+      { run_ids: runIds, names, max_points: maxPoints })).series;
   }
 
   // ---- files
   listArtifacts(ws: string, id: string, prefix?: string): Promise<ArtifactList> {
-    return this.json(`workspaces/${enc(ws)}/runs/${enc(id)}/artifacts`, {}, { prefix });
+    return this.call('listArtifacts', { run_id: id }, { workspace_id: ws, prefix });
   }
   artifactUrl(ws: string, id: string, path: string, zip = false): string {
-    const base = `workspaces/${enc(ws)}/runs/${enc(id)}/artifacts`;
-    return zip ? this.url(`${base}/zip`, { prefix: path }) : this.url(`${base}/content/${encPath(path)}`);
+    return zip
+      ? this.url(operationPath('downloadArtifactsZip', { run_id: id }),
+        { workspace_id: ws, prefix: path })
+      : this.url(operationPath('downloadArtifact', { run_id: id, path }), { workspace_id: ws });
   }
   getArtifact(ws: string, id: string, path: string): Promise<Response> {
-    return this.fetch(`workspaces/${enc(ws)}/runs/${enc(id)}/artifacts/content/${encPath(path)}`);
+    return this.request('downloadArtifact', { run_id: id, path }, { workspace_id: ws });
   }
   getLogTail(ws: string, id: string, path: string, offset: number): Promise<LogChunk> {
-    return this.json(`workspaces/${enc(ws)}/runs/${enc(id)}/logs/${encPath(path)}`, {},
-      { offset });
+    return this.call('tailLog', { run_id: id, path }, { workspace_id: ws, offset });
   }
 
   // ---- snapshots: a run points to its snapshot by snapshot_id
   getSnapshot(snapshotId: string): Promise<SnapshotManifest> {
-    return this.json(`snapshots/${enc(snapshotId)}`);
+    return this.call('getSnapshot', { snapshot_id: snapshotId });
   }
   getSnapshotFile(snapshotId: string, path: string): Promise<Response> {
-    return this.fetch(`snapshots/${enc(snapshotId)}/files/${encPath(path)}`);
+    return this.request('getSnapshotFile', { snapshot_id: snapshotId, path });
   }
 
   // ---- compute, environments, script runs (newer servers: see Studio.routes)
   async listComputes(ws: string): Promise<ComputeTarget[]> {
-    return (await this.json<{ computes: ComputeTarget[] }>(`workspaces/${enc(ws)}/computes`))
-      .computes;
+    return (await this.call('listComputeTargets', { workspace_id: ws })).computes;
   }
   createCompute(ws: string, body: ComputeCreate): Promise<ComputeTarget> {
-    return this.send('POST', `workspaces/${enc(ws)}/computes`, body);
+    return this.call('createComputeTarget', { workspace_id: ws }, undefined, body);
   }
   /** A target with its nodes (a cluster's: v1's list_nodes()). */
-  getCompute(ws: string, name: string): Promise<ComputeTarget & { nodes?: ComputeNode[] }> {
-    return this.json(`workspaces/${enc(ws)}/computes/${enc(name)}`);
+  getCompute(ws: string, name: string): Promise<ComputeTargetDetails> {
+    return this.call('getComputeTarget', { workspace_id: ws, compute_name: name });
   }
-  deleteCompute(ws: string, name: string): Promise<void> {
-    return this.send('DELETE', `workspaces/${enc(ws)}/computes/${enc(name)}`);
+  async deleteCompute(ws: string, name: string): Promise<void> {
+    await this.call('deleteComputeTarget', { workspace_id: ws, compute_name: name });
   }
   getEnvironment(ws: string, name: string, version?: number): Promise<EnvironmentDetails> {
-    return this.json(`workspaces/${enc(ws)}/environments/${enc(name)}`, {}, { version });
+    return this.call('getEnvironment', { workspace_id: ws, name }, { version });
   }
   getBuildLog(hash: string): Promise<{ hash: string; log: string }> {
-    return this.json(`environments/built/${enc(hash)}/log`);
+    return this.call('getBuildLog', { env_hash: hash });
   }
   /** Stop a cluster's daemon (scaled to zero; the next run starts it) or an instance. */
   stopCompute(ws: string, name: string): Promise<ComputeTarget> {
-    return this.send('POST', `workspaces/${enc(ws)}/computes/${enc(name)}/stop`);
+    return this.call('stopComputeTarget', { workspace_id: ws, compute_name: name });
   }
   async listEnvironments(ws: string, allVersions = false): Promise<EnvironmentAsset[]> {
-    return (await this.json<{ environments: EnvironmentAsset[] }>(
-      `workspaces/${enc(ws)}/environments`, {}, { all_versions: allVersions || undefined }))
-      .environments;
+    return (await this.call('listEnvironments', { workspace_id: ws },
+      { all_versions: allVersions || undefined })).environments;
   }
   async listBuiltEnvironments(): Promise<BuiltEnvironment[]> {
-    return (await this.json<{ environments: BuiltEnvironment[] }>('environments/built'))
-      .environments;
+    return (await this.call('listBuiltEnvironments', {})).environments;
   }
   submitScriptRun(ws: string, body: ScriptRunSubmit): Promise<Run> {
-    return this.send('POST', `workspaces/${enc(ws)}/scriptruns`, body);
+    return this.call('submitScriptRun', { workspace_id: ws }, undefined, body);
   }
 }

@@ -23,7 +23,7 @@ class CreateBody extends Widget implements Dialog.IBodyWidget<ComputeCreate> {
       'aria-label': 'Type' },
     h('option', { value: 'AmlCompute' }, 'Cluster (AmlCompute: runs queue on its nodes)'),
     h('option', { value: 'ComputeInstance' }, 'Instance (a Jupyter kernel of its own)'));
-    type.value = previous.type;
+    type.value = previous.type ?? 'AmlCompute';
     this.node.append(
       input('name', 'Name', previous.name, { placeholder: 'cpu-cluster (2-24 letters, ' +
         'digits or -)' }),

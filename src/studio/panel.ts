@@ -279,7 +279,7 @@ export class StudioPanel extends Widget {
 
   private experimentMenu(ws: string, e: Experiment, ev: MouseEvent): void {
     const menu = new Menu({ commands: this.studio.app.commands });
-    const args = { workspaceId: ws, experiment: e.name };
+    const args = { workspaceId: ws, experiment: e.name, experimentId: e.id };
     for (const command of EXPERIMENT_COMMANDS) {
       menu.addItem({ command, args });
     }
@@ -290,7 +290,8 @@ export class StudioPanel extends Widget {
   private addExperimentCommands(): void {
     const commands = this.studio.app.commands;
     const target = (args: Record<string, unknown>): [string, Experiment] => [
-      String(args.workspaceId), { name: String(args.experiment) } as Experiment];
+      String(args.workspaceId),
+      { name: String(args.experiment), id: String(args.experimentId) } as Experiment];
     const actions: Record<string, [string, (ws: string, e: Experiment) => void]> = {
       'mlws:experiment-open-table': ['Open runs table',
         (ws, e) => this.studio.openRunsTable(ws, e.name)],
@@ -333,7 +334,7 @@ export class StudioPanel extends Widget {
       return;
     }
     try {
-      await this.studio.api.updateExperiment(ws, e.name, { archived: true });
+      await this.studio.api.updateExperiment(ws, e.id, { archived: true });
       await this.refresh();
     } catch (err) {
       this.studio.notifyError('Archiving failed', err);
@@ -342,7 +343,7 @@ export class StudioPanel extends Widget {
 
   private async restore(ws: string, e: Experiment): Promise<void> {
     try {
-      await this.studio.api.updateExperiment(ws, e.name, { archived: false });
+      await this.studio.api.updateExperiment(ws, e.id, { archived: false });
       await this.refresh();
     } catch (err) {
       this.studio.notifyError('Restoring failed', err);
@@ -355,7 +356,7 @@ export class StudioPanel extends Widget {
       return;
     }
     try {
-      await this.studio.api.deleteExperiment(ws, e.name);
+      await this.studio.api.deleteExperiment(ws, e.id);
       this.studio.closeViews(ws, e.name);
       await this.refresh();
     } catch (err) {

@@ -2,6 +2,7 @@
 // node counts (a running cluster daemon or instance has a Stop button), registered environments
 // with their versions, and the cache of built environments. Shown only when the server has the
 // routes (Studio.routes, read from openapi.json).
+import { OPERATIONS } from '../common/api.gen';
 import { emptyState, errorMessage, formatTime, h, table } from '../common/dom';
 import type { BuiltEnvironment, ComputeTarget, EnvironmentAsset } from '../common/types';
 import { createComputeFlow } from './computeView';
@@ -168,7 +169,7 @@ Promise<HTMLElement[]> {
         await studio.api.stopCompute(ws, name);
         onRefresh();
       } : undefined;
-    const details = studio.routes.has('/workspaces/{workspace_id}/computes/{compute_name}');
+    const details = studio.routes.has(OPERATIONS.getComputeTarget.path);
     sections.push(settle(studio.api.listComputes(ws)).then(t => computeSection(t, onRefresh,
       onStop, details ? name => studio.openCompute(ws, name) : undefined,
       details ? () => void createComputeFlow(studio, ws, onRefresh) : undefined)));
@@ -176,8 +177,7 @@ Promise<HTMLElement[]> {
   if (studio.routes.has('/workspaces/{workspace_id}/environments')) {
     const built = studio.routes.has('/environments/built')
       ? settle(studio.api.listBuiltEnvironments()) : Promise.resolve([]);
-    const details = studio.routes.has('/workspaces/{workspace_id}/environments/' +
-      '{environment_name}');
+    const details = studio.routes.has(OPERATIONS.getEnvironment.path);
     sections.push(Promise.all([settle(studio.api.listEnvironments(ws, true)), built])
       .then(([r, b]) => environmentsSection(r, b, onRefresh,
         details ? name => studio.openEnvironment(ws, name) : undefined)));

@@ -5,7 +5,7 @@ import { clear, formatDuration, formatTime, formatValue, h, statusBadge } from '
 import { csvRow } from '../common/csv';
 import type { RunSetSource } from '../common/source';
 import type { RunKeys, RunValues } from '../common/types';
-import type { Query } from '../rest/api';
+import type { RunSearch } from '../rest/api';
 import type { Studio } from './studio';
 
 export interface ColumnState {
@@ -43,7 +43,7 @@ export function runsCsv(rows: Row[], keys: string[]): string {
 
 /** The runs a table's query matches, for its analysis panel. The table's own columns come
  * along (`keep` holds the answer), so brushed rows can show them without another read. */
-export function runsSetSource(studio: Studio, ws: string, query: () => Query,
+export function runsSetSource(studio: Studio, ws: string, query: () => RunSearch,
   columns: () => string[], keep: (values: RunValues) => void): RunSetSource {
   return {
     keys: () => studio.api.runKeys(ws, query()),

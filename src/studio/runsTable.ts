@@ -9,8 +9,8 @@ import { Widget } from '@lumino/widgets';
 import { SweepView } from '../common/analysis/sweepView';
 import { clear, emptyState, errorMessage, h, saveBlob } from '../common/dom';
 import type { RunSetSource } from '../common/source';
-import { isTerminal, type RunValues } from '../common/types';
-import type { Query } from '../rest/api';
+import { isTerminal, type RunStatus, type RunValues } from '../common/types';
+import type { RunSearch } from '../rest/api';
 import {
   ALL_RUNS, ColumnChooser, type Row, type TableView, cell, columnsTemplate, loadView, newColumn,
   rowOf,
@@ -139,11 +139,11 @@ export class RunsTableContent extends Widget {
   }
 
   // ---- query and view
-  private query(): Query {
+  private query(): RunSearch {
     return {
       experiment: this.experiment, order_by: this.view.orderBy,
       descending: this.view.descending, text: this.view.text,
-      status: this.view.status || undefined, filter: this.view.filter || undefined,
+      status: this.view.status ? [this.view.status as RunStatus] : undefined, filter: this.view.filter || undefined,
       include_children: this.view.includeChildren || undefined
     };
   }

@@ -106,7 +106,8 @@ export async function submitScriptFlow(studio: Studio, path: string): Promise<vo
     return;
   }
   if (!computes.some(c => c.name === 'local')) {
-    computes = [{ name: 'local', type: 'local', provisioning_state: 'Succeeded', status: {} },
+    computes = [{ name: 'local', type: 'local', provisioning_state: 'Succeeded', status: {},
+      spec: {}, created_time: 0, description: '', tags: {} },
       ...computes];
   }
   const { script } = splitScriptPath(path);

@@ -75,7 +75,7 @@ def test_notebook_run_appears_and_updates_live(ui: UI, ws_name: str) -> None:
     wait_for(lambda: item.locator(".mlws-status-Completed").count() == 1, timeout=15,
              what="the panel to show the run Completed")
     final = ui.lab.api(f"workspaces/{ws._record.id}/runs?experiment=live")["runs"][0]
-    metrics_api = ui.lab.api(f"workspaces/{ws._record.id}/runs/{final['id']}/metrics")
+    metrics_api = ui.lab.api(f"runs/{final['id']}/metrics?workspace_id={ws._record.id}")
     loss = next(m for m in metrics_api["metrics"] if m["name"] == "loss")
     wait_for(lambda: points() == loss["count"], timeout=10,
              what="the chart to hold every logged point")

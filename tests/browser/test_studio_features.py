@@ -325,7 +325,7 @@ def test_rename_a_run(ui: UI, ws_name: str) -> None:
     field.fill("new-name")
     field.press("Enter")
     view.locator(".mlws-run-title", has_text="new-name").wait_for()
-    wait_for(lambda: ui.lab.api(f"workspaces/{ws._record.id}/runs/{run.id}")["display_name"]
+    wait_for(lambda: ui.lab.api(f"runs/{run.id}")["display_name"]
              == "new-name", what="the stored name")
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import OAS31Validator
 from tornado.httpclient import HTTPClientError
 
+from jupyter_mlws.api.openapi import openapi_document
 from jupyter_mlws.core import Environment, Experiment, ScriptRunConfig
 from jupyter_mlws.execution.cancel import request_cancel
-from jupyter_mlws.server.spec import openapi_document
 from tests.helpers import wait_until
 
 pytestmark = pytest.mark.timeout(120)
@@ -23,7 +23,7 @@ def _check(template: str, method: str, code: int, body: dict) -> None:
     response = doc["paths"][template][method]["responses"][str(code)]
     schema = {"allOf": [response["content"]["application/json"]["schema"]],
               "components": doc["components"]}
-    errors = [e.message for e in OAS30Validator(schema).iter_errors(body)]
+    errors = [e.message for e in OAS31Validator(schema).iter_errors(body)]
     assert not errors, errors[:3]
 
 
@@ -171,7 +171,7 @@ async def test_environment_details_and_build_log(jp_fetch, ws, mlws_home):
     env.python.conda_dependencies = CondaDependencies.create(pip_packages=["six"])
     env.register(ws)
     wid = ws._record.id
-    one = "/workspaces/{workspace_id}/environments/{environment_name}"
+    one = "/workspaces/{workspace_id}/environments/{name}"
     body = await _call(jp_fetch, one, "workspaces", wid, "environments", "piped")
     build = body["build"]
     assert body["version"] == 1 and build["spec"]["requirements"] == ["six"]

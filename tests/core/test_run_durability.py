@@ -178,10 +178,13 @@ def test_many_points_in_one_process(experiment):
         run.log("fast", i, step=i)
     run.complete()
     assert metric_count(run, "fast") == 200_000
-    # Every point stored once, in logging order, with its int value and step.
+    # Every point stored once, in logging order, with its int value and step; and the run
+    # ended normally.
     series = run._store.get_metric_columns(run.id, "fast")
     assert series.value.tolist() == list(range(200_000)) == series.step.tolist()
     assert bool((series.time[1:] >= series.time[:-1]).all())
+    assert run.get_metrics()["fast"] == list(range(200_000))
+    assert run.get_status() == RunStatus.COMPLETED
 
 
 def test_threads_logging_at_once_lose_nothing(experiment):

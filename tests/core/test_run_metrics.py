@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pytest
 
+from jupyter_mlws.api.table import operation
 from jupyter_mlws.core.run_metrics import MAX_STRING_LENGTH
 from jupyter_mlws.exceptions import UserErrorException
 
@@ -265,7 +266,7 @@ def test_server_answers_400_to_batches_it_cannot_store(run, mlws_store_backend):
     if mlws_store_backend != "http":
         pytest.skip("a route of the server")
     http = run._store.http
-    path = f"{run._store._ws_path(run._record.workspace_id)}/metrics/append"
+    path = operation("appendMetrics").path
     head = f'{{"count":2,"run":"{run.id}","name":"m","kind":"scalar","description":"",'
     bodies = {
         "surrogate": head + '"step":[null,null],"time":[1.0,2.0],"value":["ok","\\ud800"]}',

@@ -81,7 +81,7 @@ def test_overlong_artifact_paths_are_bad_input_over_rest(http_store):
     for route in (f"artifacts/content/{long_segment}", f"logs/{long_segment}"):
         method = "PUT" if route.startswith("artifacts") else "POST"
         response = http_store.http.client.request(
-            method, f"{http_store.http.base}/workspaces/{ws.id}/runs/{run.id}/{route}",
+            method, f"{http_store.http.base}/runs/{run.id}/{route}",
             content=b"x")
         assert response.status_code == 400, (route, response.text)
     assert http_store.list_artifacts(run.id) == []

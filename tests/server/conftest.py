@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import OAS31Validator
 from pytest_jupyter.jupyter_server import *  # noqa: F403  (jp_fetch, jp_serverapp, ...)
 from tornado.httpclient import HTTPResponse
 
-from jupyter_mlws.server.spec import openapi_document
+from jupyter_mlws.api.openapi import openapi_document
 from jupyter_mlws.store import get_store
 
 UPLOAD_LIMIT = 64 * 1024
@@ -71,7 +71,7 @@ def check_response(method: str, path: str, response: HTTPResponse) -> None:
     assert response.headers["Content-Type"].startswith("application/json")
     body = json.loads(response.body)
     schema = {"allOf": [content["application/json"]["schema"]], "components": doc["components"]}
-    errors = [e.message for e in OAS30Validator(schema).iter_errors(body)]
+    errors = [e.message for e in OAS31Validator(schema).iter_errors(body)]
     assert not errors, f"{method} {path} -> {response.code}: {errors[:3]}"
 
 

@@ -6,14 +6,16 @@ import pytest
 from jupyter_server.auth.authorizer import Authorizer
 from openapi_spec_validator import validate
 
+from jupyter_mlws.api.openapi import openapi_document
 from jupyter_mlws.server.authz import MlwsResource
-from jupyter_mlws.server.spec import openapi_document
 
 
 def every_operation(seed):
     """(method, concrete path) for each operation of the document, with seeded ids."""
     values = {"workspace_id": seed.ws, "experiment_name": "exp1", "run_id": "run0",
-              "metric_name": "loss", "path": "outputs/x.txt"}
+              "metric_name": "loss", "path": "outputs/x.txt", "experiment_id": "e1",
+              "snapshot_id": "s1", "sha256": "a" * 64, "kind": "model", "name": "m",
+              "version": "1", "compute_name": "box", "env_hash": "a" * 12}
     for template, item in openapi_document()["paths"].items():
         path = template
         for name, value in values.items():
@@ -55,9 +57,9 @@ def jp_server_config():
 
 
 async def test_policy_is_the_one_authorization_point(api, seed, store):
-    await api("GET", f"/workspaces/{seed.ws}/runs/run0")
-    for path in (f"/workspaces/{seed.ws}", f"/workspaces/{seed.ws}/runs/run0",
-                 f"/workspaces/{seed.ws}/experiments/exp1"):
+    await api("GET", "/runs/run0")
+    experiment = store.get_experiment(seed.ws, "exp1").id
+    for path in (f"/workspaces/{seed.ws}", "/runs/run0", f"/experiments/{experiment}"):
         error = await api("DELETE", path, expect=403)
         assert error["reason"] == "Forbidden"
     assert store.get_run("run0").id == "run0"

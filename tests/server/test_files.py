@@ -22,7 +22,7 @@ def files(seed, store):
 
 
 async def test_tree_with_sizes(api, files):
-    body = await api("GET", f"/workspaces/{files.ws}/runs/run0/artifacts")
+    body = await api("GET", "/runs/run0/artifacts")
     paths = sorted(a["path"] for a in body["artifacts"])
     assert paths == ["logs/run.log", "outputs/model.bin", "outputs/notes.txt",
                      "outputs/sub/deep.json"]
@@ -32,12 +32,12 @@ async def test_tree_with_sizes(api, files):
     assert outputs["type"] == "directory" and outputs["size"] == len(BIG) + 15 + 8
     sub = next(c for c in outputs["children"] if c["name"] == "sub")
     assert sub["children"][0]["path"] == "outputs/sub/deep.json"
-    only = await api("GET", f"/workspaces/{files.ws}/runs/run0/artifacts?prefix=outputs/sub/")
+    only = await api("GET", "/runs/run0/artifacts?prefix=outputs/sub/")
     assert [a["path"] for a in only["artifacts"]] == ["outputs/sub/deep.json"]
 
 
 async def test_download_whole_file_with_type(api, files):
-    base = f"/workspaces/{files.ws}/runs/run0/artifacts/content"
+    base = "/runs/run0/artifacts/content"
     response = await api("GET", f"{base}/outputs/notes.txt")
     assert response.body == b"hello artifacts"
     assert response.headers["Content-Type"].startswith("text/plain")
@@ -51,7 +51,7 @@ async def test_download_whole_file_with_type(api, files):
 
 
 async def test_range_requests(api, files):
-    url = f"/workspaces/{files.ws}/runs/run0/artifacts/content/outputs/model.bin"
+    url = "/runs/run0/artifacts/content/outputs/model.bin"
     part = await api("GET", url, expect=206, headers={"Range": "bytes=10-19"})
     assert part.body == BIG[10:20]
     assert part.headers["Content-Range"] == f"bytes 10-19/{len(BIG)}"
@@ -71,7 +71,7 @@ async def test_range_requests(api, files):
 
 
 async def test_zip_is_streamed_and_complete(api, files):
-    response = await api("GET", f"/workspaces/{files.ws}/runs/run0/artifacts/zip")
+    response = await api("GET", "/runs/run0/artifacts/zip")
     assert response.headers["Content-Type"] == "application/zip"
     assert "Content-Length" not in response.headers  # streamed, size not known up front
     with zipfile.ZipFile(io.BytesIO(response.body)) as archive:
@@ -79,13 +79,13 @@ async def test_zip_is_streamed_and_complete(api, files):
         assert sorted(archive.namelist()) == ["logs/run.log", "outputs/model.bin",
                                               "outputs/notes.txt", "outputs/sub/deep.json"]
         assert archive.read("outputs/model.bin") == BIG
-    part = await api("GET", f"/workspaces/{files.ws}/runs/run0/artifacts/zip?prefix=outputs/sub")
+    part = await api("GET", "/runs/run0/artifacts/zip?prefix=outputs/sub")
     with zipfile.ZipFile(io.BytesIO(part.body)) as archive:
         assert archive.namelist() == ["outputs/sub/deep.json"]
 
 
 async def test_upload_then_download(api, files, store):
-    url = f"/workspaces/{files.ws}/runs/run1/artifacts/content/outputs/up%20loaded.csv"
+    url = "/runs/run1/artifacts/content/outputs/up%20loaded.csv"
     data = b"a,b\n" + b"1,2\n" * 5000
     record = await api("PUT", url, expect=201, body=data)
     assert record["path"] == "outputs/up loaded.csv" and record["size"] == len(data)
@@ -98,7 +98,7 @@ async def test_upload_then_download(api, files, store):
 
 
 async def test_oversized_upload_is_413(api, files, store, upload_limit):
-    url = f"/workspaces/{files.ws}/runs/run1/artifacts/content/outputs/huge.bin"
+    url = "/runs/run1/artifacts/content/outputs/huge.bin"
     error = await api("PUT", url, expect=413, body=b"x" * (upload_limit + 1))
     assert error["reason"] == "PayloadTooLarge"
 
@@ -118,7 +118,7 @@ async def test_oversized_upload_is_413(api, files, store, upload_limit):
     "outputs/.%2Fx", "a%5Cb", "outputs/%00x",
 ])
 async def test_paths_cannot_leave_the_run(api, files, path):
-    base = f"/workspaces/{files.ws}/runs/run0"
+    base = "/runs/run0"
     for method, url in (("GET", f"{base}/artifacts/content/{path}"),
                         ("PUT", f"{base}/artifacts/content/{path}"),
                         ("GET", f"{base}/logs/{path}")):
@@ -131,18 +131,18 @@ async def test_paths_cannot_leave_the_run(api, files, path):
 
 
 async def test_missing_files_are_404(api, files):
-    base = f"/workspaces/{files.ws}/runs"
+    base = "/runs"
     await api("GET", f"{base}/run0/artifacts/content/outputs/none.txt", expect=404)
     await api("GET", f"{base}/run0/logs/none.txt", expect=404)
     await api("GET", f"{base}/nope/artifacts", expect=404)
     await api("PUT", f"{base}/nope/artifacts/content/x.txt", expect=404, body=b"x")
-    other = f"/workspaces/{files.other_ws}/runs/run0"
-    await api("GET", f"{other}/artifacts/content/outputs/notes.txt", expect=404)
-    await api("GET", f"{other}/artifacts/zip", expect=404)
+    other = f"workspace_id={files.other_ws}"
+    await api("GET", f"/runs/run0/artifacts/content/outputs/notes.txt?{other}", expect=404)
+    await api("GET", f"/runs/run0/artifacts/zip?{other}", expect=404)
 
 
 async def test_log_tail(api, files, store):
-    url = f"/workspaces/{files.ws}/runs/run0/logs/logs/run.log"
+    url = "/runs/run0/logs/logs/run.log"
     first = await api("GET", url)
     assert first == {"data": "line\n", "offset": 5, "size": 5}
     euro = "€".encode()
@@ -160,18 +160,18 @@ async def test_log_tail(api, files, store):
 
 
 async def test_upload_onto_a_folder_is_refused_and_deletes_nothing(api, files, store):
-    base = f"/workspaces/{files.ws}/runs/run0/artifacts/content"
+    base = "/runs/run0/artifacts/content"
     for url in (f"{base}/outputs", f"{base}/outputs?overwrite=true", f"{base}/outputs/sub",
                 f"{base}/logs"):
         error = await api("PUT", url, expect=409, body=b"not a folder")
         assert error["reason"] == "Conflict" and "folder" in error["message"], error
     error = await api("PUT", f"{base}/outputs/notes.txt/inner", expect=409, body=b"x")
     assert "'outputs/notes.txt' is a file" in error["message"]
-    logs = f"/workspaces/{files.ws}/runs/run0/logs"
+    logs = "/runs/run0/logs"
     error = await api("POST", f"{logs}/outputs", expect=409, body=b"a log line\n")
     assert "folder" in error["message"]
     # Everything is still listed and still readable, byte for byte.
-    body = await api("GET", f"/workspaces/{files.ws}/runs/run0/artifacts")
+    body = await api("GET", "/runs/run0/artifacts")
     assert sorted(a["path"] for a in body["artifacts"]) == [
         "logs/run.log", "outputs/model.bin", "outputs/notes.txt", "outputs/sub/deep.json"]
     assert (await api("GET", f"{base}/outputs/model.bin")).body == BIG
@@ -187,7 +187,7 @@ def _stored(store, path: str):  # type: ignore[no-untyped-def]
 
 
 async def test_damaged_artifacts_are_an_error_never_served(api, files, store):
-    base = f"/workspaces/{files.ws}/runs/run0/artifacts/content"
+    base = "/runs/run0/artifacts/content"
     # Same size, one byte changed: the SHA-256 recorded while uploading tells.
     stored = _stored(store, "outputs/model.bin")
     data = bytearray(stored.read_bytes())
@@ -203,7 +203,7 @@ async def test_damaged_artifacts_are_an_error_never_served(api, files, store):
         error = await api("GET", f"{base}/outputs/notes.txt", expect=500, headers=headers)
         assert error["reason"] == "ArtifactCorrupt"
         assert "outputs/notes.txt" in error["message"] and "15" in error["message"]
-    zipped = await api.raw("GET", f"/workspaces/{files.ws}/runs/run0/artifacts/zip"
+    zipped = await api.raw("GET", "/runs/run0/artifacts/zip"
                                   "?prefix=outputs/notes.txt")
     assert zipped.code == 500 and b"ArtifactCorrupt" in zipped.body
     # The undamaged ones are served as before.

@@ -14,13 +14,13 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
-from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import OAS31Validator
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
+from jupyter_mlws.api.openapi import openapi_document
 from jupyter_mlws.server.authz import MlwsResource
 from jupyter_mlws.server.live import SendQueue, poller_of
-from jupyter_mlws.server.spec import openapi_document
 
 pytestmark = pytest.mark.timeout(120)
 LIVE = ("mlws", "api", "v1", "live")
@@ -211,7 +211,7 @@ async def test_run_from_another_process_streams_live(connect, driver, store):
 def check_messages(messages: list[dict[str, Any]]) -> None:
     """Every server message fits LiveServerMessage of the OpenAPI document."""
     doc = openapi_document()
-    validator = OAS30Validator({"allOf": [{"$ref": "#/components/schemas/LiveServerMessage"}],
+    validator = OAS31Validator({"allOf": [{"$ref": "#/components/schemas/LiveServerMessage"}],
                                 "components": doc["components"]})
     for message in messages:
         errors = [e.message for e in validator.iter_errors(message)]

@@ -9,7 +9,7 @@ def ids(page):
     return [r["id"] for r in page["runs"]]
 
 
-async def test_list_filter_sort_page(api, seed):
+async def test_list_filter_sort_page(api, seed, store):
     base = f"/workspaces/{seed.ws}/runs"
     page = await api("GET", base)
     assert page["total"] == 3 and set(ids(page)) == {"run0", "run1", "run2"}
@@ -29,6 +29,15 @@ async def test_list_filter_sort_page(api, seed):
     assert ids(page) == ["run2"]
     page = await api("GET", f"{base}?experiment=exp1&include_children=true")
     assert page["total"] == 4 and "run0_child" in ids(page)
+    # The experiment filter keeps the runs of other experiments out.
+    exp2 = store.get_or_create_experiment(seed.ws, "exp2")
+    store.create_run(seed.ws, exp2.id, run_id="other_exp_run")
+    page = await api("GET", f"{base}?experiment=exp1&include_children=true")
+    assert page["total"] == 4 and "other_exp_run" not in ids(page)
+    page = await api("GET", f"{base}?experiment=exp2")
+    assert ids(page) == ["other_exp_run"] and page["total"] == 1
+    await api("GET", f"{base}?experiment=no-such-exp", expect=404)
+    store.delete_experiment(exp2.id)
     page = await api("GET", f"{base}?order_by=metric:acc&descending=true")
     assert ids(page) == ["run2", "run1", "run0"]
 
@@ -45,7 +54,7 @@ async def test_value_queries(api, seed):
     assert ids(page) == ["run1"] and page["total"] == 1
     page = await get(base, filter="tags.lr >= 1", order_by="number", descending="false")
     assert ids(page) == ["run1", "run2"]
-    children = await get(f"{base}/run0/children", filter="status = 'Running'")
+    children = await get(base, parent_run_id="run0", filter="status = 'Running'")
     assert ids(children) == ["run0_child"]
     error = await get(base, 400, filter="metrics.acc >")
     assert error["reason"] == "InvalidInput" and "position 14" in error["message"]
@@ -56,7 +65,7 @@ async def test_value_queries(api, seed):
 @pytest.mark.parametrize("query", [
     "order_by=colour", "order_by=metric:", "status=Happy", "limit=0", "limit=100000",
     "limit=ten", "offset=-1", "descending=perhaps", "parent_run_id=..", "experiment=bad%20name",
-    "limit=1&limit=2",
+    "limit=1&limit=2", "order_by=tag:", "order_by=end_times", "filter=" + "x" * 4097,
 ])
 async def test_bad_run_queries_are_400(api, seed, query):
     error = await api("GET", f"/workspaces/{seed.ws}/runs?{query}", expect=400)
@@ -64,7 +73,7 @@ async def test_bad_run_queries_are_400(api, seed, query):
 
 
 async def test_run_details_edit_cancel_delete(api, seed, store):
-    base = f"/workspaces/{seed.ws}/runs"
+    base = "/runs"
     details = await api("GET", f"{base}/run1")
     assert details["status"] == "Failed" and details["tags"] == {"lr": "1"}
     assert details["properties"] == {"kind": "odd"}
@@ -82,7 +91,7 @@ async def test_run_details_edit_cancel_delete(api, seed, store):
     # Canceling a finished run leaves it as it was.
     assert (await api("POST", f"{base}/run1/cancel"))["status"] == "Failed"
 
-    children = await api("GET", f"{base}/run0/children")
+    children = await api("GET", f"/workspaces/{seed.ws}/runs?parent_run_id=run0")
     assert ids(children) == ["run0_child"] and children["total"] == 1
     await api("DELETE", f"{base}/run0", expect=204)
     await api("GET", f"{base}/run0", expect=404)
@@ -90,7 +99,7 @@ async def test_run_details_edit_cancel_delete(api, seed, store):
 
 
 async def test_run_errors(api, seed):
-    base = f"/workspaces/{seed.ws}/runs"
+    base = "/runs"
     await api("GET", f"{base}/nope", expect=404)
     await api("GET", f"{base}/..", expect=400)
     await api("GET", f"{base}/a%2Fb", expect=400)
@@ -100,8 +109,9 @@ async def test_run_errors(api, seed):
     await api("POST", f"{base}/nope/cancel", expect=404)
     await api("GET", "/workspaces/nope/runs", expect=404)
     # A run is only reachable through the workspace it belongs to.
-    await api("GET", f"/workspaces/{seed.other_ws}/runs/run0", expect=404)
-    await api("DELETE", f"/workspaces/{seed.other_ws}/runs/run0", expect=404)
+    await api("GET", f"/runs/run0?workspace_id={seed.other_ws}", expect=404)
+    await api("DELETE", f"/runs/run0?workspace_id={seed.other_ws}", expect=404)
+    await api("GET", f"/runs/run0?workspace_id={seed.ws}")
 
 
 async def test_run_keys_and_values(api, seed, store):

@@ -114,8 +114,8 @@ def _sdk_store(server: JupyterServer, home: Path) -> HttpStore:
 
 def test_server_killed_during_an_overwriting_put_keeps_the_old_content(
         tmp_path: Path, mlws_home: Path, seeded: tuple[str, str]) -> None:
-    ws_id, storage_url = seeded
-    content = f"/workspaces/{ws_id}/runs/run1/artifacts/content/outputs/model.bin"
+    _, storage_url = seeded
+    content = "/runs/run1/artifacts/content/outputs/model.bin"
     env = _env(mlws_home)
     with jupyter_server(tmp_path / "first", env) as server:
         status, body = _request(server, "PUT", content, OLD)
@@ -128,7 +128,7 @@ def test_server_killed_during_an_overwriting_put_keeps_the_old_content(
         assert body == OLD  # whole and unchanged, not the first megabytes of the new upload
         status, part = _request(server, "GET", content, headers={"Range": "bytes=100-199"})
         assert status == 206 and part == OLD[100:200]
-        status, listing = _request(server, "GET", f"/workspaces/{ws_id}/runs/run1/artifacts")
+        status, listing = _request(server, "GET", "/runs/run1/artifacts")
         (record,) = json.loads(listing)["artifacts"]
         assert record["path"] == "outputs/model.bin" and record["size"] == len(OLD)
         client = _sdk_store(server, tmp_path / "client")
@@ -149,14 +149,14 @@ def test_server_killed_during_an_overwriting_put_keeps_the_old_content(
 
 def test_server_killed_during_a_new_put_leaves_the_name_free(
         tmp_path: Path, mlws_home: Path, seeded: tuple[str, str]) -> None:
-    ws_id, storage_url = seeded
-    content = f"/workspaces/{ws_id}/runs/run1/artifacts/content/outputs/new.bin"
+    _, storage_url = seeded
+    content = "/runs/run1/artifacts/content/outputs/new.bin"
     env = _env(mlws_home)
     with jupyter_server(tmp_path / "first", env) as server:
         _kill_mid_put(server, content, Path(storage_url))
 
     with jupyter_server(tmp_path / "second", env) as server:
-        status, listing = _request(server, "GET", f"/workspaces/{ws_id}/runs/run1/artifacts")
+        status, listing = _request(server, "GET", "/runs/run1/artifacts")
         assert json.loads(listing)["artifacts"] == []
         assert _request(server, "GET", content)[0] == 404
         data = os.urandom(MB + 1)

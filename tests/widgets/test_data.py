@@ -142,13 +142,20 @@ def test_snapshot_ops(family):
 
 def test_only_the_run_and_its_descendants(family):
     parent, child, grandchild, other = family
+    # Runs with parents that are not the widget's run: its sibling, and a child of another
+    # tree (a check that only asked "has a parent" or "same tree" would let them through).
+    sibling = parent.child_run(name="sibling")
+    cousin = other.child_run(name="cousin")
     wd = WidgetData(parent._store, parent._record.workspace_id, child.id)
     assert ok(wd, "run", run_id=grandchild.id)["id"] == grandchild.id
     assert ok(wd, "metrics", run_id=grandchild.id)["metrics"][0]["name"] == "acc"
-    for outsider in (parent.id, other.id, "no-such-run"):
-        answer = ask(wd, "run", run_id=outsider)
-        assert not answer["ok"] and "is not" in answer["error"], outsider
-    assert not ask(wd, "artifacts", run_id=parent.id)["ok"]
+    for outsider in (parent.id, other.id, sibling.id, cousin.id, "no-such-run"):
+        for op, args in (("run", {}), ("metrics", {}), ("artifacts", {}),
+                         ("log_tail", {"path": "logs/train.log"})):
+            answer = ask(wd, op, run_id=outsider, **args)
+            assert not answer["ok"] and "is not" in answer["error"], (outsider, op)
+    for run in (sibling, cousin):
+        run.complete()
 
 
 def test_bad_requests_answer_errors(family):
@@ -176,8 +183,10 @@ def test_child_ops_serve_a_sweep(family):
     assert values["columns"]["tags.lr"] == ["0.1"]
     series = ok(wd, "child_series", run_ids=[child.id], names=["acc"])["series"]
     assert [s["value"] for s in series] == [[0.5, 0.7]]
-    # Only the run's own children: a grandchild is not one of them.
-    refused = ask(wd, "child_series", run_ids=[grandchild.id], names=["acc"])
-    assert not refused["ok"] and "not a child run" in refused["error"]
+    # Only the widget's run and its descendants: the child's widget does not reach its parent.
+    assert ok(wd, "child_series", run_ids=[grandchild.id], names=["acc"])["series"] is not None
+    refused = ask(WidgetData(parent._store, parent._record.workspace_id, child.id),
+                  "child_series", run_ids=[parent.id], names=["acc"])
+    assert not refused["ok"] and "one of its child runs" in refused["error"]
     assert not ask(wd, "child_values", columns="metrics.acc")["ok"]
     assert not ask(wd, "child_values", columns=["bogus"])["ok"]

@@ -147,12 +147,12 @@ class AmlCompute(SizedComputeTarget):
 
     @property
     def _state_dir(self) -> str:
-        from ..script_submit import _store_settings
+        from ..script_submit import store_settings_for_spec
 
         recorded = self._record.state.get("stateDir")
         if recorded:
             return recorded
-        return os.path.join(_store_settings(self._store)["home"], "compute",
+        return os.path.join(store_settings_for_spec(self._store)["home"], "compute",
                             self.workspace._record.id, self.name)
 
     # ---- the daemon
@@ -277,6 +277,8 @@ class AmlCompute(SizedComputeTarget):
         self._stop_daemon()
         self._start_daemon()
 
+    can_stop = True
+
     def stop(self) -> None:
         """Stop the daemon and its nodes now (queued runs fail with ``ClusterStopped``); the
         cluster stays provisioned, scaled to zero, and the next submit starts it again."""
@@ -309,6 +311,8 @@ class AmlCompute(SizedComputeTarget):
         self._stop_daemon()
         self._delete_record()
         shutil.rmtree(self._state_dir, ignore_errors=True)
+
+    runs_scripts = True
 
     def _launch_run(self, spec: dict[str, Any], run: Any) -> None:
         """Hand the run to the cluster's daemon, its dispatcher: the daemon becomes the run's

@@ -36,11 +36,11 @@ def launch_on_dask(address: str, spec: dict[str, Any], run: Any) -> None:
     ``address``; the run is owned by that supervisor from now on."""
     from ...execution.dask_launch import launch
     from ...store.liveness import owner_of
-    from ..script_submit import _store_settings
+    from ..script_submit import store_settings_for_spec
 
     require_dask()
     store = run._store
-    run_dir = os.path.join(_store_settings(store)["home"], "runs", spec["run_id"])
+    run_dir = os.path.join(store_settings_for_spec(store)["home"], "runs", spec["run_id"])
     proc = launch(spec, address, run_dir)
     try:
         store.update_run(spec["run_id"], owner=owner_of(proc.pid), heartbeat=True)
@@ -108,6 +108,8 @@ class DaskCompute(ComputeTarget):
         self._delete_record()
 
     delete = detach
+
+    runs_scripts = True
 
     def _launch_run(self, spec: dict[str, Any], run: Any) -> None:
         launch_on_dask(self.address, spec, run)

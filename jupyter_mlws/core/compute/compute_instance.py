@@ -108,17 +108,17 @@ class ComputeInstance(SizedComputeTarget):
             return sys.executable
         from ...execution.environments import ensure_environment
         from ..environment import Environment
-        from ..script_submit import _store_settings
+        from ..script_submit import store_settings_for_spec
 
         env = Environment.get(self.workspace, env_name, self._record.spec.get(
             "environmentVersion"))
-        home = _store_settings(self._store)["home"]
+        home = store_settings_for_spec(self._store)["home"]
         return ensure_environment(env._build_spec(), home, lambda _text: None)
 
     def _kernel_env(self) -> dict[str, str]:
-        from ..script_submit import _store_settings
+        from ..script_submit import store_settings_for_spec
 
-        settings = _store_settings(self._store)
+        settings = store_settings_for_spec(self._store)
         ws = self.workspace._record
         return {"MLWS_HOME": settings["home"], "MLWS_DATABASE_URL": settings["database_url"],
                 "MLWS_STORAGE_URL": settings["storage_root"],
@@ -143,6 +143,8 @@ class ComputeInstance(SizedComputeTarget):
                         interpreter=interpreter)
         if show_output:
             print(f"Compute instance {self.name} is Running (kernel {self.kernel_name})")
+
+    can_stop = True
 
     def stop(self, wait_for_completion: bool = False, show_output: bool = False) -> None:
         """Remove the kernelspec; kernels already running from it keep running."""

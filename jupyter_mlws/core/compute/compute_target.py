@@ -23,11 +23,12 @@ if TYPE_CHECKING:
 
 ASSET_KIND = "compute"
 LOCAL = "local"
-# computeType -> module defining its class (imported on first use).
-_MODULES = {"AmlCompute": ".aml_compute", "ComputeInstance": ".compute_instance",
-            "Dask": ".attached"}
-_CLASSES = {"AmlCompute": "AmlCompute", "ComputeInstance": "ComputeInstance",
-            "Dask": "DaskCompute"}
+# The registry of compute types: computeType -> "module:Class", imported on first use.
+# Packages add types under the entry point group below (the name is the computeType).
+COMPUTE_TYPES = {"AmlCompute": "jupyter_mlws.core.compute.aml_compute:AmlCompute",
+                 "ComputeInstance": "jupyter_mlws.core.compute.compute_instance:ComputeInstance",
+                 "Dask": "jupyter_mlws.core.compute.attached:DaskCompute"}
+COMPUTE_ENTRY_POINTS = "jupyter_mlws.compute_types"
 TERMINAL_PROVISIONING = frozenset({"Succeeded", "Failed", "Canceled"})
 # v1's rule for compute names: 2-24 characters, a letter first, then letters, digits, "-".
 COMPUTE_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9\-]{1,23}$")
@@ -41,19 +42,38 @@ def validate_compute_name(name: str) -> str:
     return name
 
 
+class ComputeTargetNotFound(ComputeTargetException):
+    """No compute target of that name: a ComputeTargetException (what v1 raises) that a
+    server answers with 404."""
+
+    status_code = 404
+
+
 def not_found(name: str) -> ComputeTargetException:
-    return ComputeTargetException(
+    return ComputeTargetNotFound(
         f"ComputeTargetNotFound: Compute Target with name {name} not found in provided "
         "workspace")
 
 
-def _class_for(compute_type: str) -> type[ComputeTarget]:
+def compute_types() -> dict[str, str]:
+    """computeType -> "module:Class": this package's types and those of installed plugins."""
+    # Deferred: importlib.metadata costs ~15 ms, paid when a stored target is first loaded.
+    from importlib.metadata import entry_points
+
+    found = dict(COMPUTE_TYPES)
+    found.update({point.name: point.value for point in entry_points(group=COMPUTE_ENTRY_POINTS)})
+    return found
+
+
+def class_for(compute_type: str) -> type[ComputeTarget]:
+    """The class of a stored target's ``computeType``, from the registry."""
     if compute_type == LOCAL:
         return LocalTarget
-    module = _MODULES.get(compute_type)
-    if module is None:
+    where = compute_types().get(compute_type)
+    if where is None:
         raise ComputeTargetException(f"Unknown compute type {compute_type!r}")
-    return getattr(importlib.import_module(module, __package__), _CLASSES[compute_type])
+    module, _, name = where.partition(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
 def _iso(epoch: float | None) -> str | None:
@@ -66,6 +86,14 @@ class ComputeTarget:
     """A place runs execute: ``ComputeTarget(workspace, name)`` loads an existing one."""
 
     _compute_type = ""
+    # Whether ``Experiment.submit`` may send script runs here (the class's ``_launch_run``),
+    # and whether ``stop()`` stops it (a cluster's daemon, an instance's kernel).
+    runs_scripts = False
+    can_stop = False
+
+    def _launch_run(self, spec: dict[str, Any], run: Any) -> None:
+        """Start the script run ``spec`` (see docs/internals.md) on this target."""
+        raise ComputeTargetException(f"Compute target {self.name!r} cannot run scripts")
 
     def __new__(cls, workspace: Workspace | None = None, name: str | None = None,
                 *args: Any, **kwargs: Any) -> ComputeTarget:
@@ -95,7 +123,7 @@ class ComputeTarget:
 
     @staticmethod
     def _from_record(workspace: Workspace, record: AssetRecord) -> ComputeTarget:
-        klass = _class_for(record.spec.get("computeType", ""))
+        klass = class_for(record.spec.get("computeType", ""))
         target = object.__new__(klass)
         target._init(workspace, record)
         return target

@@ -13,7 +13,8 @@ import os
 import threading
 from collections.abc import Iterator
 from typing import Any, BinaryIO
-from urllib.parse import quote
+
+import httpx
 
 from ...exceptions import AuthenticationException, ServiceException
 from ..base import ConflictError, CorruptArtifactError, InvalidInputError, NotFoundError
@@ -34,14 +35,12 @@ def api_base(tracking_uri: str) -> str:
     return base + "/mlws" + API_SUFFIX
 
 
-def seg(value: str) -> str:
-    """One URL path segment (ids, names), percent-encoded."""
-    return quote(str(value), safe="")
-
-
-def path_part(value: str) -> str:
-    """A '/'-separated artifact path or metric name, each segment percent-encoded."""
-    return quote(str(value), safe="/")
+# The inverse of the server's one mapping (StoreError.status_code); a too-large body or an
+# unsatisfiable range is bad input here.
+_ERRORS: dict[int, type[Exception]] = {cls.status_code: cls for cls in (
+    NotFoundError, ConflictError, InvalidInputError)} | {413: InvalidInputError,
+                                                         416: InvalidInputError,
+                                                         422: InvalidInputError}
 
 
 def error_for(status: int, body: bytes, method: str, url_path: str) -> Exception:
@@ -57,12 +56,9 @@ def error_for(status: int, body: bytes, method: str, url_path: str) -> Exception
     message = message or f"{method} {url_path} failed with HTTP {status}"
     if status == 500 and reason == CorruptArtifactError.reason:
         return CorruptArtifactError(message)
-    if status == 404:
-        return NotFoundError(message)
-    if status == 409:
-        return ConflictError(message)
-    if status in (400, 413, 416, 422):
-        return InvalidInputError(message)
+    error = _ERRORS.get(status)
+    if error is not None:
+        return error(message)
     if status in (401, 403):
         return AuthenticationException(
             f"The jupyter_mlws server refused the request (HTTP {status}): {message}. Check "
@@ -86,8 +82,6 @@ class Transport:
         if client is None:
             with self._lock:
                 if self._client is None:
-                    import httpx
-
                     self._client = httpx.Client(
                         headers=self._headers, timeout=httpx.Timeout(TIMEOUT_SECONDS,
                                                                      connect=15.0),
@@ -104,8 +98,6 @@ class Transport:
             client.close()
 
     def send(self, method: str, path: str, *, stream: bool = False, **kwargs: Any) -> Any:
-        import httpx
-
         try:
             request = self.client.build_request(method, self.base + path, **kwargs)
             response = self.client.send(request, stream=stream)
@@ -119,14 +111,10 @@ class Transport:
             raise error_for(response.status_code, body, method, path.split("?")[0])
         return response
 
-    def json(self, method: str, path: str, body: Any = None, *,
-             params: Any = None, content: bytes | None = None) -> Any:
-        """Send JSON (or prepared ``content``) and decode the JSON answer (None if empty)."""
-        headers = {}
-        if body is not None:
-            content = json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
-        if content is not None:
-            headers["Content-Type"] = "application/json"
+    def json(self, method: str, path: str, *, params: Any = None,
+             content: bytes | None = None, content_type: str = "application/json") -> Any:
+        """Send ``content`` (if any) and decode the JSON answer (None if empty)."""
+        headers = {"Content-Type": content_type} if content is not None else {}
         response = self.send(method, path, params=params, content=content, headers=headers)
         if not response.content:
             return None
@@ -172,9 +160,6 @@ class ResponseReader(io.RawIOBase):
         self._chunks = response.iter_bytes(CHUNK)
         self._buffer = memoryview(b"")
         self._what = what
-        import httpx
-
-        self._http_error = httpx.HTTPError
 
     def readable(self) -> bool:
         return True
@@ -185,7 +170,7 @@ class ResponseReader(io.RawIOBase):
                 self._buffer = memoryview(next(self._chunks))
             except StopIteration:
                 return 0
-            except self._http_error as exc:
+            except httpx.HTTPError as exc:
                 # e.g. a body cut short: the server stops sending a file it finds damaged
                 raise ServiceException(f"{self._what} ended before the whole file arrived "
                                        f"({type(exc).__name__}: {exc})") from None
@@ -200,4 +185,4 @@ class ResponseReader(io.RawIOBase):
         super().close()
 
 
-__all__ = ["Transport", "api_base", "error_for", "path_part", "seg"]
+__all__ = ["Transport", "api_base", "error_for"]

@@ -12,6 +12,7 @@ half a second), and Alembic runs only when the database is behind.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +35,7 @@ _DOWN = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
 _heads: dict[tuple[str, float], str] = {}
 # Arbitrary constant key of the PostgreSQL advisory lock that serializes migrations.
 _PG_MIGRATION_LOCK = 0x6D6C7773
+_ALEMBIC_LOCK = threading.Lock()
 
 
 def head_revision(migrations: Path | None = None) -> str:
@@ -177,6 +179,8 @@ class Database:
         cfg.set_main_option("script_location", str(_MIGRATIONS))
         cfg.attributes["connection"] = conn
         try:
-            command.upgrade(cfg, "head")
+            # Alembic's context is module-global: one migration at a time per process.
+            with _ALEMBIC_LOCK:
+                command.upgrade(cfg, "head")
         except Exception as exc:
             raise StoreError(f"Could not migrate the jupyter_mlws database: {exc}") from exc

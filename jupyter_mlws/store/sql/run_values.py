@@ -44,6 +44,7 @@ class RunValuesMixin(RunQueryMixin):
                     for r in rows]
 
         def read(conn: sa.Connection) -> RunKeys:
+            self.require_scope(conn, workspace_id, q)
             metrics = conn.execute(
                 sa.select(m.name, m.kind, sa.func.count(sa.distinct(m.run_id)))
                 .where(m.run_id.in_(runs)).group_by(m.name, m.kind).order_by(m.name)).all()
@@ -84,6 +85,7 @@ class RunValuesMixin(RunQueryMixin):
             by_ns.setdefault(column.namespace, []).append(column)
 
         def read(conn: sa.Connection) -> RunValues:
+            self.require_scope(conn, workspace_id, query)
             rows = conn.execute(stmt).all()
             ids = [row.id for row in rows]
             index = {run_id: i for i, run_id in enumerate(ids)}

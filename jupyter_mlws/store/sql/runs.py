@@ -229,29 +229,29 @@ class RunMixin(SqlBase):
         return dict(conn.execute(sa.select(table.c.key, table.c.value)
                                  .where(table.c.run_id == run_id)).all())
 
-    def set_run_tags(self, run_id: str, tags: dict[str, str | None]) -> dict[str, str | None]:
+    def edit_run(self, run_id: str, *, tags: dict[str, str | None] | None = None,
+                 remove_tags: Iterable[str] | None = None, description: str | None = None,
+                 display_name: str | None = None) -> RunRecord:
+        tags = dict(tags or {})
+        remove = [k for k in remove_tags or () if k]
         _check_strings("tag", tags, allow_none=True)
 
-        def write(conn: Connection) -> dict[str, str | None]:
+        def write(conn: Connection) -> RunRecord:
             self._run_row(conn, run_id)
+            tag = t.run_tag.c
             if tags:
-                conn.execute(t.run_tag.delete().where(t.run_tag.c.run_id == run_id,
-                                                      t.run_tag.c.key.in_(list(tags))))
+                conn.execute(t.run_tag.delete().where(tag.run_id == run_id,
+                                                      tag.key.in_(list(tags))))
                 conn.execute(t.run_tag.insert(),
                              [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()])
-            return self._kv(conn, t.run_tag, run_id)
-
-        return self.db.write(write)
-
-    def remove_run_tags(self, run_id: str, keys: Iterable[str]) -> dict[str, str | None]:
-        keys = list(keys)
-
-        def write(conn: Connection) -> dict[str, str | None]:
-            self._run_row(conn, run_id)
-            if keys:
-                conn.execute(t.run_tag.delete().where(t.run_tag.c.run_id == run_id,
-                                                      t.run_tag.c.key.in_(keys)))
-            return self._kv(conn, t.run_tag, run_id)
+            if remove:
+                conn.execute(t.run_tag.delete().where(tag.run_id == run_id, tag.key.in_(remove)))
+            values = {key: value for key, value in (("description", description),
+                                                    ("display_name", display_name))
+                      if value is not None}
+            if values:
+                conn.execute(t.run.update().where(t.run.c.id == run_id).values(**values))
+            return self._load_run(conn, run_id)
 
         return self.db.write(write)
 

@@ -132,44 +132,47 @@ class WorkspaceMixin(SqlBase):
         self.files_for_url(url).remove_all()
 
     # ---- experiments
-    def get_or_create_experiment(self, workspace_id: str, name: str) -> ExperimentRecord:
+    def create_experiment(self, workspace_id: str, name: str, *,
+                          exist_ok: bool = False) -> ExperimentRecord:
         if not name:
             raise InvalidInputError("Experiment name must not be empty")
-        try:
-            return self.get_experiment(workspace_id, name=name)
-        except NotFoundError:
-            pass
+        if exist_ok:
+            with contextlib.suppress(NotFoundError):
+                return self.get_experiment_by_name(workspace_id, name)
 
-        def create(conn: Connection) -> None:
+        def create(conn: Connection) -> ExperimentRecord:
             self.require_workspace(conn, workspace_id)
+            experiment_id = str(uuid.uuid4())
             conn.execute(t.experiment.insert().values(
-                id=str(uuid.uuid4()), workspace_id=workspace_id, name=name, tags="{}",
+                id=experiment_id, workspace_id=workspace_id, name=name, tags="{}",
                 created_time=now(), last_run_number=0))
+            return self._experiment_by_id(conn, experiment_id)
 
-        # Another process may create it between our read and write: then use theirs.
-        with contextlib.suppress(sa.exc.IntegrityError):
-            self.db.write(create)
-        return self.get_experiment(workspace_id, name=name)
+        try:
+            return self.db.write(create)
+        except sa.exc.IntegrityError as exc:
+            # The unique (workspace, name) index decided: someone else created it first.
+            if exist_ok:
+                return self.get_experiment_by_name(workspace_id, name)
+            raise ConflictError(f"Experiment {name} already exists.") from exc
 
-    def get_experiment(self, workspace_id: str, name: str | None = None,
-                       experiment_id: str | None = None) -> ExperimentRecord:
-        if name is None and experiment_id is None:
-            raise InvalidInputError("Pass an experiment name or id")
-        q = sa.select(t.experiment).where(t.experiment.c.workspace_id == workspace_id)
-        if name is not None:
-            q = q.where(t.experiment.c.name == name)
-        if experiment_id is not None:
-            q = q.where(t.experiment.c.id == experiment_id)
-        row = self.db.read(lambda c: c.execute(q).first())
+    def get_experiment_by_name(self, workspace_id: str,
+                               experiment_name: str) -> ExperimentRecord:
+        row = self.db.read(lambda c: c.execute(sa.select(t.experiment).where(
+            t.experiment.c.workspace_id == workspace_id,
+            t.experiment.c.name == experiment_name)).first())
         if row is None:
-            raise NotFoundError(f"Experiment {name or experiment_id!r} not found")
+            raise NotFoundError(f"Experiment {experiment_name!r} not found")
         return _experiment_record(row)
+
+    def get_experiment_by_id(self, experiment_id: str) -> ExperimentRecord:
+        return self.db.read(lambda c: self._experiment_by_id(c, experiment_id))
 
     def _experiment_by_id(self, conn: Connection, experiment_id: str) -> ExperimentRecord:
         row = conn.execute(sa.select(t.experiment)
                            .where(t.experiment.c.id == experiment_id)).first()
         if row is None:
-            raise NotFoundError(f"Experiment {experiment_id} not found")
+            raise NotFoundError(f"Experiment {experiment_id!r} not found")
         return _experiment_record(row)
 
     def list_experiments(self, workspace_id: str, view_type: str = "ActiveOnly",

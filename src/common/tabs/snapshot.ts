@@ -38,7 +38,7 @@ export class SnapshotTab implements RunTab {
         h('td', null, h('button', {
           className: 'mlws-tree-name', type: 'button', onclick: () => void this.show(path)
         }, path)),
-        h('td', null, size === undefined ? '' : formatBytes(size)),
+        h('td', null, size === undefined || size === null ? '' : formatBytes(size)),
         h('td', null, h('button', {
           className: 'mlws-button mlws-small', type: 'button', 'aria-label': `Download ${path}`,
           onclick: async () => {
