@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 
 def _jupyter_server_extension_points() -> list[dict]:
     """Entry point of the jupyter-server extension (imported only when the server loads it)."""
+    # cycle: the server package imports this one
     from .server import _jupyter_server_extension_points as points
 
     return points()
@@ -16,7 +17,7 @@ def _jupyter_server_extension_points() -> list[dict]:
 
 def load_ipython_extension(ipython: object) -> None:
     """``%load_ext jupyter_mlws``: the ``%mlws`` / ``%%mlws`` magics (loaded only then)."""
-    from .magics import load_ipython_extension as load
+    from .magics import load_ipython_extension as load  # on use: IPython only in a kernel
 
     load(ipython)
 

@@ -11,6 +11,8 @@ import { RunViewWidget } from './studio/runWidget';
 import { RunsTableWidget } from './studio/runsTable';
 import { Studio } from './studio/studio';
 import { selectedPythonFile, submitScriptFlow } from './studio/submitDialog';
+import { registerDatasetFlow, selectedPaths } from './studio/data/registerDialog';
+import { DATASETS_ROUTE } from './studio/data/section';
 
 const CATEGORY = 'ML Workspace';
 
@@ -20,7 +22,8 @@ export const CommandIds = {
   refresh: 'mlws:refresh',
   createWorkspace: 'mlws:create-workspace',
   createExperiment: 'mlws:create-experiment',
-  submitScript: 'mlws:submit-script-run'
+  submitScript: 'mlws:submit-script-run',
+  registerDataset: 'mlws:register-dataset'
 };
 
 const RUN_LINK = /^mlws:\/\/runs\/([^/]+)\/([^/?#]+)/;
@@ -150,8 +153,27 @@ const plugin: JupyterFrontEndPlugin<void> = {
       selector: '.jp-DirListing-item[data-file-type="python"]',
       rank: 3
     });
+    app.commands.addCommand(CommandIds.registerDataset, {
+      label: 'Register Dataset…',
+      caption: 'Register the selected files or folders as a dataset of the workspace',
+      icon: studioIcon,
+      isVisible: () => studio.routes.has(DATASETS_ROUTE),
+      execute: async args => {
+        const paths = (args.paths as string[] | undefined) ?? selectedPaths(app);
+        if (!paths.length) {
+          studio.notifyError('Registering a dataset', new Error('select files first'));
+          return;
+        }
+        await registerDatasetFlow(studio, paths);
+      }
+    });
+    app.contextMenu.addItem({
+      command: CommandIds.registerDataset,
+      selector: '.jp-DirListing-item[data-isdir]',
+      rank: 4
+    });
     for (const command of Object.values(CommandIds)) {
-      if (command !== CommandIds.submitScript) {
+      if (command !== CommandIds.submitScript && command !== CommandIds.registerDataset) {
         palette?.addItem({ command, category: CATEGORY });
       }
     }

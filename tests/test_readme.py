@@ -96,6 +96,9 @@ def test_python_and_magic_blocks_run_in_order_in_a_kernel(mlws_home, tmp_path, m
     statuses = {r.display_name: r.get_status() for r in Experiment(ws, "train-model").get_runs()}
     assert statuses.get("first try") == "Completed"
     assert list(statuses.values()).count("Completed") == 2  # and the submitted script run
+    from jupyter_mlws.core import Dataset  # the data section's run registered its output
+
+    assert Dataset.get_by_name(ws, "weather-summary").to_path() == ["/summary.txt"]
     (cell_run,) = Experiment(ws, "my-exp").get_runs()
     assert cell_run.display_name == "cell run" and cell_run.get_metrics() == {"answer": 42}
 

@@ -14,6 +14,7 @@ from .types import (
     AssetVersion,
     Id,
     JsonObject,
+    Key,
     Model,
     QueryModel,
     ResponseModel,
@@ -60,6 +61,12 @@ class AssetRegister(Model):
     state: JsonObject = {}
 
 
+class AssetUpdate(Model):
+    tags: Tags | None = Field(None, description="Merged into the version's tags")
+    remove_tags: list[Key] = Field([], max_length=1000)
+    description: Text | None = Field(None, description="Replaces it (absent: unchanged)")
+
+
 class AssetState(Model):
     state: JsonObject
     merge: bool = True
@@ -89,6 +96,11 @@ OPERATIONS = [
               "workspaces/{kind}s/delete", "Delete one version, or every version", "workspace",
               store="delete_asset", query=VersionQuery, response_kind="empty", status=204,
               resource="asset", resource_name=_kind_name),
+    Operation("updateAsset", "PATCH",
+              "/workspaces/{workspace_id}/assets/{kind}/{name}/versions/{version}",
+              "workspaces/{kind}s/write", "Tags and description of one version (the spec "
+              "never changes)", "workspace", store="update_asset", body=AssetUpdate,
+              body_kind="json", response=Asset, resource="asset", resource_name=_kind_name),
     Operation("updateAssetState", "PUT",
               "/workspaces/{workspace_id}/assets/{kind}/{name}/versions/{version}/state",
               "workspaces/{kind}s/write", "Replace or merge the mutable state of a version",

@@ -204,7 +204,7 @@ def columns_body(columns: MetricColumns, tables: str = "columns") -> Encoded:
     """:func:`series_body` of a read as numpy columns: typed columns become JSON lists at C
     speed (a 1M-point series never passes through a per-value Python step), and the body is
     marked as already JSON-safe."""
-    import numpy as np
+    import numpy as np  # numpy on use: the table imports light
 
     body = Encoded(run_id=columns.run_id, name=columns.name, kind=columns.kind,
                    seq=json_column(columns.seq), step=json_column(columns.step),

@@ -13,6 +13,8 @@ from types import ModuleType
 from . import (
     assets,
     compute,
+    datasets,
+    datastores,
     experiments,
     files,
     live,
@@ -25,7 +27,7 @@ from .operation import Operation
 
 # In the order the OpenAPI document lists them.
 KINDS: tuple[ModuleType, ...] = (live, workspaces, experiments, runs, run_values, metrics, files,
-                                 assets, compute)
+                                 assets, compute, datastores, datasets)
 
 
 def _collect() -> tuple[Operation, ...]:

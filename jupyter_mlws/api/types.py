@@ -22,6 +22,8 @@ from pydantic import (
 from typing_extensions import TypeAliasType
 
 from ..store.base import METRIC_KINDS, InvalidInputError
+from ..store.data.locations import normalize_data_path
+from ..store.data.registry import DATASET_NAME_RE, DATASTORE_NAME_RE
 from ..store.paths import normalize_artifact_path, normalize_prefix
 from ..store.status import RUN_STATUSES
 
@@ -51,6 +53,34 @@ def _prefix(value: str | None) -> str | None:
         return normalize_prefix(value)
     except InvalidInputError as exc:
         raise ValueError(str(exc)) from None
+
+
+def _data_path(value: str) -> str:
+    try:
+        return normalize_data_path(value)
+    except InvalidInputError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _data_glob(value: str) -> str:
+    try:
+        return normalize_data_path(value, "Glob")
+    except InvalidInputError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _datastore_name(value: str) -> str:
+    if not DATASTORE_NAME_RE.match(value):
+        raise ValueError("Invalid datastore name: 1 to 255 letters, digits and '_' "
+                         "(case-insensitive)")
+    return value
+
+
+def _dataset_name(value: str) -> str:
+    if not DATASET_NAME_RE.match(value):
+        raise ValueError("Invalid dataset name: 1 to 200 characters, a letter or digit first, "
+                         "then letters, digits, '_', '-' and '.'")
+    return value
 
 
 def _metric_name(value: str) -> str:
@@ -137,6 +167,15 @@ AssetKind = Annotated[str, StringConstraints(pattern=ASSET_KIND_PATTERN)]
 AssetName = Annotated[str, StringConstraints(min_length=1, max_length=ASSET_NAME_MAX),
                       AfterValidator(_asset_name)]
 AssetVersion = Annotated[int, Field(ge=1, le=2**31)]
+# v1's datastore names (case-insensitive) and dataset names (store/data/registry.py).
+DatastoreName = Annotated[str, StringConstraints(min_length=1, max_length=255),
+                          AfterValidator(_datastore_name)]
+DatasetName = Annotated[str, StringConstraints(min_length=1, max_length=200),
+                        AfterValidator(_dataset_name)]
+# A datastore-relative path ("" or "/" is the root; '..', '.', '//', '\\', NUL refused).
+DataPath = Annotated[str, StringConstraints(max_length=1024), AfterValidator(_data_path)]
+DataGlob = Annotated[str, StringConstraints(min_length=1, max_length=1024),
+                     AfterValidator(_data_glob)]
 ShortText = Annotated[str, StringConstraints(max_length=255)]
 Text = Annotated[str, StringConstraints(max_length=TEXT_MAX)]
 Key = Annotated[str, StringConstraints(min_length=1, max_length=255)]
@@ -209,7 +248,8 @@ PATH_PARAMS: dict[str, PathParam] = {
     "experiment_name": PathParam(ExperimentName, "An experiment name."),
     "run_id": PathParam(Id, "A run id."),
     "metric_name": PathParam(MetricName, "A metric name ('/' allowed, or %2F).", True),
-    "path": PathParam(ArtifactPath, "A '/'-separated artifact or snapshot file path.", True),
+    "path": PathParam(ArtifactPath, "A '/'-separated file path (of an artifact, a snapshot or "
+                                    "a datastore).", True),
     "snapshot_id": PathParam(Id, "A snapshot id."),
     "sha256": PathParam(Sha256, "A blob's lowercase hex SHA-256."),
     "compute_name": PathParam(Id, "A compute target's name."),
@@ -218,11 +258,14 @@ PATH_PARAMS: dict[str, PathParam] = {
     "version": PathParam(AssetVersion, "An asset version (1, 2, ...)."),
     "env_hash": PathParam(Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8,64}$")],
                           "A built environment's hash (8-64 lowercase hex digits)."),
+    "datastore_name": PathParam(DatastoreName, "A datastore name (case-insensitive)."),
+    "dataset_name": PathParam(DatasetName, "A dataset name."),
 }
 
 
 __all__ = ["MAX_FILTERS", "PATH_PARAMS", "REPEATED", "ArtifactPath", "ArtifactPrefix",
-           "AssetKind", "AssetName", "AssetVersion", "CommaList", "ExperimentName", "Id",
+           "AssetKind", "AssetName", "AssetVersion", "CommaList", "DataGlob", "DataPath",
+           "DatasetName", "DatastoreName", "ExperimentName", "Id",
            "InWorkspace", "JsonObject", "Key", "MetricKind", "MetricName", "MetricScalar",
            "MetricValue", "Model", "Pairs", "PathParam", "Properties", "QueryModel",
            "ResponseModel", "RunStatusName", "Sha256", "ShortText", "Tags", "Text", "Timestamp",

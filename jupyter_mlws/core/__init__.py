@@ -27,6 +27,8 @@ _LAZY = {
     "RunConfiguration": ".runconfig",
     "Environment": ".environment",
     "ComputeTarget": ".compute",
+    "Datastore": ".datastore",
+    "Dataset": ".dataset",
 }
 
 

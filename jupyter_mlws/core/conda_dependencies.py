@@ -235,7 +235,9 @@ class CondaDependencies:
 
     def _pip_build_spec(self) -> dict[str, Any]:
         """The uv environment spec this translates to (raises EnvironmentBuildError)."""
-        from ..execution.conda import translate
+        from ..execution.conda import translate  # on use: execution only when a build spec is made
+
+        # on use: execution only when a build spec is made
         from ..execution.environments import canonical_spec
 
         result = translate(self._conda_list(), list(self.pip_packages),

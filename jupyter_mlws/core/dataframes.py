@@ -1,7 +1,6 @@
 """pandas views of runs and metrics: the documented way to analyse them in a notebook.
 
 Two functions, both returning a :class:`pandas.DataFrame` (pandas is imported on first call)::
-
     from jupyter_mlws.core.dataframes import metrics_frame, runs_frame
 
     df = metrics_frame(run, "loss")          # one row per logged point: step, time, value
@@ -31,6 +30,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from ..store.base import NotFoundError, RunQuery, RunTable
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -43,10 +44,9 @@ _METRICS_CHUNK = 500  # run ids per store call, keeps SQL IN lists small
 def metrics_frame(run: Any, name: str) -> pd.DataFrame:
     """The points of metric ``name`` of ``run``: columns step, time, value; a table metric
     (``log_row``/``log_table``) gives one row per logged row with the table's columns."""
-    import numpy as np
-    import pandas as pd
+    import numpy as np  # pandas/numpy on use (cold start)
+    import pandas as pd  # pandas/numpy on use (cold start)
 
-    from ..store.base import NotFoundError
 
     try:
         series = run._store.get_metric_columns(run.id, name)
@@ -66,7 +66,6 @@ def metrics_frame(run: Any, name: str) -> pd.DataFrame:
 
 def _table_of(experiment_or_runs: Any, include_children: bool,
               include_properties: bool) -> tuple[Store | None, RunTable]:
-    from ..store.base import RunQuery, RunTable
 
     if hasattr(experiment_or_runs, "workspace") and hasattr(experiment_or_runs, "_record") \
             and not hasattr(experiment_or_runs, "experiment"):
@@ -103,8 +102,8 @@ def _last_values(store: Store, ids: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def _times(values: list[float | None]) -> Any:
-    import numpy as np
-    import pandas as pd
+    import numpy as np  # pandas/numpy on use (cold start)
+    import pandas as pd  # pandas/numpy on use (cold start)
 
     seconds = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
     return pd.to_datetime(seconds, unit="s", utc=True).as_unit("ns")
@@ -113,8 +112,8 @@ def _times(values: list[float | None]) -> Any:
 def runs_frame(experiment_or_runs: Any, include_children: bool = False,
                include_properties: bool = False) -> pd.DataFrame:
     """One row per run of an Experiment (or of an iterable of Runs), see the module doc."""
-    import numpy as np
-    import pandas as pd
+    import numpy as np  # pandas/numpy on use (cold start)
+    import pandas as pd  # pandas/numpy on use (cold start)
 
     store, table = _table_of(experiment_or_runs, include_children, include_properties)
     count = len(table.id)

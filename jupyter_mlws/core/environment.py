@@ -351,6 +351,7 @@ class Environment:
     def build_local(self, workspace: Workspace | None = None, **kwargs: Any) -> dict[str, Any]:
         """Build (or reuse) this environment in the local cache, printing the build log;
         returns the cache entry (hash, path, interpreter, ...)."""
+        # on use: the uv machinery only when building
         from ..execution.environments import ensure_environment, env_hash, list_built
 
         spec = self._build_spec()

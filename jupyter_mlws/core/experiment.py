@@ -2,7 +2,6 @@
 
 Config classes (``ScriptRunConfig``, ``Pipeline``, ...) register how they are submitted, either
 with the v1 decorator on their ``__init__``::
-
     class ScriptRunConfig:
         @experiment_method(submit_function=submit_script_run)
         def __init__(self, ...): ...
@@ -174,14 +173,14 @@ class Experiment:
 
     def start_logging(self, *args: Any, **kwargs: Any) -> Run:
         """Start an interactive run (status Running) in this experiment."""
-        from .run import Run
+        from .run import Run  # cycle: run imports experiment
 
         return Run._start_logging(self, *args, **kwargs)
 
     def get_runs(self, type: str | None = None, tags: Any = None, properties: Any = None,
                  include_children: bool = False) -> Iterator[Run]:
         """Runs of this experiment, newest first (a generator)."""
-        from .run import Run
+        from .run import Run  # cycle: run imports experiment
 
         return Run.list(self, type=type, tags=tags, properties=properties,
                         include_children=include_children)

@@ -23,6 +23,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..store.liveness import is_process_alive, process_identity
+
 RUNTIME_PREFIX = "mlws-server-"
 
 
@@ -35,7 +37,7 @@ def store_identity(settings: Any) -> dict[str, str]:
 
 def runtime_dir() -> str:
     """Jupyter's runtime folder (where servers write ``jpserver-<pid>.json``)."""
-    from jupyter_core.paths import jupyter_runtime_dir
+    from jupyter_core.paths import jupyter_runtime_dir  # on use: jupyter_core only when advertising
 
     return jupyter_runtime_dir()
 
@@ -43,7 +45,6 @@ def runtime_dir() -> str:
 def advertise(folder: str, settings: Any) -> str:
     """Write this server process's ``mlws-server-<pid>.json`` (owner-only) into ``folder``;
     returns its path for :func:`withdraw`."""
-    from ..store.liveness import process_identity
 
     pid = os.getpid()
     os.makedirs(folder, mode=0o700, exist_ok=True)
@@ -98,7 +99,6 @@ def lab_server_url(store: Any) -> str | None:
         return None
     if settings.tracking_uri:
         return _tracking_server(settings.tracking_uri)
-    from ..store.liveness import is_process_alive
 
     wanted = store_identity(settings)
     try:

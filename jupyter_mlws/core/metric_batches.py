@@ -60,7 +60,7 @@ def chunks_of(batch: list[tuple]) -> list[SeriesChunk]:
 
 
 def _split_by_key(batch: list[tuple], keys: list[SeriesKey]) -> list[SeriesChunk]:
-    import numpy as np
+    import numpy as np  # numpy on use (cold start)
 
     order_of = {key: i for i, key in enumerate(dict.fromkeys(keys))}
     codes = np.fromiter(map(order_of.__getitem__, keys), dtype=np.intp, count=len(keys))

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from ..exceptions import UserErrorException
+from ..store.base import ConflictError
+from ..store.paths import normalize_artifact_path
 
 if TYPE_CHECKING:
     from ..store.base import ArtifactRecord, Store
@@ -56,7 +58,7 @@ def _image_artifact_path(path: str) -> str:
 
 def _check_image(path: str) -> None:
     """Raise UserErrorException unless ``path`` is a readable image (sniffed by Pillow)."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError  # optional: Pillow only for images
 
     try:
         with Image.open(path) as image:
@@ -103,8 +105,6 @@ class RunArtifactMetricsMixin:
     def _upload_unique(self, path: str, open_source: Callable[[], IO[bytes] | str]
                        ) -> ArtifactRecord:
         """Upload at ``path``, or ``path`` with ``_1``, ``_2``... when that name is taken."""
-        from ..store.base import ConflictError
-        from ..store.paths import normalize_artifact_path
 
         base = normalize_artifact_path(path)
         candidate = base

@@ -48,7 +48,7 @@ class RunChildrenMixin:
         child = _plain_run_class()._create(self.experiment, run_id=run_id, parent=self,
                                    display_name=name)
         if outputs not in (None, False):
-            from .run import outputs_folder
+            from .run import outputs_folder  # cycle: run imports run_children
 
             child._outputs_dir = outputs_folder(outputs)
         return child

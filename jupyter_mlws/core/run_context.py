@@ -82,11 +82,16 @@ class _SubmittedRun(Run):
 
     @property
     def input_datasets(self) -> dict[str, Any]:
-        return dict(getattr(self, "_input_datasets", {}))
+        """{input name: path (mount/download) or dataset (direct)}, see data/_run_inputs.py."""
+        from ..data._run_inputs import input_datasets
+
+        return input_datasets(self)
 
     @property
     def output_datasets(self) -> dict[str, Any]:
-        return dict(getattr(self, "_output_datasets", {}))
+        from ..data._run_inputs import output_datasets
+
+        return output_datasets(self)
 
 
 def get_context(allow_offline: bool = True, **kwargs: Any) -> Run:

@@ -125,8 +125,7 @@ class RunDetailsMixin:
             details["endTimeUtc"] = iso_utc(record.end_time)
         details.update({
             "properties": dict(record.properties),
-            "inputDatasets": [],
-            "outputDatasets": [],
+            **_datasets(self, record.properties),
             "runDefinition": dict(record.run_definition),
             "logFiles": self._log_files(),
             "submittedBy": record.properties.get("mlws.submittedBy", ""),
@@ -182,6 +181,32 @@ class RunDetailsMixin:
                  f'run</a></td><td><a href="{DOCS_URL}" target="_blank" rel="noopener">'
                  "Link to Documentation</a></td>")
         return f"<table style=\"width:100%\"><tr>{head}</tr><tr>{body}</tr></table>"
+
+
+def _datasets(run: Any, properties: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """v1's ``inputDatasets`` / ``outputDatasets`` from the run's lineage properties."""
+    if not any(k.startswith("mlws.dataset.") for k in properties):
+        return {"inputDatasets": [], "outputDatasets": []}
+    from ..store.data.registry import parse_lineage
+
+    lineage = parse_lineage(properties)
+    inputs = [{"dataset": _dataset(run, item), "consumptionDetails": {
+        "type": "RunInput", "inputName": use.get("name"),
+        "mechanism": str(use.get("mode", "direct")).capitalize()}}
+        for item in lineage["inputs"] for use in item.get("inputs") or [{}]]
+    outputs = [{"dataset": _dataset(run, item), "outputType": "RunOutput",
+                "outputDetails": {"outputName": item.get("output")}}
+               for item in lineage["outputs"]]
+    return {"inputDatasets": inputs, "outputDatasets": outputs}
+
+
+def _dataset(run: Any, item: dict[str, Any]) -> Any:
+    from ..data.abstract_dataset import AbstractDataset
+
+    try:
+        return AbstractDataset.get_by_id(run.experiment.workspace, item.get("id") or "")
+    except UserErrorException:
+        return None  # unregistered since: the lineage keeps its name and version
 
 
 __all__ = ["RunDetailsMixin", "iso_utc"]

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from ..exceptions import AzureMLException, SnapshotException, UserErrorException
+from ..store.base import InvalidInputError
 from ..store.files import copy_stream
 
 if TYPE_CHECKING:
@@ -150,7 +151,6 @@ class RunFilesMixin:
         folder = getattr(self, "_outputs_dir", None)
         if not folder or not os.path.isdir(folder):
             return []
-        from ..store.base import InvalidInputError
 
         existing = {a.path: a.size
                     for a in self._store.list_artifacts(self.id, prefix=OUTPUTS_PREFIX + "/")}
@@ -267,7 +267,7 @@ class RunFilesMixin:
 
     def take_snapshot(self, file_or_folder_path: str | os.PathLike) -> str:
         """Store a snapshot of a file or folder for this run; returns the snapshot id."""
-        from .snapshot import store_snapshot
+        from .snapshot import store_snapshot  # on use: zip/hash machinery only for snapshots
 
         if self.get_snapshot_id() is not None:
             raise SnapshotException(
@@ -289,7 +289,7 @@ class RunFilesMixin:
 
         ``path`` is the zip file, or a folder receiving ``<snapshot_id>.zip`` (default: cwd).
         """
-        from .snapshot import snapshot_to_zip
+        from .snapshot import snapshot_to_zip  # on use: zip/hash machinery only for snapshots
 
         snapshot_id = snapshot_id or self.get_snapshot_id()
         if snapshot_id is None:

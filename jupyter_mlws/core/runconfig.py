@@ -167,7 +167,7 @@ class RunConfiguration:
     def save(self, path: str | os.PathLike | None = None, name: str | None = None,
              separate_environment_yaml: bool = False) -> str:
         """Write ``<path>/.azureml/<name>.runconfig`` (YAML); returns the file's path."""
-        import yaml
+        import yaml  # PyYAML on use
 
         folder = os.path.join(os.fspath(path or "."), ".azureml")
         os.makedirs(folder, exist_ok=True)
@@ -179,7 +179,7 @@ class RunConfiguration:
     @staticmethod
     def load(path: str | os.PathLike, name: str | None = None) -> RunConfiguration:
         """Read a file saved by :meth:`save` (a file path, or a folder and ``name``)."""
-        import yaml
+        import yaml  # PyYAML on use
 
         path = os.fspath(path)
         if name is not None:

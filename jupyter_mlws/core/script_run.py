@@ -18,6 +18,8 @@ import warnings
 from typing import Any
 
 from ..exceptions import ActivityFailedException, ExperimentExecutionException
+from ..execution.cancel import request_cancel
+from ..store.settings import mlws_home
 from .run import Run
 from .status import RunStatus, is_running, is_terminal
 
@@ -141,7 +143,6 @@ class ScriptRun(Run):
         self.refresh()
         if is_terminal(self._record.status):
             return
-        from ..execution.cancel import request_cancel
 
         self._record = request_cancel(self._store, self.id)
         if is_terminal(self._record.status):  # nobody executes it: nothing to stop
@@ -160,8 +161,6 @@ class ScriptRun(Run):
     def _working_directory(self) -> str:
         settings = getattr(self._store, "settings", None)
         if settings is None:
-            from ..store.settings import mlws_home
-
             return os.path.join(str(mlws_home()), "runs", self.id, "wd")
         return os.path.join(str(settings.home), "runs", self.id, "wd")
 

@@ -91,6 +91,7 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
         raise LocalSnapshotTooLargeException(str(exc)) from exc
 
     experiment = Experiment(workspace, experiment_name)
+    data, data_properties = _bind_data(config, workspace)
     run_id = new_run_id(experiment_name)
     settings = store_settings_for_spec(store)
     run_dir = os.path.join(settings["home"], "runs", run_id)
@@ -105,7 +106,8 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
     properties = {"azureml.runsource": SCRIPT_RUN_TYPE, "mlws.submittedBy": submitted_by(),
-                  "ContentSnapshotId": snapshot.id, **git_properties(config.source_directory)}
+                  "ContentSnapshotId": snapshot.id, **git_properties(config.source_directory),
+                  **data_properties}
     properties = {k: v for k, v in properties.items() if v}
     try:
         record = workspace._call_store(
@@ -130,6 +132,8 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
                                       **run_config.environment_variables},
             "max_run_duration_seconds": run_config.max_run_duration_seconds,
         }
+        if data is not None:
+            spec["data"] = data
         # One write: the snapshot and Starting (before the supervisor can write Running).
         store.update_run(run_id, status=RunStatus.STARTING, snapshot_id=snapshot.id,
                          only_if_active=True)
@@ -147,6 +151,18 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
         raise
     run.refresh()
     return run
+
+
+def _bind_data(config: ScriptRunConfig, workspace: Workspace) -> tuple[Any, dict[str, str]]:
+    """Dataset inputs and outputs of the run, before the run exists (bad ones raise)."""
+    run_config = config.run_config
+    plain = (str, int, float, bool, type(None))
+    if (all(isinstance(a, plain) for a in config.arguments or [])
+            and not run_config.data and not run_config.output_data):
+        return None, {}  # the usual case: no data module to import
+    from ..data._run_bindings import bind
+
+    return bind(config, workspace)
 
 
 def _launch_local(spec: dict[str, Any], run_dir: str, store: Any) -> None:

@@ -26,6 +26,7 @@ from .config_file import (
     write_config_file,
 )
 from .names import validate_workspace_name
+from .workspace_data import WorkspaceDataMixin
 
 if TYPE_CHECKING:
     from .environment import Environment
@@ -98,7 +99,7 @@ def _unpickle(record: dict[str, Any], sku: str) -> Workspace:
     return Workspace._from_record(_default_store(), WorkspaceRecord(**record))._with(None, sku)
 
 
-class Workspace:
+class Workspace(WorkspaceDataMixin):
     """A workspace: experiments, runs, data, models and compute grouped under one name."""
 
     def __init__(self, subscription_id: str | None, resource_group: str | None,

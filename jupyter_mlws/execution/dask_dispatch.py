@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..store.base import RunQuery
+from ..store.liveness import current_owner
 from ..store.status import TERMINAL_STATUSES as TERMINAL
 from .cancel import CANCEL_PROPERTY, cancel_requested
 
@@ -145,7 +147,10 @@ def node_lost(spec: dict[str, Any]) -> dict[str, Any]:
 def run_task(spec: dict[str, Any]) -> dict[str, Any]:
     """The Dask task of a run: :func:`execute_run`, unless this run was already started once
     (a scheduler re-running the task of a lost worker), which fails it instead."""
-    from .executor import execute_run, open_run_store
+    from .executor import (  # on use: runs on a Dask worker, imports there
+        execute_run,
+        open_run_store,
+    )
 
     store = open_run_store(spec)
     record = store.get_run(spec["run_id"])
@@ -160,7 +165,7 @@ def run_task(spec: dict[str, Any]) -> dict[str, Any]:
 def kill_run_processes(run_id: str) -> int:
     """Kill, on this worker, every process group of the script of ``run_id`` (found by its
     ``MLWS_RUN_ID``); returns how many processes matched. Run through ``client.run``."""
-    import psutil
+    import psutil  # psutil on use
 
     me = psutil.Process()
     matched = 0
@@ -194,8 +199,6 @@ class RunTracker:
     (:meth:`add`, :meth:`wait`, :meth:`tick`); futures' done callbacks only wake that thread."""
 
     def __init__(self, client: Any, owner: str | None = None) -> None:
-        from ..store.liveness import current_owner
-
         self.client = client
         self.owner = owner or current_owner()
         self.runs: dict[str, _Tracked] = {}
@@ -215,7 +218,7 @@ class RunTracker:
     def add(self, spec: dict[str, Any]) -> str | None:
         """Submit the run of ``spec``; returns its final status when it ended at once
         (canceled before submission, already terminal, not ours), else None."""
-        from .executor import open_run_store
+        from .executor import open_run_store  # on use: executor pulls environments
 
         run_id = spec["run_id"]
         store = open_run_store(spec)
@@ -278,7 +281,7 @@ class RunTracker:
             result = tracked.future.result()
             error = None
         except Exception as exc:
-            from distributed import KilledWorker
+            from distributed import KilledWorker  # optional: distributed is the [dask] extra
 
             result = None
             error = (node_lost(tracked.spec) if isinstance(exc, KilledWorker) else _error(
@@ -296,7 +299,6 @@ class RunTracker:
     def _cancel_requests(self) -> set[str]:
         """Tracked runs with a cancel request: two queries per workspace, whatever the
         number of runs (the status, and the property that survives racing status writes)."""
-        from ..store.base import RunQuery
 
         groups: dict[tuple[int, str], tuple[Any, set[str]]] = {}
         for run_id, tracked in self.runs.items():

@@ -15,8 +15,9 @@ import subprocess
 import sys
 from typing import Any
 
+from ..store.liveness import current_owner
 from .cancel import cancel_requested
-from .dask_dispatch import kill_run_processes, run_task
+from .dask_dispatch import RunTracker, kill_run_processes, run_task
 from .supervisor import launch as start_supervisor
 from .supervisor import run_spec_file
 
@@ -38,8 +39,7 @@ def _failed(code: str, message: str) -> dict[str, Any]:
 
 def supervise(spec: dict[str, Any]) -> str:
     """Own, submit and follow the run of ``spec``; returns its final status."""
-    from ..store.liveness import current_owner
-    from .executor import open_run_store
+    from .executor import open_run_store  # on use: executor pulls environments
 
     run_id, address = spec["run_id"], spec["dask_address"]
     store = open_run_store(spec)
@@ -50,7 +50,7 @@ def supervise(spec: dict[str, Any]) -> str:
         return store.update_run(run_id, status="Canceled", only_if_active=True).status
     # Queued before submitting: once submitted, the task's own writes must win.
     store.update_run(run_id, status="Queued", only_if_active=True)
-    from distributed import Client
+    from distributed import Client  # optional: distributed is the [dask] extra
 
     try:
         client = Client(address, timeout=connect_timeout(), set_as_default=False)
@@ -59,8 +59,6 @@ def supervise(spec: dict[str, Any]) -> str:
             "ComputeUnreachable", f"Could not connect to the Dask scheduler at {address}: "
                                   f"{type(exc).__name__}: {exc}")).status
     try:
-        from .dask_dispatch import RunTracker
-
         tracker = RunTracker(client, owner)
         status = tracker.add(spec)
         while status is None:

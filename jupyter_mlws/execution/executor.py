@@ -30,6 +30,10 @@ HEARTBEAT_SECONDS = 30.0
 TICK = 0.05
 
 
+class DataInputError(Exception):
+    """A dataset input could not be made available (Failed, code DatasetError)."""
+
+
 class _Cancelled(Exception):
     """A cancel request arrived before the script started."""
 
@@ -180,7 +184,7 @@ class _Execution:
         env_spec = self.spec.get("environment") or {"type": "interpreter"}
         interpreter = ready_interpreter(env_spec, self.spec["store"]["home"])
         given = self.spec.get("working_directory")
-        if interpreter and given and os.path.isdir(given):
+        if interpreter and given and os.path.isdir(given) and not self.spec.get("data"):
             self.workdir = given
             self.proc = _start(self.spec, interpreter, given)
             self.pump = OutputPump(self.proc.stdout)
@@ -194,6 +198,10 @@ class _Execution:
         self.workdir = _prepare_workdir(self.spec, self.store)
         env_spec = self.spec.get("environment") or {"type": "interpreter"}
         interpreter = ensure_environment(env_spec, self.spec["store"]["home"], self.build_log)
+        if self.spec.get("data"):
+            from .data_io import prepare
+
+            self.spec = prepare(self.store, self.spec, self.workdir)  # DataInputError
         if self.cancel_requested():
             raise _Cancelled()
         self.proc = _start(self.spec, interpreter, self.workdir)
@@ -289,6 +297,16 @@ class _Execution:
                         status, error = "Failed", {"error": {
                             "code": "OutputUploadError",
                             "message": f"Uploading outputs/ failed: {exc}"}}
+            if self.workdir and status == "Completed" and self.spec.get("data"):
+                from .data_io import finish
+
+                try:
+                    finish(self.store, self.spec, self.workdir)
+                except Exception as exc:
+                    status, error = "Failed", {"error": {
+                        "code": "OutputDatasetError",
+                        "message": f"Recording the output datasets failed: "
+                                   f"{type(exc).__name__}: {exc}"}}
         self.set_status(status, error)
 
 
@@ -319,6 +337,8 @@ def execute_run(spec: dict[str, Any]) -> dict[str, Any]:
         status, exit_code, error = run.supervise()
     except _Cancelled:
         status, error = "Canceled", None
+    except DataInputError as exc:
+        status, error = "Failed", {"error": {"code": "DatasetError", "message": str(exc)}}
     except EnvironmentBuildError as exc:
         status, error = "Failed", {"error": {"code": "EnvironmentBuildError",
                                              "message": str(exc)}}

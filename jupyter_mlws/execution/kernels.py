@@ -25,7 +25,7 @@ def kernel_name(workspace_name: str, instance_name: str) -> str:
 
 
 def kernels_dir() -> Path:
-    from jupyter_core.paths import jupyter_data_dir
+    from jupyter_core.paths import jupyter_data_dir  # on use: jupyter_core paths
 
     return Path(jupyter_data_dir()) / "kernels"
 

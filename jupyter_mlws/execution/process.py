@@ -22,7 +22,7 @@ _libc = None
 def _load_libc():  # -> ctypes.CDLL | None
     global _libc
     if _libc is None and sys.platform.startswith("linux"):
-        import ctypes
+        import ctypes  # on use: libc only on Linux
 
         _libc = ctypes.CDLL(None, use_errno=True)
     return _libc
@@ -51,7 +51,7 @@ def spawn(argv: list[str], cwd: str, env: dict[str, str]) -> subprocess.Popen:
 def kill_tree(proc: subprocess.Popen, grace_seconds: float = 0.5) -> int:
     """Stop ``proc``, its process group and every descendant (even ones that left the group):
     SIGTERM, then SIGKILL after ``grace_seconds``. Returns the exit code."""
-    import psutil
+    import psutil  # psutil on use (cold start)
 
     try:
         family = psutil.Process(proc.pid).children(recursive=True)
@@ -78,7 +78,7 @@ def kill_tree(proc: subprocess.Popen, grace_seconds: float = 0.5) -> int:
 
 
 def _running(process) -> bool:  # psutil.Process
-    import psutil
+    import psutil  # psutil on use (cold start)
 
     try:
         return process.status() != psutil.STATUS_ZOMBIE

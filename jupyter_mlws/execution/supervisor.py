@@ -50,7 +50,7 @@ def launch(spec: dict[str, Any], directory: str,
     (this supervisor by default; the Dask one passes its own module)."""
     spec_path = write_spec(spec, directory)
     try:
-        from ..store import private
+        from ..store import private  # on use: the supervisor starts before the store loads
 
         with open(os.path.join(directory, "supervisor.log"), "ab",
                   opener=private.opener) as errors:
@@ -83,7 +83,7 @@ def run_spec_file(argv: list[str] | None, module: str,
 
 
 def _execute(spec: dict[str, Any]) -> str | None:
-    from .executor import execute_run
+    from .executor import execute_run  # on use: the supervisor starts before the store loads
 
     return execute_run(spec).get("status")
 

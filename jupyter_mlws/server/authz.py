@@ -12,10 +12,11 @@ A policy (``MlwsApp.authorization_policy``) is ``policy(user, verb, resource) ->
 
 - ``verb``: ``read``, ``write``, ``delete`` or ``execute`` (Azure's ``.../action``);
 - ``resource``: an :class:`MlwsResource`: ``kind`` (api, live, workspace, experiment, run,
-  metric, artifact, snapshot, asset, environment, compute), ``workspace_id`` (None for the
-  server itself: listing or creating workspaces, the document, the live socket), ``name``
-  (the run id, experiment name, artifact path, ``<kind>/<name>`` of an asset, ... when the
-  request names one), ``action`` (the full Azure action) and ``operation`` (its id).
+  metric, artifact, snapshot, asset, environment, compute, datastore, dataset),
+  ``workspace_id`` (None for the server itself: listing or creating workspaces, the document,
+  the live socket), ``name`` (the run id, experiment name, artifact path, ``<kind>/<name>`` of
+  an asset, a datastore's name for its secret and files, a dataset's name, ... when the request
+  names one), ``action`` (the full Azure action) and ``operation`` (its id).
 
 For an operation on an id (a run, experiment, snapshot), the policy is first asked with
 ``workspace_id`` None ("may this caller do this anywhere?"), so a caller with no rights at all

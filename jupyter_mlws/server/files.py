@@ -225,15 +225,18 @@ class ArtifactUpload(Upload):
     _pipe: UploadPipe | None = None
     _future: asyncio.Future[Any] | None = None
 
+    def write(self, store: Store, source: BinaryIO) -> Any:
+        """The store call that reads the pipe (on its own thread)."""
+        params = self.request.params
+        return store.upload_artifact(params["run_id"], params["path"], source,
+                                     overwrite=bool(getattr(self.request.query, "overwrite",
+                                                            False)))
+
     async def begin(self) -> None:
-        params, query = self.request.params, self.request.query
-        run_id, path = params["run_id"], params["path"]
-        overwrite = bool(getattr(query, "overwrite", False))
         app = self.handler.mlws
         pipe = self._pipe = UploadPipe()
-        self._future = run_in_thread(
-            lambda: app.store.upload_artifact(run_id, path, pipe, overwrite=overwrite),
-            on_done=pipe.consumer_done.set)
+        self._future = run_in_thread(lambda: self.write(app.store, pipe),
+                                     on_done=pipe.consumer_done.set)
         # An aborted upload's error is expected; mark it retrieved so asyncio does not log it.
         self._future.add_done_callback(lambda f: f.cancelled() or f.exception())
 

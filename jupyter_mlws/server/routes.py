@@ -33,11 +33,18 @@ from ..api.table import OPERATIONS
 from ..api.types import PATH_PARAMS
 from ..exceptions import AzureMLException
 from ..store.codec import dumps
+from . import datastores, files
 from .authz import AUTH_RESOURCE, JUPYTER_VERBS
 from .base import ApiError, MlwsHandler, api_error
-from .files import FILE_TRANSPORTS, UPLOADS, Upload
+from .files import Upload
 from .live import LiveHandler
 from .services import SERVICES
+
+# File operations by id: downloads sent by a transport, streamed uploads.
+FILE_TRANSPORTS = {**files.FILE_TRANSPORTS,
+                   "downloadDatastoreFile": datastores.download_datastore_file}
+UPLOADS: dict[str, type[Upload]] = {**files.UPLOADS,
+                                    "uploadDatastoreFile": datastores.DatastoreUpload}
 
 # A refused body up to this size is read and dropped before the error is answered.
 DRAIN_LIMIT_BYTES = 16 * 1024 * 1024

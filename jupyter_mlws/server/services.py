@@ -1,6 +1,6 @@
 """Server services: the rows of the table that are not one store call (cancel a run, the API
 document, the workspace of a config.json, compute targets, environments, script-run
-submission), by operation id."""
+submission, the datastore listing, the studio's dataset views), by operation id."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..api.openapi import openapi_document
 from ..api.operation import API_PREFIX, Request
 from ..execution.cancel import request_cancel
+from . import datasets
 from .compute import (
     computes_service,
     create_compute_service,
@@ -18,6 +19,7 @@ from .compute import (
     stop_compute_service,
     submit_service,
 )
+from .datastores import datastores_service
 from .environments import (
     build_log_service,
     built_environments_service,
@@ -58,6 +60,16 @@ SERVICES: dict[str, Service] = {
     "listBuiltEnvironments": built_environments_service,
     "getBuildLog": build_log_service,
     "submitScriptRun": submit_service,
+    "listDatastores": datastores_service,
+    "listDatasets": datasets.datasets_service,
+    "registerDatasetFromFiles": datasets.register_service,
+    "getDataset": datasets.dataset_service,
+    "getDatasetVersion": datasets.version_service,
+    "previewDatasetVersion": datasets.preview_service,
+    "getDatasetProfile": datasets.profile_service,
+    "computeDatasetProfile": datasets.compute_profile_service,
+    "listDatasetRuns": datasets.dataset_runs_service,
+    "getRunDatasets": datasets.run_datasets_service,
 }
 
 __all__ = ["SERVICES"]

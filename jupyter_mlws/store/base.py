@@ -30,6 +30,7 @@ from .records import (
     RUN_PAGE_MAX,
     ArtifactRecord,
     AssetRecord,
+    DatastoreFileRecord,
     ExperimentRecord,
     KeyCount,
     LogChunk,
@@ -50,6 +51,7 @@ from .status import ACTIVE_STATUSES, TERMINAL_STATUSES
 
 if TYPE_CHECKING:
     from .columns import MetricColumns
+    from .data.locations import DatastoreFS
 
 # --------------------------------------------------------------------------- interface
 
@@ -420,6 +422,78 @@ class Store(abc.ABC):
                      version: int | None = None) -> None:
         """Delete one version, or every version when ``version`` is None."""
 
+    @abc.abstractmethod
+    def update_asset(self, workspace_id: str, kind: str, name: str, version: int, *,
+                     tags: dict[str, str | None] | None = None,
+                     remove_tags: Iterable[str] | None = None,
+                     description: str | None = None) -> AssetRecord:
+        """Merge ``tags`` into one version's tags, drop ``remove_tags``, replace the
+        description (None leaves it); the spec never changes."""
+
+    # ---- datastores (records are assets of kind "datastore", see store/data/registry.py)
+    @abc.abstractmethod
+    def datastore_filesystem(self, workspace_id: str, datastore_name: str) -> DatastoreFS:
+        """The file system and root of a registered or built-in datastore, opened with its
+        secret. Over HTTP the files are reached through the server (the secret stays there)."""
+
+    @abc.abstractmethod
+    def put_datastore_secret(self, workspace_id: str, datastore_name: str,
+                             secret: dict[str, str]) -> None:
+        """Store (replace) the credentials of a datastore, apart from its record. The one
+        interface a key vault replaces; secrets are never returned over REST."""
+
+    @abc.abstractmethod
+    def get_datastore_secret(self, workspace_id: str, datastore_name: str) -> dict[str, str]:
+        """The stored credentials ({} when none). Only where the database is opened."""
+
+    @abc.abstractmethod
+    def delete_datastore_secret(self, workspace_id: str, datastore_name: str) -> None:
+        """Forget a datastore's credentials (no error when there are none)."""
+
+    # Files of a datastore, by datastore-relative path (confined: store/data/locations.py).
+    # Composites over datastore_filesystem for stores that open the file system themselves;
+    # the HTTP store sends each to the server, which holds the credentials.
+    def list_datastore_files(self, workspace_id: str, datastore_name: str, path: str = "", *,
+                             recursive: bool = False,
+                             glob: str | None = None) -> list[DatastoreFileRecord]:
+        """Files (and, not recursive, folders) under ``path``, or the files ``glob``
+        matches; NotFoundError for a missing folder."""
+        from .data import files  # store.data builds on this module
+
+        return files.list_entries(self.datastore_filesystem(workspace_id, datastore_name),
+                                  path, recursive=recursive, glob=glob)
+
+    def get_datastore_file_info(self, workspace_id: str, datastore_name: str,
+                                path: str = "") -> DatastoreFileRecord:
+        """One file or folder ("" is the root); NotFoundError when missing."""
+        from .data import files
+
+        return files.file_info(self.datastore_filesystem(workspace_id, datastore_name), path)
+
+    def open_datastore_file(self, workspace_id: str, datastore_name: str,
+                            path: str) -> BinaryIO:
+        """A readable (seekable where the file system is) stream of one file."""
+        from .data import files
+
+        return files.open_file(self.datastore_filesystem(workspace_id, datastore_name), path)
+
+    def upload_datastore_file(self, workspace_id: str, datastore_name: str, path: str,
+                              source: BinaryIO, *,
+                              overwrite: bool = False) -> DatastoreFileRecord:
+        """Stream ``source`` into one file (ConflictError if it exists and not
+        ``overwrite``); a failed write leaves no file behind."""
+        from .data import files
+
+        return files.write_file(self.datastore_filesystem(workspace_id, datastore_name), path,
+                                source, overwrite=overwrite)
+
+    def delete_datastore_file(self, workspace_id: str, datastore_name: str,
+                              path: str) -> None:
+        """Delete one file (a folder is InvalidInputError)."""
+        from .data import files
+
+        files.delete_file(self.datastore_filesystem(workspace_id, datastore_name), path)
+
     # ---- lifetime
     def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing to release
         """Release connections."""
@@ -427,7 +501,7 @@ class Store(abc.ABC):
 
 __all__ = ["ACTIVE_STATUSES", "METRIC_KINDS", "RUN_PAGE_MAX", "TERMINAL_STATUSES",
            "ArtifactRecord", "AssetRecord", "ConflictError", "CorruptArtifactError",
-           "ExperimentRecord", "InvalidInputError", "KeyCount", "LogChunk", "MetricInfo",
-           "MetricPoint", "MetricSeries", "NotFoundError", "Record", "RunKeys", "RunPage",
-           "RunQuery", "RunRecord", "RunTable", "RunValues", "SnapshotRecord", "Store",
-           "StoreError", "WorkspaceRecord"]
+           "DatastoreFileRecord", "ExperimentRecord", "InvalidInputError", "KeyCount",
+           "LogChunk", "MetricInfo", "MetricPoint", "MetricSeries", "NotFoundError", "Record",
+           "RunKeys", "RunPage", "RunQuery", "RunRecord", "RunTable", "RunValues",
+           "SnapshotRecord", "Store", "StoreError", "WorkspaceRecord"]

@@ -196,7 +196,7 @@ _VALUE_DTYPES = {VALUES_FLOAT: "<f8", VALUES_INT: "<i8", VALUES_BOOL: "?"}
 
 
 def _typed(dtype: str, data: Any, n: int) -> np.ndarray:
-    import numpy as np
+    import numpy as np  # numpy on use (cold start)
 
     return np.frombuffer(_buffer(data), dtype=dtype, count=n)
 
@@ -206,7 +206,7 @@ def decode_steps(encoding: int, data: Any, n: int) -> np.ndarray:
         return _typed(_STEP_DTYPES[encoding], data, n)
     if encoding == STEPS_JSON:
         return object_array(json.loads(bytes(data)))
-    import numpy as np
+    import numpy as np  # numpy on use (cold start)
 
     return np.full(n, None, dtype=object)
 

@@ -110,7 +110,7 @@ def json_column(column: np.ndarray | None) -> list[Any]:
     """A numpy column as a JSON-safe list, at C speed for typed columns (non-finite floats
     become their strings, as :func:`json_safe` makes them); object columns go through
     :func:`json_safe`."""
-    import numpy as np
+    import numpy as np  # numpy on use (cold start)
 
     if column is None:
         return []

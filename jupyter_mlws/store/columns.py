@@ -112,7 +112,7 @@ def check_text(what: str, text: Any) -> None:
 
 
 def object_array(items: Sequence[Any]) -> np.ndarray:
-    import numpy as np
+    import numpy as np  # numpy on use (cold start)
 
     return np.fromiter(items, dtype=object, count=len(items))
 
@@ -120,7 +120,7 @@ def object_array(items: Sequence[Any]) -> np.ndarray:
 def concat(parts: Sequence[np.ndarray]) -> np.ndarray:
     """One array of ``parts``: typed when they share a dtype, else Python objects (so ints
     stay ints next to floats and strings)."""
-    import numpy as np
+    import numpy as np  # numpy on use (cold start)
 
     if not parts:
         return np.empty(0, dtype=object)
@@ -134,7 +134,7 @@ def concat(parts: Sequence[np.ndarray]) -> np.ndarray:
 
 def numbers_of(values: np.ndarray) -> np.ndarray:
     """float64 sortable numbers of ``values``; NaN where a point is no number (or is NaN)."""
-    import numpy as np
+    import numpy as np  # numpy on use (cold start)
 
     if values.dtype != object:
         return values.astype(np.float64, copy=False)
@@ -145,7 +145,7 @@ def numbers_of(values: np.ndarray) -> np.ndarray:
 def to_array(values: Sequence[Any]) -> np.ndarray:
     """A numpy array of plain Python values: typed when all are floats (or all ints within
     64 bits, or all bools), else an object array holding them unchanged."""
-    import numpy as np
+    import numpy as np  # numpy on use (cold start)
 
     kinds = set(map(type, values))
     for kind, dtype in ((float, np.float64), (int, np.int64), (bool, np.bool_)):

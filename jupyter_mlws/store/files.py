@@ -29,7 +29,7 @@ class WorkspaceFiles:
     """The file system and root folder of one workspace."""
 
     def __init__(self, storage_url: str) -> None:
-        from fsspec.core import url_to_fs
+        from fsspec.core import url_to_fs  # fsspec on use (cold start)
 
         self.fs, self.root = url_to_fs(storage_url)
         self.is_local = "file" in _protocols(self.fs)
@@ -210,7 +210,7 @@ class WorkspaceFiles:
 def _abandon(out: Any) -> None:
     """Give up a file being written after an error: publish nothing where the back end allows
     it (s3fs aborts the multipart upload) and leave it closed."""
-    from fsspec.spec import AbstractBufferedFile
+    from fsspec.spec import AbstractBufferedFile  # fsspec on use (cold start)
 
     with contextlib.suppress(Exception):
         discard = getattr(out, "discard", None)

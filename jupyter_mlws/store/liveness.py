@@ -76,7 +76,7 @@ def _proc_stat(pid: int) -> tuple[str, int] | None:
 
 
 def _psutil_create_time(pid: int) -> float | None:
-    import psutil
+    import psutil  # psutil on use (cold start)
 
     try:
         return psutil.Process(pid).create_time()
@@ -146,7 +146,7 @@ def _alive(owner: Owner) -> bool:
             return False  # recorded before a reboot: that process is gone
         stat = _proc_stat(owner.pid)
         return stat is not None and stat[0] not in ("Z", "X") and stat[1] == owner.start_ticks
-    import psutil
+    import psutil  # psutil on use (cold start)
 
     try:
         proc = psutil.Process(owner.pid)

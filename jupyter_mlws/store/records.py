@@ -178,6 +178,19 @@ class RunValues(Record):
 
 
 @dataclass
+class DatastoreFileRecord(Record):
+    """A file or folder of a datastore, by its datastore-relative path: ``size`` 0 and
+    ``type`` "directory" for a folder; ``mtime`` (seconds) and ``etag`` when the file system
+    reports them."""
+
+    path: str
+    type: str
+    size: int
+    mtime: float | None = None
+    etag: str | None = None
+
+
+@dataclass
 class RunTable:
     """Runs as columns (index i of each list is run i), for tables of many runs: what
     ``runs_frame`` shows, without building a RunRecord per run."""

@@ -27,7 +27,7 @@ def mlws_home() -> Path:
     home = os.environ.get("MLWS_HOME")
     if home:
         return Path(home).expanduser()
-    from jupyter_core.paths import jupyter_data_dir
+    from jupyter_core.paths import jupyter_data_dir  # on use: jupyter_core paths
 
     return Path(jupyter_data_dir()) / "mlws"
 

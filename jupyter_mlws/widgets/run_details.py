@@ -26,6 +26,8 @@ from ..store.base import TERMINAL_STATUSES, RunRecord
 from ..store.codec import json_safe
 from .data import WidgetData
 from .live import DEFAULT_INTERVAL, RunWatcher, fingerprint
+from .static_summary import summary_bundle
+from .v1_data import widget_data
 
 ESM_PATH = Path(__file__).resolve().parent / "static" / "run_details.js"
 ESM_ENV = "MLWS_WIDGET_ESM"  # another build of the module (development, tests)
@@ -152,7 +154,6 @@ class RunDetails(anywidget.AnyWidget):
 
     def _bundle(self) -> tuple[dict[str, Any], dict[str, Any]]:
         data, metadata = super()._repr_mimebundle_()
-        from .static_summary import summary_bundle
 
         try:
             data.update(summary_bundle(self._store, self.run_id))
@@ -199,7 +200,6 @@ class RunDetails(anywidget.AnyWidget):
 
     def get_widget_data(self, widget_settings: dict[str, Any] | None = None) -> dict[str, Any]:
         """The v1-shaped dict: status, run_properties, run_metrics, child_runs, run_logs..."""
-        from .v1_data import widget_data
 
         settings = {**self._settings, **(widget_settings or {})}
         record = self._store.get_run(self.run_id)

@@ -66,7 +66,7 @@ def chart_png(store: Store, run_id: str) -> bytes | None:
     if not infos:
         return None
     try:
-        from matplotlib.figure import Figure
+        from matplotlib.figure import Figure  # matplotlib on use
     except ImportError:
         return None
     infos = infos[:CHART_METRICS]

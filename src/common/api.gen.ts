@@ -62,6 +62,14 @@ export interface AssetState {
   merge?: boolean;
 }
 
+export interface AssetUpdate {
+  /** Merged into the version's tags */
+  tags?: Tags | null;
+  remove_tags?: string[];
+  /** Replaces it (absent: unchanged) */
+  description?: string | null;
+}
+
 export interface BlobEntry {
   sha256: string;
   size?: number | null;
@@ -106,6 +114,18 @@ export interface BuiltEnvironment {
 
 export interface BuiltEnvironmentList {
   environments: BuiltEnvironment[];
+}
+
+export interface ColumnProfile {
+  type: string;
+  count: number;
+  missing: number;
+  min: unknown;
+  max: unknown;
+  mean: number | null;
+  /** Exact up to 1024 values, an estimate beyond */
+  distinct: number | null;
+  histogram: Histogram | null;
 }
 
 /** A cluster (AmlCompute.provisioning_configuration) or an instance (ComputeInstance.provisioning_configuration). */
@@ -168,6 +188,162 @@ export interface ConfiguredWorkspace {
   workspace: Workspace | null;
   /** The config.json found, relative to the root */
   config_path: string | null;
+}
+
+/** The latest version, and every version (newest first). */
+export interface Dataset {
+  name: string;
+  version: number;
+  /** The version's id (Dataset.get_by_id) */
+  id: string | null;
+  type: ("tabular" | "file") | null;
+  description: string;
+  tags: Tags;
+  /** seconds since the epoch, UTC */
+  created_time: number;
+  /** Files in the version's manifest */
+  files: number | null;
+  /** Their total size */
+  bytes: number | null;
+  has_profile: boolean;
+  /** The recipe: sources, format, parse options, transforms */
+  definition: Record<string, unknown> | null;
+  /** [name, type] of a tabular version */
+  columns: string[][] | null;
+  data_changed_time: number | null;
+  versions: DatasetSummary[];
+}
+
+export interface DatasetFromFiles {
+  name: string;
+  type?: "tabular" | "file";
+  /** Files or folders relative to the server's root folder */
+  paths: string[];
+  /** Of a tabular dataset's files */
+  format?: "delimited" | "parquet" | "json_lines";
+  description?: string;
+  create_new_version?: boolean;
+}
+
+export interface DatasetList {
+  datasets: DatasetSummary[];
+}
+
+/** Rows of a tabular version (``columns``: [name, type]; ``rows``: values in that order), or files of a file version (``total``: how many). */
+export interface DatasetPreview {
+  kind: "tabular" | "file";
+  offset: number;
+  has_more?: boolean | null;
+  columns?: string[][] | null;
+  rows?: unknown[][] | null;
+  total?: number | null;
+  files?: PreviewFile[] | null;
+}
+
+/** One profile per version, computed once and stored. */
+export interface DatasetProfile {
+  kind: "tabular" | "file";
+  profile_version: number;
+  /** seconds since the epoch, UTC */
+  computed_time: number;
+  row_count?: number | null;
+  columns?: Record<string, ColumnProfile> | null;
+  file_count?: number | null;
+  total_bytes?: number | null;
+  extensions?: Record<string, number> | null;
+  [key: string]: unknown;
+}
+
+export interface DatasetRuns {
+  /** Runs that read the version */
+  inputs: Run[];
+  /** Runs whose output registered it */
+  outputs: Run[];
+}
+
+export interface DatasetSummary {
+  name: string;
+  version: number;
+  /** The version's id (Dataset.get_by_id) */
+  id: string | null;
+  type: ("tabular" | "file") | null;
+  description: string;
+  tags: Tags;
+  /** seconds since the epoch, UTC */
+  created_time: number;
+  /** Files in the version's manifest */
+  files: number | null;
+  /** Their total size */
+  bytes: number | null;
+  has_profile: boolean;
+}
+
+export interface DatasetUse {
+  name: string | null;
+  /** direct | mount | download */
+  mode: string;
+}
+
+export interface DatasetVersion {
+  name: string;
+  version: number;
+  /** The version's id (Dataset.get_by_id) */
+  id: string | null;
+  type: ("tabular" | "file") | null;
+  description: string;
+  tags: Tags;
+  /** seconds since the epoch, UTC */
+  created_time: number;
+  /** Files in the version's manifest */
+  files: number | null;
+  /** Their total size */
+  bytes: number | null;
+  has_profile: boolean;
+  /** The recipe: sources, format, parse options, transforms */
+  definition: Record<string, unknown> | null;
+  /** [name, type] of a tabular version */
+  columns: string[][] | null;
+  data_changed_time: number | null;
+}
+
+/** A datastore's record as the API shows it: its spec without storage options (which may hold keys) and never a credential; other fields depend on ``type``. */
+export interface Datastore {
+  name: string;
+  /** workspace (built in) | local | fsspec */
+  type: string;
+  /** v1's type: AzureBlob, AzureFile, AzureDataLakeGen2, S3, Local, Fsspec */
+  datastore_type: string;
+  is_default: boolean;
+  url?: string | null;
+  /** Whether credentials are stored for it */
+  has_secret?: boolean;
+  [key: string]: unknown;
+}
+
+export interface DatastoreFile {
+  /** Relative to the datastore's root */
+  path: string;
+  /** file | directory */
+  type: string;
+  /** 0 for a folder */
+  size: number;
+  mtime: number | null;
+  etag: string | null;
+}
+
+export interface DatastoreFileList {
+  files: DatastoreFile[];
+}
+
+export interface DatastoreList {
+  datastores: Datastore[];
+  /** The default datastore's name */
+  default: string;
+}
+
+export interface DatastoreSecret {
+  /** Credential fields (account_key, sas_token, key, secret, ...): stored apart from the record, replaced as a whole, never answered */
+  secret: Record<string, string>;
 }
 
 export interface DedupColumn {
@@ -256,12 +432,29 @@ export interface ExperimentUpdate {
   remove_tags?: string[] | null;
 }
 
+export interface Histogram {
+  edges: number[];
+  counts: number[];
+}
+
 export interface KeyCount {
   name: string;
   /** How many of the runs have it */
   runs: number;
   /** Metrics: the metric kind (scalar, list, ...) */
   kind: string | null;
+}
+
+/** A dataset version a run read or wrote (from the run's lineage properties). */
+export interface LineageItem {
+  /** None for a saved (unregistered) dataset */
+  name: string | null;
+  version: number | null;
+  saved: boolean;
+  id?: string | null;
+  inputs?: DatasetUse[] | null;
+  output?: string | null;
+  [key: string]: unknown;
 }
 
 /** subscribed: the current state was sent (run) or the baseline taken (workspace/experiment); unsubscribed: nothing more comes for sub. */
@@ -440,6 +633,12 @@ export interface MissingBlobs {
 /** The OpenAPI 3.1 document of this API. */
 export type OpenApiDocument = Record<string, unknown>;
 
+export interface PreviewFile {
+  path: string;
+  size: number;
+  mtime: number | null;
+}
+
 export interface PropertiesAnswer {
   properties: Record<string, string>;
 }
@@ -487,6 +686,11 @@ export interface RunCreate {
   tags?: Tags;
   run_definition?: Record<string, unknown>;
   owner?: string | null;
+}
+
+export interface RunDatasets {
+  inputs: LineageItem[];
+  outputs: LineageItem[];
 }
 
 /** What a person edits (the studio): tags, then removed tag keys, description, name. */
@@ -978,6 +1182,14 @@ export interface Operations {
     body: never;
     answer: void;
   };
+  updateAsset: {
+    path: "/workspaces/{workspace_id}/assets/{kind}/{name}/versions/{version}";
+    method: "PATCH";
+    params: { workspace_id: string; kind: string; name: string; version: number };
+    query: Record<string, never>;
+    body: AssetUpdate;
+    answer: Asset;
+  };
   updateAssetState: {
     path: "/workspaces/{workspace_id}/assets/{kind}/{name}/versions/{version}/state";
     method: "PUT";
@@ -1066,6 +1278,142 @@ export interface Operations {
     body: ScriptRunSubmit;
     answer: Run;
   };
+  listDatastores: {
+    path: "/workspaces/{workspace_id}/datastores";
+    method: "GET";
+    params: { workspace_id: string };
+    query: Record<string, never>;
+    body: never;
+    answer: DatastoreList;
+  };
+  putDatastoreSecret: {
+    path: "/workspaces/{workspace_id}/datastores/{datastore_name}/secret";
+    method: "PUT";
+    params: { workspace_id: string; datastore_name: string };
+    query: Record<string, never>;
+    body: DatastoreSecret;
+    answer: void;
+  };
+  deleteDatastoreSecret: {
+    path: "/workspaces/{workspace_id}/datastores/{datastore_name}/secret";
+    method: "DELETE";
+    params: { workspace_id: string; datastore_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: void;
+  };
+  listDatastoreFiles: {
+    path: "/workspaces/{workspace_id}/datastores/{datastore_name}/files";
+    method: "GET";
+    params: { workspace_id: string; datastore_name: string };
+    query: { path?: string; recursive?: boolean; glob?: string };
+    body: never;
+    answer: DatastoreFileList;
+  };
+  getDatastoreFileInfo: {
+    path: "/workspaces/{workspace_id}/datastores/{datastore_name}/files/info";
+    method: "GET";
+    params: { workspace_id: string; datastore_name: string };
+    query: { path?: string };
+    body: never;
+    answer: DatastoreFile;
+  };
+  downloadDatastoreFile: {
+    path: "/workspaces/{workspace_id}/datastores/{datastore_name}/files/content/{path}";
+    method: "GET";
+    params: { workspace_id: string; datastore_name: string; path: string };
+    query: Record<string, never>;
+    body: never;
+    answer: Blob;
+  };
+  uploadDatastoreFile: {
+    path: "/workspaces/{workspace_id}/datastores/{datastore_name}/files/content/{path}";
+    method: "PUT";
+    params: { workspace_id: string; datastore_name: string; path: string };
+    query: { overwrite?: boolean };
+    body: Blob;
+    answer: DatastoreFile;
+  };
+  deleteDatastoreFile: {
+    path: "/workspaces/{workspace_id}/datastores/{datastore_name}/files/content/{path}";
+    method: "DELETE";
+    params: { workspace_id: string; datastore_name: string; path: string };
+    query: Record<string, never>;
+    body: never;
+    answer: void;
+  };
+  listDatasets: {
+    path: "/workspaces/{workspace_id}/datasets";
+    method: "GET";
+    params: { workspace_id: string };
+    query: Record<string, never>;
+    body: never;
+    answer: DatasetList;
+  };
+  registerDatasetFromFiles: {
+    path: "/workspaces/{workspace_id}/datasets";
+    method: "POST";
+    params: { workspace_id: string };
+    query: Record<string, never>;
+    body: DatasetFromFiles;
+    answer: DatasetVersion;
+  };
+  getDataset: {
+    path: "/workspaces/{workspace_id}/datasets/{dataset_name}";
+    method: "GET";
+    params: { workspace_id: string; dataset_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: Dataset;
+  };
+  getDatasetVersion: {
+    path: "/workspaces/{workspace_id}/datasets/{dataset_name}/versions/{version}";
+    method: "GET";
+    params: { workspace_id: string; dataset_name: string; version: number };
+    query: Record<string, never>;
+    body: never;
+    answer: DatasetVersion;
+  };
+  previewDatasetVersion: {
+    path: "/workspaces/{workspace_id}/datasets/{dataset_name}/versions/{version}/preview";
+    method: "GET";
+    params: { workspace_id: string; dataset_name: string; version: number };
+    query: { offset?: number; limit?: number };
+    body: never;
+    answer: DatasetPreview;
+  };
+  getDatasetProfile: {
+    path: "/workspaces/{workspace_id}/datasets/{dataset_name}/versions/{version}/profile";
+    method: "GET";
+    params: { workspace_id: string; dataset_name: string; version: number };
+    query: Record<string, never>;
+    body: never;
+    answer: DatasetProfile;
+  };
+  computeDatasetProfile: {
+    path: "/workspaces/{workspace_id}/datasets/{dataset_name}/versions/{version}/profile";
+    method: "POST";
+    params: { workspace_id: string; dataset_name: string; version: number };
+    query: Record<string, never>;
+    body: never;
+    answer: DatasetProfile;
+  };
+  listDatasetRuns: {
+    path: "/workspaces/{workspace_id}/datasets/{dataset_name}/versions/{version}/runs";
+    method: "GET";
+    params: { workspace_id: string; dataset_name: string; version: number };
+    query: Record<string, never>;
+    body: never;
+    answer: DatasetRuns;
+  };
+  getRunDatasets: {
+    path: "/runs/{run_id}/datasets";
+    method: "GET";
+    params: { run_id: string };
+    query: { workspace_id?: string };
+    body: never;
+    answer: RunDatasets;
+  };
 }
 
 /** Method and path of each operation; `slashes` names the parameters that may hold '/'. */
@@ -1114,6 +1462,7 @@ export const OPERATIONS = {
   registerAsset: { method: "POST", path: "/workspaces/{workspace_id}/assets/{kind}", slashes: [] },
   getAsset: { method: "GET", path: "/workspaces/{workspace_id}/assets/{kind}/{name}", slashes: [] },
   deleteAsset: { method: "DELETE", path: "/workspaces/{workspace_id}/assets/{kind}/{name}", slashes: [] },
+  updateAsset: { method: "PATCH", path: "/workspaces/{workspace_id}/assets/{kind}/{name}/versions/{version}", slashes: [] },
   updateAssetState: { method: "PUT", path: "/workspaces/{workspace_id}/assets/{kind}/{name}/versions/{version}/state", slashes: [] },
   listComputeTargets: { method: "GET", path: "/workspaces/{workspace_id}/computes", slashes: [] },
   createComputeTarget: { method: "POST", path: "/workspaces/{workspace_id}/computes", slashes: [] },
@@ -1125,6 +1474,23 @@ export const OPERATIONS = {
   getBuildLog: { method: "GET", path: "/environments/built/{env_hash}/log", slashes: [] },
   listBuiltEnvironments: { method: "GET", path: "/environments/built", slashes: [] },
   submitScriptRun: { method: "POST", path: "/workspaces/{workspace_id}/scriptruns", slashes: [] },
+  listDatastores: { method: "GET", path: "/workspaces/{workspace_id}/datastores", slashes: [] },
+  putDatastoreSecret: { method: "PUT", path: "/workspaces/{workspace_id}/datastores/{datastore_name}/secret", slashes: [] },
+  deleteDatastoreSecret: { method: "DELETE", path: "/workspaces/{workspace_id}/datastores/{datastore_name}/secret", slashes: [] },
+  listDatastoreFiles: { method: "GET", path: "/workspaces/{workspace_id}/datastores/{datastore_name}/files", slashes: [] },
+  getDatastoreFileInfo: { method: "GET", path: "/workspaces/{workspace_id}/datastores/{datastore_name}/files/info", slashes: [] },
+  downloadDatastoreFile: { method: "GET", path: "/workspaces/{workspace_id}/datastores/{datastore_name}/files/content/{path}", slashes: ["path"] },
+  uploadDatastoreFile: { method: "PUT", path: "/workspaces/{workspace_id}/datastores/{datastore_name}/files/content/{path}", slashes: ["path"] },
+  deleteDatastoreFile: { method: "DELETE", path: "/workspaces/{workspace_id}/datastores/{datastore_name}/files/content/{path}", slashes: ["path"] },
+  listDatasets: { method: "GET", path: "/workspaces/{workspace_id}/datasets", slashes: [] },
+  registerDatasetFromFiles: { method: "POST", path: "/workspaces/{workspace_id}/datasets", slashes: [] },
+  getDataset: { method: "GET", path: "/workspaces/{workspace_id}/datasets/{dataset_name}", slashes: [] },
+  getDatasetVersion: { method: "GET", path: "/workspaces/{workspace_id}/datasets/{dataset_name}/versions/{version}", slashes: [] },
+  previewDatasetVersion: { method: "GET", path: "/workspaces/{workspace_id}/datasets/{dataset_name}/versions/{version}/preview", slashes: [] },
+  getDatasetProfile: { method: "GET", path: "/workspaces/{workspace_id}/datasets/{dataset_name}/versions/{version}/profile", slashes: [] },
+  computeDatasetProfile: { method: "POST", path: "/workspaces/{workspace_id}/datasets/{dataset_name}/versions/{version}/profile", slashes: [] },
+  listDatasetRuns: { method: "GET", path: "/workspaces/{workspace_id}/datasets/{dataset_name}/versions/{version}/runs", slashes: [] },
+  getRunDatasets: { method: "GET", path: "/runs/{run_id}/datasets", slashes: [] },
 } as const;
 
 /** Every run status (store/status.py). */

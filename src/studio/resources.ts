@@ -6,6 +6,7 @@ import { OPERATIONS } from '../common/api.gen';
 import { emptyState, errorMessage, formatTime, h, table } from '../common/dom';
 import type { BuiltEnvironment, ComputeTarget, EnvironmentAsset } from '../common/types';
 import { createComputeFlow } from './computeView';
+import { dataSection, DATASETS_ROUTE } from './data/section';
 import type { Studio } from './studio';
 
 /** A number from the first of `keys` present (clusters say snake_case, attached Dask camelCase). */
@@ -181,6 +182,9 @@ Promise<HTMLElement[]> {
     sections.push(Promise.all([settle(studio.api.listEnvironments(ws, true)), built])
       .then(([r, b]) => environmentsSection(r, b, onRefresh,
         details ? name => studio.openEnvironment(ws, name) : undefined)));
+  }
+  if (studio.routes.has(DATASETS_ROUTE)) {
+    sections.push(dataSection(studio, ws, onRefresh));
   }
   return Promise.all(sections);
 }

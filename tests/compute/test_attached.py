@@ -46,6 +46,6 @@ def test_unreachable_scheduler_fails_the_run_clearly(ws, make_source, monkeypatc
     src = make_source(files={"train.py": "print(1)"})
     run = Experiment(ws, "attached").submit(ScriptRunConfig(src, "train.py",
                                                             compute_target="gone"))
-    details = run.wait_for_completion(raise_on_error=False)
+    details = run.wait_for_completion(wait_post_processing=True, raise_on_error=False)
     assert details["status"] == "Failed"
     assert details["error"]["error"]["code"] == "ComputeUnreachable"

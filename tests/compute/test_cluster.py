@@ -143,7 +143,7 @@ def test_worker_killed_mid_run_fails_the_run_without_rerun(ws, gated, shared_tar
     worker = script.parent()
     assert worker.pid != shared_cluster["pid"]
     os.kill(worker.pid, signal.SIGKILL)
-    details = run.wait_for_completion(raise_on_error=False)
+    details = run.wait_for_completion(wait_post_processing=True, raise_on_error=False)
     assert details["status"] == "Failed"
     assert details["error"]["error"]["code"] in ("NodeLost", "RunInterrupted")
     # The cluster replaces the node; a next run completes and the lost one never re-ran.

@@ -70,7 +70,7 @@ def test_many_runs_queued_on_one_node_all_complete_without_a_process_per_run(
     # Submitting started no process: the daemon (already our child) dispatches them all.
     assert {p.pid for p in me.children()} <= before
     for run in runs:
-        details = run.wait_for_completion(raise_on_error=False)
+        details = run.wait_for_completion(wait_post_processing=True, raise_on_error=False)
         assert details["status"] == "Completed", details
         assert details["target"] == "shared"
         assert _starts(flags, run) == 1

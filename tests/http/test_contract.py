@@ -110,7 +110,23 @@ def test_http_store_traffic_fits_the_document(http_store, tmp_path):
     store.get_asset(ws.id, "model", "m1")
     store.list_assets(ws.id, "model")
     store.update_asset_state(ws.id, "model", "m1", 1, {"k": 1})
+    store.update_asset(ws.id, "model", "m1", 1, tags={"t": "v"}, description="d")
     store.delete_asset(ws.id, "model", "m1")
+    blob = "workspaceblobstore"
+    store.put_datastore_secret(ws.id, blob, {"key": "k"})
+    store.delete_datastore_secret(ws.id, blob)
+    entry = store.upload_datastore_file(ws.id, blob, "d/a.csv", io.BytesIO(b"x\n1\n"))
+    assert (entry.path, entry.size) == ("d/a.csv", 4)
+    assert [e.path for e in store.list_datastore_files(ws.id, blob, "d")] == ["d/a.csv"]
+    assert [e.path for e in store.list_datastore_files(ws.id, blob, glob="**/*.csv")] == [
+        "d/a.csv"]
+    assert store.get_datastore_file_info(ws.id, blob, "d/a.csv").size == 4
+    with store.open_datastore_file(ws.id, blob, "d/a.csv") as stream:
+        assert stream.read() == b"x\n1\n"
+    assert store.read_datastore_range(ws.id, blob, "d/a.csv", 2, None) == b"1\n"
+    with store.datastore_filesystem(ws.id, blob).fs.open("d/a.csv", "rb") as remote:
+        assert remote.read() == b"x\n1\n"  # fsspec over the same methods
+    store.delete_datastore_file(ws.id, blob, "d/a.csv")
     store.update_experiment(exp.id, archived=True)
     store.delete_run(run.id)
     store.delete_experiment(exp.id)

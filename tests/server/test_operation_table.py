@@ -18,7 +18,7 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_mlws.api import OPERATIONS, operation
 from jupyter_mlws.api.openapi import openapi_document
-from jupyter_mlws.core import ComputeTarget, Environment, Workspace
+from jupyter_mlws.core import ComputeTarget, Dataset, Datastore, Environment, Workspace
 from jupyter_mlws.core.compute import ComputeInstance
 from jupyter_mlws.server.authz import MlwsResource
 from jupyter_mlws.server.routes import build_routes
@@ -66,6 +66,18 @@ def world(seed, store, jp_root_dir, mlws_home) -> World:
          "resource_group": workspace.resource_group}))
     (jp_root_dir / "proj").mkdir()
     (jp_root_dir / "proj" / "train.py").write_text("print('hello')\n")
+    # Data: a file in the default datastore, a registered local datastore with a secret, a
+    # tabular dataset with its profile, read by run0 (its lineage property).
+    store.upload_datastore_file(seed.ws, "workspaceblobstore", "data/t.csv",
+                                io.BytesIO(b"a,b\n1,2\n3,4\n"))
+    (jp_root_dir / "local_ds").mkdir()
+    Datastore.register_local_folder(workspace, "local_ds", str(jp_root_dir / "local_ds"))
+    store.put_datastore_secret(seed.ws, "local_ds", {"key": "k"})
+    rows = Dataset.Tabular.from_delimited_files(
+        (workspace.get_default_datastore(), "data/t.csv")).register(workspace, "rows")
+    rows.get_profile()
+    store.add_run_properties("run0", {"mlws.dataset.in.rows.v1": json.dumps(
+        {"id": rows.id, "inputs": [{"name": "train", "mode": "direct"}]})})
     exp_id = store.get_experiment(seed.ws, "exp1").id
     values = {"ws": seed.ws, "other_ws": seed.other_ws, "exp_id": exp_id,
               "snapshot_id": snapshot.id, "sha": sha,
@@ -127,6 +139,8 @@ EXAMPLES: dict[str, tuple[dict[str, str], str, Any]] = {
     "deleteAsset": ({"workspace_id": "{ws}", "kind": "model", "name": "m1"}, "", None),
     "updateAssetState": ({"workspace_id": "{ws}", "kind": "model", "name": "m1",
                           "version": "1"}, "", {"state": {"k": 1}}),
+    "updateAsset": ({"workspace_id": "{ws}", "kind": "model", "name": "m1", "version": "1"},
+                    "", {"tags": {"t": "v"}, "description": "d"}),
     "listComputeTargets": ({"workspace_id": "{ws}"}, "", None),
     "createComputeTarget": ({"workspace_id": "{ws}"}, "",
                             {"name": "box2", "type": "ComputeInstance"}),
@@ -140,6 +154,35 @@ EXAMPLES: dict[str, tuple[dict[str, str], str, Any]] = {
     "submitScriptRun": ({"workspace_id": "{ws}"}, "",
                         {"experiment": "rest", "source_directory": "proj",
                          "script": "train.py"}),
+    "listDatastores": ({"workspace_id": "{ws}"}, "", None),
+    "putDatastoreSecret": ({"workspace_id": "{ws}", "datastore_name": "local_ds"}, "",
+                           {"secret": {"key": "other"}}),
+    "deleteDatastoreSecret": ({"workspace_id": "{ws}", "datastore_name": "local_ds"}, "", None),
+    "listDatastoreFiles": ({"workspace_id": "{ws}", "datastore_name": "workspaceblobstore"},
+                           "path=data&recursive=true", None),
+    "getDatastoreFileInfo": ({"workspace_id": "{ws}", "datastore_name": "workspaceblobstore"},
+                             "path=data/t.csv", None),
+    "downloadDatastoreFile": ({"workspace_id": "{ws}", "datastore_name": "workspaceblobstore",
+                               "path": "data/t.csv"}, "", None),
+    "uploadDatastoreFile": ({"workspace_id": "{ws}", "datastore_name": "workspaceblobstore",
+                             "path": "data/new.csv"}, "", b"a\n1\n"),
+    "deleteDatastoreFile": ({"workspace_id": "{ws}", "datastore_name": "workspaceblobstore",
+                             "path": "data/t.csv"}, "", None),
+    "listDatasets": ({"workspace_id": "{ws}"}, "", None),
+    "registerDatasetFromFiles": ({"workspace_id": "{ws}"}, "",
+                                 {"name": "picked", "paths": ["proj"]}),
+    "getDataset": ({"workspace_id": "{ws}", "dataset_name": "rows"}, "", None),
+    "getDatasetVersion": ({"workspace_id": "{ws}", "dataset_name": "rows", "version": "1"}, "",
+                          None),
+    "previewDatasetVersion": ({"workspace_id": "{ws}", "dataset_name": "rows", "version": "1"},
+                              "offset=1&limit=5", None),
+    "getDatasetProfile": ({"workspace_id": "{ws}", "dataset_name": "rows", "version": "1"}, "",
+                          None),
+    "computeDatasetProfile": ({"workspace_id": "{ws}", "dataset_name": "rows", "version": "1"},
+                              "", None),
+    "listDatasetRuns": ({"workspace_id": "{ws}", "dataset_name": "rows", "version": "1"}, "",
+                        None),
+    "getRunDatasets": ({"run_id": "run0"}, "workspace_id={ws}", None),
 }
 
 
@@ -233,10 +276,17 @@ DENY_ALL = {"ServerApp": {"jpserver_extensions": {"jupyter_mlws": True}},
             "MlwsApp": {"authorization_policy": deny_everything}}
 
 
+def _state(store: Any, world: World) -> tuple[Any, ...]:
+    return (store.list_workspaces(), store.list_runs(world.ws), store.list_artifacts("run0"),
+            store.get_run("run0"), store.list_assets(world.ws, "model", latest_only=False),
+            store.list_assets(world.ws, "dataset", latest_only=False),
+            store.list_datastore_files(world.ws, "workspaceblobstore", recursive=True),
+            store.get_datastore_secret(world.ws, "local_ds"))
+
+
 @pytest.mark.parametrize("jp_server_config", [DENY_ALL])
 async def test_deny_all_policy_refuses_every_operation(api, world, store, jp_ws_fetch):
-    before = (store.list_workspaces(), store.list_runs(world.ws), store.list_artifacts("run0"),
-              store.get_run("run0"))
+    before = _state(store, world)
     for op_id in REST_OPERATIONS:
         method, path, body = request_of(op_id, world)
         response = await api.raw(method, path, body=body)
@@ -245,9 +295,7 @@ async def test_deny_all_policy_refuses_every_operation(api, world, store, jp_ws_
     with pytest.raises(HTTPClientError) as refused:
         await jp_ws_fetch(*LIVE)
     assert refused.value.code == 403
-    after = (store.list_workspaces(), store.list_runs(world.ws), store.list_artifacts("run0"),
-             store.get_run("run0"))
-    assert after == before  # nothing was changed by the refused requests
+    assert _state(store, world) == before  # nothing was changed by the refused requests
 
 
 def test_typescript_types_are_the_generated_ones():

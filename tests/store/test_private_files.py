@@ -30,7 +30,7 @@ SDK_SESSION = textwrap.dedent("""
     from jupyter_mlws.core import ScriptRunConfig
 
     submitted = Experiment(ws, "exp").submit(ScriptRunConfig(src, "train.py"))
-    submitted.wait_for_completion(show_output=False)
+    submitted.wait_for_completion(show_output=False, wait_post_processing=True)
     assert submitted.get_status() == "Completed", submitted.get_details()
     print("submitted", submitted.id, flush=True)
 """)

@@ -8,11 +8,13 @@ of :func:`launch_on_dask`, which compute clusters use too.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from typing import TYPE_CHECKING, Any
 
 from ...exceptions import ComputeTargetException
+from ...store.liveness import owner_of
 from .compute_target import ComputeTarget
 
 if TYPE_CHECKING:
@@ -25,7 +27,6 @@ _ADDRESS_RE = re.compile(r"^(tcp|tls|ws|wss|inproc|ucx)://[^\s/]+$")
 
 def require_dask() -> None:
     """A clear error naming the extra when ``distributed`` is missing."""
-    import importlib.util
 
     if importlib.util.find_spec("distributed") is None:
         raise ComputeTargetException(DASK_EXTRA_HINT)
@@ -34,9 +35,8 @@ def require_dask() -> None:
 def launch_on_dask(address: str, spec: dict[str, Any], run: Any) -> None:
     """Start the run's Dask supervisor, which submits ``spec`` to the scheduler at
     ``address``; the run is owned by that supervisor from now on."""
-    from ...execution.dask_launch import launch
-    from ...store.liveness import owner_of
-    from ..script_submit import store_settings_for_spec
+    from ...execution.dask_launch import launch  # on use: execution only when a run is launched
+    from ..script_submit import store_settings_for_spec  # on use: script_submit pulls environments
 
     require_dask()
     store = run._store
@@ -88,7 +88,7 @@ class DaskCompute(ComputeTarget):
         """Reachability and worker count of the scheduler (one connection attempt of at most
         ``timeout``, so listings stay responsive)."""
         require_dask()
-        from distributed import Client
+        from distributed import Client  # optional: distributed is the [dask] extra
 
         try:
             with Client(self.address, timeout=timeout, set_as_default=False) as client:

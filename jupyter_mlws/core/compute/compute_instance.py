@@ -13,6 +13,13 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from ...exceptions import ComputeTargetException
+from ...execution.kernels import (
+    install_kernelspec,
+    kernel_name,
+    kernelspec_exists,
+    remove_kernelspec,
+)
+from ..environment import Environment
 from .compute_target import ComputeTarget
 from .vm_sizes import DEFAULT_VM_SIZE, SizedComputeTarget, check_vm_size
 
@@ -51,8 +58,6 @@ class ComputeInstanceProvisioningConfiguration:
     def _create(self, workspace: Workspace, name: str) -> ComputeInstance:
         self.validate_configuration()
         if self.environment is not None:  # fail now, not on start, for a missing environment
-            from ..environment import Environment
-
             Environment.get(workspace, self.environment, self.environment_version)
         spec = {"computeType": "ComputeInstance", "vmSize": self.vm_size,
                 "environment": self.environment,
@@ -89,8 +94,6 @@ class ComputeInstance(SizedComputeTarget):
     # ---- attributes
     @property
     def kernel_name(self) -> str:
-        from ...execution.kernels import kernel_name
-
         return kernel_name(self.workspace.name, self.name)
 
     @property
@@ -106,8 +109,10 @@ class ComputeInstance(SizedComputeTarget):
         env_name = self._record.spec.get("environment")
         if not env_name:
             return sys.executable
+        # on use: the uv machinery only when a kernel is built
         from ...execution.environments import ensure_environment
-        from ..environment import Environment
+
+        # on use: script_submit pulls environments
         from ..script_submit import store_settings_for_spec
 
         env = Environment.get(self.workspace, env_name, self._record.spec.get(
@@ -116,6 +121,7 @@ class ComputeInstance(SizedComputeTarget):
         return ensure_environment(env._build_spec(), home, lambda _text: None)
 
     def _kernel_env(self) -> dict[str, str]:
+        # on use: script_submit pulls environments
         from ..script_submit import store_settings_for_spec
 
         settings = store_settings_for_spec(self._store)
@@ -127,7 +133,6 @@ class ComputeInstance(SizedComputeTarget):
 
     def start(self, wait_for_completion: bool = False, show_output: bool = False) -> None:
         """Write the kernelspec (building the environment first if needed)."""
-        from ...execution.kernels import install_kernelspec
 
         try:
             interpreter = self._interpreter()
@@ -148,7 +153,6 @@ class ComputeInstance(SizedComputeTarget):
 
     def stop(self, wait_for_completion: bool = False, show_output: bool = False) -> None:
         """Remove the kernelspec; kernels already running from it keep running."""
-        from ...execution.kernels import remove_kernelspec
 
         remove_kernelspec(self.kernel_name)
         self._set_state(state="Stopped")
@@ -160,8 +164,6 @@ class ComputeInstance(SizedComputeTarget):
         self.start(show_output=show_output)
 
     def _reconcile(self) -> None:
-        from ...execution.kernels import kernelspec_exists
-
         # Someone removed the kernelspec by hand (jupyter kernelspec remove): it is stopped.
         if self.state == "Running" and not kernelspec_exists(self.kernel_name):
             self._set_state(state="Stopped")
@@ -174,8 +176,6 @@ class ComputeInstance(SizedComputeTarget):
             environment=self._record.spec.get("environment"), errors=self.provisioning_errors)
 
     def delete(self, wait_for_completion: bool = False, show_output: bool = False) -> None:
-        from ...execution.kernels import remove_kernelspec
-
         remove_kernelspec(self.kernel_name)
         self._delete_record()
 

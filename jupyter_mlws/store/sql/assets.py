@@ -153,6 +153,34 @@ class AssetMixin(SqlBase):
 
         return self.db.write(update)
 
+    def update_asset(self, workspace_id: str, kind: str, name: str, version: int, *,
+                     tags: dict[str, str | None] | None = None,
+                     remove_tags: Any = None,
+                     description: str | None = None) -> AssetRecord:
+        _check_names(kind, name)
+        _check_version(version)
+        _check_dict("tags", tags or {})
+        if description is not None and not isinstance(description, str):
+            raise InvalidInputError("Asset description must be a string")
+        removed = [str(k) for k in (remove_tags or [])]
+        key = (*_where(workspace_id, kind, name), _a.version == version)
+
+        def update(conn: Connection) -> AssetRecord:
+            row = conn.execute(sa.select(t.asset).where(*key).with_for_update()).first()
+            if row is None:
+                raise NotFoundError(f"{_label(kind, name, version)} not found in workspace "
+                                    f"{workspace_id}")
+            new_tags = {**loads(row.tags, {}), **(tags or {})}
+            for k in removed:
+                new_tags.pop(k, None)
+            values: dict[str, Any] = {"tags": dumps(new_tags), "updated_time": now()}
+            if description is not None:
+                values["description"] = description
+            conn.execute(t.asset.update().where(*key).values(**values))
+            return _asset_record(conn.execute(sa.select(t.asset).where(*key)).one())
+
+        return self.db.write(update)
+
     def delete_asset(self, workspace_id: str, kind: str, name: str,
                      version: int | None = None) -> None:
         _check_names(kind, name)

@@ -172,8 +172,8 @@ class Database:
     def _upgrade(self, conn: Connection) -> None:
         if self.current_revision(conn) == head_revision():
             return
-        from alembic import command
-        from alembic.config import Config
+        from alembic import command  # Alembic only when the schema is not at head
+        from alembic.config import Config  # Alembic only when the schema is not at head
 
         cfg = Config()
         cfg.set_main_option("script_location", str(_MIGRATIONS))

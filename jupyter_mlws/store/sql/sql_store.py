@@ -6,13 +6,14 @@ from ..base import Store
 from ..settings import StoreSettings
 from .artifacts import ArtifactMixin
 from .assets import AssetMixin
+from .datastores import DatastoreMixin
 from .metrics import MetricMixin
 from .run_values import RunValuesMixin
 from .workspaces import WorkspaceMixin
 
 
 class SqlStore(WorkspaceMixin, RunValuesMixin, MetricMixin, ArtifactMixin,
-               AssetMixin, Store):
+               AssetMixin, DatastoreMixin, Store):
     """Metadata and assets in SQL, files through fsspec. The schema is migrated on construction."""
 
     def __init__(self, settings: StoreSettings | None = None) -> None:

@@ -1,6 +1,7 @@
 // Details: status with its timeline, timings, description, tags (editable), properties,
 // arguments, error details, parent/children links, environment and compute.
 import { clear, emptyState, formatDuration, formatTime, h, runDuration, statusBadge, table } from '../dom';
+import { datasetsSection } from '../lineage';
 import type { ChangeKind, RunDataSource } from '../source';
 import type { Run } from '../types';
 import type { RunTab } from './tab';
@@ -105,6 +106,7 @@ export class DetailsTab implements RunTab {
     }
     this.node.append(this.descriptionSection(run));
     this.node.append(this.tagsSection(run));
+    this.node.append(datasetsSection(run.properties ?? {}));
     const props = Object.entries(run.properties ?? {});
     this.node.append(section('Properties', props.length
       ? table(['Name', 'Value'], props.map(([k, v]) => [k, v]))

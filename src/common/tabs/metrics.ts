@@ -61,6 +61,7 @@ export class MetricsTab implements RunTab {
   private xMetric: { step: (number | null)[]; value: (number | null)[] } | null = null;
   private origin: number | null = null;
   private syncKey = `mlws-metrics-${++syncGroups}`;
+  private syncing: Promise<void> = Promise.resolve();
   /** Resolves when the charts of the last load are drawn (used by timing tests). */
   lastLoadMs = 0;
 
@@ -208,8 +209,18 @@ export class MetricsTab implements RunTab {
     this.charts.forEach(c => c.chart.configure(this.settings));
   }
 
+  /**
+   * One sync at a time: a load and a live update that overlap would each create the same
+   * chart (two cards for one metric) or append the same delta twice.
+   */
+  private syncCharts(): Promise<void> {
+    const next = this.syncing.then(() => this.syncChartsOnce());
+    this.syncing = next.catch(() => undefined);
+    return next;
+  }
+
   /** Create charts for newly chartable metrics, fetch deltas for existing ones. */
-  private async syncCharts(): Promise<void> {
+  private async syncChartsOnce(): Promise<void> {
     const wanted = this.metrics.filter(m => isChartable(m) && !this.hidden.has(m.name));
     const wantedNames = new Set(wanted.map(m => m.name));
     for (const [name, c] of this.charts) {
