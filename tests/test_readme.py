@@ -95,7 +95,12 @@ def test_python_and_magic_blocks_run_in_order_in_a_kernel(mlws_home, tmp_path, m
     ws = Workspace.get("my-ws")
     statuses = {r.display_name: r.get_status() for r in Experiment(ws, "train-model").get_runs()}
     assert statuses.get("first try") == "Completed"
-    assert list(statuses.values()).count("Completed") == 2  # and the submitted script run
+    # and the two submitted script runs; the one reading a secret logged it masked
+    assert list(statuses.values()).count("Completed") == 3
+    secret_run = next(r for r in Experiment(ws, "train-model").get_runs()
+                      if r.get_details()["runDefinition"].get("script") == "use_secret.py")
+    log = secret_run._store.open_artifact(secret_run.id, "user_logs/std_log.txt").read()
+    assert b"connecting with ***" in log and b"s3cr3t-value" not in log
     from jupyter_mlws.core import Dataset  # the data section's run registered its output
 
     assert Dataset.get_by_name(ws, "weather-summary").to_path() == ["/summary.txt"]

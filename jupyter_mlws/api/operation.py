@@ -35,6 +35,8 @@ SCOPES = (
     "experiment",  # the workspace of the path's experiment_id
     "snapshot",  # the workspace of the path's snapshot_id
     "runs",  # the workspaces of the runs the body names (run_ids, or a metric batch's runs)
+    "global",  # every workspace at once (custom roles, assignments on all workspaces, audit)
+    "assignment",  # the workspace of the path's role assignment (every workspace: global)
 )
 # How the body travels: a JSON object (``body`` model), bytes read whole, or a stream.
 BODY_KINDS = ("none", "json", "bytes", "stream")
@@ -75,6 +77,7 @@ class Request:
     params: dict[str, Any]
     query: BaseModel | None = None
     body: Any = None
+    actor: str = ""  # who acts, as the server authenticated them (recorded, never trusted)
 
     def args(self) -> dict[str, Any]:
         """Path parameters, query fields and body fields as one set of keyword arguments:
@@ -99,7 +102,9 @@ class Operation:
     id: str  # the OpenAPI operationId
     method: str  # GET, POST, PUT, PATCH, DELETE
     path: str  # relative to API_PREFIX; {names} from types.PATH_PARAMS
-    action: str  # Azure-shaped, relative to ACTION_PREFIX: "workspaces/experiments/runs/read"
+    # Azure-shaped, relative to ACTION_PREFIX ("workspaces/experiments/runs/read"), or another
+    # provider's in full ("Microsoft.Authorization/roleAssignments/write").
+    action: str
     summary: str
     scope: str
     store: str | None = None  # the Store method it calls; None: a server service (server/)
@@ -146,12 +151,15 @@ class Operation:
 
     @property
     def full_action(self) -> str:
-        return ACTION_PREFIX + self.action
+        return self.action if self.action.startswith("Microsoft.") else ACTION_PREFIX + self.action
 
     def action_for(self, params: dict[str, Any]) -> str:
         """The full action of a request: an asset operation's ``{kind}s`` becomes its kind's
-        plural (``workspaces/environments/read``)."""
-        return self.full_action.format(kind=params.get("kind", "asset"))
+        plural (``workspaces/environments/read``). A kind ``<kind>_<part>`` is part of its
+        kind (a model's ``model_alias`` and ``model_history`` are ``workspaces/models/...``),
+        so a policy on models covers them."""
+        kind = str(params.get("kind", "asset")).split("_", 1)[0]
+        return self.full_action.format(kind=kind)
 
     @property
     def verb(self) -> str:

@@ -11,23 +11,28 @@ from dataclasses import replace
 from types import ModuleType
 
 from . import (
+    access,
     assets,
     compute,
     datasets,
     datastores,
     experiments,
     files,
+    keyvault,
     live,
     metrics,
+    models,
     run_values,
     runs,
+    services,
     workspaces,
 )
 from .operation import Operation
 
 # In the order the OpenAPI document lists them.
 KINDS: tuple[ModuleType, ...] = (live, workspaces, experiments, runs, run_values, metrics, files,
-                                 assets, compute, datastores, datasets)
+                                 assets, compute, datastores, datasets, keyvault, access,
+                                 models, services)
 
 
 def _collect() -> tuple[Operation, ...]:

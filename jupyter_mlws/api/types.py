@@ -36,7 +36,9 @@ EXPERIMENT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,254}$"
 METRIC_NAME_MAX = 255
 ASSET_KIND_PATTERN = r"^[a-z][a-z0-9_\-]{0,63}$"
 ASSET_NAME_MAX = 255
+MODEL_ALIAS_PATTERN = r"^[a-z][a-z0-9_\-]{0,63}$"  # core/model_history.py's rule
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
+SECRET_NAME_PATTERN = r"^[0-9A-Za-z-]{1,127}$"  # Azure Key Vault's rule
 TEXT_MAX = 4096  # descriptions and other free text
 MAX_JSON_DEPTH = 32  # nesting of free-form JSON objects (run definitions, asset specs)
 
@@ -176,6 +178,7 @@ DatasetName = Annotated[str, StringConstraints(min_length=1, max_length=200),
 DataPath = Annotated[str, StringConstraints(max_length=1024), AfterValidator(_data_path)]
 DataGlob = Annotated[str, StringConstraints(min_length=1, max_length=1024),
                      AfterValidator(_data_glob)]
+SecretName = Annotated[str, StringConstraints(pattern=SECRET_NAME_PATTERN)]
 ShortText = Annotated[str, StringConstraints(max_length=255)]
 Text = Annotated[str, StringConstraints(max_length=TEXT_MAX)]
 Key = Annotated[str, StringConstraints(min_length=1, max_length=255)]
@@ -258,8 +261,15 @@ PATH_PARAMS: dict[str, PathParam] = {
     "version": PathParam(AssetVersion, "An asset version (1, 2, ...)."),
     "env_hash": PathParam(Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8,64}$")],
                           "A built environment's hash (8-64 lowercase hex digits)."),
+    "model_name": PathParam(AssetName, "A registered model's name."),
+    "alias": PathParam(Annotated[str, StringConstraints(pattern=MODEL_ALIAS_PATTERN)],
+                       "A model alias (production, staging, ...)."),
+    "service_name": PathParam(Id, "A deployed service's name."),
     "datastore_name": PathParam(DatastoreName, "A datastore name (case-insensitive)."),
     "dataset_name": PathParam(DatasetName, "A dataset name."),
+    "secret_name": PathParam(SecretName, "A key vault secret's name."),
+    "role_name": PathParam(AssetName, "A role definition's name."),
+    "assignment_id": PathParam(Id, "A role assignment's id."),
 }
 
 
@@ -268,5 +278,5 @@ __all__ = ["MAX_FILTERS", "PATH_PARAMS", "REPEATED", "ArtifactPath", "ArtifactPr
            "DatasetName", "DatastoreName", "ExperimentName", "Id",
            "InWorkspace", "JsonObject", "Key", "MetricKind", "MetricName", "MetricScalar",
            "MetricValue", "Model", "Pairs", "PathParam", "Properties", "QueryModel",
-           "ResponseModel", "RunStatusName", "Sha256", "ShortText", "Tags", "Text", "Timestamp",
-           "WorkspaceName", "json_depth"]
+           "ResponseModel", "RunStatusName", "SecretName", "Sha256", "ShortText", "Tags", "Text",
+           "Timestamp", "WorkspaceName", "json_depth"]

@@ -9,7 +9,6 @@ logging in :mod:`run_metrics`, tags/properties/details in :mod:`run_details`, an
 from __future__ import annotations
 
 import contextlib
-import getpass
 import os
 import traceback
 import uuid
@@ -19,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import UserErrorException
 from ..store.base import RunQuery, RunRecord
+from .identity import current_identity
+from .keyvault import name_list, run_secrets
 from .metric_buffer import get_buffer
 from .metric_losses import end_state
 from .run_artifact_metrics import RunArtifactMetricsMixin
@@ -27,6 +28,7 @@ from .run_details import RunDetailsMixin, string_values
 from .run_files import RunFilesMixin
 from .run_insights import RunInsightsMixin
 from .run_metrics import RunMetricsMixin
+from .run_models import RunModelsMixin
 from .status import RunStatus, is_terminal
 
 if TYPE_CHECKING:
@@ -69,7 +71,7 @@ def outputs_folder(outputs: Any) -> str | None:
 
 
 class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetricsMixin,
-          RunFilesMixin, RunInsightsMixin):
+          RunFilesMixin, RunInsightsMixin, RunModelsMixin):
     """A run of an experiment: metrics, files, tags, properties, children and status."""
 
     _type_providers: dict[str, RunFactory] = {}  # shared registry, on purpose
@@ -187,7 +189,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
 
         props = dict(properties or {})
         with contextlib.suppress(Exception):  # no user name (some containers): leave it out
-            props.setdefault("mlws.submittedBy", getpass.getuser())
+            props.setdefault("mlws.submittedBy", current_identity())
         store = experiment.workspace._store
         record = store.create_run(
             experiment.workspace._record.id, experiment._record.id,
@@ -390,6 +392,21 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
         from .run_context import get_context
 
         return get_context(allow_offline=allow_offline, **kwargs)
+
+    # ---- secrets (v1 section 4.10): the workspace key vault, read as this run
+    def get_secret(self, name: str) -> str:
+        """A secret of the run's workspace; its value is masked in this run's logs."""
+        found = run_secrets(self, [name])
+        if not found:
+            raise UserErrorException(f"Secret {name!r} not found in the key vault of "
+                                     f"workspace {self.experiment.workspace.name!r}")
+        return next(iter(found.values()))
+
+    def get_secrets(self, secrets: list[str]) -> dict[str, str | None]:
+        """``{name: value}`` (None for a name without a secret), read as this run."""
+        names = name_list(secrets)
+        found = run_secrets(self, names)
+        return {name: found.get(name) for name in names}
 
     @classmethod
     def get_submitted_run(cls, **kwargs: Any) -> Run:

@@ -9,8 +9,6 @@ supervisor (``Starting``), and returns a :class:`ScriptRun` at once.
 
 from __future__ import annotations
 
-import contextlib
-import getpass
 import os
 import time
 import uuid
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import ExperimentExecutionException, SnapshotException, UserErrorException
 from .environment import Environment, default_environment
 from .experiment import experiment_method
+from .identity import current_identity
 from .runconfig import RunConfiguration, target_name
 
 if TYPE_CHECKING:
@@ -136,9 +135,7 @@ def new_run_id(experiment_name: str) -> str:
 
 
 def submitted_by() -> str:
-    with contextlib.suppress(Exception):
-        return getpass.getuser()
-    return ""
+    return current_identity()
 
 
 __all__ = [

@@ -120,6 +120,12 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
         raise
     run = ScriptRun._from_record(experiment, record)
     try:
+        # The run's own credential (valid while it is active): it reads the workspace's
+        # secrets and, through a server, records the run. Never the submitter's token.
+        submitter = properties.get("mlws.submittedBy", "")
+        run_token = store.mint_run_token(run_id, submitter)
+        if settings.get("tracking_uri"):
+            settings = {**settings, "token": run_token}
         spec: dict[str, Any] = {
             "run_id": run_id, "workspace_id": workspace._record.id,
             "workspace_name": workspace._record.name,
@@ -129,8 +135,11 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
             "snapshot_id": snapshot.id, "command": config._command(),
             "environment": env_spec,
             "environment_variables": {**run_config.environment.environment_variables,
-                                      **run_config.environment_variables},
+                                      **run_config.environment_variables,
+                                      # who acts inside the run (core/identity.py)
+                                      "MLWS_SUBMITTED_BY": submitted_by()},
             "max_run_duration_seconds": run_config.max_run_duration_seconds,
+            "run_token": run_token, "submitted_by": submitter,
         }
         if data is not None:
             spec["data"] = data

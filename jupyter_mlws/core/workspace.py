@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..exceptions import UserErrorException, WorkspaceException
 from ..store.base import ConflictError, NotFoundError, Store, WorkspaceRecord
+from . import workspace_access
 from .config_file import (
     WorkspaceCoordinates,
     find_config_file,
@@ -25,6 +26,7 @@ from .config_file import (
     workspace_scope,
     write_config_file,
 )
+from .keyvault import Keyvault
 from .names import validate_workspace_name
 from .workspace_data import WorkspaceDataMixin
 
@@ -392,6 +394,37 @@ class Workspace(WorkspaceDataMixin):
         from .run import Run
 
         return Run.get(self, run_id)
+
+    # ------------------------------------------------------------------ secrets and access
+    def get_default_keyvault(self) -> Keyvault:
+        """The workspace's key vault (``core/keyvault.py``)."""
+        return Keyvault(self)
+
+    def assign_role(self, role: str, user: str | None = None, group: str | None = None,
+                    all_workspaces: bool = False) -> dict[str, Any]:
+        """Grant ``role`` (Owner, Contributor, Reader, AzureML Data Scientist or a custom
+        role) to a user or a group on this workspace (or on every workspace)."""
+        return workspace_access.assign_role(self, role, user, group, all_workspaces)
+
+    def list_role_assignments(self) -> list[dict[str, Any]]:
+        return workspace_access.list_role_assignments(self)
+
+    def remove_role_assignment(self, assignment: str | dict[str, Any]) -> None:
+        workspace_access.remove_role_assignment(self, assignment)
+
+    def list_role_definitions(self) -> list[dict[str, Any]]:
+        return workspace_access.list_role_definitions(self)
+
+    def create_role_definition(self, definition: Any) -> dict[str, Any]:
+        """A custom role from Azure's role-definition JSON (dict, JSON text or file path)."""
+        return workspace_access.create_role_definition(self, definition)
+
+    def delete_role_definition(self, name: str) -> None:
+        workspace_access.delete_role_definition(self, name)
+
+    def get_audit_log(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Denied requests and secret reads in this workspace, newest first (owners)."""
+        return workspace_access.audit_log(self, limit)
 
     # ------------------------------------------------------------------ identity
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:

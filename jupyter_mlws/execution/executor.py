@@ -68,6 +68,10 @@ def _child_env(spec: dict[str, Any], interpreter: str) -> dict[str, str]:
             env[name] = store[key]
         else:
             env.pop(name, None)
+    env.pop("MLWS_RUN_TOKEN", None)
+    for name, key in (("MLWS_RUN_TOKEN", "run_token"), ("MLWS_SUBMITTED_BY", "submitted_by")):
+        if spec.get(key):
+            env[name] = str(spec[key])
     env["AZUREML_WORKSPACE_ID"] = spec["workspace_id"]
     env["PYTHONUNBUFFERED"] = "1"  # lines reach the log as they are printed
     env_bin = os.path.dirname(interpreter)
@@ -282,7 +286,7 @@ class _Execution:
     def finalize(self, status: str, error: dict[str, Any] | None) -> None:
         if self.pump is not None:
             self.pump.close()
-            self.pump.flush(self.store, self.run_id, STD_LOG)
+            self.pump.flush(self.store, self.run_id, STD_LOG, final=True)
         from ..store.status import is_terminal  # loaded with the store (above)
 
         current, _ = self.status()

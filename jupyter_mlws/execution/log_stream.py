@@ -2,8 +2,8 @@
 
 A reader thread drains the script's pipe into memory (so the script never blocks on a full
 pipe, even while the supervisor is still importing the store); the executor's loop hands the
-collected bytes to ``Store.append_log`` a few times a second. The last lines are kept to quote
-the traceback of a failed run.
+collected bytes to ``Store.append_log`` a few times a second, in whole lines. The last
+lines are kept to quote the traceback of a failed run.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections import deque
 from typing import IO, Any
 
 TAIL_LINES = 200
+HOLD_BYTES = 65536  # longest unterminated line held back between appends
 _READ_CHUNK = 65536
 
 
@@ -51,13 +52,24 @@ class OutputPump:
         for line in lines:
             self._tail.append(line.decode("utf-8", "replace").rstrip("\r"))
 
-    def take(self) -> bytes:
+    def take(self, final: bool = True) -> bytes:
+        """What was read; unless ``final``, only up to the last line end (``\\n`` or
+        ``\\r``), so a secret value is never split between two appends and stays maskable
+        (``Store.append_log`` masks each append). A line longer than ``HOLD_BYTES`` goes
+        out as it is."""
         with self._lock:
-            data, self._chunks = b"".join(self._chunks), []
+            data = b"".join(self._chunks)
+            cut = len(data)
+            if not final:
+                end = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+                if len(data) - end < HOLD_BYTES:
+                    cut = end
+            data, rest = data[:cut], data[cut:]
+            self._chunks = [rest] if rest else []
         return data
 
-    def flush(self, store: Any, run_id: str, path: str) -> None:
-        data = self.take()
+    def flush(self, store: Any, run_id: str, path: str, final: bool = False) -> None:
+        data = self.take(final)
         if data:
             store.append_log(run_id, path, data)
 

@@ -10,12 +10,14 @@ from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Any as AnyTrait
-from traitlets import Int, Unicode
+from traitlets import Bool, Int, Unicode
+from traitlets import Set as TraitSet
 
 from ..core.lab_link import advertise, withdraw
 from ..store import StoreSettings, get_store, open_store
 from ..store.base import Store
 from ..store.registry import load_store_class
+from .access_policy import RolePolicy
 from .authz import AuthorizationPoint, ConfigurationError, load_policy
 from .routes import build_routes, check_table
 
@@ -51,6 +53,19 @@ class MlwsApp(ExtensionApp):
              "string. Default: the one registered for the database URL's scheme (entry point "
              "group jupyter_mlws.stores). A setting that names no Store class is reported "
              "and every request is refused until it is fixed.")
+    access_control = Bool(
+        False, config=True,
+        help="Enforce role-based access (Owner, Contributor, Reader, custom roles; see "
+             "README 'Access control') as the policy of the authorization point. Off: every "
+             "authenticated user may do everything, as on a one-person server.")
+    allow_workspace_creation = Bool(
+        True, config=True,
+        help="With access_control: any authenticated user may create a workspace (and is its "
+             "Owner). Off: only who holds workspaces/write somewhere (or an admin).")
+    admin_users = TraitSet(
+        Unicode(), config=True,
+        help="User names that may always do everything (recover access when no Owner is "
+             "left).")
 
     _store: Store | None = None
     _store_class: type[Store] | None = None
@@ -86,6 +101,8 @@ class MlwsApp(ExtensionApp):
                            "setting is fixed.", exc)
             return AuthorizationPoint(None, lambda: self.store,
                                       error=f"The server is misconfigured: {exc}.")
+        if policy is None and self.access_control:
+            policy = RolePolicy(self)
         return AuthorizationPoint(policy, lambda: self.store)
 
     def _store_settings(self) -> StoreSettings:

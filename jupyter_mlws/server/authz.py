@@ -12,21 +12,26 @@ A policy (``MlwsApp.authorization_policy``) is ``policy(user, verb, resource) ->
 
 - ``verb``: ``read``, ``write``, ``delete`` or ``execute`` (Azure's ``.../action``);
 - ``resource``: an :class:`MlwsResource`: ``kind`` (api, live, workspace, experiment, run,
-  metric, artifact, snapshot, asset, environment, compute, datastore, dataset),
-  ``workspace_id`` (None for the server itself: listing or creating workspaces, the document,
-  the live socket), ``name`` (the run id, experiment name, artifact path, ``<kind>/<name>`` of
-  an asset, a datastore's name for its secret and files, a dataset's name, ... when the request
-  names one), ``action`` (the full Azure action) and ``operation`` (its id).
+  metric, artifact, snapshot, asset, environment, compute, datastore, dataset, secret, access),
+  ``workspace_id``
+  (None for the server itself: listing or creating workspaces, the document, the live socket;
+  ``"*"``, i.e. ``EVERY_WORKSPACE``, for what applies to every workspace at once: custom role
+  definitions, assignments on all workspaces, the whole audit log), ``name``
+  (the run id, experiment name, artifact path, ``<kind>/<name>`` of an asset, a datastore's
+  name for its secret and files, a dataset's name, ... when the
+  request names one), ``action`` (the full Azure action) and ``operation`` (its id).
 
 For an operation on an id (a run, experiment, snapshot), the policy is first asked with
 ``workspace_id`` None ("may this caller do this anywhere?"), so a caller with no rights at all
 learns nothing about which ids exist, then with the workspace the store says holds the asset.
-Role-based access (issue 13) plugs in as a policy reading ``resource.action``.
+Role-based access (``MlwsApp.access_control``) is such a policy reading ``resource.action``
+(``server/access_policy.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +41,7 @@ from tornado.web import HTTPError
 
 from ..api.operation import Operation, Request
 from ..store.base import NotFoundError, Store
+from ..store.decide import EVERY_WORKSPACE
 from ..store.registry import ConfigurationError
 
 # Verbs, coarsest first; an operation's verb is the last segment of its action.
@@ -57,6 +63,9 @@ class MlwsResource:
     name: str | None = None
     action: str = ""
     operation: str = ""
+    # False when the question filters a listing: hiding an item is no denied request (a role
+    # policy audits denials).
+    audit: bool = True
 
 
 Policy = Callable[[Any, str, MlwsResource], bool]
@@ -153,6 +162,13 @@ def scope_of(store: Store, op: Operation, request: Request) -> list[tuple[str | 
         return [(None, name)]
     if op.scope == "workspace":
         return [(params["workspace_id"], name)]
+    if op.scope == "global":
+        return [(EVERY_WORKSPACE, name)]
+    if op.scope == "assignment":
+        found = [a for a in store.list_role_assignments() if a.id == params["assignment_id"]]
+        if not found:
+            raise NotFoundError(f"Role assignment {params['assignment_id']} not found")
+        return [(found[0].workspace_id or EVERY_WORKSPACE, name)]
     if op.scope == "run":
         run = store.get_run(params["run_id"])
         _check_expected(request, "Run", run.id, run.workspace_id)
@@ -198,18 +214,35 @@ class AuthorizationPoint:
         """Authorize ``request`` of ``op`` (raises 401/403, or 404 for an unknown asset)."""
         if user is None:
             raise AuthorizationError(401, "Authentication required.", "Unauthorized")
-        if op.scope in ("server", "workspace"):
+        if op.scope in ("server", "workspace", "global"):
             scope = scope_of(None, op, request)  # type: ignore[arg-type] - no lookups
         else:
             if self.error is None:
                 # Not even the existence of an asset for a caller with no rights at all.
-                self._check(user, op.verb, MlwsResource(resource_kind(op), None, None,
-                                                        op.action_for(request.params), op.id))
+                try:
+                    self._check(user, op.verb, MlwsResource(
+                        resource_kind(op), None, None, op.action_for(request.params), op.id,
+                        audit=False))
+                except AuthorizationError:
+                    await self._audit_where(user, op, request)
+                    raise
             scope = await asyncio.to_thread(lambda: scope_of(self._store(), op, request))
         resources = self.resources(op, request, scope)
         for resource in resources:
             self._check(user, op.verb, resource)
         return resources
+
+    async def _audit_where(self, user: Any, op: Operation, request: Request) -> None:
+        """A caller refused before the asset was looked up: ask again where it is, so the
+        denial is recorded (by an auditing policy) in the workspace it was aimed at. The
+        caller is refused either way and learns nothing."""
+        try:
+            scope = await asyncio.to_thread(lambda: scope_of(self._store(), op, request))
+        except Exception:  # no such asset, or no store: nothing more to say
+            scope = [(None, None)]
+        for resource in self.resources(op, request, scope):
+            with contextlib.suppress(AuthorizationError):
+                self._check(user, op.verb, resource)
 
     def check_resource(self, user: Any, verb: str, resource: MlwsResource) -> None:
         """One resource, for callers that found it themselves (live subscriptions)."""
@@ -221,7 +254,8 @@ class AuthorizationPoint:
         kind = resource_kind(op)
         allowed = []
         for item in items:
-            resource = MlwsResource(kind, op.item_workspace(item), None, op.full_action, op.id)
+            resource = MlwsResource(kind, op.item_workspace(item), None, op.full_action, op.id,
+                                    audit=False)
             try:
                 self._check(user, "read", resource)
             except AuthorizationError:

@@ -3,17 +3,22 @@ errors to HTTP statuses."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from http.client import responses
 from typing import TYPE_CHECKING, Any
 
+from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvider
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado.web import HTTPError
 
+from ..core.identity import current_identity
 from ..exceptions import AzureMLException
 from ..store.codec import dumps
 from .authz import AUTH_RESOURCE, AuthorizationError
+from .identity import RunUser, identity_name
 
 if TYPE_CHECKING:
     from .app import MlwsApp
@@ -21,7 +26,10 @@ if TYPE_CHECKING:
 # Machine-readable error reasons by status (api/openapi.py documents them).
 REASONS = {400: "InvalidInput", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
            405: "MethodNotAllowed", 409: "Conflict", 413: "PayloadTooLarge",
-           416: "RangeNotSatisfiable", 500: "InternalError"}  # and errors' own (ArtifactCorrupt)
+           416: "RangeNotSatisfiable", 500: "InternalError",
+           502: "BadGateway"}  # and errors' own (ArtifactCorrupt)
+# A submitted run's credential (server/identity.py), in jupyter-server's header forms.
+_RUN_TOKEN = re.compile(r"^(?:token|bearer)\s+(mlwsrun_\S+)$", re.IGNORECASE)
 
 
 class ApiError(HTTPError):
@@ -67,6 +75,30 @@ class MlwsHandler(ExtensionHandlerMixin, APIHandler):
     @property
     def mlws(self) -> MlwsApp:
         return self.extensionapp  # type: ignore[return-value]
+
+    # ---- identity: a run token stands for its run (server/identity.py)
+    async def prepare(self) -> None:  # type: ignore[override]
+        match = _RUN_TOKEN.match(self.request.headers.get("Authorization", ""))
+        if match:
+            app = self.mlws
+            credential = await asyncio.to_thread(
+                lambda: app.store.check_run_token(match.group(1)))
+            if credential is not None:
+                # jupyter-server's IdentityProvider returns a user already set; a token
+                # authenticated request is exempt from XSRF and origin checks, like its own.
+                self._jupyter_current_user = RunUser.of(credential)
+                self._token_authenticated = True
+        await super().prepare()
+
+    @property
+    def identity(self) -> str:
+        """Who acts, as recorded on what this request creates. jupyter-server's own identity
+        providers know one anonymous user per browser (a random name): there the server's
+        user is the operating-system user it runs as, as in the SDK."""
+        if not isinstance(self.current_user, RunUser) and type(self.identity_provider) in (
+                IdentityProvider, PasswordIdentityProvider):
+            return current_identity()
+        return identity_name(self.current_user)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]

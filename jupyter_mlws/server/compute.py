@@ -8,6 +8,7 @@ server's ``root_dir``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import asdict, is_dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from ..api.operation import Request
 from ..core.compute import ComputeTarget
 from ..core.environment import Environment
 from ..core.experiment import Experiment
+from ..core.identity import acting_as
 from ..core.script_run_config import ScriptRunConfig
 from ..core.workspace import Workspace
 from ..exceptions import ComputeTargetException
@@ -107,7 +109,9 @@ def stop_compute(store: Store, workspace_id: str, name: str) -> dict[str, Any]:
     return compute_summary(target)
 
 
-def submit_script_run(store: Store, workspace_id: str, root_dir: str, body: Any) -> Any:
+def submit_script_run(store: Store, workspace_id: str, root_dir: str, body: Any,
+                      identity: str = "") -> Any:
+    """Submit the body's script run; ``identity`` (the server's user) is its submittedBy."""
     workspace = _workspace(store, workspace_id)
     folder = confine_source(root_dir, body.source_directory)
     environment = body.environment
@@ -115,7 +119,8 @@ def submit_script_run(store: Store, workspace_id: str, root_dir: str, body: Any)
            if environment is not None else None)
     config = ScriptRunConfig(folder, body.script, arguments=list(body.arguments),
                              compute_target=body.compute_target, environment=env)
-    return Experiment(workspace, body.experiment).submit(config, tags=body.tags)._record
+    with acting_as(identity) if identity else contextlib.nullcontext():
+        return Experiment(workspace, body.experiment).submit(config, tags=body.tags)._record
 
 
 # ---- the services, as routes.py calls them
@@ -148,7 +153,7 @@ async def stop_compute_service(handler: OperationHandler, request: Request) -> A
 async def submit_service(handler: OperationHandler, request: Request) -> Any:
     root = handler.settings.get("server_root_dir") or os.getcwd()
     return await handler.call_store(submit_script_run, request.params["workspace_id"], root,
-                                    request.body)
+                                    request.body, handler.identity)
 
 
 __all__ = ["compute_details", "compute_summary", "confine_source", "create_compute",

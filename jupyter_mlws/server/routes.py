@@ -99,7 +99,8 @@ class OperationHandler(MlwsHandler):
         names = op.path_names
         request = Request(params=op.parse_params(dict(zip(names, self.path_args, strict=True))),
                           query=op.parse_query({name: self.get_query_arguments(name)
-                                                for name in self.request.query_arguments}))
+                                                for name in self.request.query_arguments}),
+                          actor=self.identity)
         self._request = request
         if op.scope != "runs":  # those name their runs in the body: checked once it is read
             await self.mlws.authz.check(user, op, request)

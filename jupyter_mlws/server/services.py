@@ -1,6 +1,7 @@
 """Server services: the rows of the table that are not one store call (cancel a run, the API
 document, the workspace of a config.json, compute targets, environments, script-run
-submission, the datastore listing, the studio's dataset views), by operation id."""
+submission, the datastore listing, the studio's dataset views, those of the key vault and
+access control, models and deployed services), by operation id."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ..api.openapi import openapi_document
 from ..api.operation import API_PREFIX, Request
 from ..execution.cancel import request_cancel
 from . import datasets
+from .access_services import ACCESS_SERVICES
 from .compute import (
     computes_service,
     create_compute_service,
@@ -26,6 +28,7 @@ from .environments import (
     environment_service,
     environments_service,
 )
+from .models import MODEL_SERVICES
 from .workspace_config import workspace_config_service
 
 if TYPE_CHECKING:
@@ -70,6 +73,8 @@ SERVICES: dict[str, Service] = {
     "computeDatasetProfile": datasets.compute_profile_service,
     "listDatasetRuns": datasets.dataset_runs_service,
     "getRunDatasets": datasets.run_datasets_service,
+    **ACCESS_SERVICES,  # the key vault's and access control's (server/access_services.py)
+    **MODEL_SERVICES,
 }
 
 __all__ = ["SERVICES"]

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from .access_api import AccessApi
 from .errors import (
     ConflictError,
     CorruptArtifactError,
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
 # --------------------------------------------------------------------------- interface
 
 
-class Store(abc.ABC):
+class Store(AccessApi, abc.ABC):
     """Persistence for workspaces, experiments, runs, metrics and files."""
 
     # ---- workspaces
@@ -495,7 +496,7 @@ class Store(abc.ABC):
         files.delete_file(self.datastore_filesystem(workspace_id, datastore_name), path)
 
     # ---- lifetime
-    def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing to release
+    def close(self) -> None:
         """Release connections."""
 
 

@@ -2,6 +2,10 @@
 // (jupyter_mlws/api). Do not edit: change the table and regenerate; a test checks this file.
 /* eslint-disable */
 
+export interface AliasTarget {
+  version: number;
+}
+
 export interface Artifact {
   run_id: string;
   path: string;
@@ -68,6 +72,21 @@ export interface AssetUpdate {
   remove_tags?: string[];
   /** Replaces it (absent: unchanged) */
   description?: string | null;
+}
+
+export interface AuditEvent {
+  id: number;
+  /** seconds since the epoch, UTC */
+  time: number;
+  actor: string;
+  action: string;
+  outcome: "denied" | "read";
+  workspace_id: string | null;
+  target: string;
+}
+
+export interface AuditList {
+  events: AuditEvent[];
 }
 
 export interface BlobEntry {
@@ -188,6 +207,19 @@ export interface ConfiguredWorkspace {
   workspace: Workspace | null;
   /** The config.json found, relative to the root */
   config_path: string | null;
+}
+
+export interface ConsoleAnswer {
+  /** The service's HTTP status */
+  status: number;
+  body: string;
+  latency_ms: number;
+}
+
+export interface Credential {
+  run_id?: string | null;
+  workspace_id?: string | null;
+  submitted_by?: string | null;
 }
 
 /** The latest version, and every version (newest first). */
@@ -351,6 +383,20 @@ export interface DedupColumn {
   index: number[];
 }
 
+export interface DriftFeature {
+  feature: string;
+  /** numeric | categorical */
+  type: string;
+  /** ks | chi2 (None: no rows to compare) */
+  test: string | null;
+  statistic: number | null;
+  p_value: number | null;
+  psi: number | null;
+  drifted: boolean;
+  n_baseline: number;
+  n_current: number;
+}
+
 export interface EnvironmentAsset {
   name: string;
   version: number;
@@ -443,6 +489,12 @@ export interface KeyCount {
   runs: number;
   /** Metrics: the metric kind (scalar, list, ...) */
   kind: string | null;
+}
+
+export interface KeyRegeneration {
+  key_type: "Primary" | "Secondary";
+  /** The new key (default: a random one) */
+  key_value?: string | null;
 }
 
 /** A dataset version a run read or wrote (from the run's lineage properties). */
@@ -630,8 +682,84 @@ export interface MissingBlobs {
   missing: string[];
 }
 
+export interface ModelEdit {
+  /** Tags to set (a null value removes the tag) */
+  tags?: Tags | null;
+  remove_tags?: string[] | null;
+  description?: string | null;
+  /** Properties to add (add-only) */
+  properties?: Record<string, string> | null;
+}
+
+export interface ModelEvent {
+  /** register | alias | alias_removed | update | delete */
+  action: string;
+  model: string;
+  sequence: number;
+  actor: string;
+  /** seconds since the epoch, UTC */
+  time: number;
+  version?: number | null;
+  alias?: string | null;
+  previous_version?: number | null;
+  run_id?: string | null;
+  changed?: string[] | null;
+}
+
+export interface ModelHistory {
+  events: ModelEvent[];
+}
+
+export interface ModelList {
+  models: ModelVersion[];
+}
+
+export interface ModelVersion {
+  /** '<name>:<version>' */
+  id: string;
+  name: string;
+  version: number;
+  workspace_id: string;
+  /** seconds since the epoch, UTC */
+  created_time: number;
+  /** seconds since the epoch, UTC */
+  updated_time: number;
+  created_by: string;
+  description: string;
+  tags: Record<string, string>;
+  properties: Record<string, string>;
+  framework: string;
+  framework_version: string | null;
+  experiment_name: string | null;
+  /** The run it was registered from (lineage) */
+  run_id: string | null;
+  /** Dataset lineage: {scenario, id, ...} */
+  datasets: (Record<string, unknown>)[];
+  sample_input_dataset: Record<string, unknown> | null;
+  sample_output_dataset: Record<string, unknown> | null;
+  /** The aliases pointing at this version */
+  aliases: string[];
+  /** The registered file's or folder's name */
+  root: string;
+  /** The files, as a snapshot (getSnapshotFile) */
+  snapshot_id: string;
+  /** {path: size}; paths start with root */
+  files: Record<string, number | null>;
+  /** Services deploying this version */
+  used_by: string[];
+}
+
 /** The OpenAPI 3.1 document of this API. */
 export type OpenApiDocument = Record<string, unknown>;
+
+export interface Permissions {
+  user: string;
+  groups: string[];
+  /** Whether roles are enforced on this server */
+  access_control: boolean;
+  /** Which of the studio's actions the caller may take here */
+  actions: Record<string, boolean>;
+}
 
 export interface PreviewFile {
   path: string;
@@ -645,6 +773,50 @@ export interface PropertiesAnswer {
 
 export interface PropertiesBody {
   properties: Record<string, string>;
+}
+
+export interface RoleAssign {
+  role: string;
+  /** A user or group name */
+  principal: string;
+  principal_type?: "user" | "group";
+}
+
+export interface RoleAssignment {
+  id: string;
+  role: string;
+  principal: string;
+  principal_type: "user" | "group";
+  /** None: every workspace */
+  workspace_id: string | null;
+  /** seconds since the epoch, UTC */
+  created_time: number;
+  created_by: string;
+}
+
+export interface RoleAssignmentList {
+  assignments: RoleAssignment[];
+}
+
+export interface RoleDefinition {
+  name: string;
+  description: string;
+  actions: string[];
+  not_actions: string[];
+  data_actions: string[];
+  not_data_actions: string[];
+  assignable_scopes: string[];
+  built_in: boolean;
+  id: string;
+}
+
+/** Azure's role-definition JSON as is (CLI or ARM form, keys in any case: ``Name``, ``Actions``, ``NotActions``, ``AssignableScopes``, ...); a v1 custom-role file is accepted unchanged. The store checks it and names what is wrong. */
+export type RoleDefinitionBody = Record<string, unknown>;
+
+export interface RoleDefinitionList {
+  roles: RoleDefinition[];
+  /** Changes whenever a role or an assignment changes */
+  generation: number;
 }
 
 export interface Run {
@@ -750,6 +922,11 @@ export interface RunState {
 
 export type RunStatus = "NotStarted" | "Queued" | "Preparing" | "Provisioning" | "Starting" | "Running" | "CancelRequested" | "Canceled" | "Finalizing" | "Completed" | "Failed" | "Unapproved" | "NotResponding" | "Pausing" | "Paused" | "Finished";
 
+export interface RunToken {
+  /** A credential standing for the run while it is active */
+  token: string;
+}
+
 export interface RunValues {
   ids: string[];
   /** columns[name][i] belongs to run ids[i] (null: the run has no such value); metric values as the codec writes them (non-finite ones as strings) */
@@ -770,6 +947,126 @@ export interface ScriptRunSubmit {
   /** A registered environment */
   environment?: EnvironmentRef | null;
   tags?: Record<string, string> | null;
+}
+
+export interface Secret {
+  name: string;
+  version: number;
+  content_type: string;
+  /** seconds since the epoch, UTC */
+  created_time: number;
+  created_by: string;
+  /** Set while it is soft-deleted */
+  deleted_time: number | null;
+  /** When a soft-deleted secret goes for good */
+  purge_time: number | null;
+}
+
+export interface SecretList {
+  secrets: Secret[];
+}
+
+export interface SecretNames {
+  names: string[];
+}
+
+export interface SecretValues {
+  /** name -> latest value; missing names left out */
+  secrets: Record<string, string>;
+}
+
+export interface SecretVersionList {
+  versions: Secret[];
+}
+
+export interface SecretsRead {
+  names: string[];
+  /** The run reading them (its logs mask the values); a run's own credential is that run */
+  run_id?: string | null;
+}
+
+export interface SecretsSet {
+  /** name -> value (a new version each) */
+  secrets: Record<string, string>;
+  content_types?: Record<string, string>;
+}
+
+export interface Service {
+  name: string;
+  /** Local | ACI | AKS */
+  compute_type: string;
+  /** Transitioning | Healthy | Unhealthy | Failed | Deleting */
+  state: string;
+  error: Record<string, unknown> | null;
+  scoring_uri: string | null;
+  swagger_uri: string | null;
+  auth_enabled: boolean;
+  tags: Record<string, string>;
+  properties: Record<string, string>;
+  description: string;
+  created_by: string;
+  created_time: number | null;
+  updated_time: number | null;
+  /** '<name>:<version>' of the deployed models */
+  models: string[];
+  compute_target: string | null;
+  /** id, pid, generation, state, restarts */
+  replicas: (Record<string, unknown>)[];
+  restarts: number;
+  /** The monitoring run (request metrics, collected data) */
+  run_id: string;
+}
+
+export interface ServiceDrift {
+  /** The model's sample input dataset */
+  baseline_dataset: Record<string, unknown>;
+  drifted: boolean;
+  drifted_features: string[];
+  rows_baseline: number;
+  rows_current: number;
+  thresholds: Record<string, number>;
+  features: DriftFeature[];
+}
+
+export interface ServiceKeys {
+  primary_key: string;
+  secondary_key: string;
+}
+
+export interface ServiceList {
+  services: Service[];
+}
+
+export interface ServiceLogs {
+  logs: string;
+}
+
+export interface ServiceMetrics {
+  requests: number;
+  errors: number;
+  client_errors: number;
+  error_rate: number;
+  requests_per_second: number;
+  latency_p50_ms: number | null;
+  latency_p95_ms: number | null;
+  latency_p99_ms: number | null;
+  bytes_in: number;
+  bytes_out: number;
+  requests_by_replica: Record<string, number>;
+  series: ServiceSeries;
+}
+
+export interface ServiceSeries {
+  /** Epoch seconds of each 1 s bucket */
+  time: number[];
+  requests: number[];
+  errors: number[];
+  client_errors: number[];
+  bytes_in: number[];
+  bytes_out: number[];
+  latency_p50_ms: (number | null)[];
+  latency_p95_ms: (number | null)[];
+  latency_p99_ms: (number | null)[];
 }
 
 export interface Snapshot {
@@ -1414,6 +1711,294 @@ export interface Operations {
     body: never;
     answer: RunDatasets;
   };
+  listSecrets: {
+    path: "/workspaces/{workspace_id}/secrets";
+    method: "GET";
+    params: { workspace_id: string };
+    query: { deleted?: boolean };
+    body: never;
+    answer: SecretList;
+  };
+  setSecrets: {
+    path: "/workspaces/{workspace_id}/secrets";
+    method: "POST";
+    params: { workspace_id: string };
+    query: Record<string, never>;
+    body: SecretsSet;
+    answer: SecretList;
+  };
+  getSecretValues: {
+    path: "/workspaces/{workspace_id}/secrets/values";
+    method: "POST";
+    params: { workspace_id: string };
+    query: Record<string, never>;
+    body: SecretsRead;
+    answer: SecretValues;
+  };
+  deleteSecrets: {
+    path: "/workspaces/{workspace_id}/secrets/delete";
+    method: "POST";
+    params: { workspace_id: string };
+    query: Record<string, never>;
+    body: SecretNames;
+    answer: void;
+  };
+  listSecretVersions: {
+    path: "/workspaces/{workspace_id}/secrets/{secret_name}/versions";
+    method: "GET";
+    params: { workspace_id: string; secret_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: SecretVersionList;
+  };
+  recoverSecret: {
+    path: "/workspaces/{workspace_id}/secrets/{secret_name}/recover";
+    method: "POST";
+    params: { workspace_id: string; secret_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: Secret;
+  };
+  purgeSecret: {
+    path: "/workspaces/{workspace_id}/secrets/{secret_name}/purge";
+    method: "POST";
+    params: { workspace_id: string; secret_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: void;
+  };
+  mintRunToken: {
+    path: "/runs/{run_id}/token";
+    method: "POST";
+    params: { run_id: string };
+    query: Record<string, never>;
+    body: never;
+    answer: RunToken;
+  };
+  getCredential: {
+    path: "/credential";
+    method: "GET";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    answer: Credential;
+  };
+  listRoleDefinitions: {
+    path: "/roledefinitions";
+    method: "GET";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    answer: RoleDefinitionList;
+  };
+  putRoleDefinition: {
+    path: "/roledefinitions";
+    method: "POST";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: RoleDefinitionBody;
+    answer: RoleDefinition;
+  };
+  deleteRoleDefinition: {
+    path: "/roledefinitions/{role_name}";
+    method: "DELETE";
+    params: { role_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: void;
+  };
+  listRoleAssignments: {
+    path: "/workspaces/{workspace_id}/roleassignments";
+    method: "GET";
+    params: { workspace_id: string };
+    query: { include_global?: boolean };
+    body: never;
+    answer: RoleAssignmentList;
+  };
+  assignRole: {
+    path: "/workspaces/{workspace_id}/roleassignments";
+    method: "POST";
+    params: { workspace_id: string };
+    query: Record<string, never>;
+    body: RoleAssign;
+    answer: RoleAssignment;
+  };
+  listAllRoleAssignments: {
+    path: "/roleassignments";
+    method: "GET";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    answer: RoleAssignmentList;
+  };
+  assignRoleEverywhere: {
+    path: "/roleassignments";
+    method: "POST";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: RoleAssign;
+    answer: RoleAssignment;
+  };
+  removeRoleAssignment: {
+    path: "/roleassignments/{assignment_id}";
+    method: "DELETE";
+    params: { assignment_id: string };
+    query: Record<string, never>;
+    body: never;
+    answer: void;
+  };
+  listAudit: {
+    path: "/workspaces/{workspace_id}/audit";
+    method: "GET";
+    params: { workspace_id: string };
+    query: { limit?: number; before_id?: number };
+    body: never;
+    answer: AuditList;
+  };
+  listAllAudit: {
+    path: "/audit";
+    method: "GET";
+    params: Record<string, never>;
+    query: { limit?: number; before_id?: number };
+    body: never;
+    answer: AuditList;
+  };
+  getPermissions: {
+    path: "/workspaces/{workspace_id}/permissions";
+    method: "GET";
+    params: { workspace_id: string };
+    query: Record<string, never>;
+    body: never;
+    answer: Permissions;
+  };
+  listModels: {
+    path: "/workspaces/{workspace_id}/models";
+    method: "GET";
+    params: { workspace_id: string };
+    query: { name?: string; run_id?: string; latest?: boolean; framework?: string; tag?: string[]; property?: string[] };
+    body: never;
+    answer: ModelList;
+  };
+  getModel: {
+    path: "/workspaces/{workspace_id}/models/{model_name}";
+    method: "GET";
+    params: { workspace_id: string; model_name: string };
+    query: { version?: number; alias?: string };
+    body: never;
+    answer: ModelVersion;
+  };
+  updateModel: {
+    path: "/workspaces/{workspace_id}/models/{model_name}/versions/{version}";
+    method: "PATCH";
+    params: { workspace_id: string; model_name: string; version: number };
+    query: Record<string, never>;
+    body: ModelEdit;
+    answer: ModelVersion;
+  };
+  deleteModel: {
+    path: "/workspaces/{workspace_id}/models/{model_name}/versions/{version}";
+    method: "DELETE";
+    params: { workspace_id: string; model_name: string; version: number };
+    query: Record<string, never>;
+    body: never;
+    answer: void;
+  };
+  setModelAlias: {
+    path: "/workspaces/{workspace_id}/models/{model_name}/aliases/{alias}";
+    method: "PUT";
+    params: { workspace_id: string; model_name: string; alias: string };
+    query: Record<string, never>;
+    body: AliasTarget;
+    answer: ModelVersion;
+  };
+  removeModelAlias: {
+    path: "/workspaces/{workspace_id}/models/{model_name}/aliases/{alias}";
+    method: "DELETE";
+    params: { workspace_id: string; model_name: string; alias: string };
+    query: Record<string, never>;
+    body: never;
+    answer: void;
+  };
+  getModelHistory: {
+    path: "/workspaces/{workspace_id}/models/{model_name}/history";
+    method: "GET";
+    params: { workspace_id: string; model_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: ModelHistory;
+  };
+  listServices: {
+    path: "/workspaces/{workspace_id}/services";
+    method: "GET";
+    params: { workspace_id: string };
+    query: { compute_type?: string; model_name?: string };
+    body: never;
+    answer: ServiceList;
+  };
+  getService: {
+    path: "/workspaces/{workspace_id}/services/{service_name}";
+    method: "GET";
+    params: { workspace_id: string; service_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: Service;
+  };
+  deleteService: {
+    path: "/workspaces/{workspace_id}/services/{service_name}";
+    method: "DELETE";
+    params: { workspace_id: string; service_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: void;
+  };
+  getServiceMetrics: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/metrics";
+    method: "GET";
+    params: { workspace_id: string; service_name: string };
+    query: { since?: number; until?: number };
+    body: never;
+    answer: ServiceMetrics;
+  };
+  getServiceDrift: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/drift";
+    method: "GET";
+    params: { workspace_id: string; service_name: string };
+    query: { since?: number; until?: number };
+    body: never;
+    answer: ServiceDrift;
+  };
+  getServiceLogs: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/logs";
+    method: "GET";
+    params: { workspace_id: string; service_name: string };
+    query: { num_lines?: number };
+    body: never;
+    answer: ServiceLogs;
+  };
+  scoreService: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/score";
+    method: "POST";
+    params: { workspace_id: string; service_name: string };
+    query: Record<string, never>;
+    body: Blob;
+    answer: ConsoleAnswer;
+  };
+  listServiceKeys: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/listKeys";
+    method: "POST";
+    params: { workspace_id: string; service_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: ServiceKeys;
+  };
+  regenerateServiceKey: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/regenerateKeys";
+    method: "POST";
+    params: { workspace_id: string; service_name: string };
+    query: Record<string, never>;
+    body: KeyRegeneration;
+    answer: void;
+  };
 }
 
 /** Method and path of each operation; `slashes` names the parameters that may hold '/'. */
@@ -1491,6 +2076,42 @@ export const OPERATIONS = {
   computeDatasetProfile: { method: "POST", path: "/workspaces/{workspace_id}/datasets/{dataset_name}/versions/{version}/profile", slashes: [] },
   listDatasetRuns: { method: "GET", path: "/workspaces/{workspace_id}/datasets/{dataset_name}/versions/{version}/runs", slashes: [] },
   getRunDatasets: { method: "GET", path: "/runs/{run_id}/datasets", slashes: [] },
+  listSecrets: { method: "GET", path: "/workspaces/{workspace_id}/secrets", slashes: [] },
+  setSecrets: { method: "POST", path: "/workspaces/{workspace_id}/secrets", slashes: [] },
+  getSecretValues: { method: "POST", path: "/workspaces/{workspace_id}/secrets/values", slashes: [] },
+  deleteSecrets: { method: "POST", path: "/workspaces/{workspace_id}/secrets/delete", slashes: [] },
+  listSecretVersions: { method: "GET", path: "/workspaces/{workspace_id}/secrets/{secret_name}/versions", slashes: [] },
+  recoverSecret: { method: "POST", path: "/workspaces/{workspace_id}/secrets/{secret_name}/recover", slashes: [] },
+  purgeSecret: { method: "POST", path: "/workspaces/{workspace_id}/secrets/{secret_name}/purge", slashes: [] },
+  mintRunToken: { method: "POST", path: "/runs/{run_id}/token", slashes: [] },
+  getCredential: { method: "GET", path: "/credential", slashes: [] },
+  listRoleDefinitions: { method: "GET", path: "/roledefinitions", slashes: [] },
+  putRoleDefinition: { method: "POST", path: "/roledefinitions", slashes: [] },
+  deleteRoleDefinition: { method: "DELETE", path: "/roledefinitions/{role_name}", slashes: [] },
+  listRoleAssignments: { method: "GET", path: "/workspaces/{workspace_id}/roleassignments", slashes: [] },
+  assignRole: { method: "POST", path: "/workspaces/{workspace_id}/roleassignments", slashes: [] },
+  listAllRoleAssignments: { method: "GET", path: "/roleassignments", slashes: [] },
+  assignRoleEverywhere: { method: "POST", path: "/roleassignments", slashes: [] },
+  removeRoleAssignment: { method: "DELETE", path: "/roleassignments/{assignment_id}", slashes: [] },
+  listAudit: { method: "GET", path: "/workspaces/{workspace_id}/audit", slashes: [] },
+  listAllAudit: { method: "GET", path: "/audit", slashes: [] },
+  getPermissions: { method: "GET", path: "/workspaces/{workspace_id}/permissions", slashes: [] },
+  listModels: { method: "GET", path: "/workspaces/{workspace_id}/models", slashes: [] },
+  getModel: { method: "GET", path: "/workspaces/{workspace_id}/models/{model_name}", slashes: [] },
+  updateModel: { method: "PATCH", path: "/workspaces/{workspace_id}/models/{model_name}/versions/{version}", slashes: [] },
+  deleteModel: { method: "DELETE", path: "/workspaces/{workspace_id}/models/{model_name}/versions/{version}", slashes: [] },
+  setModelAlias: { method: "PUT", path: "/workspaces/{workspace_id}/models/{model_name}/aliases/{alias}", slashes: [] },
+  removeModelAlias: { method: "DELETE", path: "/workspaces/{workspace_id}/models/{model_name}/aliases/{alias}", slashes: [] },
+  getModelHistory: { method: "GET", path: "/workspaces/{workspace_id}/models/{model_name}/history", slashes: [] },
+  listServices: { method: "GET", path: "/workspaces/{workspace_id}/services", slashes: [] },
+  getService: { method: "GET", path: "/workspaces/{workspace_id}/services/{service_name}", slashes: [] },
+  deleteService: { method: "DELETE", path: "/workspaces/{workspace_id}/services/{service_name}", slashes: [] },
+  getServiceMetrics: { method: "GET", path: "/workspaces/{workspace_id}/services/{service_name}/metrics", slashes: [] },
+  getServiceDrift: { method: "GET", path: "/workspaces/{workspace_id}/services/{service_name}/drift", slashes: [] },
+  getServiceLogs: { method: "GET", path: "/workspaces/{workspace_id}/services/{service_name}/logs", slashes: [] },
+  scoreService: { method: "POST", path: "/workspaces/{workspace_id}/services/{service_name}/score", slashes: [] },
+  listServiceKeys: { method: "POST", path: "/workspaces/{workspace_id}/services/{service_name}/listKeys", slashes: [] },
+  regenerateServiceKey: { method: "POST", path: "/workspaces/{workspace_id}/services/{service_name}/regenerateKeys", slashes: [] },
 } as const;
 
 /** Every run status (store/status.py). */

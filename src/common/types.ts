@@ -6,10 +6,11 @@ import { TERMINAL_STATUSES } from './api.gen';
 
 export type {
   Artifact, ArtifactList, ArtifactNode, BuildLog, BuiltEnvironment, ComputeCreate, ComputeNode,
-  ComputeTarget, ComputeTargetDetails, ConfiguredWorkspace, EnvironmentAsset, EnvironmentBuild,
-  EnvironmentDetails, Experiment, KeyCount, LogChunk, MetricInfo, MetricKind, MetricScalar,
-  MetricSeries, MetricValue, Operations, Run, RunKeys, RunPage, RunStatus, RunValues,
-  ScriptRunSubmit, Tags, Workspace
+  ComputeTarget, ComputeTargetDetails, ConfiguredWorkspace, ConsoleAnswer, EnvironmentAsset,
+  EnvironmentBuild, EnvironmentDetails, Experiment, KeyCount, LogChunk, MetricInfo, MetricKind,
+  MetricScalar, MetricSeries, MetricValue, ModelEvent, ModelVersion, Operations, Run, RunKeys,
+  RunPage, RunStatus, RunValues, ScriptRunSubmit, Service, ServiceDrift, ServiceMetrics, Tags,
+  Workspace
 } from './api.gen';
 export { ACTIVE_STATUSES, RUN_STATUSES, TERMINAL_STATUSES } from './api.gen';
 

@@ -3,7 +3,7 @@ import type {
   ArtifactContent, ChangeListener, LiveSource, RunDataSource, RunSetSource
 } from '../common/source';
 import type {
-  ArtifactList, LogChunk, MetricInfo, MetricSeries, Run, SnapshotManifest
+  ArtifactList, LogChunk, MetricInfo, MetricSeries, ModelVersion, Run, SnapshotManifest
 } from '../common/types';
 import type { MlwsApi } from './api';
 
@@ -81,5 +81,8 @@ export class RestRunSource implements RunDataSource {
   }
   updateRun(patch: Record<string, unknown>): Promise<Run> {
     return this.api.updateRun(this.workspaceId, this.runId, patch);
+  }
+  listModels(): Promise<ModelVersion[]> {
+    return this.api.listModels(this.workspaceId, { run_id: this.runId });
   }
 }

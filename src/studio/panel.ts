@@ -5,6 +5,7 @@ import { addIcon, deleteIcon, refreshIcon, type LabIcon } from '@jupyterlab/ui-c
 import { Menu, Widget } from '@lumino/widgets';
 import { clear, emptyState, errorMessage, formatDuration, h, runDuration } from '../common/dom';
 import { isTerminal, type Experiment, type Run, type Workspace } from '../common/types';
+import { applyPermissions } from './access';
 import { confirmDialog, formFlow } from './dialogs';
 import { resourceSections } from './resources';
 import type { Studio } from './studio';
@@ -199,6 +200,7 @@ export class StudioPanel extends Widget {
       runs.set(e.name, page.runs);
     }));
     const resources = await sections;
+    await applyPermissions(this.studio, current, this.node);  // hides what the caller may not do
     this.renderExperiments(current, experiments, runs, archived);
     this.body.append(...resources);
   }

@@ -19,6 +19,7 @@ import {
 import { filtersBar } from './runsFilters';
 import { RunsHeader } from './runsHeader';
 import { RunsSelection, openColumnMenu, openRunsMenu, registerTable } from './runsActions';
+import { applyPermissions } from './access';
 import type { Studio } from './studio';
 
 const ROW_HEIGHT = 30;
@@ -130,6 +131,7 @@ export class RunsTableContent extends Widget {
     this.updateButtons();
     this.reload();
     this.showAnalysis();
+    void applyPermissions(studio, workspaceId, this.node);
   }
 
   dispose(): void {

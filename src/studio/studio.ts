@@ -11,6 +11,8 @@ import { RestRunSource } from '../rest/runSource';
 import { CompareWidget } from './compareView';
 import { ComputeWidget } from './computeView';
 import { EnvironmentWidget } from './environmentView';
+import { EndpointsWidget } from './endpoints';
+import { ModelsWidget } from './models';
 import { RunViewWidget } from './runWidget';
 import { RunsTableWidget } from './runsTable';
 
@@ -168,6 +170,34 @@ export class Studio {
       }
     }
     return '';
+  }
+
+  /** The Models view of a workspace (one per workspace), `selected`: a model name or id. */
+  openModels(workspaceId: string, selected?: string): void {
+    const id = `mlws-models-${workspaceId}`;
+    const existing = this.find<ModelsWidget>(id);
+    if (existing) {
+      this.app.shell.activateById(id);
+      void existing.content.refresh();
+      return;
+    }
+    const widget = new ModelsWidget(this, workspaceId, selected);
+    widget.id = id;
+    this.app.shell.add(widget, 'main');
+    this.app.shell.activateById(id);
+  }
+
+  /** The Endpoints view of a workspace (one per workspace), `selected`: a service name. */
+  openEndpoints(workspaceId: string, selected?: string): void {
+    const id = `mlws-endpoints-${workspaceId}`;
+    if (this.find(id)) {
+      this.app.shell.activateById(id);
+      return;
+    }
+    const widget = new EndpointsWidget(this, workspaceId, selected);
+    widget.id = id;
+    this.app.shell.add(widget, 'main');
+    this.app.shell.activateById(id);
   }
 
   notifyError(action: string, err: unknown): void {

@@ -127,6 +127,28 @@ def test_http_store_traffic_fits_the_document(http_store, tmp_path):
     with store.datastore_filesystem(ws.id, blob).fs.open("d/a.csv", "rb") as remote:
         assert remote.read() == b"x\n1\n"  # fsspec over the same methods
     store.delete_datastore_file(ws.id, blob, "d/a.csv")
+    # The key vault, run credentials, roles and the audit log.
+    store.set_secrets(ws.id, {"k1": "v1", "k2": "v2"}, content_types={"k1": "text"})
+    assert store.get_secrets(ws.id, ["k1", "nope"]) == {"k1": "v1"}
+    assert [s.name for s in store.list_secrets(ws.id)] == ["k1", "k2"]
+    assert [v.version for v in store.list_secret_versions(ws.id, "k1")] == [1]
+    store.delete_secrets(ws.id, ["k1", "k2"])
+    store.recover_deleted_secret(ws.id, "k1")
+    store.purge_deleted_secret(ws.id, "k2")
+    assert store.mint_run_token(run.id).startswith("mlwsrun_")
+    assert store.check_run_token(store.settings.token) is None  # not a run's token
+    store.put_role_definition({"Name": "Viewer", "Actions": ["*/read"]})
+    assert "Viewer" in {r.name for r in store.list_role_definitions()}
+    assert isinstance(store.access_generation(), int)
+    mine = store.assign_role("Viewer", "bob", workspace_id=ws.id)
+    everywhere = store.assign_role("Reader", "team", principal_type="group")
+    assert {a.id for a in store.list_role_assignments(ws.id)} == {mine.id, everywhere.id}
+    assert {a.id for a in store.list_role_assignments()} >= {mine.id, everywhere.id}
+    store.remove_role_assignment(mine.id)
+    store.remove_role_assignment(everywhere.id)
+    store.delete_role_definition("Viewer")
+    assert any(e.outcome == "read" for e in store.list_audit(ws.id, limit=5))
+    assert store.list_audit(limit=5)
     store.update_experiment(exp.id, archived=True)
     store.delete_run(run.id)
     store.delete_experiment(exp.id)

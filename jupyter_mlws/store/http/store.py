@@ -40,6 +40,7 @@ from ..data.locations import DatastoreFS, normalize_data_file
 from ..paths import normalize_artifact_path
 from ..settings import StoreSettings
 from ..snapshots import check_manifest, check_sha256
+from .access import AccessMixin
 from .rest_fs import DatastoreRestFileSystem
 from .transport import Transport
 
@@ -86,7 +87,7 @@ def _info(body: dict[str, Any]) -> MetricInfo:
     return info
 
 
-class HttpStore(Store):
+class HttpStore(AccessMixin, Store):
     """A Store whose data lives behind ``settings.tracking_uri``; ``settings.token`` goes in
     the Authorization header of every request and nowhere else."""
 

@@ -68,6 +68,7 @@ class ArtifactMixin(ArtifactClaimMixin):
         path = normalize_artifact_path(path)
         if isinstance(source, str) and not _is_file(source):
             raise InvalidInputError(f"Artifact source {source!r} is not a file")
+        source = self.refuse_secret_content(run_id, path, source)  # type: ignore[attr-defined]
         files = self.db.read(lambda c: self.files_of_run(c, run_id))
         claim = self.claim_artifact(files, run_id, path, overwrite)
         try:
@@ -140,6 +141,8 @@ class ArtifactMixin(ArtifactClaimMixin):
 
     def append_log(self, run_id: str, path: str, data: bytes) -> int:
         path = normalize_artifact_path(path)
+        # The one place run logs are written: values of secrets the run read become ***.
+        data = self.run_masker(run_id).bytes(bytes(data))  # type: ignore[attr-defined]
         files = self.db.read(lambda c: self.files_of_run(c, run_id))
         for _ in range(_ATTEMPTS):
             rows = self.db.read(lambda c: self.rows_in_the_way(c, run_id, path))

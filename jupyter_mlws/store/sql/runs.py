@@ -195,6 +195,9 @@ class RunMixin(SqlBase):
                    only_if_active: bool = False) -> RunRecord:
         if status is not None:
             _check_status(status)
+        # An error message quoting a secret the run read is stored masked.
+        masked_error = (None if error is None
+                        else self.run_masker(run_id).deep(error))  # type: ignore[attr-defined]
 
         def update(conn: Connection) -> RunRecord:
             row = self._run_row(conn, run_id)
@@ -213,7 +216,7 @@ class RunMixin(SqlBase):
                 if value is not None:
                     values[key] = value
             if error is not None:
-                values["error"] = dumps(error)
+                values["error"] = dumps(masked_error)
             if run_definition is not None:
                 values["run_definition"] = dumps(run_definition)
             if heartbeat:

@@ -190,3 +190,6 @@ datastore_secret = sa.Table(
     sa.Column("secret", sa.Text, nullable=False),  # JSON object of strings
     sa.Column("updated_time", sa.Float, nullable=False),
 )
+# The key vault, access-control, audit and run-credential tables live in their own module
+# on this same metadata.
+from . import access_schema  # noqa: E402, F401

@@ -1,0 +1,183 @@
+"""Access control in the studio, on a team server (TeamIdentityProvider, roles enforced):
+a Reader sees runs but no delete buttons and no secret values; a Contributor submits a run
+(recorded as submitted by them); an Owner assigns a role from the Access section."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from jupyter_mlws.core import Experiment, Workspace
+from jupyter_mlws.store import reset_store_cache
+
+from .conftest import UI, Lab, _free_port, wait_for
+
+USERS = {"reader": "Reader", "contrib": "Contributor", "owner": "Owner"}
+TOKENS = {name: f"team-{name}-" + "x" * 20 for name in USERS}
+SECRET = "VALUE-" + os.urandom(8).hex()
+
+
+@pytest.fixture(scope="module")
+def team_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    base = tmp_path_factory.mktemp("team-lab")
+    home, root, settings, config = (base / n for n in ("home", "root", "settings", "config"))
+    for d in (home, root, settings, config):
+        d.mkdir()
+    notification = settings / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True)
+    (notification / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    # What `python -m jupyter_mlws.server.team init` writes, with known tokens.
+    (config / "jupyter_server_config.json").write_text(json.dumps({
+        "ServerApp": {"identity_provider_class":
+                      "jupyter_mlws.server.team.TeamIdentityProvider"},
+        "TeamIdentityProvider": {"users": {n: {"token": t, "groups": []}
+                                           for n, t in TOKENS.items()}},
+        "MlwsApp": {"access_control": True, "admin_users": []}}))
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLWS_")}
+    env.update(MLWS_HOME=str(home), JUPYTER_PLATFORM_DIRS="1", JUPYTER_CONFIG_DIR=str(config))
+    log = base / "lab.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
+             "--ServerApp.ip=127.0.0.1", "--ServerApp.allow_root=True",
+             f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={settings}",
+             f"--LabApp.workspaces_dir={base / 'workspaces'}"],
+            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root)
+    url = f"http://127.0.0.1:{port}/"
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"jupyter lab exited:\n{log.read_text()[-3000:]}")
+        import urllib.request
+
+        request = urllib.request.Request(f"{url}mlws/api/v1/openapi.json",
+                                         headers={"Authorization": f"token {TOKENS['owner']}"})
+        try:
+            with urllib.request.urlopen(request, timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    try:
+        wait_for(ready, timeout=90, what="the team server to start")
+        yield Lab(url=url, home=home, root=root, process=process, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def seeded(team_lab: Lab) -> dict[str, Any]:
+    old = os.environ.get("MLWS_HOME")
+    os.environ["MLWS_HOME"] = str(team_lab.home)
+    reset_store_cache()
+    try:
+        ws = Workspace.create("team-space", show_output=False)
+        for user, role in USERS.items():
+            ws.assign_role(role, user=user)
+        ws.get_default_keyvault().set_secret("db-pass", SECRET)
+        with Experiment(ws, "shared-exp").start_logging(snapshot_directory=None) as run:
+            run.log("loss", 0.5)
+        folder = team_lab.root / "job"
+        folder.mkdir()
+        (folder / "hello.py").write_text("print('hello from the team', flush=True)\n")
+        return {"ws": ws._record.id, "run": run.id}
+    finally:
+        from jupyter_mlws.core.metric_buffer import flush_all
+
+        flush_all()
+        os.environ["MLWS_HOME"] = old or ""
+        reset_store_cache()
+
+
+def _rest(lab: Lab, user: str, path: str) -> Any:
+    import urllib.request
+
+    request = urllib.request.Request(f"{lab.url}mlws/api/v1/{path}",
+                                     headers={"Authorization": f"token {TOKENS[user]}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def _as(browser: Any, lab: Lab, user: str) -> UI:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    ui = UI(page, lab)
+    # The token logs the browser in (jupyter-server then keeps a login cookie).
+    ui.open_lab(query=f"?token={TOKENS[user]}")
+    return ui
+
+
+def test_reader_sees_runs_but_no_delete_and_no_secret_values(browser, team_lab, seeded):
+    ui = _as(browser, team_lab, "reader")
+    panel = ui.select_workspace(seeded["ws"])
+    panel.locator(".mlws-exp-name", has_text="shared-exp").click()
+    panel.locator(".mlws-exp-list", has_text=seeded["run"][:6]).wait_for()
+    access = panel.locator(".mlws-access-section[data-user='reader']")
+    access.locator("[data-secret='db-pass']").wait_for()
+    wait_for(lambda: panel.get_attribute("data-mlws-can-delete") == "false"
+             or ui.page.locator("#mlws-panel").get_attribute("data-mlws-can-delete") == "false",
+             what="the panel marked read-only")
+    assert ui.page.locator("#mlws-panel .mlws-danger:visible").count() == 0
+    assert access.locator(".mlws-access-form").count() == 0  # no assigning for a Reader
+    assert access.locator(".mlws-audit-table").count() == 0  # the audit log is for owners
+    assert SECRET not in ui.page.content()
+    ui.screenshot("access-reader.png")
+    ui.page.context.close()
+
+
+def test_contributor_submits_a_run(browser, team_lab, seeded):
+    ui = _as(browser, team_lab, "contrib")
+    page = ui.page
+    ui.select_workspace(seeded["ws"])
+    page.locator(".jp-SideBar [data-id='filebrowser']").click()
+    listing = page.locator(".jp-DirListing-content")
+    listing.locator(".jp-DirListing-item", has_text="job").dblclick()
+    item = listing.locator(".jp-DirListing-item[data-file-type='python']", has_text="hello.py")
+    item.click(button="right")
+    page.locator(".lm-Menu-itemLabel", has_text="Submit Script Run").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.get_by_label("Experiment").fill("contrib-exp")
+    dialog.get_by_role("button", name="Submit").click()
+    view = page.locator(".mlws-run-view").last
+    view.locator(".mlws-run-title").wait_for(timeout=30000)
+    log = view.locator(".mlws-log")
+    wait_for(lambda: log.count() and "hello from the team" in log.first.inner_text(),
+             timeout=60, what="the submitted script's output")
+    run_id = view.get_attribute("data-run-id")
+    record = _rest(team_lab, "owner", f"runs/{run_id}")
+    assert record["properties"]["mlws.submittedBy"] == "contrib"
+    page.context.close()
+
+
+def test_owner_assigns_a_role(browser, team_lab, seeded):
+    ui = _as(browser, team_lab, "owner")
+    panel = ui.select_workspace(seeded["ws"])
+    access = panel.locator(".mlws-access-section[data-user='owner']")
+    form = access.locator(".mlws-access-form")
+    form.wait_for()
+    form.get_by_label("Role", exact=True).select_option("Reader")
+    form.get_by_label("User or group").fill("dave")
+    form.get_by_role("button", name="Assign role").click()
+    panel.locator(".mlws-access-section [data-principal='dave']").wait_for()
+    # Owners read the audit log (here: the Contributor's denied attempt seen by the server).
+    panel.locator(".mlws-access-section h4", has_text="Audit log").wait_for()
+    ui.screenshot("access-owner.png")
+    assignments = _rest(team_lab, "owner",
+                        f"workspaces/{seeded['ws']}/roleassignments")["assignments"]
+    assert any(a["principal"] == "dave" and a["role"] == "Reader" for a in assignments)
+    ui.page.context.close()
+
+
