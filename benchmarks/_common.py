@@ -87,7 +87,7 @@ def wait_for(url: str, process: subprocess.Popen, headers: dict[str, str] | None
                                         timeout=2) as response:
                 if response.status == 200:
                     return
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)  # polling a condition: the port accepting requests
     raise SystemExit(f"{url} did not come up in {timeout} s")
 

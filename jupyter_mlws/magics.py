@@ -39,6 +39,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 HELP = __doc__.split("Load with ``%load_ext jupyter_mlws``. ", 1)[1]
 DEFAULT_EXPERIMENT = "notebook"
 CELL_LOG = "logs/cell_output.txt"
+CELL_RUN_TYPE = "notebook_cell"  # run.type of a %%mlws run cell
 LOG_FLUSH_SECONDS = 1.0
 LOG_FLUSH_BYTES = 64 * 1024
 NO_WORKSPACE = (
@@ -183,6 +184,39 @@ class _FigureCollector:
             self.images.append(buffer.getvalue())
 
 
+def _format_duration(seconds: float) -> str:
+    """As the studio shows durations: 43 ms, 5.2s, 3m 4s, 2h 0m 5s."""
+    if seconds != seconds or seconds < 0:  # NaN: no start time
+        return ""
+    if seconds < 1:
+        return f"{round(seconds * 1000)} ms"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h {minutes}m {secs}s"
+    return f"{minutes}m {secs}s" if minutes else f"{seconds:.1f}s"
+
+
+def _for_reading(frame: Any) -> Any:
+    """``runs_frame`` for display: times to whole seconds, durations as text."""
+    frame = frame.copy()
+    for column in ("start_time", "end_time"):
+        if column in frame:
+            frame[column] = frame[column].dt.floor("s")
+    if "duration" in frame:
+        frame["duration"] = [_format_duration(d.total_seconds()) if d == d else ""
+                             for d in frame["duration"]]
+    return frame
+
+
+def _cell_traceback(exc: BaseException, filename: str) -> str:
+    """The traceback of ``exc`` from the cell's first frame on (all of it if none is)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != filename:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))
+
+
 def _log_images(run: Any, images: list[bytes]) -> None:
     with tempfile.TemporaryDirectory(prefix="mlws-cell-") as folder:
         for index, data in enumerate(images, start=1):
@@ -207,6 +241,7 @@ class MlwsMagics(Magics):
     @line_cell_magic
     def mlws(self, line: str, cell: str | None = None) -> Any:
         """jupyter_mlws magics; ``%mlws help`` lists them."""
+        __tracebackhide__ = True  # IPython leaves the magic's own frames out of tracebacks
         try:
             words = split_arguments(line)
         except ValueError as exc:
@@ -297,7 +332,7 @@ class MlwsMagics(Magics):
             runs = list(itertools.islice(experiment.get_runs(), parsed.limit))
         except UserErrorException as exc:
             raise UsageError(f"%mlws runs: {exc}") from None
-        return runs_frame(runs) if runs else runs_frame(experiment).head(0)
+        return _for_reading(runs_frame(runs) if runs else runs_frame(experiment).head(0))
 
     def _cmd_show(self, args: list[str]) -> Any:
         parser = _parser("show")
@@ -320,6 +355,7 @@ class MlwsMagics(Magics):
 
     # ---- %%mlws run
     def _cell_run(self, args: list[str], cell: str) -> Any:
+        __tracebackhide__ = True
         parser = _parser("run")
         parser.add_argument("--experiment")
         parser.add_argument("--name")
@@ -335,12 +371,12 @@ class MlwsMagics(Magics):
         self._cells += 1
         filename = f"<mlws-cell-{self._cells}>"
         tree = ast.parse(source, filename=filename)  # a SyntaxError starts no run
-        from .core import Experiment
+        from .core import Experiment, Run
         from .core.run_context import use_run
 
         experiment = Experiment(self.workspace(), self._experiment_name(parsed.experiment))
-        run = experiment.start_logging(display_name=parsed.name, tags=tags or None,
-                                       snapshot_directory=None, outputs=False)
+        run = Run._start_logging(experiment, display_name=parsed.name, tags=tags or None,
+                                 snapshot_directory=None, outputs=False, run_type=CELL_RUN_TYPE)
         self._last_run = run
         with tempfile.TemporaryDirectory(prefix="mlws-cell-") as folder:
             with open(os.path.join(folder, "cell.py"), "w", encoding="utf-8") as file:
@@ -357,13 +393,14 @@ class MlwsMagics(Magics):
                 return self._execute(tree, filename)
         except BaseException as exc:
             outcome = exc
-            sink.add(traceback.format_exc())
+            sink.add(_cell_traceback(exc, filename))
             raise
         finally:
             sys.stdout, sys.stderr = streams
-            self._end_run(run, sink, collector, outcome)
+            self._end_run(run, sink, collector, outcome, filename)
 
     def _execute(self, tree: ast.Module, filename: str) -> Any:
+        __tracebackhide__ = True
         namespace = self.shell.user_ns if self.shell is not None else {}
         last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
         body = ast.Module(body=tree.body[:-1] if last else tree.body, type_ignores=[])
@@ -375,7 +412,7 @@ class MlwsMagics(Magics):
 
     @staticmethod
     def _end_run(run: Any, sink: _LogSink, collector: _FigureCollector,
-                 outcome: BaseException | None) -> None:
+                 outcome: BaseException | None, filename: str) -> None:
         failures: list[BaseException] = []
         for step in (sink.flush, lambda: _log_images(run, collector.images)):
             try:
@@ -387,7 +424,14 @@ class MlwsMagics(Magics):
         elif isinstance(outcome, KeyboardInterrupt):
             run.cancel()
         else:
-            run.fail(outcome, error_code=type(outcome).__name__)
+            # The code names the exception type, so the message is its text alone, and the
+            # traceback is the cell's (the magic's own frames say nothing to the user).
+            from .core.status import RunStatus
+
+            kind = type(outcome).__name__
+            run._finish(RunStatus.FAILED, {"error": {
+                "code": kind, "message": str(outcome) or kind, "exceptionType": kind,
+                "traceback": _cell_traceback(outcome, filename)}})
         if failures and outcome is None:
             raise failures[0]
 

@@ -68,11 +68,10 @@ async function detectRoutes(studio: Studio): Promise<void> {
   try {
     const response = await studio.api.fetch('openapi.json');
     const spec = await response.json();
-    studio.routes = new Set(Object.keys(spec?.paths ?? {}));
+    studio.setRoutes(new Set(Object.keys(spec?.paths ?? {})));
   } catch {
-    studio.routes = new Set();
+    studio.setRoutes(new Set());
   }
-  studio.useWebSocket = studio.routes.has('/live');
   studio.dataChanged.emit();
 }
 
@@ -124,7 +123,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         if (current instanceof RunViewWidget) {
           await current.content.view.refresh();
         } else if (current instanceof RunsTableWidget) {
-          current.content.reload();
+          current.content.reload(true);
         }
       }
     });

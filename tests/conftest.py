@@ -47,6 +47,11 @@ _ISOLATED_ENV = ("MLWS_HOME", "MLWS_DATABASE_URL", "MLWS_STORAGE_URL", "MLWS_TRA
                  "MLWS_SECRET_RETENTION_DAYS")
 
 
+# Submitted runs record system/... metrics; tests of exact metric sets need them off, also in
+# processes started before a test (Dask workers, servers): set here, at import, for all.
+os.environ["MLWS_SYSTEM_METRICS_INTERVAL"] = "0"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _session_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Set before any fixture starts a server or kernel: Jupyter servers (the browser tests'
@@ -66,6 +71,9 @@ def mlws_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     home = tmp_path / "mlws-home"
     home.mkdir(mode=0o700)  # as the store makes it (an open home is reported)
     monkeypatch.setenv("MLWS_HOME", str(home))
+    # Submitted runs record system/... metrics; tests of exact metric sets turn them off
+    # (tests/execution/test_system_metrics.py turns them on).
+    monkeypatch.setenv("MLWS_SYSTEM_METRICS_INTERVAL", "0")
     reset_store_cache()
     yield home
     reset_store_cache()

@@ -36,6 +36,8 @@ class Experiment(ResponseModel):
     created_time: Timestamp
     run_count: int | None = Field(description="With ?with_run_counts=true: runs (children "
                                               "included) of the experiment")
+    child_run_count: int | None = Field(description="With ?with_run_counts=true: of "
+                                                    "run_count, the runs with a parent")
 
 
 class ExperimentList(ResponseModel):

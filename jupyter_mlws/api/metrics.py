@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from ..store.base import MetricInfo as MetricInfoRecord
 from ..store.base import MetricSeries as MetricSeriesRecord
@@ -76,10 +76,19 @@ class MetricSeries(ResponseModel):
 
 class SeriesQuery(InWorkspace):
     since: int = Field(0, ge=0, le=2**53, description="Points with seq > since")
+    until: int | None = Field(None, ge=0, le=2**53, description="And seq <= until (a zoomed "
+                                                                 "window read at full detail)")
     max_points: MaxPoints | None = Field(None, description="Downsample to about this many "
                                                            "points, keeping extremes")
     tables: Literal["columns", "rows"] = Field(
         "columns", description="A table metric as columns (charts) or rows (as logged)")
+
+
+    @model_validator(mode="after")
+    def _window(self) -> SeriesQuery:
+        if self.until is not None and self.until < self.since:
+            raise ValueError("'until' must not be less than 'since'")
+        return self
 
 
 class MetricQuery(Model):
@@ -245,7 +254,7 @@ OPERATIONS = [
               # The array path: numpy columns from the store, JSON lists at C speed.
               call=lambda s, r: s.get_metric_columns(
                   r.params["run_id"], r.params["metric_name"], since=r.query.since,
-                  max_points=r.query.max_points),
+                  max_points=r.query.max_points, until=r.query.until),
               shape=_series),
     Operation("getMetricValues", "POST", "/metrics/values",
               "workspaces/experiments/runs/read", "Every value of every metric of several "
@@ -256,7 +265,10 @@ OPERATIONS = [
               "workspaces/experiments/runs/read", "Downsampled series of several runs of the "
               "workspace, for a comparison", "workspace", store="query_metric_series",
               body=MetricQuery, body_kind="json", response=MetricQueryAnswer, call=_query,
-              shape=lambda r, _: {"series": [series_body(s) for s in r]}, resource="metric"),
+              shape=lambda r, _: {"series": [series_body(s) for s in r]}, resource="metric",
+              # A sweep's trials charted in the widget (its runs must be descendants).
+              widget="child_series",
+              widget_args=lambda run: {"workspace_id": run.workspace_id}),
 ]
 
 

@@ -216,20 +216,25 @@ class Operation:
 
     def parse_dict(self, args: dict[str, Any]) -> Request:
         """A request given as one dict of arguments (the widget's comm): path parameters,
-        query fields and body fields by name."""
+        query fields and JSON body fields by name."""
         names = set(self.path_names)
         params = self.parse_params({k: v for k, v in args.items() if k in names})
-        query = None
-        if self.query is not None:
-            fields = {k: v for k, v in args.items() if k in self.query.model_fields}
-            unknown = set(args) - names - set(fields)
-            if unknown:
-                raise RequestInvalid(f"Unknown argument(s): {', '.join(sorted(unknown))}.")
+        parts: list[BaseModel | None] = []
+        known = set(names)
+        for model in (self.query, self.body):
+            if model is None:
+                parts.append(None)
+                continue
+            fields = {k: v for k, v in args.items() if k in model.model_fields}
+            known.update(fields)
             try:
-                query = self.query.model_validate(fields, strict=True)
+                parts.append(model.model_validate(fields, strict=True))
             except ValidationError as exc:
                 raise RequestInvalid(describe(exc, "argument")) from None
-        return Request(params=params, query=query)
+        unknown = set(args) - known
+        if unknown and (self.query is not None or self.body is not None):
+            raise RequestInvalid(f"Unknown argument(s): {', '.join(sorted(unknown))}.")
+        return Request(params=params, query=parts[0], body=parts[1])
 
     # ---- answering
     def execute(self, store: Store, request: Request) -> Any:

@@ -29,8 +29,10 @@ from .types import (
     Timestamp,
 )
 
-ORDER_BY_PATTERN = r"^(created_time|start_time|status|number|metric:[^\x00]{1,255})$"
+ORDER_BY_PATTERN = (r"^(created_time|start_time|end_time|status|number|display_name|run_type"
+                    r"|target|(metric|tag|property):[^\x00]{1,255})$")
 DEFAULT_LIMIT = 100
+MAX_FILTER_LENGTH = 4096
 
 
 class RunErrorDetail(ResponseModel):
@@ -89,6 +91,9 @@ class RunSearch(QueryModel):
     properties: Pairs = Field(None, alias="property")
     run_type: ShortText | None = None
     text: ShortText | None = Field(None, description="Part of the display name or id")
+    filter: Annotated[str, StringConstraints(max_length=MAX_FILTER_LENGTH)] | None = Field(
+        None, description="A value query, e.g. metrics.accuracy > 0.9 and tags.team = 'vision' "
+                          "(README, 'Value queries'; a bad one is a 400 saying where it fails)")
     order_by: Annotated[str, StringConstraints(pattern=ORDER_BY_PATTERN)] = "created_time"
     descending: bool = True
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=RUN_PAGE_MAX)
@@ -181,5 +186,5 @@ OPERATIONS = [
     Operation("cancelRun", "POST", "/runs/{run_id}/cancel",
               "workspaces/experiments/runs/cancel/action", "Cancel a run: a script run is "
               "asked to stop, any other active run is Canceled at once; an ended run is "
-              "answered as it is", "run", query=InWorkspace, response=Run),
+              "answered as it is", "run", query=InWorkspace, response=Run, widget="cancel"),
 ]

@@ -22,6 +22,7 @@ from . import (
     live,
     metrics,
     models,
+    run_values,
     runs,
     services,
     workspaces,
@@ -29,9 +30,9 @@ from . import (
 from .operation import Operation
 
 # In the order the OpenAPI document lists them.
-KINDS: tuple[ModuleType, ...] = (live, workspaces, experiments, runs, metrics, files, assets,
-                                 compute, datastores, datasets, keyvault, access, models,
-                                 services)
+KINDS: tuple[ModuleType, ...] = (live, workspaces, experiments, runs, run_values, metrics, files,
+                                 assets, compute, datastores, datasets, keyvault, access,
+                                 models, services)
 
 
 def _collect() -> tuple[Operation, ...]:

@@ -259,6 +259,8 @@ PATH_PARAMS: dict[str, PathParam] = {
     "kind": PathParam(AssetKind, "An asset kind (environment, compute, model, ...)."),
     "name": PathParam(AssetName, "An asset name."),
     "version": PathParam(AssetVersion, "An asset version (1, 2, ...)."),
+    "env_hash": PathParam(Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8,64}$")],
+                          "A built environment's hash (8-64 lowercase hex digits)."),
     "model_name": PathParam(AssetName, "A registered model's name."),
     "alias": PathParam(Annotated[str, StringConstraints(pattern=MODEL_ALIAS_PATTERN)],
                        "A model alias (production, staging, ...)."),

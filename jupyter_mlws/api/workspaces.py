@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
+
+from pydantic import Field, StringConstraints
 
 from ..store.base import WorkspaceRecord
 from .operation import Operation, body_field
@@ -35,6 +37,18 @@ class Workspace(ResponseModel):
 
 class WorkspaceList(ResponseModel):
     workspaces: list[Workspace]
+
+
+class ConfigQuery(QueryModel):
+    path: Annotated[str, StringConstraints(max_length=4096)] = Field(
+        "", description="A folder relative to the server's root directory (the search walks "
+                        "up from it, staying inside the root)")
+
+
+class ConfiguredWorkspace(ResponseModel):
+    workspace: Workspace | None = Field(description="null: no config.json, or a workspace "
+                                                    "this server does not have")
+    config_path: str | None = Field(description="The config.json found, relative to the root")
 
 
 class WorkspaceQuery(QueryModel):
@@ -76,6 +90,10 @@ OPERATIONS = [
               "Create a workspace", "server", store="create_workspace", body=WorkspaceCreate,
               body_kind="json", response=Workspace, status=201, call=_create, errors=(409,),
               resource_name=body_field("name")),
+    Operation("getWorkspaceConfig", "GET", "/workspace-config", "workspaces/read",
+              "The workspace a folder's config.json names (v1's search: .azureml/, "
+              "aml_config/, the folder, walking up)", "server", query=ConfigQuery,
+              response=ConfiguredWorkspace, resource="workspace"),
     Operation("getWorkspace", "GET", "/workspaces/{workspace_id}", "workspaces/read",
               "A workspace", "workspace", store="get_workspace_by_id", response=Workspace),
     Operation("updateWorkspace", "PATCH", "/workspaces/{workspace_id}", "workspaces/write",

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 RunFactory = Callable[["Experiment", RunRecord], "Run"]
 _PAGE = 500
+# run.type of start_logging runs (v1 leaves it None on some versions; a name says what it is).
+INTERACTIVE_RUN_TYPE = "interactive"
 
 
 def run_error(error_details: Any, error_code: str | None) -> dict[str, Any] | None:
@@ -143,7 +145,8 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
                        run_id: str | None = None, outputs: Any = None,
                        snapshot_directory: str | os.PathLike | None = ".",
                        display_name: str | None = None, tags: dict[str, Any] | None = None,
-                       description: str | None = None, **kwargs: Any) -> Run:
+                       description: str | None = None, run_type: str = INTERACTIVE_RUN_TYPE,
+                       **kwargs: Any) -> Run:
         """Create and start an interactive run (what Experiment.start_logging calls).
 
         The snapshot is collected and stored before the run is created, so a folder over the
@@ -164,7 +167,8 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
         if snapshot_id is not None:
             properties["ContentSnapshotId"] = snapshot_id
         run = cls._create(experiment, run_id=run_id, display_name=display_name or name,
-                          description=description, tags=tags, properties=properties)
+                          description=description, tags=tags, properties=properties,
+                          run_type=run_type)
         run._outputs_dir = outputs_dir
         if snapshot_id is not None:
             try:
@@ -179,7 +183,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
     def _create(cls, experiment: Experiment, *, run_id: str | None = None,
                 parent: Run | None = None, display_name: str | None = None,
                 description: str | None = None, tags: dict[str, Any] | None = None,
-                properties: dict[str, str] | None = None) -> Run:
+                properties: dict[str, str] | None = None, run_type: str | None = None) -> Run:
         """Create a Running run owned by this process (heartbeats keep it alive)."""
         from ..store.liveness import current_owner
 
@@ -192,7 +196,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
             run_id=run_id or str(uuid.uuid4()), status=RunStatus.RUNNING,
             parent_run_id=parent.id if parent else None,
             target=parent._record.target if parent else "local",
-            display_name=display_name, description=description,
+            display_name=display_name, description=description, run_type=run_type,
             tags=string_values("Tag", tags or {}, True), properties=props, owner=current_owner())
         run = cls.__new__(cls)
         run._attach(experiment, record, known_kinds={})

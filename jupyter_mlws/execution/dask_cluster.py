@@ -169,7 +169,17 @@ def _node_counts(cluster: Any) -> dict[str, Any]:
     except RuntimeError:  # changed size while read from this thread; next tick retries
         return {}
     running = sum(1 for w in workers if w.processing)
+    # One entry per node in v1's list_nodes() shape; runIds are the runs it executes (task
+    # keys are run ids, see dask_dispatch).
+    nodes = []
+    for w in workers:
+        host, _, port = str(w.address).rpartition(":")
+        nodes.append({"nodeId": str(w.name), "port": int(port) if port.isdigit() else None,
+                      "privateIpAddress": host.split("//")[-1], "publicIpAddress": None,
+                      "nodeState": "running" if w.processing else "idle",
+                      "runIds": sorted(str(t.key) for t in w.processing)})
     return {
+        "nodes": nodes,
         "current_node_count": len(workers),
         "target_node_count": len(cluster.worker_spec),
         "node_state_counts": {"idle": len(workers) - running, "running": running,

@@ -29,6 +29,8 @@ from .pythons import available_versions, host_version, install_failure, missing_
 
 FORMAT = 1  # bump to invalidate every cached environment after a layout change
 READY = ".ready"
+BUILD_LOG_SUFFIX = ".build.log"  # <envs root>/<hash>.build.log: every build of that hash
+BUILD_LOG_MAX = 1024 * 1024
 BUILD_LOCK_TIMEOUT = 3600.0
 LogFn = Callable[[str], None]
 
@@ -210,7 +212,6 @@ def ensure_environment(spec: dict[str, Any], home: str | os.PathLike | None = No
                        log: LogFn | None = None) -> str:
     """The interpreter of ``spec``, building the environment first if needed (once, even when
     several processes ask at the same moment). Raises :class:`EnvironmentBuildError`."""
-    log = log or (lambda _text: None)
     ready = ready_interpreter(spec, home)
     if ready is not None:
         return ready
@@ -221,6 +222,7 @@ def ensure_environment(spec: dict[str, Any], home: str | os.PathLike | None = No
     root = envs_root(home)
     root.mkdir(parents=True, exist_ok=True)
     digest = env_hash(spec)
+    log = _keeping_log(root / f"{digest}{BUILD_LOG_SUFFIX}", log or (lambda _text: None))
     final, tmp = root / digest, root / f"{digest}.tmp"
     lock = FileLock(str(root / f"{digest}.lock"))
     log(f"Environment {digest[:12]}: waiting for the build lock\n")
@@ -247,6 +249,39 @@ def ensure_environment(spec: dict[str, Any], home: str | os.PathLike | None = No
     return _python_of(final)
 
 
+def _keeping_log(path: Path, log: LogFn) -> LogFn:
+    """``log`` that also appends to the environment's own build log, which outlives the run
+    that built it (the studio shows it beside the environment's specification)."""
+
+    def write(text: str) -> None:
+        log(text)
+        try:
+            with open(path, "a", encoding="utf-8", errors="replace") as handle:
+                handle.write(text)
+        except OSError:
+            pass  # the run's own log still has it
+
+    return write
+
+
+def build_log(env_hash_or_prefix: str, home: str | os.PathLike | None = None,
+              max_bytes: int = BUILD_LOG_MAX) -> str | None:
+    """The build log of an environment (a unique hash prefix is enough; the last
+    ``max_bytes``), None when there is none."""
+    import re
+
+    root = envs_root(home)
+    if not re.fullmatch(r"[0-9a-f]{1,64}", env_hash_or_prefix) or not root.is_dir():
+        return None
+    logs = [p for p in root.glob(f"{env_hash_or_prefix}*{BUILD_LOG_SUFFIX}") if p.is_file()]
+    if len(logs) != 1:
+        return None
+    with open(logs[0], "rb") as handle:
+        size = handle.seek(0, 2)
+        handle.seek(max(0, size - max_bytes))
+        return handle.read().decode("utf-8", "replace")
+
+
 # ------------------------------------------------------------------ the registry side
 # (hashlib and shutil are imported where used: this module is on a submitted run's way to its
 # script, where every import before the script starts is paid on each run)
@@ -261,6 +296,7 @@ def _info(env_dir: Path, with_size: bool = False) -> dict[str, Any] | None:
         return None
     info["path"] = str(env_dir)
     info["interpreter"] = _python_of(env_dir)
+    info["has_build_log"] = env_dir.with_name(env_dir.name + BUILD_LOG_SUFFIX).is_file()
     if with_size:
         info["size_bytes"] = sum(f.stat().st_size for f in env_dir.rglob("*")
                                  if f.is_file() and not f.is_symlink())
@@ -324,11 +360,13 @@ def prune(home: str | os.PathLike | None = None, unused_for_seconds: float | Non
             removed.append(digest)
             if not dry_run:
                 shutil.rmtree(env_dir, ignore_errors=True)
+                with contextlib.suppress(OSError):
+                    (root / f"{digest}{BUILD_LOG_SUFFIX}").unlink()
         finally:
             lock.release()
     return removed
 
 
-__all__ = ["EnvironmentBuildError", "canonical_spec", "check_buildable", "ensure_environment",
-           "env_hash",
+__all__ = ["EnvironmentBuildError", "build_log", "canonical_spec", "check_buildable",
+           "ensure_environment", "env_hash",
            "envs_root", "find_uv", "inspect", "list_built", "prune", "ready_interpreter"]

@@ -219,11 +219,14 @@ class _Execution:
         if not self.cancel_requested():
             self.set_status("Running")
         last_flush = last_poll = last_beat = started
+        sampler = self._sampler()
         while True:
             rc = self.proc.poll()
             now = time.monotonic()
             if rc is not None:
                 return self._finished(rc)
+            if sampler is not None and sampler.due(now):
+                sampler = self._sample(sampler, now)
             if limit and now - started > float(limit):
                 rc = kill_tree(self.proc)
                 return "Failed", rc, {"error": {
@@ -242,6 +245,26 @@ class _Execution:
                 last_beat = now
                 self.store.update_run(self.run_id, heartbeat=True)
             self.pump.done.wait(TICK)
+
+    def _sampler(self) -> Any:
+        """The run's CPU/memory/GPU sampler (system/... metrics), None when turned off."""
+        from .system_metrics import SystemSampler
+
+        try:
+            sampler = SystemSampler(self.proc.pid)
+        except Exception:  # psutil cannot see the process: run without system metrics
+            return None
+        return sampler if sampler.enabled else None
+
+    def _sample(self, sampler: Any, now: float) -> Any:
+        """Record one sample; a sampler that fails is dropped, the run goes on."""
+        try:
+            points = sampler.points(self.run_id, now)
+            if points:
+                self.store.append_metrics(points)
+        except Exception:
+            return None
+        return sampler
 
     def _finished(self, rc: int) -> tuple[str, int, dict[str, Any] | None]:
         if rc == 0:

@@ -1,5 +1,5 @@
-"""Server services of the compute rows of the table: compute targets with their status, the
-registered and built environments, and submitting script runs.
+"""Server services of the compute rows of the table: compute targets (listed with their
+status, created, shown with their nodes, stopped, deleted) and submitting script runs.
 
 Submitting goes through the SDK (``Experiment.submit(ScriptRunConfig)``), the one place runs
 are validated, snapshotted and launched; the service only confines the source folder to the
@@ -21,16 +21,11 @@ from ..core.identity import acting_as
 from ..core.script_run_config import ScriptRunConfig
 from ..core.workspace import Workspace
 from ..exceptions import ComputeTargetException
-from ..execution.environments import list_built
-from ..store.base import AssetRecord, Store
-from ..store.settings import mlws_home
+from ..store.base import Store
 from .base import ApiError
 
 if TYPE_CHECKING:
     from .routes import OperationHandler
-
-ENVIRONMENT_KIND = "environment"  # the asset kind core.environment registers under
-
 
 def compute_summary(target: Any) -> dict[str, Any]:
     """One target as the API lists it: name, type, provisioning state and live status."""
@@ -52,35 +47,42 @@ def compute_summary(target: Any) -> dict[str, Any]:
             "description": record.description, "tags": dict(record.tags)}
 
 
+def _workspace(store: Store, workspace_id: str) -> Workspace:
+    return Workspace._from_record(store, store.get_workspace_by_id(workspace_id))
+
+
 def list_computes(store: Store, workspace_id: str) -> dict[str, Any]:
-    workspace = Workspace._from_record(store, store.get_workspace_by_id(workspace_id))
-    return {"computes": [compute_summary(t) for t in ComputeTarget.list(workspace)]}
+    return {"computes": [compute_summary(t) for t in ComputeTarget.list(
+        _workspace(store, workspace_id))]}
 
 
-def environment_summary(record: AssetRecord) -> dict[str, Any]:
-    spec = record.spec or {}
-    python = spec.get("python") or {}
-    return {"name": record.name, "version": record.version,
-            "description": record.description, "tags": dict(record.tags),
-            "labels": list((record.state or {}).get("labels", [])),
-            "created_time": record.created_time,
-            "user_managed_dependencies": bool(python.get("userManagedDependencies", False)),
-            "definition": spec}
+def create_compute(store: Store, workspace_id: str, body: Any) -> dict[str, Any]:
+    """A cluster (AmlCompute) or an instance (ComputeInstance), created through the SDK."""
+    from ..core.compute import AmlCompute, ComputeInstance
+
+    workspace = _workspace(store, workspace_id)
+    if body.name in {t.name for t in ComputeTarget.list(workspace)}:
+        raise ApiError(409, f"Compute target {body.name} already exists.", "Conflict")
+    config = (AmlCompute.provisioning_configuration(
+        vm_size=body.vm_size, min_nodes=body.min_nodes, max_nodes=body.max_nodes,
+        idle_seconds_before_scaledown=body.idle_seconds_before_scaledown,
+        description=body.description) if body.type == "AmlCompute" else
+        ComputeInstance.provisioning_configuration(vm_size=body.vm_size,
+                                                   description=body.description))
+    return compute_summary(ComputeTarget.create(workspace, body.name, config))
 
 
-def list_environments(store: Store, workspace_id: str, all_versions: bool) -> dict[str, Any]:
-    store.get_workspace_by_id(workspace_id)  # 404 for an unknown workspace, not []
-    records = store.list_assets(workspace_id, ENVIRONMENT_KIND, latest_only=not all_versions)
-    return {"environments": [environment_summary(r) for r in records]}
+def compute_details(store: Store, workspace_id: str, name: str) -> dict[str, Any]:
+    """A target's summary with its nodes (clusters: v1's list_nodes())."""
+    target = ComputeTarget(_workspace(store, workspace_id), name)
+    summary = compute_summary(target)
+    nodes = getattr(target, "list_nodes", None)
+    summary["nodes"] = nodes() if callable(nodes) else []
+    return summary
 
 
-def built_environments(home: str) -> dict[str, Any]:
-    """The uv-built environments under ``home``: one small marker file read per environment,
-    never a walk of the environment's files (sizes are ``mlws env inspect``'s business)."""
-    return {"environments": [
-        {"hash": b.get("hash"), "path": b.get("path"), "interpreter": b.get("interpreter"),
-         "spec": b.get("spec") or {}, "created_time": b.get("created_time"),
-         "last_used_time": b.get("last_used_time")} for b in list_built(home)]}
+def delete_compute(store: Store, workspace_id: str, name: str) -> None:
+    ComputeTarget(_workspace(store, workspace_id), name).delete()
 
 
 def confine_source(root_dir: str, value: str) -> str:
@@ -99,8 +101,7 @@ def confine_source(root_dir: str, value: str) -> str:
 def stop_compute(store: Store, workspace_id: str, name: str) -> dict[str, Any]:
     """Stop a cluster's daemon (scaled to zero; the next submit starts it again) or an
     instance; other targets cannot be stopped (400)."""
-    workspace = Workspace._from_record(store, store.get_workspace_by_id(workspace_id))
-    target = ComputeTarget(workspace, name)
+    target = ComputeTarget(_workspace(store, workspace_id), name)
     if not target.can_stop:
         raise ComputeTargetException(f"Compute target {name!r} ({target.type}) cannot be "
                                      "stopped")
@@ -111,7 +112,7 @@ def stop_compute(store: Store, workspace_id: str, name: str) -> dict[str, Any]:
 def submit_script_run(store: Store, workspace_id: str, root_dir: str, body: Any,
                       identity: str = "") -> Any:
     """Submit the body's script run; ``identity`` (the server's user) is its submittedBy."""
-    workspace = Workspace._from_record(store, store.get_workspace_by_id(workspace_id))
+    workspace = _workspace(store, workspace_id)
     folder = confine_source(root_dir, body.source_directory)
     environment = body.environment
     env = (Environment.get(workspace, environment.name, environment.version)
@@ -129,21 +130,24 @@ async def computes_service(handler: OperationHandler, request: Request) -> Any:
     return await handler.call_store(list_computes, request.params["workspace_id"])
 
 
-async def stop_compute_service(handler: OperationHandler, request: Request) -> Any:
-    return await handler.call_store(stop_compute, request.params["workspace_id"],
+async def create_compute_service(handler: OperationHandler, request: Request) -> Any:
+    return await handler.call_store(create_compute, request.params["workspace_id"],
+                                    request.body)
+
+
+async def get_compute_service(handler: OperationHandler, request: Request) -> Any:
+    return await handler.call_store(compute_details, request.params["workspace_id"],
                                     request.params["compute_name"])
 
 
-async def environments_service(handler: OperationHandler, request: Request) -> Any:
-    return await handler.call_store(list_environments, request.params["workspace_id"],
-                                    request.query.all_versions)  # type: ignore[union-attr]
+async def delete_compute_service(handler: OperationHandler, request: Request) -> Any:
+    return await handler.call_store(delete_compute, request.params["workspace_id"],
+                                    request.params["compute_name"])
 
 
-async def built_environments_service(handler: OperationHandler, request: Request) -> Any:
-    # The home alone, not the store: opening the store (migrations) made this route, often a
-    # client's first request, slow enough to time out.
-    home = handler.mlws.home or str(mlws_home())
-    return await handler.call(built_environments, home)
+async def stop_compute_service(handler: OperationHandler, request: Request) -> Any:
+    return await handler.call_store(stop_compute, request.params["workspace_id"],
+                                    request.params["compute_name"])
 
 
 async def submit_service(handler: OperationHandler, request: Request) -> Any:
@@ -152,5 +156,5 @@ async def submit_service(handler: OperationHandler, request: Request) -> Any:
                                     request.body, handler.identity)
 
 
-__all__ = ["built_environments", "compute_summary", "confine_source", "environment_summary",
-           "list_computes", "list_environments", "stop_compute", "submit_script_run"]
+__all__ = ["compute_details", "compute_summary", "confine_source", "create_compute",
+           "delete_compute", "list_computes", "stop_compute", "submit_script_run"]

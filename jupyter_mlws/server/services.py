@@ -1,7 +1,7 @@
 """Server services: the rows of the table that are not one store call (cancel a run, the API
-document, compute targets, environments, script-run submission, the datastore listing, the
-studio's dataset views, those of the key vault and access control, models and deployed
-services), by operation id."""
+document, the workspace of a config.json, compute targets, environments, script-run
+submission, the datastore listing, the studio's dataset views, those of the key vault and
+access control, models and deployed services), by operation id."""
 
 from __future__ import annotations
 
@@ -14,14 +14,22 @@ from ..execution.cancel import request_cancel
 from . import datasets
 from .access_services import ACCESS_SERVICES
 from .compute import (
-    built_environments_service,
     computes_service,
-    environments_service,
+    create_compute_service,
+    delete_compute_service,
+    get_compute_service,
     stop_compute_service,
     submit_service,
 )
 from .datastores import datastores_service
+from .environments import (
+    build_log_service,
+    built_environments_service,
+    environment_service,
+    environments_service,
+)
 from .models import MODEL_SERVICES
+from .workspace_config import workspace_config_service
 
 if TYPE_CHECKING:
     from .routes import OperationHandler
@@ -44,10 +52,16 @@ Service = Callable[["OperationHandler", Request], Awaitable[Any]]
 SERVICES: dict[str, Service] = {
     "cancelRun": cancel_service,
     "getOpenApi": openapi_service,
+    "getWorkspaceConfig": workspace_config_service,
     "listComputeTargets": computes_service,
+    "createComputeTarget": create_compute_service,
+    "getComputeTarget": get_compute_service,
+    "deleteComputeTarget": delete_compute_service,
     "stopComputeTarget": stop_compute_service,
     "listEnvironments": environments_service,
+    "getEnvironment": environment_service,
     "listBuiltEnvironments": built_environments_service,
+    "getBuildLog": build_log_service,
     "submitScriptRun": submit_service,
     "listDatastores": datastores_service,
     "listDatasets": datasets.datasets_service,

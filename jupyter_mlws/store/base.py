@@ -33,15 +33,18 @@ from .records import (
     AssetRecord,
     DatastoreFileRecord,
     ExperimentRecord,
+    KeyCount,
     LogChunk,
     MetricInfo,
     MetricPoint,
     MetricSeries,
     Record,
+    RunKeys,
     RunPage,
     RunQuery,
     RunRecord,
     RunTable,
+    RunValues,
     SnapshotRecord,
     WorkspaceRecord,
 )
@@ -191,6 +194,19 @@ class Store(AccessApi, abc.ABC):
         return RunTable.of(self.list_runs(workspace_id, query), include_properties)
 
     @abc.abstractmethod
+    def list_run_keys(self, workspace_id: str, query: RunQuery | None = None) -> RunKeys:
+        """The metric, tag, property and parameter names of the runs ``query`` matches (its
+        order and page are ignored), each with how many of those runs have it."""
+
+    @abc.abstractmethod
+    def get_run_values(self, workspace_id: str, query: RunQuery,
+                       columns: Sequence[str]) -> RunValues:
+        """The ``columns`` (run_columns names; InvalidInputError for a bad one) of the runs
+        ``query`` matches, in its order and page, as one column list per name. A name of
+        ``*`` (``parameters.*``, ``tags.*``, ``properties.*``, ``metrics.*``: scalar metrics)
+        stands for every value of that namespace the runs have."""
+
+    @abc.abstractmethod
     def update_run(self, run_id: str, *, status: str | None = None,
                    display_name: str | None = None, description: str | None = None,
                    error: dict[str, Any] | None = None, snapshot_id: str | None = None,
@@ -238,8 +254,11 @@ class Store(AccessApi, abc.ABC):
 
     @abc.abstractmethod
     def get_metric_series(self, run_id: str, name: str, *, since: int = 0,
-                          max_points: int | None = None) -> MetricSeries:
-        """Points with ``seq > since``; with ``max_points``, downsampled keeping extremes."""
+                          max_points: int | None = None,
+                          until: int | None = None) -> MetricSeries:
+        """Points with ``since < seq <= until`` (no upper bound when ``until`` is None); with
+        ``max_points``, downsampled keeping extremes. ``total`` is always the number of points
+        stored, so a window or page read still says how long the whole series is."""
 
     @abc.abstractmethod
     def get_all_metric_values(
@@ -247,14 +266,16 @@ class Store(AccessApi, abc.ABC):
         """{run_id: {name: (kind, values oldest first)}} for shaping ``get_metrics``."""
 
     def get_metric_columns(self, run_id: str, name: str, *, since: int = 0,
-                           max_points: int | None = None) -> MetricColumns:
+                           max_points: int | None = None,
+                           until: int | None = None) -> MetricColumns:
         """:meth:`get_metric_series` as numpy arrays (the SQL store reads them directly;
         this default converts a series)."""
         import numpy as np
 
         from .columns import MetricColumns, to_array
 
-        series = self.get_metric_series(run_id, name, since=since, max_points=max_points)
+        series = self.get_metric_series(run_id, name, since=since, max_points=max_points,
+                                        until=until)
         return MetricColumns(run_id=run_id, name=name, kind=series.kind,
                              value=to_array(series.value),
                              seq=np.asarray(series.seq, dtype=np.int64),
@@ -481,7 +502,7 @@ class Store(AccessApi, abc.ABC):
 
 __all__ = ["ACTIVE_STATUSES", "METRIC_KINDS", "RUN_PAGE_MAX", "TERMINAL_STATUSES",
            "ArtifactRecord", "AssetRecord", "ConflictError", "CorruptArtifactError",
-           "DatastoreFileRecord", "ExperimentRecord",
-           "InvalidInputError", "LogChunk", "MetricInfo", "MetricPoint", "MetricSeries",
-           "NotFoundError", "Record", "RunPage", "RunQuery", "RunRecord", "RunTable",
+           "DatastoreFileRecord", "ExperimentRecord", "InvalidInputError", "KeyCount",
+           "LogChunk", "MetricInfo", "MetricPoint", "MetricSeries", "NotFoundError", "Record",
+           "RunKeys", "RunPage", "RunQuery", "RunRecord", "RunTable", "RunValues",
            "SnapshotRecord", "Store", "StoreError", "WorkspaceRecord"]

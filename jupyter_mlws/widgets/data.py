@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+from collections.abc import Callable
 from typing import Any
 
 from ..api.files import artifact_content_type
-from ..api.operation import Operation, RequestInvalid
+from ..api.operation import Operation, Request, RequestInvalid
 from ..api.table import WIDGET_OPS
 from ..exceptions import AzureMLException
 from ..store.base import RunRecord, Store
@@ -23,6 +24,16 @@ from ..store.codec import json_safe
 
 MAX_ARTIFACT_BYTES = 20 * 1024 * 1024  # inline downloads travel base64 over the comm
 _MAX_DEPTH = 64  # parent chains deeper than this are not a tree we built
+
+
+def _cancel(store: Store, request: Request) -> Any:
+    from ..execution.cancel import request_cancel
+
+    return request_cancel(store, request.params["run_id"])
+
+
+# Widget ops whose rows are server services, not store calls: the same work, in the kernel.
+SERVICES: dict[str, Callable[[Store, Request], Any]] = {"cancelRun": _cancel}
 
 
 class RequestError(AzureMLException):
@@ -82,6 +93,10 @@ class WidgetData:
             for comm, rest in row.widget_aliases.items():
                 message = message.replace(f"'{rest}'", f"'{comm}'")
             raise RequestError(message) from None
+        for run_id in getattr(request.body, "run_ids", None) or ():
+            self.resolve(run_id)  # a body naming runs (a trials chart): descendants only
+        if row.id in SERVICES:
+            return SERVICES[row.id](self.store, request)
         if row.response_kind != "file":
             return row.invoke(self.store, request)
         if row.id == "downloadArtifact":

@@ -103,6 +103,23 @@ export interface BlobStored {
   size: number;
 }
 
+export interface BuildLog {
+  hash: string;
+  /** The build's output (its last MiB) */
+  log: string;
+}
+
+export interface BuiltEntry {
+  hash: string;
+  path?: string | null;
+  interpreter?: string | null;
+  created_time?: number | null;
+  last_used_time?: number | null;
+  build_seconds?: number | null;
+  has_build_log?: boolean;
+  [key: string]: unknown;
+}
+
 export interface BuiltEnvironment {
   /** The SHA-256 of the environment's spec */
   hash: string;
@@ -111,6 +128,7 @@ export interface BuiltEnvironment {
   spec: Record<string, unknown>;
   created_time: number | null;
   last_used_time: number | null;
+  has_build_log: boolean;
 }
 
 export interface BuiltEnvironmentList {
@@ -129,6 +147,29 @@ export interface ColumnProfile {
   histogram: Histogram | null;
 }
 
+/** A cluster (AmlCompute.provisioning_configuration) or an instance (ComputeInstance.provisioning_configuration). */
+export interface ComputeCreate {
+  /** 2-24 letters, digits or '-', starting with a letter (v1's rule) */
+  name: string;
+  type?: "AmlCompute" | "ComputeInstance";
+  vm_size?: string;
+  description?: string | null;
+  min_nodes?: number;
+  max_nodes?: number;
+  idle_seconds_before_scaledown?: number;
+}
+
+/** A cluster's node as v1's ``AmlCompute.list_nodes()`` names its fields. */
+export interface ComputeNode {
+  nodeId: string;
+  port?: number | null;
+  privateIpAddress?: string | null;
+  publicIpAddress?: string | null;
+  nodeState?: string | null;
+  runIds?: string[];
+  [key: string]: unknown;
+}
+
 export interface ComputeTarget {
   name: string;
   type: string;
@@ -142,8 +183,30 @@ export interface ComputeTarget {
   tags: Tags;
 }
 
+export interface ComputeTargetDetails {
+  name: string;
+  type: string;
+  provisioning_state: string;
+  /** Type-specific: node counts, state, errors */
+  status: Record<string, unknown>;
+  spec: Record<string, unknown>;
+  /** seconds since the epoch, UTC */
+  created_time: number;
+  description: string;
+  tags: Tags;
+  /** A cluster's nodes (others: none) */
+  nodes: ComputeNode[];
+}
+
 export interface ComputeTargetList {
   computes: ComputeTarget[];
+}
+
+export interface ConfiguredWorkspace {
+  /** null: no config.json, or a workspace this server does not have */
+  workspace: Workspace | null;
+  /** The config.json found, relative to the root */
+  config_path: string | null;
 }
 
 export interface ConsoleAnswer {
@@ -350,6 +413,30 @@ export interface EnvironmentAssetList {
   environments: EnvironmentAsset[];
 }
 
+export interface EnvironmentBuild {
+  /** The spec this server builds it with */
+  spec: Record<string, unknown> | null;
+  /** Its cache key (uv specs) */
+  hash: string | null;
+  /** The built environment; null until a run built it */
+  built: BuiltEntry | null;
+  /** Why it cannot be built here */
+  error: string | null;
+}
+
+export interface EnvironmentDetails {
+  name: string;
+  version: number;
+  description: string;
+  tags: Tags;
+  labels: string[];
+  /** seconds since the epoch, UTC */
+  created_time: number;
+  user_managed_dependencies: boolean;
+  definition: Record<string, unknown>;
+  build: EnvironmentBuild;
+}
+
 export interface EnvironmentRef {
   name: string;
   version?: string | number | null;
@@ -371,6 +458,8 @@ export interface Experiment {
   created_time: number;
   /** With ?with_run_counts=true: runs (children included) of the experiment */
   run_count: number | null;
+  /** With ?with_run_counts=true: of run_count, the runs with a parent */
+  child_run_count: number | null;
 }
 
 export interface ExperimentCreate {
@@ -392,6 +481,14 @@ export interface ExperimentUpdate {
 export interface Histogram {
   edges: number[];
   counts: number[];
+}
+
+export interface KeyCount {
+  name: string;
+  /** How many of the runs have it */
+  runs: number;
+  /** Metrics: the metric kind (scalar, list, ...) */
+  kind: string | null;
 }
 
 export interface KeyRegeneration {
@@ -791,6 +888,18 @@ export interface RunIds {
   run_ids: string[];
 }
 
+export interface RunKeys {
+  metrics: KeyCount[];
+  tags: KeyCount[];
+  properties: KeyCount[];
+  /** Script arguments (--name value) of the runs' definitions */
+  parameters: KeyCount[];
+  /** Run attributes a column may name (attributes.<name>) */
+  attributes: string[];
+  /** Runs looked at */
+  runs: number;
+}
+
 export interface RunPage {
   runs: Run[];
   /** Runs matching the query, over all pages */
@@ -816,6 +925,16 @@ export type RunStatus = "NotStarted" | "Queued" | "Preparing" | "Provisioning" |
 export interface RunToken {
   /** A credential standing for the run while it is active */
   token: string;
+}
+
+export interface RunValues {
+  ids: string[];
+  /** columns[name][i] belongs to run ids[i] (null: the run has no such value); metric values as the codec writes them (non-finite ones as strings) */
+  columns: Record<string, unknown[]>;
+  /** Runs matching the query (ids may be fewer: its limit) */
+  total: number;
+  /** Whether string metric values spelling NaN/Infinity are wrapped in lists (see MetricValue) */
+  escaped: boolean;
 }
 
 export interface ScriptRunSubmit {
@@ -1040,6 +1159,14 @@ export interface Operations {
     body: WorkspaceCreate;
     answer: Workspace;
   };
+  getWorkspaceConfig: {
+    path: "/workspace-config";
+    method: "GET";
+    params: Record<string, never>;
+    query: { path?: string };
+    body: never;
+    answer: ConfiguredWorkspace;
+  };
   getWorkspace: {
     path: "/workspaces/{workspace_id}";
     method: "GET";
@@ -1116,7 +1243,7 @@ export interface Operations {
     path: "/workspaces/{workspace_id}/runs";
     method: "GET";
     params: { workspace_id: string };
-    query: { experiment?: string; experiment_id?: string; parent_run_id?: string; include_children?: boolean; recursive?: boolean; status?: RunStatus[]; tag?: string[]; property?: string[]; run_type?: string; text?: string; order_by?: string; descending?: boolean; limit?: number; offset?: number };
+    query: { experiment?: string; experiment_id?: string; parent_run_id?: string; include_children?: boolean; recursive?: boolean; status?: RunStatus[]; tag?: string[]; property?: string[]; run_type?: string; text?: string; filter?: string; order_by?: string; descending?: boolean; limit?: number; offset?: number };
     body: never;
     answer: RunPage;
   };
@@ -1176,6 +1303,22 @@ export interface Operations {
     body: never;
     answer: Run;
   };
+  listRunKeys: {
+    path: "/workspaces/{workspace_id}/run-keys";
+    method: "GET";
+    params: { workspace_id: string };
+    query: { experiment?: string; experiment_id?: string; parent_run_id?: string; include_children?: boolean; recursive?: boolean; status?: RunStatus[]; tag?: string[]; property?: string[]; run_type?: string; text?: string; filter?: string; order_by?: string; descending?: boolean; limit?: number; offset?: number };
+    body: never;
+    answer: RunKeys;
+  };
+  getRunValues: {
+    path: "/workspaces/{workspace_id}/run-values";
+    method: "GET";
+    params: { workspace_id: string };
+    query: { experiment?: string; experiment_id?: string; parent_run_id?: string; include_children?: boolean; recursive?: boolean; status?: RunStatus[]; tag?: string[]; property?: string[]; run_type?: string; text?: string; filter?: string; order_by?: string; descending?: boolean; limit?: number; offset?: number; column?: string[] };
+    body: never;
+    answer: RunValues;
+  };
   appendMetrics: {
     path: "/metrics/append";
     method: "POST";
@@ -1196,7 +1339,7 @@ export interface Operations {
     path: "/runs/{run_id}/metrics/{metric_name}";
     method: "GET";
     params: { run_id: string; metric_name: string };
-    query: { workspace_id?: string; since?: number; max_points?: number; tables?: "columns" | "rows" };
+    query: { workspace_id?: string; since?: number; until?: number; max_points?: number; tables?: "columns" | "rows" };
     body: never;
     answer: MetricSeries;
   };
@@ -1360,6 +1503,30 @@ export interface Operations {
     body: never;
     answer: ComputeTargetList;
   };
+  createComputeTarget: {
+    path: "/workspaces/{workspace_id}/computes";
+    method: "POST";
+    params: { workspace_id: string };
+    query: Record<string, never>;
+    body: ComputeCreate;
+    answer: ComputeTarget;
+  };
+  getComputeTarget: {
+    path: "/workspaces/{workspace_id}/computes/{compute_name}";
+    method: "GET";
+    params: { workspace_id: string; compute_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: ComputeTargetDetails;
+  };
+  deleteComputeTarget: {
+    path: "/workspaces/{workspace_id}/computes/{compute_name}";
+    method: "DELETE";
+    params: { workspace_id: string; compute_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: void;
+  };
   stopComputeTarget: {
     path: "/workspaces/{workspace_id}/computes/{compute_name}/stop";
     method: "POST";
@@ -1375,6 +1542,22 @@ export interface Operations {
     query: { all_versions?: boolean };
     body: never;
     answer: EnvironmentAssetList;
+  };
+  getEnvironment: {
+    path: "/workspaces/{workspace_id}/environments/{name}";
+    method: "GET";
+    params: { workspace_id: string; name: string };
+    query: { version?: number };
+    body: never;
+    answer: EnvironmentDetails;
+  };
+  getBuildLog: {
+    path: "/environments/built/{env_hash}/log";
+    method: "GET";
+    params: { env_hash: string };
+    query: Record<string, never>;
+    body: never;
+    answer: BuildLog;
   };
   listBuiltEnvironments: {
     path: "/environments/built";
@@ -1824,6 +2007,7 @@ export const OPERATIONS = {
   liveChannel: { method: "GET", path: "/live", slashes: [] },
   listWorkspaces: { method: "GET", path: "/workspaces", slashes: [] },
   createWorkspace: { method: "POST", path: "/workspaces", slashes: [] },
+  getWorkspaceConfig: { method: "GET", path: "/workspace-config", slashes: [] },
   getWorkspace: { method: "GET", path: "/workspaces/{workspace_id}", slashes: [] },
   updateWorkspace: { method: "PATCH", path: "/workspaces/{workspace_id}", slashes: [] },
   deleteWorkspace: { method: "DELETE", path: "/workspaces/{workspace_id}", slashes: [] },
@@ -1841,6 +2025,8 @@ export const OPERATIONS = {
   addRunProperties: { method: "POST", path: "/runs/{run_id}/properties", slashes: [] },
   deleteRun: { method: "DELETE", path: "/runs/{run_id}", slashes: [] },
   cancelRun: { method: "POST", path: "/runs/{run_id}/cancel", slashes: [] },
+  listRunKeys: { method: "GET", path: "/workspaces/{workspace_id}/run-keys", slashes: [] },
+  getRunValues: { method: "GET", path: "/workspaces/{workspace_id}/run-values", slashes: [] },
   appendMetrics: { method: "POST", path: "/metrics/append", slashes: [] },
   listMetrics: { method: "GET", path: "/runs/{run_id}/metrics", slashes: [] },
   getMetricSeries: { method: "GET", path: "/runs/{run_id}/metrics/{metric_name}", slashes: ["metric_name"] },
@@ -1864,8 +2050,13 @@ export const OPERATIONS = {
   updateAsset: { method: "PATCH", path: "/workspaces/{workspace_id}/assets/{kind}/{name}/versions/{version}", slashes: [] },
   updateAssetState: { method: "PUT", path: "/workspaces/{workspace_id}/assets/{kind}/{name}/versions/{version}/state", slashes: [] },
   listComputeTargets: { method: "GET", path: "/workspaces/{workspace_id}/computes", slashes: [] },
+  createComputeTarget: { method: "POST", path: "/workspaces/{workspace_id}/computes", slashes: [] },
+  getComputeTarget: { method: "GET", path: "/workspaces/{workspace_id}/computes/{compute_name}", slashes: [] },
+  deleteComputeTarget: { method: "DELETE", path: "/workspaces/{workspace_id}/computes/{compute_name}", slashes: [] },
   stopComputeTarget: { method: "POST", path: "/workspaces/{workspace_id}/computes/{compute_name}/stop", slashes: [] },
   listEnvironments: { method: "GET", path: "/workspaces/{workspace_id}/environments", slashes: [] },
+  getEnvironment: { method: "GET", path: "/workspaces/{workspace_id}/environments/{name}", slashes: [] },
+  getBuildLog: { method: "GET", path: "/environments/built/{env_hash}/log", slashes: [] },
   listBuiltEnvironments: { method: "GET", path: "/environments/built", slashes: [] },
   submitScriptRun: { method: "POST", path: "/workspaces/{workspace_id}/scriptruns", slashes: [] },
   listDatastores: { method: "GET", path: "/workspaces/{workspace_id}/datastores", slashes: [] },

@@ -143,3 +143,8 @@ export function saveBlob(blob: Blob, filename: string): void {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
+
+/** A CSS custom property of the element's theme (JupyterLab's --jp-*), else `fallback`. */
+export function cssVar(el: HTMLElement, name: string, fallback: string): string {
+  return getComputedStyle(el).getPropertyValue(name).trim() || fallback;
+}

@@ -11,7 +11,7 @@ import { MetricsTab } from './tabs/metrics';
 import { OutputsTab } from './tabs/outputs';
 import { SnapshotTab } from './tabs/snapshot';
 import type { RunTab } from './tabs/tab';
-import type { Run } from './types';
+import { isTerminal, type Run } from './types';
 
 export interface RunViewOptions {
   /** Tab shown first (its id), e.g. "metrics". */
@@ -31,6 +31,8 @@ export class RunView {
   private run: Run | null = null;
   private unsubscribe: (() => void) | null = null;
   private busy: Promise<void> = Promise.resolve();
+  private ticker: ReturnType<typeof setInterval> | null = null;
+  private cancelState: 'idle' | 'asking' | 'canceling' = 'idle';
 
   constructor(private source: RunDataSource, private options: RunViewOptions = {}) {
     this.tabs = [new DetailsTab(source), new MetricsTab(source), new ImagesTab(source),
@@ -75,6 +77,9 @@ export class RunView {
   }
 
   dispose(): void {
+    if (this.ticker) {
+      clearInterval(this.ticker);
+    }
     this.unsubscribe?.();
     this.tabs.forEach(t => t.dispose());
   }
@@ -101,12 +106,115 @@ export class RunView {
     }
     const run = this.run;
     this.options.onRun?.(run);
+    if (this.header.contains(document.activeElement) &&
+        document.activeElement instanceof HTMLInputElement) {
+      return; // a name being typed stays; the next change renders again
+    }
     clear(this.header);
-    this.header.append(
-      h('h2', { className: 'mlws-run-title' }, run.display_name || run.id),
-      statusBadge(run.status),
-      h('span', { className: 'mlws-muted' },
-        `${run.experiment_name} · run ${run.number} · ${formatDuration(runDuration(run))}`));
+    const title = h('h2', { className: 'mlws-run-title' }, run.display_name || run.id);
+    const duration = h('span', { className: 'mlws-run-duration' },
+      formatDuration(runDuration(run)));
+    this.header.append(title);
+    if (this.source.updateRun) {
+      this.header.append(h('button', {
+        className: 'mlws-button mlws-small mlws-icon-button', type: 'button',
+        title: 'Rename the run', 'aria-label': 'Rename run',
+        onclick: () => this.rename(title)
+      }, '\u270e'));
+    }
+    this.header.append(statusBadge(run.status),
+      h('span', { className: 'mlws-muted' }, `${run.experiment_name} · run ${run.number} · `,
+        duration));
+    if (this.source.cancelRun && !isTerminal(run.status)) {
+      this.header.append(this.cancelControl());
+    }
+    this.tickDuration(run, duration);
+  }
+
+  /** A running run's duration moves on every second; a finished one stays put. */
+  private tickDuration(run: Run, node: HTMLElement): void {
+    if (this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = null;
+    }
+    if (isTerminal(run.status) || !run.start_time) {
+      return;
+    }
+    this.ticker = setInterval(() => {
+      if (!node.isConnected) {
+        return;
+      }
+      node.textContent = formatDuration(runDuration(run));
+    }, 1000);
+  }
+
+  private rename(title: HTMLElement): void {
+    const run = this.run;
+    if (!run || !this.source.updateRun) {
+      return;
+    }
+    const input = h('input', { className: 'mlws-input mlws-rename-input',
+      'aria-label': 'Run name', value: run.display_name ?? '' });
+    const finish = async (save: boolean): Promise<void> => {
+      const name = input.value.trim();
+      input.blur();
+      if (save && name && name !== run.display_name) {
+        try {
+          this.run = await this.source.updateRun!({ display_name: name });
+        } catch (err) {
+          console.warn('mlws: renaming the run failed', err);
+        }
+      }
+      this.renderHeader();
+    };
+    input.addEventListener('keydown', ev => {
+      if (ev.key === 'Enter') {
+        void finish(true);
+      } else if (ev.key === 'Escape') {
+        void finish(false);
+      }
+    });
+    input.addEventListener('blur', () => void finish(true), { once: true });
+    title.replaceWith(input);
+    input.focus();
+    input.select();
+  }
+
+  /** "Cancel run", then a confirmation in place (no host dialogs: the widget has none). The
+   * state survives the header being drawn again by a live update. */
+  private cancelControl(): HTMLElement {
+    const host = h('span', { className: 'mlws-cancel' });
+    const again = (state: 'idle' | 'asking' | 'canceling'): void => {
+      this.cancelState = state;
+      this.renderHeader();
+    };
+    if (this.cancelState === 'canceling') {
+      host.append(h('span', { className: 'mlws-muted' }, 'Canceling…'));
+    } else if (this.cancelState === 'asking') {
+      host.append(h('span', null, 'Cancel this run? '),
+        h('button', {
+          className: 'mlws-button mlws-small mlws-danger', type: 'button',
+          onclick: async () => {
+            again('canceling');
+            try {
+              this.run = await this.source.cancelRun!();
+            } catch (err) {
+              this.cancelState = 'idle';
+              host.replaceChildren(h('span', { className: 'mlws-error' },
+                `Cancel failed: ${errorMessage(err)}`));
+              return;
+            }
+            this.cancelState = 'idle';
+            await this.changed(['run', 'children']);
+          }
+        }, 'Yes, cancel'),
+        h('button', { className: 'mlws-button mlws-small', type: 'button',
+          onclick: () => again('idle') }, 'No'));
+    } else {
+      host.append(h('button', { className: 'mlws-button mlws-small mlws-danger',
+        type: 'button', onclick: () => again('asking') }, 'Cancel run'));
+    }
+    return host;
   }
 
   private renderTabBar(): void {

@@ -1,7 +1,8 @@
 // The data-source interface the shared run view is written against. The studio implements it
 // over REST (src/rest/), the notebook widget over anywidget's comm (src/widget/).
 import type {
-  ArtifactList, LogChunk, MetricInfo, MetricSeries, ModelVersion, Run, SnapshotManifest
+  ArtifactList, LogChunk, MetricInfo, MetricSeries, ModelVersion, Run, RunKeys, RunValues,
+  SnapshotManifest
 } from './types';
 
 /** What changed, as pushed by a live source: "run", "metrics", "artifacts", "logs", "children". */
@@ -19,8 +20,10 @@ export interface RunDataSource {
   readonly workspaceId: string;
   getRun(): Promise<Run>;
   listMetrics(): Promise<MetricInfo[]>;
-  /** Points with seq > since, downsampled to maxPoints (all points when undefined). */
-  getSeries(name: string, since: number, maxPoints?: number): Promise<MetricSeries>;
+  /** Points with since < seq <= until (no bound when undefined), downsampled to maxPoints
+   * (all points when undefined). `total` counts the whole series. */
+  getSeries(name: string, since: number, maxPoints?: number, until?: number):
+  Promise<MetricSeries>;
   getChildren(): Promise<Run[]>;
   listArtifacts(prefix?: string): Promise<ArtifactList>;
   getArtifact(path: string): Promise<ArtifactContent>;
@@ -38,6 +41,10 @@ export interface RunDataSource {
     tags?: Record<string, string>; remove_tags?: string[]; description?: string;
     display_name?: string;
   }): Promise<Run>;
+  /** Ask the run to stop (a submitted script's processes are killed); the run as it is then. */
+  cancelRun?(): Promise<Run>;
+  /** The run's child runs as a set to analyse (trials of a sweep). */
+  childRuns?(): RunSetSource;
   /** Navigate to another run of the same workspace (a child, the parent). */
   openRun?(runId: string): void;
   /** A link to open this run in the studio (shown as "View Run Details"). */
@@ -55,4 +62,13 @@ export interface LiveSource {
   readonly kind: string;
   subscribe(runId: string, listener: ChangeListener): () => void;
   dispose(): void;
+}
+
+/** Where an analysis reads many runs: the children of a run, the rows of a runs table. */
+export interface RunSetSource {
+  keys(): Promise<RunKeys>;
+  values(columns: string[]): Promise<RunValues>;
+  /** Series of some runs for the charts view (its caller caps how many runs). */
+  series?(runIds: string[], names: string[], maxPoints: number): Promise<MetricSeries[]>;
+  openRun?(runId: string): void;
 }

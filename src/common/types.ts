@@ -5,10 +5,12 @@ import type { Operations, Snapshot } from './api.gen';
 import { TERMINAL_STATUSES } from './api.gen';
 
 export type {
-  Artifact, ArtifactList, ArtifactNode, BuiltEnvironment, ComputeTarget, ConsoleAnswer,
-  EnvironmentAsset, Experiment, LogChunk, MetricInfo, MetricKind, MetricScalar, MetricSeries,
-  MetricValue, ModelEvent, ModelVersion, Operations, Run, RunPage, RunStatus, ScriptRunSubmit,
-  Service, ServiceDrift, ServiceMetrics, Tags, Workspace
+  Artifact, ArtifactList, ArtifactNode, BuildLog, BuiltEnvironment, ComputeCreate, ComputeNode,
+  ComputeTarget, ComputeTargetDetails, ConfiguredWorkspace, ConsoleAnswer, EnvironmentAsset,
+  EnvironmentBuild, EnvironmentDetails, Experiment, KeyCount, LogChunk, MetricInfo, MetricKind,
+  MetricScalar, MetricSeries, MetricValue, ModelEvent, ModelVersion, Operations, Run, RunKeys,
+  RunPage, RunStatus, RunValues, ScriptRunSubmit, Service, ServiceDrift, ServiceMetrics, Tags,
+  Workspace
 } from './api.gen';
 export { ACTIVE_STATUSES, RUN_STATUSES, TERMINAL_STATUSES } from './api.gen';
 

@@ -5,8 +5,9 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import { OPERATIONS } from '../common/api.gen';
 import type {
-  ArtifactList, BuiltEnvironment, ComputeTarget, ConsoleAnswer, EnvironmentAsset, Experiment,
-  LogChunk, MetricInfo, MetricSeries, ModelEvent, ModelVersion, Operations, Run, RunPage,
+  ArtifactList, BuiltEnvironment, ComputeCreate, ComputeTarget, ComputeTargetDetails,
+  ConsoleAnswer, EnvironmentAsset, EnvironmentDetails, Experiment, LogChunk, MetricInfo,
+  MetricSeries, ModelEvent, ModelVersion, Operations, Run, RunKeys, RunPage, RunValues,
   ScriptRunSubmit, Service, ServiceDrift, ServiceMetrics, SnapshotManifest, Workspace
 } from '../common/types';
 
@@ -20,6 +21,8 @@ export class ApiError extends Error {
 
 type Query = Record<string, string | number | boolean | string[] | undefined | null>;
 type OperationId = keyof Operations;
+/** The filters, order and page of a run search (the runs table, run-keys, run-values). */
+export type RunSearch = Operations['searchRuns']['query'];
 
 function queryString(query: Query | undefined): string {
   if (!query) {
@@ -120,6 +123,11 @@ export class MlwsApi {
     await this.call('deleteWorkspace', { workspace_id: id });
   }
 
+  /** The workspace a folder's config.json names (null: none, or not in this store). */
+  async configuredWorkspace(path = ''): Promise<Workspace | null> {
+    return (await this.call('getWorkspaceConfig', {}, { path })).workspace;
+  }
+
   // ---- experiments (named in their workspace, keyed by id elsewhere)
   async listExperiments(ws: string, viewType: 'ActiveOnly' | 'ArchivedOnly' | 'All' =
   'ActiveOnly'): Promise<Experiment[]> {
@@ -138,8 +146,16 @@ export class MlwsApi {
   }
 
   // ---- runs (listed in their workspace, keyed by id elsewhere)
-  listRuns(ws: string, query: Operations['searchRuns']['query']): Promise<RunPage> {
+  listRuns(ws: string, query: RunSearch): Promise<RunPage> {
     return this.call('searchRuns', { workspace_id: ws }, query);
+  }
+  /** Metric/tag/property/parameter names of the runs `query` (listRuns' parameters) matches. */
+  runKeys(ws: string, query: RunSearch): Promise<RunKeys> {
+    return this.call('listRunKeys', { workspace_id: ws }, query);
+  }
+  /** Chosen values of the runs `query` matches, as columns (one read for 10,000 runs). */
+  runValues(ws: string, query: RunSearch, columns: string[]): Promise<RunValues> {
+    return this.call('getRunValues', { workspace_id: ws }, { ...query, column: columns });
   }
   getRun(ws: string, id: string): Promise<Run> {
     return this.call('getRun', { run_id: id }, { workspace_id: ws });
@@ -162,10 +178,10 @@ export class MlwsApi {
   async listMetrics(ws: string, id: string): Promise<MetricInfo[]> {
     return (await this.call('listMetrics', { run_id: id }, { workspace_id: ws })).metrics;
   }
-  getSeries(ws: string, id: string, name: string, since: number, maxPoints?: number):
-  Promise<MetricSeries> {
+  getSeries(ws: string, id: string, name: string, since: number, maxPoints?: number,
+    until?: number): Promise<MetricSeries> {
     return this.call('getMetricSeries', { run_id: id, metric_name: name },
-      { workspace_id: ws, since, max_points: maxPoints });
+      { workspace_id: ws, since, max_points: maxPoints, until });
   }
   async queryMetrics(ws: string, runIds: string[], names?: string[], maxPoints = 2000):
   Promise<MetricSeries[]> {
@@ -201,6 +217,22 @@ export class MlwsApi {
   // ---- compute, environments, script runs (newer servers: see Studio.routes)
   async listComputes(ws: string): Promise<ComputeTarget[]> {
     return (await this.call('listComputeTargets', { workspace_id: ws })).computes;
+  }
+  createCompute(ws: string, body: ComputeCreate): Promise<ComputeTarget> {
+    return this.call('createComputeTarget', { workspace_id: ws }, undefined, body);
+  }
+  /** A target with its nodes (a cluster's: v1's list_nodes()). */
+  getCompute(ws: string, name: string): Promise<ComputeTargetDetails> {
+    return this.call('getComputeTarget', { workspace_id: ws, compute_name: name });
+  }
+  async deleteCompute(ws: string, name: string): Promise<void> {
+    await this.call('deleteComputeTarget', { workspace_id: ws, compute_name: name });
+  }
+  getEnvironment(ws: string, name: string, version?: number): Promise<EnvironmentDetails> {
+    return this.call('getEnvironment', { workspace_id: ws, name }, { version });
+  }
+  getBuildLog(hash: string): Promise<{ hash: string; log: string }> {
+    return this.call('getBuildLog', { env_hash: hash });
   }
   /** Stop a cluster's daemon (scaled to zero; the next run starts it) or an instance. */
   stopCompute(ws: string, name: string): Promise<ComputeTarget> {

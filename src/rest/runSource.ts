@@ -1,5 +1,7 @@
 // RunDataSource over REST: the studio's implementation of the shared run view's data source.
-import type { ArtifactContent, ChangeListener, LiveSource, RunDataSource } from '../common/source';
+import type {
+  ArtifactContent, ChangeListener, LiveSource, RunDataSource, RunSetSource
+} from '../common/source';
 import type {
   ArtifactList, LogChunk, MetricInfo, MetricSeries, ModelVersion, Run, SnapshotManifest
 } from '../common/types';
@@ -30,8 +32,9 @@ export class RestRunSource implements RunDataSource {
   listMetrics(): Promise<MetricInfo[]> {
     return this.api.listMetrics(this.workspaceId, this.runId);
   }
-  getSeries(name: string, since: number, maxPoints?: number): Promise<MetricSeries> {
-    return this.api.getSeries(this.workspaceId, this.runId, name, since, maxPoints);
+  getSeries(name: string, since: number, maxPoints?: number, until?: number):
+  Promise<MetricSeries> {
+    return this.api.getSeries(this.workspaceId, this.runId, name, since, maxPoints, until);
   }
   getChildren(): Promise<Run[]> {
     return this.api.getChildren(this.workspaceId, this.runId);
@@ -61,6 +64,20 @@ export class RestRunSource implements RunDataSource {
   }
   downloadUrl(path: string, zip = false): string {
     return this.api.artifactUrl(this.workspaceId, this.runId, path, zip);
+  }
+  childRuns(): RunSetSource {
+    const query = { parent_run_id: this.runId };
+    return {
+      keys: () => this.api.runKeys(this.workspaceId, query),
+      values: columns => this.api.runValues(this.workspaceId,
+        { ...query, order_by: 'number', descending: false }, columns),
+      series: (ids, names, maxPoints) => this.api.queryMetrics(this.workspaceId, ids, names,
+        maxPoints),
+      openRun: this.openRun
+    };
+  }
+  cancelRun(): Promise<Run> {
+    return this.api.cancelRun(this.workspaceId, this.runId);
   }
   updateRun(patch: Record<string, unknown>): Promise<Run> {
     return this.api.updateRun(this.workspaceId, this.runId, patch);

@@ -1,36 +1,34 @@
-// The "ML Workspace" sidebar: pick/create/delete a workspace; experiments with their latest
-// runs (status, duration), updating live; create, archive, delete experiments.
-import { Widget } from '@lumino/widgets';
-import { clear, emptyState, errorMessage, formatDuration, h, runDuration, statusBadge } from '../common/dom';
+// The "ML Workspace" sidebar: pick/create/delete a workspace (first the one the notebook
+// folder's config.json names); experiments with their latest runs (status, duration), updating
+// live; create, archive (and restore), delete experiments.
+import { addIcon, deleteIcon, refreshIcon, type LabIcon } from '@jupyterlab/ui-components';
+import { Menu, Widget } from '@lumino/widgets';
+import { clear, emptyState, errorMessage, formatDuration, h, runDuration } from '../common/dom';
 import { isTerminal, type Experiment, type Run, type Workspace } from '../common/types';
 import { applyPermissions } from './access';
-import { confirmDialog, formDialog } from './dialogs';
+import { confirmDialog, formFlow } from './dialogs';
 import { resourceSections } from './resources';
 import type { Studio } from './studio';
 
 const REFRESH_MS = 3000;
+const EXPERIMENT_COMMANDS = ['mlws:experiment-open-table', 'mlws:experiment-archive',
+  'mlws:experiment-delete'];
 const RUNS_SHOWN = 10;
 
 export async function createWorkspaceFlow(studio: Studio): Promise<void> {
-  const values = await formDialog('Create workspace', [
+  const ws = await formFlow('Create workspace', [
     { name: 'name', label: 'Name', placeholder: 'my-workspace (3-33 letters, digits, _ or -)' },
     { name: 'subscription_id', label: 'Subscription', placeholder: 'local' },
     { name: 'resource_group', label: 'Resource group', placeholder: 'local' },
     { name: 'storage_url', label: 'Storage URL', placeholder: 'default: the server\'s storage' }
-  ]);
-  if (!values) {
-    return;
-  }
-  try {
-    const ws = await studio.api.createWorkspace({
-      name: values.name, subscription_id: values.subscription_id || undefined,
-      resource_group: values.resource_group || undefined,
-      storage_url: values.storage_url || undefined
-    });
+  ], 'Create', values => studio.api.createWorkspace({
+    name: values.name, subscription_id: values.subscription_id || undefined,
+    resource_group: values.resource_group || undefined,
+    storage_url: values.storage_url || undefined
+  }));
+  if (ws) {
     studio.workspaceId = ws.id;
     studio.dataChanged.emit();
-  } catch (err) {
-    studio.notifyError('Creating the workspace failed', err);
   }
 }
 
@@ -40,17 +38,24 @@ export async function createExperimentFlow(studio: Studio): Promise<void> {
     studio.notifyError('Creating an experiment', new Error('select or create a workspace first'));
     return;
   }
-  const values = await formDialog('Create experiment',
-    [{ name: 'name', label: 'Name', placeholder: 'letters, digits, _ or -' }]);
-  if (!values) {
-    return;
-  }
-  try {
-    await studio.api.createExperiment(ws, values.name);
+  const created = await formFlow('Create experiment',
+    [{ name: 'name', label: 'Name', placeholder: 'letters, digits, _ or -' }], 'Create',
+    values => studio.api.createExperiment(ws, values.name));
+  if (created) {
     studio.dataChanged.emit();
-  } catch (err) {
-    studio.notifyError('Creating the experiment failed', err);
   }
+}
+
+/** A compact status: the coloured dot, the status in its tooltip. */
+function statusDot(status: string): HTMLElement {
+  return h('span', { className: `mlws-status mlws-status-${status} mlws-status-compact`,
+    title: status, role: 'img', 'aria-label': status },
+  h('span', { className: 'mlws-status-dot', 'aria-hidden': 'true' }));
+}
+
+function runsLabel(e: Experiment): string {
+  const top = (e.run_count ?? 0) - (e.child_run_count ?? 0);
+  return `${top} run${top === 1 ? '' : 's'}`;
 }
 
 export class StudioPanel extends Widget {
@@ -59,9 +64,11 @@ export class StudioPanel extends Widget {
   private body = h('div', { className: 'mlws-panel-body' });
   private workspaces: Workspace[] = [];
   private expanded = new Set<string>();
+  private showArchived = false;
   private timer: ReturnType<typeof setInterval> | null = null;
   private refreshing = false;
   private refreshAgain = false;
+  private askedConfig = false;
 
   constructor(private studio: Studio) {
     super();
@@ -69,21 +76,23 @@ export class StudioPanel extends Widget {
     this.select.addEventListener('change', () => {
       this.studio.workspaceId = this.select.value || null;
     });
-    const button = (text: string, label: string, onclick: () => void, cls = ''): HTMLElement =>
-      h('button', { className: `mlws-button mlws-small ${cls}`, type: 'button', title: label,
-        'aria-label': label, onclick }, text);
+    const button = (icon: LabIcon, label: string, onclick: () => void, cls = ''):
+    HTMLElement => h('button', { className: `mlws-button mlws-small mlws-icon-button ${cls}`,
+      type: 'button', title: label, 'aria-label': label, onclick },
+    icon.element({ tag: 'span', className: 'mlws-icon' }));
     this.node.append(
       h('div', { className: 'mlws-panel-header' }, h('h2', null, 'ML Workspace')),
-      h('div', { className: 'mlws-toolbar' }, this.select,
-        button('New', 'Create workspace', () => void createWorkspaceFlow(studio)),
-        button('Delete', 'Delete workspace', () => void this.deleteWorkspace(), 'mlws-danger'),
-        button('Refresh', 'Refresh', () => void this.refresh())),
+      h('div', { className: 'mlws-toolbar mlws-panel-toolbar' }, this.select,
+        button(addIcon, 'Create workspace', () => void createWorkspaceFlow(studio)),
+        button(deleteIcon, 'Delete workspace', () => void this.deleteWorkspace(), 'mlws-danger'),
+        button(refreshIcon, 'Refresh', () => void this.refresh())),
       this.body);
     studio.workspaceChanged.connect(() => {
       this.expanded.clear();
       void this.refresh();
     });
     studio.dataChanged.connect(() => void this.refresh());
+    this.addExperimentCommands();
   }
 
   protected onAfterShow(): void {
@@ -132,6 +141,24 @@ export class StudioPanel extends Widget {
     }
   }
 
+  /** No workspace chosen yet in this browser: the one the file browser's folder's
+   * config.json names (as Workspace.from_config() would find it), else the first. */
+  private async initialWorkspace(): Promise<string | null> {
+    await this.studio.routesKnown;
+    if (!this.askedConfig && this.studio.routes.has('/workspace-config')) {
+      this.askedConfig = true;
+      try {
+        const configured = await this.studio.api.configuredWorkspace(this.studio.browserFolder());
+        if (configured && this.workspaces.some(w => w.id === configured.id)) {
+          return configured.id;
+        }
+      } catch {
+        // No config to go by: the first workspace below.
+      }
+    }
+    return this.workspaces[0]?.id ?? null;
+  }
+
   private async load(): Promise<void> {
     this.workspaces = await this.studio.api.listWorkspaces();
     let current = this.studio.workspaceId;
@@ -139,7 +166,7 @@ export class StudioPanel extends Widget {
       current = null;
     }
     if (!current && this.workspaces.length) {
-      current = this.workspaces[0].id;
+      current = await this.initialWorkspace();
     }
     clear(this.select);
     this.select.append(...this.workspaces.map(w => h('option', { value: w.id },
@@ -155,14 +182,17 @@ export class StudioPanel extends Widget {
     if (!current) {
       clear(this.body);
       this.body.append(emptyState('No workspace yet.',
-        'Create one with "New" above, or in a notebook: Workspace.create("my-ws"). ' +
+        'Create one with "+" above, or in a notebook: Workspace.create("my-ws"). ' +
         'Workspaces group experiments, runs and their files.'),
       h('button', { className: 'mlws-button mlws-primary', type: 'button',
         onclick: () => void createWorkspaceFlow(this.studio) }, 'Create workspace'));
       return;
     }
     const sections = resourceSections(this.studio, current, () => void this.refresh());
-    const experiments = await this.studio.api.listExperiments(current);
+    const [experiments, archived] = await Promise.all([
+      this.studio.api.listExperiments(current),
+      this.showArchived ? this.studio.api.listExperiments(current, 'ArchivedOnly')
+        : Promise.resolve([])]);
     const runs = new Map<string, Run[]>();
     await Promise.all(experiments.filter(e => this.expanded.has(e.name)).map(async e => {
       const page = await this.studio.api.listRuns(current!, { experiment: e.name,
@@ -171,12 +201,12 @@ export class StudioPanel extends Widget {
     }));
     const resources = await sections;
     await applyPermissions(this.studio, current, this.node);  // hides what the caller may not do
-    this.renderExperiments(current, experiments, runs);
+    this.renderExperiments(current, experiments, runs, archived);
     this.body.append(...resources);
   }
 
-  private renderExperiments(ws: string, experiments: Experiment[], runs: Map<string, Run[]>):
-  void {
+  private renderExperiments(ws: string, experiments: Experiment[], runs: Map<string, Run[]>,
+    archived: Experiment[]): void {
     clear(this.body);
     this.body.dataset.workspaceId = ws; // which workspace the list shows (tests wait on it)
     this.body.append(h('div', { className: 'mlws-section-head' }, h('h3', null, 'Experiments'),
@@ -186,13 +216,13 @@ export class StudioPanel extends Widget {
       this.body.append(emptyState('No experiments in this workspace.',
         'In a notebook: exp = Experiment(ws, "my-exp"); run = exp.start_logging(); ' +
         'run.log("loss", 0.5). It shows up here live.'));
-      return;
     }
     const list = h('ul', { className: 'mlws-exp-list' });
     for (const e of experiments) {
       const open = this.expanded.has(e.name);
       const toggle = h('button', {
         className: 'mlws-exp-name', type: 'button', 'aria-expanded': String(open),
+        title: e.name,
         onclick: () => {
           if (this.expanded.has(e.name)) {
             this.expanded.delete(e.name);
@@ -202,24 +232,79 @@ export class StudioPanel extends Widget {
           void this.refresh();
         }
       }, `${open ? '▾' : '▸'} ${e.name}`);
+      const children = e.child_run_count ?? 0;
       const item = h('li', { className: 'mlws-exp', 'data-experiment': e.name },
         h('div', { className: 'mlws-exp-row' }, toggle,
-          h('span', { className: 'mlws-muted' }, `${e.run_count ?? 0} runs`),
+          h('span', { className: 'mlws-muted mlws-exp-count', title: children
+            ? `${runsLabel(e)} and ${children} child run${children === 1 ? '' : 's'}`
+            : runsLabel(e) }, runsLabel(e)),
           h('button', { className: 'mlws-button mlws-small', type: 'button',
-            'aria-label': `Open runs table of ${e.name}`,
+            'aria-label': `Open runs table of ${e.name}`, title: 'Open the runs table',
             onclick: () => this.studio.openRunsTable(ws, e.name) }, 'Table'),
-          h('button', { className: 'mlws-button mlws-small', type: 'button',
-            'aria-label': `Archive ${e.name}`,
-            onclick: () => void this.archive(ws, e) }, 'Archive'),
-          h('button', { className: 'mlws-button mlws-small mlws-danger', type: 'button',
-            'aria-label': `Delete ${e.name}`,
-            onclick: () => void this.deleteExperiment(ws, e) }, 'Delete')));
+          h('button', { className: 'mlws-button mlws-small mlws-icon-button', type: 'button',
+            'aria-label': `More actions for ${e.name}`, title: 'More actions',
+            onclick: (ev: Event) => this.experimentMenu(ws, e, ev as MouseEvent) }, '\u22ef')));
       if (open) {
         item.append(this.runList(ws, e, runs.get(e.name) ?? []));
       }
       list.append(item);
     }
     this.body.append(list);
+    const archivedBox = h('input', { type: 'checkbox', 'aria-label': 'Show archived experiments',
+      onchange: () => {
+        this.showArchived = archivedBox.checked;
+        void this.refresh();
+      } });
+    archivedBox.checked = this.showArchived;
+    this.body.append(h('label', { className: 'mlws-muted mlws-archived-toggle' }, archivedBox,
+      ' Show archived experiments'));
+    if (this.showArchived) {
+      this.body.append(this.archivedList(ws, archived));
+    }
+  }
+
+  private archivedList(ws: string, archived: Experiment[]): HTMLElement {
+    if (!archived.length) {
+      return h('p', { className: 'mlws-muted mlws-indent' }, 'No archived experiments.');
+    }
+    return h('ul', { className: 'mlws-exp-list' }, archived.map(e =>
+      h('li', { className: 'mlws-exp mlws-exp-archived', 'data-experiment': e.name },
+        h('div', { className: 'mlws-exp-row' },
+          h('span', { className: 'mlws-exp-name mlws-muted', title: e.name }, e.name),
+          h('button', { className: 'mlws-button mlws-small', type: 'button',
+            'aria-label': `Restore ${e.name}`, onclick: () => void this.restore(ws, e) },
+          'Restore'),
+          h('button', { className: 'mlws-button mlws-small mlws-danger', type: 'button',
+            'aria-label': `Delete ${e.name}`, onclick: () => void this.deleteExperiment(ws, e) },
+          'Delete')))));
+  }
+
+  private experimentMenu(ws: string, e: Experiment, ev: MouseEvent): void {
+    const menu = new Menu({ commands: this.studio.app.commands });
+    const args = { workspaceId: ws, experiment: e.name, experimentId: e.id };
+    for (const command of EXPERIMENT_COMMANDS) {
+      menu.addItem({ command, args });
+    }
+    menu.open(ev.clientX, ev.clientY);
+  }
+
+  /** The experiment menu's commands (registered once; the menu passes the experiment). */
+  private addExperimentCommands(): void {
+    const commands = this.studio.app.commands;
+    const target = (args: Record<string, unknown>): [string, Experiment] => [
+      String(args.workspaceId),
+      { name: String(args.experiment), id: String(args.experimentId) } as Experiment];
+    const actions: Record<string, [string, (ws: string, e: Experiment) => void]> = {
+      'mlws:experiment-open-table': ['Open runs table',
+        (ws, e) => this.studio.openRunsTable(ws, e.name)],
+      'mlws:experiment-archive': ['Archive…', (ws, e) => void this.archive(ws, e)],
+      'mlws:experiment-delete': ['Delete…', (ws, e) => void this.deleteExperiment(ws, e)]
+    };
+    for (const [id, [label, run]] of Object.entries(actions)) {
+      if (!commands.hasCommand(id)) {
+        commands.addCommand(id, { label, execute: args => run(...target(args)) });
+      }
+    }
   }
 
   private runList(ws: string, e: Experiment, runs: Run[]): HTMLElement {
@@ -229,25 +314,41 @@ export class StudioPanel extends Widget {
     const list = h('ul', { className: 'mlws-run-list' }, runs.map(r =>
       h('li', null, h('button', {
         className: 'mlws-run-item', type: 'button', 'data-run-id': r.id,
-        title: `Open run ${r.id}`, onclick: () => this.studio.openRun(ws, r.id)
-      }, statusBadge(r.status), h('span', { className: 'mlws-run-name' }, r.display_name || r.id),
-      h('span', { className: 'mlws-muted' }, isTerminal(r.status) || r.start_time
+        title: `${r.display_name || r.id} (${r.status})`,
+        onclick: () => this.studio.openRun(ws, r.id)
+      }, statusDot(r.status), h('span', { className: 'mlws-run-name' }, r.display_name || r.id),
+      h('span', { className: 'mlws-muted mlws-run-duration' }, isTerminal(r.status) || r.start_time
         ? formatDuration(runDuration(r)) : '')))));
-    if ((e.run_count ?? 0) > runs.length) {
+    const top = (e.run_count ?? 0) - (e.child_run_count ?? 0);
+    if (top > runs.length) {
       list.append(h('li', null, h('button', {
         className: 'mlws-link-button', type: 'button',
         onclick: () => this.studio.openRunsTable(ws, e.name)
-      }, `All ${e.run_count} runs…`)));
+      }, `All ${top} runs…`)));
     }
     return list;
   }
 
   private async archive(ws: string, e: Experiment): Promise<void> {
+    if (!(await confirmDialog('Archive experiment',
+      `Archive experiment "${e.name}"? It leaves the list (its runs stay); "Show archived ` +
+      'experiments" lists it again and restores it.', 'Archive'))) {
+      return;
+    }
     try {
       await this.studio.api.updateExperiment(ws, e.id, { archived: true });
       await this.refresh();
     } catch (err) {
       this.studio.notifyError('Archiving failed', err);
+    }
+  }
+
+  private async restore(ws: string, e: Experiment): Promise<void> {
+    try {
+      await this.studio.api.updateExperiment(ws, e.id, { archived: false });
+      await this.refresh();
+    } catch (err) {
+      this.studio.notifyError('Restoring failed', err);
     }
   }
 
@@ -258,6 +359,7 @@ export class StudioPanel extends Widget {
     }
     try {
       await this.studio.api.deleteExperiment(ws, e.id);
+      this.studio.closeViews(ws, e.name);
       await this.refresh();
     } catch (err) {
       this.studio.notifyError('Deleting the experiment failed', err);
@@ -275,6 +377,7 @@ export class StudioPanel extends Widget {
     }
     try {
       await this.studio.api.deleteWorkspace(ws.id);
+      this.studio.closeViews(ws.id);
       this.studio.workspaceId = null;
       await this.refresh();
     } catch (err) {
@@ -282,3 +385,4 @@ export class StudioPanel extends Widget {
     }
   }
 }
+

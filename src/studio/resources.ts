@@ -2,11 +2,13 @@
 // node counts (a running cluster daemon or instance has a Stop button), registered environments
 // with their versions, and the cache of built environments. Shown only when the server has the
 // routes (Studio.routes, read from openapi.json).
+import { OPERATIONS } from '../common/api.gen';
 import { emptyState, errorMessage, formatTime, h, table } from '../common/dom';
 import type {
   BuiltEnvironment, ComputeTarget, EnvironmentAsset, ModelVersion, Service
 } from '../common/types';
 import { accessSection } from './access';
+import { createComputeFlow } from './computeView';
 import { dataSection, DATASETS_ROUTE } from './data/section';
 import type { Studio } from './studio';
 
@@ -23,6 +25,9 @@ function count(status: Record<string, unknown>, ...keys: string[]): number | nul
 
 /** The state a user cares about: an instance's Running/Stopped, else the provisioning state. */
 export function computeState(target: ComputeTarget): string {
+  if (target.type === 'local') {
+    return 'Ready'; // this machine: nothing is provisioned, it is always there
+  }
   const state = target.status?.state;
   if (typeof state === 'string' && state) {
     return state;
@@ -68,17 +73,29 @@ function stopButton(target: ComputeTarget, onStop: (name: string) => Promise<voi
   return button;
 }
 
-function sectionHead(title: string, onRefresh: () => void): HTMLElement {
+function sectionHead(title: string, onRefresh: () => void, onNew?: () => void): HTMLElement {
   return h('div', { className: 'mlws-section-head' }, h('h3', null, title),
-    h('button', { className: 'mlws-button mlws-small', type: 'button',
-      'aria-label': `Refresh ${title.toLowerCase()}`, title: `Refresh ${title.toLowerCase()}`,
-      onclick: onRefresh }, 'Refresh'));
+    h('span', { className: 'mlws-section-actions' },
+      onNew ? h('button', { className: 'mlws-button mlws-small', type: 'button',
+        'aria-label': `New ${title.toLowerCase()} target`, title: `Create a ${
+          title.toLowerCase()} target`, onclick: onNew }, 'New') : null,
+      h('button', { className: 'mlws-button mlws-small', type: 'button',
+        'aria-label': `Refresh ${title.toLowerCase()}`, title: `Refresh ${title.toLowerCase()}`,
+        onclick: onRefresh }, 'Refresh')));
+}
+
+/** A name that opens its view (when the panel can). */
+function opener(text: string, attrs: Record<string, string>, open?: () => void): HTMLElement {
+  return open ? h('button', { ...attrs, className: `mlws-link-button mlws-resource-name ${
+    attrs.className ?? ''}`, type: 'button', title: `Open ${text}`, 'aria-label': `Open ${text}`,
+  onclick: open }, text) : h('span', attrs, text);
 }
 
 export function computeSection(targets: ComputeTarget[] | Error, onRefresh: () => void,
-  onStop?: (name: string) => Promise<void>): HTMLElement {
+  onStop?: (name: string) => Promise<void>, onOpen?: (name: string) => void,
+  onNew?: () => void): HTMLElement {
   const section = h('section', { className: 'mlws-section mlws-compute-section',
-    'aria-label': 'Compute' }, sectionHead('Compute', onRefresh));
+    'aria-label': 'Compute' }, sectionHead('Compute', onRefresh, onNew));
   if (targets instanceof Error) {
     section.append(emptyState(`Compute targets could not be read: ${errorMessage(targets)}`));
   } else if (!targets.length) {
@@ -90,7 +107,8 @@ export function computeSection(targets: ComputeTarget[] | Error, onRefresh: () =
     const rows = targets.map(t => {
       const state = computeState(t);
       const cells: (string | HTMLElement)[] = [
-        h('span', { className: 'mlws-compute-name', 'data-compute': t.name }, t.name),
+        opener(t.name, { className: 'mlws-compute-name', 'data-compute': t.name },
+          onOpen ? () => onOpen(t.name) : undefined),
         t.type, h('span', { className: `mlws-compute-state mlws-state-${state}` }, state),
         computeNodes(t)];
       if (onStop) {
@@ -106,7 +124,7 @@ export function computeSection(targets: ComputeTarget[] | Error, onRefresh: () =
 
 export function environmentsSection(
   registered: EnvironmentAsset[] | Error, built: BuiltEnvironment[] | Error,
-  onRefresh: () => void
+  onRefresh: () => void, onOpen?: (name: string) => void
 ): HTMLElement {
   const section = h('section', { className: 'mlws-section mlws-env-section',
     'aria-label': 'Environments' }, sectionHead('Environments', onRefresh));
@@ -122,7 +140,7 @@ export function environmentsSection(
       versions.set(env.name, [...(versions.get(env.name) ?? []), env.version]);
     }
     section.append(table(['Name', 'Versions'], [...versions].map(([name, vs]) => [
-      h('span', { 'data-environment': name }, name),
+      opener(name, { 'data-environment': name }, onOpen ? () => onOpen(name) : undefined),
       vs.sort((a, b) => b - a).join(', ')]), 'mlws-table mlws-compact mlws-env-table'));
   }
   section.append(h('h4', { className: 'mlws-subhead' }, 'Built on this server'));
@@ -193,14 +211,18 @@ Promise<HTMLElement[]> {
         await studio.api.stopCompute(ws, name);
         onRefresh();
       } : undefined;
-    sections.push(settle(studio.api.listComputes(ws))
-      .then(t => computeSection(t, onRefresh, onStop)));
+    const details = studio.routes.has(OPERATIONS.getComputeTarget.path);
+    sections.push(settle(studio.api.listComputes(ws)).then(t => computeSection(t, onRefresh,
+      onStop, details ? name => studio.openCompute(ws, name) : undefined,
+      details ? () => void createComputeFlow(studio, ws, onRefresh) : undefined)));
   }
   if (studio.routes.has('/workspaces/{workspace_id}/environments')) {
     const built = studio.routes.has('/environments/built')
       ? settle(studio.api.listBuiltEnvironments()) : Promise.resolve([]);
+    const details = studio.routes.has(OPERATIONS.getEnvironment.path);
     sections.push(Promise.all([settle(studio.api.listEnvironments(ws, true)), built])
-      .then(([r, b]) => environmentsSection(r, b, onRefresh)));
+      .then(([r, b]) => environmentsSection(r, b, onRefresh,
+        details ? name => studio.openEnvironment(ws, name) : undefined)));
   }
   if (studio.routes.has(DATASETS_ROUTE)) {
     sections.push(dataSection(studio, ws, onRefresh));

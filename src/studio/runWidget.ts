@@ -26,6 +26,9 @@ export class RunViewContent extends Widget {
 }
 
 export class RunViewWidget extends MainAreaWidget<RunViewContent> {
+  /** The workspace (and experiment) the view shows: closed when they are deleted. */
+  mlwsOwner?: { workspaceId: string; experiment?: string };
+
   constructor(source: RunDataSource, tab?: string) {
     const content = new RunViewContent(source, tab, t => {
       this.title.label = `Run: ${t}`;

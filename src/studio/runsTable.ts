@@ -1,138 +1,207 @@
-// The runs table of one experiment: server-side sorting, filtering, text search and paging,
-// with a virtualized body so 10,000 runs scroll smoothly (only visible pages are fetched).
-// Multi-select to compare or delete.
+// The runs table of one experiment: server-side sorting, search, status and value queries
+// (metrics.accuracy > 0.9 and tags.team = 'vision') and paging, a virtualized body (10,000
+// runs scroll smoothly, only visible pages are read), columns chosen from the values the runs
+// have, resized, reordered and hidden, child runs on request; select all, a right-click menu
+// (open, compare, tag, cancel, delete), CSV of what is shown, the view saved per experiment.
+// The analysis panel (parallel coordinates, scatter, importance, charts) brushes the table.
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
-import { toNumber } from '../common/chart';
-import { clear, emptyState, formatDuration, formatTime, formatValue, h, runDuration, statusBadge } from '../common/dom';
-import { isTerminal, type MetricScalar, type Run, type RunStatus } from '../common/types';
+import { SweepView } from '../common/analysis/sweepView';
+import { clear, emptyState, errorMessage, h, saveBlob } from '../common/dom';
+import type { RunSetSource } from '../common/source';
+import { isTerminal, type RunStatus, type RunValues } from '../common/types';
+import type { RunSearch } from '../rest/api';
+import {
+  ALL_RUNS, ColumnChooser, type Row, type TableView, cell, columnsTemplate, loadView, newColumn,
+  rowOf,
+  runsCsv, runsSetSource, saveView
+} from './runColumns';
+import { filtersBar } from './runsFilters';
+import { RunsHeader } from './runsHeader';
+import { RunsSelection, openColumnMenu, openRunsMenu, registerTable } from './runsActions';
 import { applyPermissions } from './access';
-import { confirmDialog } from './dialogs';
 import type { Studio } from './studio';
 
 const ROW_HEIGHT = 30;
 const PAGE = 100;
 const REFRESH_MS = 3000;
-const STATUSES = ['Running', 'Completed', 'Failed', 'Canceled', 'Queued', 'Preparing',
-  'Starting', 'NotStarted', 'Finalizing'];
-
-interface Column {
-  label: string;
-  orderBy?: string;
-  cell: (run: Run) => string | Node;
-  width: string;
-}
+const ALL_LIMIT = ALL_RUNS;
+let tables = 0;
 
 export class RunsTableContent extends Widget {
-  private pages = new Map<number, Run[]>();
+  private selection: RunsSelection;
+  private view: TableView;
+  private pages = new Map<number, RunValues>();
   private pending = new Set<number>();
-  private metricValues = new Map<string, Record<string, MetricScalar>>();
   private total = 0;
+  private loadedOnce = false;
   private generation = 0;
-  private orderBy = 'created_time';
-  private descending = true;
-  private text = '';
-  private status = '';
-  private tag = '';
-  private metricNames: string[] = [];
-  private selected = new Set<string>();
+  /** Rows of the brushed runs (client-side), or null: pages from the server. */
+  private brushedRows: Row[] | null = null;
+  private allValues: RunValues | null = null;
   private viewport = h('div', { className: 'mlws-runs-viewport', tabindex: 0,
     'aria-label': 'Runs' });
   private spacer = h('div', { className: 'mlws-runs-spacer' });
-  private headerRow = h('div', { className: 'mlws-runs-row mlws-runs-head', role: 'row' });
+  private header: RunsHeader;
   private countLabel = h('span', { className: 'mlws-muted mlws-runs-count' });
+  private queryError = h('div', { className: 'mlws-error mlws-query-error', role: 'alert' });
   private compareButton: HTMLButtonElement;
+  private cancelButton: HTMLButtonElement;
   private deleteButton: HTMLButtonElement;
+  private chooser: ColumnChooser;
+  private analysisHost = h('div', { className: 'mlws-runs-analysis' });
+  private sweep: SweepView | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
+  private unregister: () => void;
 
   constructor(private studio: Studio, private workspaceId: string,
     readonly experiment: string) {
     super();
     this.addClass('mlws-runs-table');
-    let debounce: ReturnType<typeof setTimeout> | null = null;
-    const search = h('input', {
-      className: 'mlws-input', type: 'search', placeholder: 'Search name or id',
-      'aria-label': 'Search runs',
-      oninput: () => {
-        if (debounce) {
-          clearTimeout(debounce);
+    this.view = loadView(workspaceId, experiment);
+    this.selection = new RunsSelection(`mlws-runs-table-${++tables}`, studio, workspaceId,
+      reload => {
+        this.updateButtons();
+        if (reload) {
+          this.reload(true);
+        } else {
+          this.render();
         }
-        debounce = setTimeout(() => {
-          this.text = search.value.trim();
-          this.reload();
-        }, 250);
+      }, key => this.hideColumn(key));
+    this.unregister = registerTable(this.selection);
+    this.chooser = new ColumnChooser(() => this.view.columns.map(c => c.key),
+      (key, on) => this.setColumn(key, on));
+    const button = (label: string, onclick: () => void, cls = '', title = ''): HTMLButtonElement =>
+      h('button', { className: `mlws-button ${cls}`, type: 'button', onclick, title });
+    this.compareButton = button('Compare', () => this.selection.compareSelected(),
+      'mlws-primary');
+    this.compareButton.textContent = 'Compare';
+    this.cancelButton = button('Cancel', () => void this.selection.cancelSelected(), '',
+      'Cancel the selected runs that are still running');
+    this.cancelButton.textContent = 'Cancel runs';
+    this.deleteButton = button('Delete', () => void this.selection.deleteSelected(),
+      'mlws-danger');
+    this.deleteButton.textContent = 'Delete';
+    const columnsButton = h('button', { className: 'mlws-button', type: 'button',
+      'aria-expanded': 'false', onclick: () => {
+        this.chooser.node.hidden = !this.chooser.node.hidden;
+        columnsButton.setAttribute('aria-expanded', String(!this.chooser.node.hidden));
+        if (!this.chooser.node.hidden) {
+          void this.loadKeys();
+        }
+      } }, 'Columns');
+    // The header scrolls sideways with the rows and stays on top (sticky).
+    this.header = new RunsHeader({
+      view: () => this.view,
+      sort: (orderBy, descending) => this.change({ orderBy, descending }),
+      widths: () => this.render(),
+      saved: () => this.persist(),
+      move: (key, before) => this.moveColumn(key, before),
+      columnMenu: (key, label, ev) => openColumnMenu(this.studio, this.selection, key, label,
+        ev),
+      selectAll: async on => {
+        if (on) {
+          await this.selectAll();
+        } else {
+          this.selection.clear();
+        }
+        this.updateButtons();
+        this.render();
       }
     });
-    const status = h('select', {
-      className: 'mlws-input', 'aria-label': 'Filter by status',
-      onchange: () => {
-        this.status = status.value;
-        this.reload();
-      }
-    }, h('option', { value: '' }, 'Any status'), STATUSES.map(s => h('option', { value: s }, s)));
-    const tag = h('input', {
-      className: 'mlws-input', placeholder: 'tag or tag:value', 'aria-label': 'Filter by tag',
-      onchange: () => {
-        this.tag = tag.value.trim();
-        this.reload();
-      }
-    });
-    const metrics = h('input', {
-      className: 'mlws-input', placeholder: 'metric columns, e.g. loss, acc',
-      'aria-label': 'Metric columns',
-      onchange: () => {
-        this.metricNames = metrics.value.split(',').map(s => s.trim()).filter(Boolean);
-        this.metricValues.clear();
-        this.reload();
-      }
-    });
-    this.compareButton = h('button', {
-      className: 'mlws-button mlws-primary', type: 'button', disabled: true,
-      onclick: () => this.studio.openCompare(this.workspaceId, [...this.selected])
-    }, 'Compare');
-    this.deleteButton = h('button', {
-      className: 'mlws-button mlws-danger', type: 'button', disabled: true,
-      onclick: () => void this.deleteSelected()
-    }, 'Delete');
-    this.viewport.append(this.spacer);
+    this.viewport.append(this.header.node, this.spacer);
     this.viewport.addEventListener('scroll', () => this.render());
     this.node.append(
-      h('div', { className: 'mlws-toolbar' }, search, status, tag, metrics,
-        this.compareButton, this.deleteButton,
-        h('button', { className: 'mlws-button', type: 'button', onclick: () => this.reload() },
+      filtersBar(this.view, patch => this.change(patch), on => {
+        this.view.analysis = on;
+        this.persist();
+        this.showAnalysis();
+      }),
+      this.queryError,
+      h('div', { className: 'mlws-toolbar' }, this.compareButton, this.cancelButton,
+        this.deleteButton, columnsButton,
+        h('button', { className: 'mlws-button', type: 'button', title: 'The shown columns of ' +
+          'every run the filters match (or of the brushed runs), as CSV',
+        onclick: () => void this.exportCsv() }, 'Export CSV'),
+        h('button', { className: 'mlws-button', type: 'button', onclick: () => this.reload(true) },
           'Refresh'), this.countLabel),
-      h('div', { className: 'mlws-runs-grid', role: 'grid' }, this.headerRow, this.viewport));
+      this.chooser.node, this.analysisHost,
+      h('div', { className: 'mlws-runs-grid', role: 'grid' }, this.viewport));
+    this.queryError.hidden = true;
+    this.updateButtons();
     this.reload();
+    this.showAnalysis();
     void applyPermissions(studio, workspaceId, this.node);
   }
 
-  private columns(): Column[] {
-    const cols: Column[] = [
-      { label: 'Status', orderBy: 'status', width: '130px', cell: r => statusBadge(r.status) },
-      { label: 'Name', orderBy: 'number', width: 'minmax(160px, 2fr)',
-        cell: r => h('span', { title: r.id }, r.display_name || r.id) },
-      { label: 'Started', orderBy: 'start_time', width: '170px',
-        cell: r => formatTime(r.start_time) },
-      { label: 'Duration', width: '100px', cell: r => formatDuration(runDuration(r)) },
-      { label: 'Tags', width: 'minmax(120px, 1.5fr)', cell: r => Object.entries(r.tags)
-        .map(([k, v]) => (v === null ? k : `${k}:${v}`)).join(', ') }
-    ];
-    for (const name of this.metricNames) {
-      cols.push({ label: name, orderBy: `metric:${name}`, width: '110px',
-        cell: r => formatValue(this.metricValues.get(r.id)?.[name]) });
+  dispose(): void {
+    this.unregister();
+    this.sweep?.dispose();
+    super.dispose();
+  }
+
+  // ---- query and view
+  private query(): RunSearch {
+    return {
+      experiment: this.experiment, order_by: this.view.orderBy,
+      descending: this.view.descending, text: this.view.text,
+      status: this.view.status ? [this.view.status as RunStatus] : undefined, filter: this.view.filter || undefined,
+      include_children: this.view.includeChildren || undefined
+    };
+  }
+
+  private columnKeys(): string[] {
+    return this.view.columns.map(c => c.key);
+  }
+
+  private persist(): void {
+    saveView(this.workspaceId, this.experiment, this.view);
+  }
+
+  /** A new filter or sort: save the view, read from the top. */
+  private change(patch: Partial<TableView>): void {
+    this.view = { ...this.view, ...patch };
+    this.persist();
+    this.reload();
+    if (this.view.analysis) {
+      void this.sweep?.load();
     }
-    return cols;
   }
 
-  private template(): string {
-    return ['32px', ...this.columns().map(c => c.width)].join(' ');
+  private setColumn(key: string, on: boolean): void {
+    const has = this.view.columns.some(c => c.key === key);
+    if (on && !has) {
+      this.view.columns.push(newColumn(key));
+    } else if (!on && has) {
+      this.view.columns = this.view.columns.filter(c => c.key !== key);
+    }
+    this.persist();
+    this.reload(true);
   }
 
-  reload(): void {
+  hideColumn(key: string): void {
+    this.setColumn(key, false);
+    this.chooser.render();
+  }
+
+  private async loadKeys(): Promise<void> {
+    try {
+      this.chooser.setKeys(await this.studio.api.runKeys(this.workspaceId, this.query()));
+    } catch (err) {
+      this.studio.notifyError('Reading the column names failed', err);
+    }
+  }
+
+  /** Read again from the first page; a new sort or filter also starts at the top. */
+  reload(keepScroll = false): void {
     this.generation += 1;
     this.pages.clear();
     this.pending.clear();
-    this.renderHeader();
+    this.brushedRows = null;
+    if (!keepScroll) {
+      this.viewport.scrollTop = 0;
+    }
+    this.header.render();
     void this.fetchPage(0);
   }
 
@@ -148,38 +217,41 @@ export class RunsTableContent extends Widget {
 
   /** Refetch the visible pages when one of their runs is still active. */
   private refreshActive(): void {
-    if (!this.isVisible) {
+    if (!this.isVisible || this.brushedRows) {
       return;
     }
     const [first, last] = this.visiblePages();
     for (let p = first; p <= last; p++) {
-      if (this.pages.get(p)?.some(r => !isTerminal(r.status))) {
+      const page = this.pages.get(p);
+      if (page?.columns['attributes.status']?.some(s => !isTerminal(String(s)))) {
         void this.fetchPage(p, true);
       }
     }
   }
 
-  private renderHeader(): void {
-    clear(this.headerRow);
-    this.headerRow.style.gridTemplateColumns = this.template();
-    this.headerRow.append(h('span', null));
-    for (const col of this.columns()) {
-      const sorted = col.orderBy === this.orderBy;
-      const arrow = sorted ? (this.descending ? ' ▼' : ' ▲') : '';
-      this.headerRow.append(col.orderBy
-        ? h('button', {
-          className: 'mlws-runs-sort', type: 'button', role: 'columnheader',
-          'aria-sort': sorted ? (this.descending ? 'descending' : 'ascending') : 'none',
-          onclick: () => {
-            this.descending = sorted ? !this.descending : true;
-            this.orderBy = col.orderBy!;
-            this.reload();
-          }
-        }, col.label + arrow)
-        : h('span', { role: 'columnheader' }, col.label));
-    }
+  private template(): string {
+    return columnsTemplate(this.view.columns);
   }
 
+  /** Put column `key` before column `before` (headers moved by dragging). */
+  moveColumn(key: string, before: string): void {
+    if (key === before) {
+      return;
+    }
+    const cols = this.view.columns;
+    const moving = cols.find(c => c.key === key);
+    if (!moving) {
+      return;
+    }
+    const rest = cols.filter(c => c.key !== key);
+    rest.splice(rest.findIndex(c => c.key === before), 0, moving);
+    this.view.columns = rest;
+    this.persist();
+    this.header.render();
+    this.render();
+  }
+
+  // ---- data
   private async fetchPage(page: number, force = false): Promise<void> {
     if (this.pending.has(page) || (!force && this.pages.has(page))) {
       return;
@@ -187,32 +259,41 @@ export class RunsTableContent extends Widget {
     const generation = this.generation;
     this.pending.add(page);
     try {
-      const result = await this.studio.api.listRuns(this.workspaceId, {
-        experiment: this.experiment, order_by: this.orderBy, descending: this.descending,
-        limit: PAGE, offset: page * PAGE, text: this.text, status: this.status ? [this.status as RunStatus] : undefined,
-        tag: this.tag ? [this.tag] : undefined
-      });
+      const result = await this.studio.api.runValues(this.workspaceId,
+        { ...this.query(), limit: PAGE, offset: page * PAGE }, this.columnKeys());
       if (generation !== this.generation) {
         return;
       }
       this.total = result.total;
-      this.pages.set(page, result.runs);
-      if (this.metricNames.length && result.runs.length) {
-        const series = await this.studio.api.queryMetrics(this.workspaceId,
-          result.runs.map(r => r.id), this.metricNames, 2);
-        for (const s of series) {
-          const last = s.value?.[s.value.length - 1];
-          const values = this.metricValues.get(s.run_id) ?? {};
-          values[s.name] = toNumber(last) ?? (last as MetricScalar);
-          this.metricValues.set(s.run_id, values);
-        }
-      }
+      this.loadedOnce = true;
+      this.pages.set(page, result);
+      this.queryError.hidden = true;
     } catch (err) {
-      this.studio.notifyError('Loading runs failed', err);
+      if (generation === this.generation) {
+        // A query that does not parse: say where, keep the table as it was.
+        this.queryError.textContent = errorMessage(err);
+        this.queryError.hidden = false;
+        this.total = 0;
+        this.loadedOnce = true;
+      }
     } finally {
       this.pending.delete(page);
     }
     this.render();
+  }
+
+  private async selectAll(): Promise<void> {
+    if (this.brushedRows) {
+      this.brushedRows.forEach(r => this.track(r, true));
+      return;
+    }
+    const all = await this.studio.api.runValues(this.workspaceId,
+      { ...this.query(), limit: ALL_LIMIT }, []);
+    all.ids.forEach((_, i) => this.track(rowOf(all, i), true));
+  }
+
+  private track(row: Row, on: boolean): void {
+    this.selection.track(row.id, String(row.get('attributes.status') ?? 'Completed'), on);
   }
 
   private visiblePages(): [number, number] {
@@ -221,13 +302,27 @@ export class RunsTableContent extends Widget {
     return [Math.floor(first / PAGE), Math.floor((first + count) / PAGE)];
   }
 
+  private rowAt(i: number): Row | null {
+    if (this.brushedRows) {
+      return this.brushedRows[i] ?? null;
+    }
+    const page = this.pages.get(Math.floor(i / PAGE));
+    return page && i % PAGE < page.ids.length ? rowOf(page, i % PAGE) : null;
+  }
+
+  private rowCount(): number {
+    return this.brushedRows ? this.brushedRows.length : this.total;
+  }
+
   private render(): void {
-    this.spacer.style.height = `${this.total * ROW_HEIGHT}px`;
-    this.countLabel.textContent = `${this.total} run${this.total === 1 ? '' : 's'}`;
+    const total = this.rowCount();
+    this.spacer.style.height = `${total * ROW_HEIGHT}px`;
+    this.countLabel.textContent = this.brushedRows
+      ? `${total} of ${this.total} runs (brushed)` : `${total} run${total === 1 ? '' : 's'}`;
     clear(this.spacer);
-    if (this.total === 0 && this.pages.has(0)) {
-      this.spacer.append(emptyState(this.text || this.status || this.tag
-        ? 'No runs match these filters.'
+    if (total === 0 && this.loadedOnce && !this.brushedRows) {
+      const filtered = this.view.text || this.view.status || this.view.filter;
+      this.spacer.append(emptyState(filtered ? 'No runs match these filters.'
         : 'No runs in this experiment yet.',
       'Start one from a notebook: run = Experiment(ws, "' + this.experiment +
         '").start_logging()'));
@@ -236,70 +331,128 @@ export class RunsTableContent extends Widget {
     }
     const first = Math.max(0, Math.floor(this.viewport.scrollTop / ROW_HEIGHT) - 5);
     const count = Math.ceil((this.viewport.clientHeight || 600) / ROW_HEIGHT) + 10;
-    const last = Math.min(this.total, first + count);
+    const last = Math.min(total, first + count);
     const template = this.template();
-    const columns = this.columns();
+    const columns = this.columnKeys();
     for (let i = first; i < last; i++) {
-      const page = Math.floor(i / PAGE);
-      const run = this.pages.get(page)?.[i % PAGE];
-      if (!run) {
-        void this.fetchPage(page);
+      const row = this.rowAt(i);
+      if (!row) {
+        void this.fetchPage(Math.floor(i / PAGE));
         continue;
       }
-      const box = h('input', {
-        type: 'checkbox', 'aria-label': `Select run ${run.display_name || run.id}`,
-        onclick: (ev: Event) => ev.stopPropagation(),
-        onchange: () => {
-          if (box.checked) {
-            this.selected.add(run.id);
-          } else {
-            this.selected.delete(run.id);
-          }
-          this.updateButtons();
-        }
-      });
-      box.checked = this.selected.has(run.id);
-      const row = h('div', {
-        className: 'mlws-runs-row', role: 'row', tabindex: 0, 'data-run-id': run.id,
-        style: `top: ${i * ROW_HEIGHT}px; grid-template-columns: ${template}`,
-        onclick: () => this.studio.openRun(this.workspaceId, run.id),
-        onkeydown: (ev: Event) => {
-          if ((ev as KeyboardEvent).key === 'Enter') {
-            this.studio.openRun(this.workspaceId, run.id);
-          }
-        }
-      }, h('span', null, box), columns.map(c => h('span', { className: 'mlws-cell' }, c.cell(run))));
-      this.spacer.append(row);
+      this.spacer.append(this.renderRow(row, i, template, columns));
     }
+  }
+
+  private renderRow(row: Row, i: number, template: string, columns: string[]): HTMLElement {
+    const name = String(row.get('attributes.display_name') || row.id);
+    const box = h('input', {
+      type: 'checkbox', 'aria-label': `Select run ${name}`,
+      onclick: (ev: Event) => ev.stopPropagation(),
+      onchange: () => {
+        this.track(row, box.checked);
+        this.updateButtons();
+      }
+    });
+    box.checked = this.selection.selected.has(row.id);
+    const parent = row.get('attributes.parent_run_id');
+    return h('div', {
+      className: `mlws-runs-row${this.selection.selected.has(row.id) ? ' mlws-row-selected'
+        : ''}`,
+      role: 'row', tabindex: 0, 'data-run-id': row.id,
+      style: `top: ${i * ROW_HEIGHT}px; grid-template-columns: ${template}`,
+      onclick: () => this.studio.openRun(this.workspaceId, row.id),
+      onkeydown: (ev: Event) => {
+        if ((ev as KeyboardEvent).key === 'Enter') {
+          this.studio.openRun(this.workspaceId, row.id);
+        }
+      },
+      oncontextmenu: (ev: Event) => {
+        ev.preventDefault();
+        if (!this.selection.selected.has(row.id)) {
+          // Like a file manager: the menu acts on the row under the pointer.
+          this.selection.clear();
+          this.track(row, true);
+          this.updateButtons();
+          this.render();
+        }
+        openRunsMenu(this.studio, this.selection, ev as MouseEvent);
+      }
+    }, h('span', { className: 'mlws-runs-select' }, box), columns.map(key =>
+      h('span', { className: 'mlws-cell', 'data-column': key },
+        cell(key, row.get(key), key === 'attributes.display_name' ? parent : undefined))));
   }
 
   private updateButtons(): void {
-    this.compareButton.disabled = this.selected.size < 2;
-    this.deleteButton.disabled = this.selected.size === 0;
-    this.compareButton.textContent = `Compare${this.selected.size ? ` (${this.selected.size})` : ''}`;
+    const n = this.selection.selected.size;
+    this.compareButton.disabled = n < 2;
+    this.deleteButton.disabled = n === 0;
+    this.cancelButton.disabled = this.selection.activeSelected() === 0;
+    this.compareButton.textContent = `Compare${n ? ` (${n})` : ''}`;
+    const active = this.selection.activeSelected();
+    this.cancelButton.textContent = `Cancel runs${active ? ` (${active})` : ''}`;
   }
 
-  private async deleteSelected(): Promise<void> {
-    const ids = [...this.selected];
-    if (!(await confirmDialog('Delete runs',
-      `Delete ${ids.length} run(s) with their metrics, files and child runs?`))) {
+  // ---- analysis and brushing
+  private analysisSource(): RunSetSource {
+    return runsSetSource(this.studio, this.workspaceId, () => this.query(), () =>
+      this.columnKeys(), values => { this.allValues = values; });
+  }
+
+  private showAnalysis(): void {
+    clear(this.analysisHost);
+    if (!this.view.analysis) {
+      this.sweep?.dispose();
+      this.sweep = null;
+      this.brushed(null);
       return;
     }
-    for (const id of ids) {
-      try {
-        await this.studio.api.deleteRun(this.workspaceId, id);
-      } catch (err) {
-        this.studio.notifyError(`Deleting run ${id} failed`, err);
-      }
-      this.selected.delete(id);
+    if (!this.sweep) {
+      this.sweep = new SweepView(this.analysisSource(), ids => this.brushed(ids));
+      void this.sweep.load();
     }
-    this.updateButtons();
-    this.reload();
-    this.studio.dataChanged.emit();
+    this.analysisHost.append(this.sweep.node);
+  }
+
+  private brushed(ids: Set<string> | null): void {
+    const all = this.allValues;
+    if (!ids || !all) {
+      if (this.brushedRows) {
+        this.brushedRows = null;
+        this.reload(true);
+      }
+      return;
+    }
+    this.brushedRows = all.ids.map((_, i) => rowOf(all, i)).filter(r => ids.has(r.id));
+    this.viewport.scrollTop = 0;
+    this.render();
+  }
+
+  /** The shown columns of every matching run (or the brushed ones) as CSV. */
+  async exportCsv(): Promise<void> {
+    const keys = this.columnKeys();
+    let rows: Row[];
+    if (this.brushedRows) {
+      rows = this.brushedRows;
+    } else {
+      try {
+        const all = await this.studio.api.runValues(this.workspaceId,
+          { ...this.query(), limit: ALL_LIMIT }, keys);
+        rows = all.ids.map((_, i) => rowOf(all, i));
+      } catch (err) {
+        this.studio.notifyError('Exporting the runs failed', err);
+        return;
+      }
+    }
+    saveBlob(new Blob([runsCsv(rows, keys)], { type: 'text/csv' }),
+      `${this.experiment}-runs.csv`);
   }
 }
 
 export class RunsTableWidget extends MainAreaWidget<RunsTableContent> {
+  /** The workspace (and experiment) the view shows: closed when they are deleted. */
+  mlwsOwner?: { workspaceId: string; experiment?: string };
+
   constructor(studio: Studio, workspaceId: string, experiment: string) {
     super({ content: new RunsTableContent(studio, workspaceId, experiment) });
     this.title.label = `Runs: ${experiment}`;

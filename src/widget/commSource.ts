@@ -1,9 +1,12 @@
 // RunDataSource over anywidget's comm. JS sends {type: "request", id, op, args}; the kernel
 // answers {type: "response", id, ok, data | error} and pushes {type: "changed", what: [...]}.
 // `data` has exactly the shape of the matching REST response body (docs/internals.md).
-import type { ArtifactContent, ChangeKind, ChangeListener, RunDataSource } from '../common/source';
 import type {
-  ArtifactList, LogChunk, MetricInfo, MetricSeries, Run, RunPage, SnapshotManifest
+  ArtifactContent, ChangeKind, ChangeListener, RunDataSource, RunSetSource
+} from '../common/source';
+import type {
+  ArtifactList, LogChunk, MetricInfo, MetricSeries, Run, RunKeys, RunPage, RunValues,
+  SnapshotManifest
 } from '../common/types';
 
 /** The part of anywidget's model this source uses. */
@@ -136,8 +139,10 @@ export class CommRunSource implements RunDataSource {
   async listMetrics(): Promise<MetricInfo[]> {
     return (await this.request<{ metrics: MetricInfo[] }>('metrics')).metrics;
   }
-  getSeries(name: string, since: number, maxPoints?: number): Promise<MetricSeries> {
-    return this.request('series', { name, since, max_points: maxPoints ?? null });
+  getSeries(name: string, since: number, maxPoints?: number, until?: number):
+  Promise<MetricSeries> {
+    return this.request('series', { name, since, max_points: maxPoints ?? null,
+      until: until ?? null });
   }
   async getChildren(): Promise<Run[]> {
     return (await this.request<RunPage>('children')).runs;
@@ -160,6 +165,19 @@ export class CommRunSource implements RunDataSource {
     const data = await this.request<{ content_type: string; base64: string }>('snapshot_file',
       { path });
     return { contentType: data.content_type, blob: decodeBase64(data.base64, data.content_type) };
+  }
+  /** The children through the kernel: the same bodies as the run-keys/run-values routes. */
+  childRuns(): RunSetSource {
+    return {
+      keys: () => this.request<RunKeys>('child_keys'),
+      values: columns => this.request<RunValues>('child_values', { columns }),
+      series: async (ids, names, maxPoints) => (await this.request<{ series: MetricSeries[] }>(
+        'child_series', { run_ids: ids, names, max_points: maxPoints })).series,
+      openRun: this.openRun
+    };
+  }
+  cancelRun(): Promise<Run> {
+    return this.request<Run>('cancel');
   }
   subscribe(listener: ChangeListener): () => void {
     this.listeners.add(listener);

@@ -88,6 +88,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     home, root, settings = base / "mlws-home", base / "root", base / "settings"
     for d in (home, root, settings):
         d.mkdir()
+    home.chmod(0o700)  # a store home others can read is warned about (in screenshots too)
     # The "Jupyter news" toast would cover the UI.
     notification = settings / "@jupyterlab" / "apputils-extension"
     notification.mkdir(parents=True)

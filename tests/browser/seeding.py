@@ -68,3 +68,30 @@ def seed_run(tmp_path: Path, ws_name: str, *, fail: bool = False,
     else:
         run.complete()
     return ws, run
+
+
+CONFUSION = {"schema_type": "confusion_matrix", "schema_version": "1.0.0",
+             "data": {"class_labels": ["cat", "dog", "bird"],
+                      "matrix": [[50, 3, 2], [4, 45, 6], [1, 2, 60]]}}
+RESIDUALS = {"schema_type": "residuals", "schema_version": "1.0.0",
+             "data": {"bin_edges": [-2, -1, 0, 1, 2], "bin_counts": [3, 20, 25, 4]}}
+PREDICTIONS = {"schema_type": "predictions", "schema_version": "1.0.0",
+               "data": {"bin_averages": [0.1, 0.4, 0.7], "bin_errors": [0.05, 0.04, 0.06],
+                        "bin_counts": [10, 20, 15], "bin_edges": [0, 0.3, 0.6, 1.0]}}
+# v1's accuracy table: per class, one [TP, FP, TN, FN] row per threshold.
+ACCURACY_TABLE = {"schema_type": "accuracy_table", "schema_version": "1.0.1",
+                  "data": {"probability_tables": [[[60, 40, 0, 0], [45, 10, 30, 15],
+                                                   [0, 0, 40, 60]]],
+                           "percentile_tables": [[[60, 40, 0, 0], [40, 8, 32, 20],
+                                                  [0, 0, 40, 60]]],
+                           "probability_thresholds": [0.0, 0.5, 1.0],
+                           "percentile_thresholds": [0.0, 50.0, 100.0],
+                           "class_labels": ["1"]}}
+
+
+def log_chart_metrics(run: Any) -> None:
+    """The four v1 chart metrics that live in JSON artifacts."""
+    run.log_confusion_matrix("confusion", CONFUSION)
+    run.log_residuals("residuals", RESIDUALS)
+    run.log_predictions("predictions", PREDICTIONS)
+    run.log_accuracy_table("accuracy_table", ACCURACY_TABLE)

@@ -52,7 +52,7 @@ def test_notebook_run_appears_and_updates_live(ui: UI, ws_name: str) -> None:
     experiment.wait_for(timeout=30000)  # appears without a manual refresh
     experiment.locator(".mlws-exp-name").click()
     item = experiment.locator(".mlws-run-item")
-    item.get_by_text("Running").wait_for()
+    item.locator(".mlws-status-Running").wait_for()  # the dot; the status is its label
     item.click()
     view = page.locator(".mlws-run-view").filter(has_text="live-run")
     # Updates come through the server's WebSocket live channel, not polling.
@@ -72,7 +72,7 @@ def test_notebook_run_appears_and_updates_live(ui: UI, ws_name: str) -> None:
     (ui.lab.root / f"stop-{tag}").write_text("")
     wait_for(lambda: "Completed" in view.locator(".mlws-run-header").inner_text(), timeout=30,
              what="the run view to show the run Completed")
-    wait_for(lambda: "Completed" in item.inner_text(), timeout=15,
+    wait_for(lambda: item.locator(".mlws-status-Completed").count() == 1, timeout=15,
              what="the panel to show the run Completed")
     final = ui.lab.api(f"workspaces/{ws._record.id}/runs?experiment=live")["runs"][0]
     metrics_api = ui.lab.api(f"runs/{final['id']}/metrics?workspace_id={ws._record.id}")
@@ -186,3 +186,27 @@ def test_run_details_widget_falls_back_to_the_comm(ui: UI, ws_name: str) -> None
     (ui.lab.root / f"stop-{tag}").write_text("")
     wait_for(lambda: "Completed" in header.inner_text(), timeout=60,
              what="the widget to show the run Completed")
+
+
+def test_run_details_widget_cancels_its_run(ui: UI, ws_name: str) -> None:
+    Workspace.create(ws_name, show_output=False)
+    name = f"cancel-{ws_name}.ipynb"
+    (ui.lab.root / name).write_text(notebook([
+        "from jupyter_mlws.core import Workspace, Experiment\n"
+        "from jupyter_mlws.widgets import RunDetails\n"
+        f"ws = Workspace.get({ws_name!r})\n"
+        "run = Experiment(ws, 'stoppable').start_logging(display_name='stoppable-run',"
+        " outputs=False)\n"
+        "RunDetails(run).show()\n",
+    ]))
+    _, widget, view = _run_widget_notebook(ui, name, "stoppable-run")
+    assert widget.evaluate("w => w.dataset.live") == "websocket"
+    header = view.locator(".mlws-run-header")
+    wait_for(lambda: "Running" in header.inner_text(), what="the running run")
+    view.get_by_role("button", name="Cancel run").click()
+    view.get_by_role("button", name="Yes, cancel").click()
+    wait_for(lambda: "Canceled" in header.inner_text(), timeout=30,
+             what="the widget to show the run Canceled")
+    ws = Workspace.get(ws_name)
+    (run,) = ws.experiments["stoppable"].get_runs()
+    assert run.get_status() == "Canceled"

@@ -73,6 +73,13 @@ def test_cluster_queues_scales_survives_daemon_loss_and_deletes(ws, gated, kill)
         wait_until(lambda: sorted(r.get_status() for r in runs) == statuses, 90,
                    what="2 running + 1 queued")
         wait_until(lambda: cluster.get_status().current_node_count == 2, 30, what="2 nodes")
+        # list_nodes: each node with the run it executes (the queued one is on none).
+        running = {r.id for r in runs if r.get_status() == "Running"}
+        wait_until(lambda: {i for n in cluster.list_nodes() for i in n["runIds"]} == running,
+                   30, what="the nodes' runs")
+        nodes = cluster.list_nodes()
+        assert len(nodes) == 2 and {n["nodeState"] for n in nodes} == {"running"}
+        assert all(n["privateIpAddress"] == "127.0.0.1" and n["port"] for n in nodes)
         (flags / "gate").touch()
         for run in runs:
             assert run.wait_for_completion(wait_post_processing=True)["status"] == "Completed"

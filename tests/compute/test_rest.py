@@ -124,6 +124,78 @@ def test_request_cancel_stops_a_live_script_run(ws, make_source):
     assert request_cancel(ws._store, idle.id).status == "Canceled"
 
 
+async def test_create_see_and_delete_a_cluster(jp_fetch, ws):
+    wid = ws._record.id
+    base = ("workspaces", wid, "computes")
+    created = await _call(jp_fetch, "/workspaces/{workspace_id}/computes", *base, method="POST",
+                          body={"name": "rest-cpu", "min_nodes": 0, "max_nodes": 1,
+                                "idle_seconds_before_scaledown": 60}, expect=201)
+    assert created["type"] == "AmlCompute" and created["name"] == "rest-cpu"
+    one = "/workspaces/{workspace_id}/computes/{compute_name}"
+    try:
+        async def ready() -> bool:
+            body = await _call(jp_fetch, one, *base, "rest-cpu")
+            return body["provisioning_state"] == "Succeeded"
+
+        deadline = 60
+        import asyncio
+        import time
+
+        started = time.monotonic()
+        while not await ready():
+            assert time.monotonic() - started < deadline, "the cluster never came up"
+            await asyncio.sleep(0.2)
+        details = await _call(jp_fetch, one, *base, "rest-cpu")
+        assert details["nodes"] == [] and details["spec"]["scaleSettings"]["maxNodeCount"] == 1
+        await _call(jp_fetch, "/workspaces/{workspace_id}/computes", *base, method="POST",
+                    body={"name": "rest-cpu"}, expect=409)
+    finally:
+        response = await jp_fetch(*API, *base, "rest-cpu", method="DELETE")
+        assert response.code == 204
+    await _call(jp_fetch, one, *base, "rest-cpu", expect=404)
+    for bad in ({"name": "1bad"}, {"name": "ok-name", "type": "Nope"},
+                {"name": "ok-name", "min_nodes": 3, "max_nodes": 1},
+                {"name": "ok-name", "max_nodes": -1}, {"name": "ok-name", "extra": 1}):
+        await _call(jp_fetch, "/workspaces/{workspace_id}/computes", *base, method="POST",
+                    body=bad, expect=400)
+    local = await _call(jp_fetch, one, *base, "local")
+    assert local["type"] == "local" and local["nodes"] == []
+    await _call(jp_fetch, one, *base, "local", method="DELETE", expect=400)
+
+
+async def test_environment_details_and_build_log(jp_fetch, ws, mlws_home):
+    from jupyter_mlws.core.conda_dependencies import CondaDependencies
+    from jupyter_mlws.execution import environments
+
+    env = Environment("piped")
+    env.python.conda_dependencies = CondaDependencies.create(pip_packages=["six"])
+    env.register(ws)
+    wid = ws._record.id
+    one = "/workspaces/{workspace_id}/environments/{name}"
+    body = await _call(jp_fetch, one, "workspaces", wid, "environments", "piped")
+    build = body["build"]
+    assert body["version"] == 1 and build["spec"]["requirements"] == ["six"]
+    assert build["built"] is None and len(build["hash"]) == 64 and build["error"] is None
+    # A build (as a run's executor does it) leaves the environment and its own log.
+    environments.ensure_environment(build["spec"], str(mlws_home))
+    body = await _call(jp_fetch, one, "workspaces", wid, "environments", "piped")
+    assert body["build"]["built"]["hash"] == build["hash"]
+    assert body["build"]["built"]["has_build_log"] is True
+    log = await _call(jp_fetch, "/environments/built/{env_hash}/log", "environments", "built",
+                      build["hash"][:12], "log")
+    assert "Building environment" in log["log"]
+    await _call(jp_fetch, "/environments/built/{env_hash}/log", "environments", "built",
+                "0" * 12, "log", expect=404)
+    await _call(jp_fetch, "/environments/built/{env_hash}/log", "environments", "built",
+                "XYZ", "log", expect=400)
+    await _call(jp_fetch, one, "workspaces", wid, "environments", "nope", expect=404)
+    conda_only = Environment("conda-only")
+    conda_only.python.conda_dependencies = CondaDependencies.create(conda_packages=["cudatoolkit"])
+    conda_only.register(ws)
+    body = await _call(jp_fetch, one, "workspaces", wid, "environments", "conda-only")
+    assert body["build"]["spec"] is None and "cudatoolkit" in body["build"]["error"]
+
+
 async def test_stop_a_cluster_over_rest(jp_fetch, ws):
     import asyncio
 

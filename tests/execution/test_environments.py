@@ -73,9 +73,16 @@ def test_environment_builds_once_for_concurrent_runs_and_is_reused(exp, make_sou
     assert "azureml-logs/20_image_build_log.txt" not in third.get_file_names()
     info = environments.inspect(built[0]["hash"][:10], mlws_home)
     assert any(p.startswith("six-") for p in info["packages"]) and info["size_bytes"] > 0
+    # The environment keeps its own build log (what both runs wrote while waiting/building).
+    assert built[0]["has_build_log"]
+    kept = environments.build_log(built[0]["hash"][:12], mlws_home)
+    assert kept.count("Building environment") == 1 and "six" in kept
+    assert environments.build_log("0" * 64, mlws_home) is None
+    assert environments.build_log("../etc", mlws_home) is None
     assert environments.prune(mlws_home, unused_for_seconds=3600) == []
     assert environments.prune(mlws_home) == [built[0]["hash"]]
     assert environments.list_built(mlws_home) == []
+    assert environments.build_log(built[0]["hash"], mlws_home) is None  # pruned with it
 
 
 def test_unsatisfiable_requirement_fails_with_resolver_message(exp, make_source):

@@ -88,6 +88,9 @@ def test_http_store_traffic_fits_the_document(http_store, tmp_path):
     store.list_runs(ws.id, RunQuery(experiment_id=exp.id, status=["Running"],
                                     tags={"x": None}))
     store.count_runs(ws.id)
+    assert store.list_run_keys(ws.id, RunQuery(filter="metrics.m > 0")).runs == 0
+    values = store.get_run_values(ws.id, RunQuery(include_children=True), ["metrics.m", "tags.x"])
+    assert values.ids == [run.id] and values.columns["tags.x"] == [None]
     store.append_metrics([(run.id, "m", "scalar", 1, time.time(), math.nan, ""),
                           (run.id, "t", "table", None, time.time(), {"c": 1}, "")])
     store.list_metrics(run.id)

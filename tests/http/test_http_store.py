@@ -96,6 +96,21 @@ def test_run_lifecycle_query_and_heartbeat(http_store):
     assert http_store.count_runs(ws.id, RunQuery(include_children=True)) == 2
     children = http_store.list_runs(ws.id, RunQuery(parent_run_id=run.id))
     assert [r.id for r in children] == [other.id]
+    queried = RunQuery(include_children=True, filter="tags.b is not null and status = 'Completed'")
+    assert [r.id for r in http_store.list_runs(ws.id, queried)] == [run.id]
+    assert http_store.count_runs(ws.id, queried) == 1
+    with pytest.raises(InvalidInputError, match="position"):
+        http_store.list_runs(ws.id, RunQuery(filter="tags.b ="))
+    http_store.append_metrics([(run.id, "m", "scalar", None, 1.0, math.inf, ""),
+                               (other.id, "m", "scalar", None, 1.0, 2.0, "")])
+    keys = http_store.list_run_keys(ws.id, RunQuery(include_children=True))
+    assert keys.runs == 2 and [(k.name, k.kind, k.runs) for k in keys.metrics] == [
+        ("m", "scalar", 2)]
+    values = http_store.get_run_values(ws.id, RunQuery(include_children=True, order_by="number",
+                                                       descending=False), ["metrics.m", "tags.b"])
+    assert values.ids == [run.id, other.id] and values.total == 2
+    assert values.columns["metrics.m"] == [math.inf, 2.0]
+    assert values.columns["tags.b"] == [None, None]
     http_store.delete_run(run.id)
     with pytest.raises(NotFoundError):
         http_store.get_run(other.id)
@@ -141,6 +156,8 @@ def test_metric_values_survive_the_trip_exactly(http_store):
     assert math.isinf(series.value[2])
     assert http_store.get_metric_series(run.id, "rows").step == [2.5]
     assert http_store.get_metric_series(run.id, "m", since=10).seq == [11]
+    window = http_store.get_metric_series(run.id, "m", since=2, until=5)
+    assert window.seq == [3, 4, 5] and window.total == 11
     assert {i.name for i in http_store.list_metrics(run.id)} == {"m", "rows"}
 
 

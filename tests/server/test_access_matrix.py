@@ -82,7 +82,8 @@ def expected(user: str, action: str, scope: str) -> bool:
 _SCOPES = {"workspace": "main", "run": "main", "experiment": "main", "assignment": "main",
            "snapshot": "anywhere", "runs": "anywhere", "server": "anywhere",
            "global": "every"}
-ANY_USER = {"listWorkspaces", "createWorkspace"}  # filtered listing; creators own what they make
+ANY_USER = {"listWorkspaces", "createWorkspace",  # filtered listing; creators own what they make
+            "getWorkspaceConfig"}  # null unless the caller may read the workspace it names
 
 
 def operations(seed, team) -> list[tuple[str, str, str, str]]:
@@ -94,7 +95,7 @@ def operations(seed, team) -> list[tuple[str, str, str, str]]:
               "secret_name": "s1", "role_name": "Data Scientist Custom",
               "assignment_id": team["assignment"], "datastore_name": "workspaceblobstore",
               "dataset_name": "d", "model_name": "m", "alias": "production",
-              "service_name": "svc"}
+              "service_name": "svc", "env_hash": "a" * 12}
     found = []
     for op in OPERATIONS:
         if op.response_kind == "websocket":

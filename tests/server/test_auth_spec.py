@@ -15,7 +15,8 @@ def every_operation(seed):
     values = {"workspace_id": seed.ws, "experiment_name": "exp1", "run_id": "run0",
               "metric_name": "loss", "path": "outputs/x.txt", "experiment_id": "e1",
               "snapshot_id": "s1", "sha256": "a" * 64, "kind": "model", "name": "m",
-              "version": "1", "datastore_name": "workspaceblobstore", "dataset_name": "d",
+              "version": "1", "compute_name": "box", "env_hash": "a" * 12,
+              "datastore_name": "workspaceblobstore", "dataset_name": "d",
               "secret_name": "s1", "role_name": "r", "assignment_id": "a1",
               "model_name": "m", "alias": "production", "service_name": "svc"}
     for template, item in openapi_document()["paths"].items():

@@ -42,6 +42,11 @@ async def test_series_downsampling_and_since(api, seed, store):
     store.append_metrics([("run0", "loss", "scalar", 50, time.time(), 0.001, "")])
     newer = await api("GET", f"{base}/loss?since=50")
     assert newer["seq"] == [51] and newer["value"] == [0.001]
+    # A window (zoomed chart) or a page (table): since < seq <= until, total of the series.
+    page = await api("GET", f"{base}/loss?since=10&until=20")
+    assert page["seq"] == list(range(11, 21)) and page["total"] == 51
+    assert page["value"] == full["value"][10:20]
+    await api("GET", f"{base}/loss?since=20&until=10", expect=400)
 
 
 async def test_metric_names_with_slashes(api, seed, store):

@@ -20,7 +20,7 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_mlws.api import OPERATIONS, operation
 from jupyter_mlws.api.openapi import openapi_document
-from jupyter_mlws.core import ComputeTarget, Dataset, Datastore, Workspace
+from jupyter_mlws.core import ComputeTarget, Dataset, Datastore, Environment, Workspace
 from jupyter_mlws.core.compute import ComputeInstance
 from jupyter_mlws.core.model import InferenceConfig, Model
 from jupyter_mlws.core.webservice import AciWebservice, Webservice
@@ -48,7 +48,7 @@ class World:
 
 
 @pytest.fixture
-def world(seed, store, jp_root_dir, tmp_path) -> World:
+def world(seed, store, jp_root_dir, tmp_path, mlws_home) -> World:
     store.upload_artifact("run0", "outputs/a.txt", io.BytesIO(b"artifact"))
     store.append_log("run0", "logs/run.log", b"line\n")
     sha = hashlib.sha256(SNAPSHOT_FILE).hexdigest()
@@ -62,6 +62,16 @@ def world(seed, store, jp_root_dir, tmp_path) -> World:
     Model.register(workspace, tmp_path / "model.pkl", "lin")
     ComputeTarget.create(workspace, "box",
                          ComputeInstance.provisioning_configuration("Standard_DS1_v2"))
+    env = Environment("team-env")
+    env.python.user_managed_dependencies = True
+    env.register(workspace)
+    # A build log as an environment build leaves it (execution/environments.py).
+    (mlws_home / "envs").mkdir()
+    (mlws_home / "envs" / f"{'ab' * 32}.build.log").write_text("Building environment\n")
+    (jp_root_dir / ".azureml").mkdir()
+    (jp_root_dir / ".azureml" / "config.json").write_text(json.dumps(
+        {"workspace_name": workspace.name, "subscription_id": workspace.subscription_id,
+         "resource_group": workspace.resource_group}))
     (jp_root_dir / "proj").mkdir()
     (jp_root_dir / "proj" / "train.py").write_text("print('hello')\n")
     # Data: a file in the default datastore, a registered local datastore with a secret, a
@@ -93,6 +103,7 @@ EXAMPLES: dict[str, tuple[dict[str, str], str, Any]] = {
     "liveChannel": ({}, "", None),  # see test_live_channel_example
     "listWorkspaces": ({}, "subscription_id=local", None),
     "createWorkspace": ({}, "", {"name": "new-ws", "tags": {"a": "b"}}),
+    "getWorkspaceConfig": ({}, "path=proj", None),
     "getWorkspace": ({"workspace_id": "{ws}"}, "", None),
     "updateWorkspace": ({"workspace_id": "{ws}"}, "", {"description": "changed"}),
     "deleteWorkspace": ({"workspace_id": "{other_ws}"}, "", None),
@@ -103,6 +114,10 @@ EXAMPLES: dict[str, tuple[dict[str, str], str, Any]] = {
     "updateExperiment": ({"experiment_id": "{exp_id}"}, "", {"tags": {"stage": "dev"}}),
     "deleteExperiment": ({"experiment_id": "{exp_id}"}, "", None),
     "searchRuns": ({"workspace_id": "{ws}"}, "experiment=exp1&status=Completed,Failed", None),
+    "listRunKeys": ({"workspace_id": "{ws}"}, "experiment=exp1&filter=metrics.acc%20%3E%200",
+                    None),
+    "getRunValues": ({"workspace_id": "{ws}"}, "column=metrics.acc&column=tags.lr&limit=2",
+                     None),
     "createRun": ({"workspace_id": "{ws}"}, "", {"experiment_id": "{exp_id}",
                                                  "run_id": "new_run"}),
     "getRun": ({"run_id": "run0"}, "workspace_id={ws}", None),
@@ -114,7 +129,8 @@ EXAMPLES: dict[str, tuple[dict[str, str], str, Any]] = {
     "appendMetrics": ({}, "", encode_points([("run0", "m", "scalar", 1, time.time(), 0.5,
                                               "")])),
     "listMetrics": ({"run_id": "run0"}, "", None),
-    "getMetricSeries": ({"run_id": "run0", "metric_name": "loss"}, "max_points=10", None),
+    "getMetricSeries": ({"run_id": "run0", "metric_name": "loss"}, "max_points=10&until=2",
+                        None),
     "getMetricValues": ({}, "", {"run_ids": ["run0"]}),
     "queryMetrics": ({"workspace_id": "{ws}"}, "", {"run_ids": ["run0"], "names": ["loss"]}),
     "listArtifacts": ({"run_id": "run0"}, "prefix=outputs/", None),
@@ -138,9 +154,15 @@ EXAMPLES: dict[str, tuple[dict[str, str], str, Any]] = {
     "updateAsset": ({"workspace_id": "{ws}", "kind": "model", "name": "m1", "version": "1"},
                     "", {"tags": {"t": "v"}, "description": "d"}),
     "listComputeTargets": ({"workspace_id": "{ws}"}, "", None),
+    "createComputeTarget": ({"workspace_id": "{ws}"}, "",
+                            {"name": "box2", "type": "ComputeInstance"}),
+    "getComputeTarget": ({"workspace_id": "{ws}", "compute_name": "box"}, "", None),
+    "deleteComputeTarget": ({"workspace_id": "{ws}", "compute_name": "box"}, "", None),
     "stopComputeTarget": ({"workspace_id": "{ws}", "compute_name": "box"}, "", None),
     "listEnvironments": ({"workspace_id": "{ws}"}, "all_versions=true", None),
+    "getEnvironment": ({"workspace_id": "{ws}", "name": "team-env"}, "version=1", None),
     "listBuiltEnvironments": ({}, "", None),
+    "getBuildLog": ({"env_hash": "abababab"}, "", None),
     "submitScriptRun": ({"workspace_id": "{ws}"}, "",
                         {"experiment": "rest", "source_directory": "proj",
                          "script": "train.py"}),

@@ -59,3 +59,23 @@ async def test_unknown_and_malformed_workspace_ids(api):
     for bad in ("%2E%2E", ".hidden", "a%20b", "x" * 300):
         error = await api("GET", f"/workspaces/{bad}", expect=400)
         assert json.dumps(error)  # a JSON error, never a traceback page
+
+
+async def test_workspace_named_by_a_folders_config(api, jp_root_dir):
+    created = await api("POST", "/workspaces", expect=201,
+                        body={"name": "configured", "resource_group": "rg"})
+    assert (await api("GET", "/workspace-config")) == {"workspace": None, "config_path": None}
+    nested = jp_root_dir / "project" / "notebooks"
+    nested.mkdir(parents=True)
+    (jp_root_dir / "project" / ".azureml").mkdir()
+    (jp_root_dir / "project" / ".azureml" / "config.json").write_text(json.dumps(
+        {"subscription_id": "local", "resource_group": "rg", "workspace_name": "configured"}))
+    # Found walking up from the notebook's folder, as Workspace.from_config() finds it.
+    found = await api("GET", "/workspace-config?path=project/notebooks")
+    assert found["workspace"]["id"] == created["id"]
+    assert found["config_path"] == "project/.azureml/config.json"
+    assert (await api("GET", "/workspace-config"))["workspace"] is None  # not below the root
+    (jp_root_dir / "project" / ".azureml" / "config.json").write_text("{not json")
+    assert (await api("GET", "/workspace-config?path=project"))["workspace"] is None
+    for bad in ("../..", "missing-folder", "/etc"):
+        await api("GET", f"/workspace-config?path={bad}", expect=400)

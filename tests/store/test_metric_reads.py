@@ -155,3 +155,38 @@ def test_small_series_and_empty_cursor(store, ws, exp) -> None:  # type: ignore[
     empty = store.get_metric_series("r1", "m", since=50, max_points=10)
     assert (empty.seq, empty.value, empty.step, empty.total) == ([], [], [], 50)
     assert store.get_metric_series("r1", "m", since=99).value == []
+
+
+def test_windows_read_only_their_range(store, ws, exp) -> None:  # type: ignore[no-untyped-def]
+    """``until`` ends a read: downsampled windows match the reference of the cut series, full
+    reads return exactly the range, and ``total`` still counts the whole series."""
+    store.create_run(ws.id, exp.id, run_id="r1")
+    rng = random.Random(3)
+    n = 40 * BLOCK_SIZE + 11
+    values: list = [rng.gauss(0.0, 1.0) for _ in range(n)]
+    values[12 * BLOCK_SIZE + 200] = 7e9  # beyond the windows below: must not leak into them
+    values[12 * BLOCK_SIZE + 100] = -7e9  # inside the last block of a window, before until
+    _append_in_batches(store, "r1", "m", values, rng)
+    for since, until, max_points in [(0, 12 * BLOCK_SIZE + 150, 20),
+                                     (3 * BLOCK_SIZE + 5, 12 * BLOCK_SIZE + 150, 16),
+                                     (0, n, 30), (100, 9000, 30)]:
+        ds = store.get_metric_series("r1", "m", since=since, until=until,
+                                     max_points=max_points)
+        assert ds.total == n
+        assert ds.seq == _reference(values[:until], since, max_points), (since, until)
+        assert ds.value == [values[s - 1] for s in ds.seq]
+    # Too short a window for the rollups: scanned, still inside the range.
+    small = store.get_metric_series("r1", "m", since=BLOCK_SIZE + 1, until=BLOCK_SIZE + 200,
+                                    max_points=6)
+    assert small.seq[0] == BLOCK_SIZE + 2 and small.seq[-1] == BLOCK_SIZE + 200
+    assert len(small.seq) <= 6 and small.total == n
+    window = store.get_metric_series("r1", "m", since=1000, until=1999, max_points=1000)
+    assert 7e9 not in window.value and -7e9 not in window.value
+    page = store.get_metric_series("r1", "m", since=2000, until=3000)
+    assert page.seq == list(range(2001, 3001)) and page.value == values[2000:3000]
+    assert page.total == n and page.step == list(range(2000, 3000))
+    assert store.get_metric_series("r1", "m", since=n, until=n + 5).seq == []
+    from jupyter_mlws.store.base import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="until"):
+        store.get_metric_series("r1", "m", since=10, until=5)

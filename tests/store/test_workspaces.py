@@ -49,8 +49,11 @@ def test_experiments(store, ws) -> None:  # type: ignore[no-untyped-def]
     rec = store.update_experiment(e2.id, archived=False, remove_tags=["x"])
     assert rec.archived_time is None and rec.tags == {"k": "v"}
     store.create_run(ws.id, e1.id, run_id="r1")
-    counts = {e.name: e.run_count for e in store.list_experiments(ws.id, with_run_counts=True)}
-    assert counts == {"e1": 1, "e2": 0}
+    store.create_run(ws.id, e1.id, run_id="r1-child", parent_run_id="r1")
+    counts = {e.name: (e.run_count, e.child_run_count)
+              for e in store.list_experiments(ws.id, with_run_counts=True)}
+    assert counts == {"e1": (2, 1), "e2": (0, 0)}
+    assert store.list_experiments(ws.id)[0].child_run_count is None
 
 
 def test_delete_workspace_cascades_and_name_is_reusable(store, ws, exp) -> None:  # type: ignore[no-untyped-def]

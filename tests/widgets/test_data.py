@@ -76,6 +76,18 @@ def test_metrics_and_series_ops(family):
     assert not bad["ok"] and "max_points" in bad["error"]
     missing = ask(wd, "series", name="nope")
     assert not missing["ok"]
+    window = ok(wd, "series", name="loss", since=10, until=15)
+    assert window["seq"] == [11, 12, 13, 14, 15] and window["total"] == 50
+
+
+def test_cancel_op_cancels_the_run_or_a_descendant(family):
+    parent, _child, grandchild, _ = family
+    wd = WidgetData(parent._store, parent._record.workspace_id, parent.id)
+    assert ok(wd, "cancel", run_id=grandchild.id)["status"] == "Canceled"
+    assert grandchild.get_status() == "Canceled"
+    body = ok(wd, "cancel")
+    assert body["status"] == "Canceled" and parent.get_status() == "Canceled"
+    assert ok(wd, "cancel")["status"] == "Canceled"  # a finished run stays as it is
 
 
 def test_children_op_lists_direct_children(family):
@@ -154,3 +166,27 @@ def test_bad_requests_answer_errors(family):
     assert not ask(wd, "log_tail", path="logs/train.log", offset=-1)["ok"]
     assert not ask(wd, "artifact")["ok"]
     assert "'name'" in ask(wd, "series")["error"]
+
+
+def test_child_ops_serve_a_sweep(family):
+    parent, child, grandchild, _ = family
+    child.log("acc", 0.5)
+    child.log("acc", 0.7)
+    child.tag("lr", "0.1")
+    child.flush()
+    wd = WidgetData(parent._store, parent._record.workspace_id, parent.id)
+    keys = ok(wd, "child_keys")
+    assert keys["runs"] == 1 and [k["name"] for k in keys["tags"]] == ["lr"]
+    assert {k["name"] for k in keys["metrics"]} >= {"acc"}
+    values = ok(wd, "child_values", columns=["metrics.acc", "tags.lr"])
+    assert values["ids"] == [child.id] and values["columns"]["metrics.acc"] == [0.7]
+    assert values["columns"]["tags.lr"] == ["0.1"]
+    series = ok(wd, "child_series", run_ids=[child.id], names=["acc"])["series"]
+    assert [s["value"] for s in series] == [[0.5, 0.7]]
+    # Only the widget's run and its descendants: the child's widget does not reach its parent.
+    assert ok(wd, "child_series", run_ids=[grandchild.id], names=["acc"])["series"] is not None
+    refused = ask(WidgetData(parent._store, parent._record.workspace_id, child.id),
+                  "child_series", run_ids=[parent.id], names=["acc"])
+    assert not refused["ok"] and "one of its child runs" in refused["error"]
+    assert not ask(wd, "child_values", columns="metrics.acc")["ok"]
+    assert not ask(wd, "child_values", columns=["bogus"])["ok"]

@@ -3,6 +3,8 @@ full flows in a real kernel)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from IPython.core.error import UsageError
 
@@ -121,6 +123,72 @@ def test_load_extension_registers_the_magics():
         assert "mlws" in shell.magics_manager.magics["cell"]
     finally:
         InteractiveShell.clear_instance()
+
+
+def _shell_with_magics(monkeypatch):
+    """A real IPython shell (its traceback display is what a notebook shows)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    import jupyter_mlws
+
+    InteractiveShell.clear_instance()
+    shell = InteractiveShell.instance()
+    jupyter_mlws.load_ipython_extension(shell)
+    return shell
+
+
+def test_failed_cell_run_keeps_a_readable_error_without_magic_frames(experiment, monkeypatch,
+                                                                     capsys):
+    shell = _shell_with_magics(monkeypatch)
+    try:
+        shell.run_line_magic("mlws", "workspace widgetws")
+        capsys.readouterr()
+        shell.run_cell("%%mlws run --experiment cells --name boom\n"
+                       "def f():\n    raise ValueError('bad value')\nf()\n")
+        captured = capsys.readouterr()
+        shown = re.sub(r"\x1b\[[0-9;]*m", "", captured.out + captured.err)
+        # The notebook's traceback starts at the cell: no frames of the magic itself.
+        assert "ValueError: bad value" in shown and "raise ValueError" in shown
+        assert "magics.py" not in shown and "_cell_run" not in shown
+    finally:
+        from IPython.core.interactiveshell import InteractiveShell
+
+        InteractiveShell.clear_instance()
+    (run,) = Experiment(Workspace.get("widgetws"), "cells").get_runs()
+    error = run.get_details()["error"]["error"]
+    assert error["code"] == "ValueError"
+    # The message is the exception's text, not prefixed by the type the code already names.
+    assert error["message"] == "bad value"
+    tb = error["traceback"]
+    assert "magics.py" not in tb and "<mlws-cell-" in tb and tb.endswith("ValueError: bad value\n")
+    assert "raise ValueError('bad value')" in tb
+
+
+def test_cell_runs_and_interactive_runs_have_a_type(magics):
+    magics.mlws("workspace widgetws")
+    magics.mlws("run --experiment cells --name typed", "pass")
+    (cell_run,) = Experiment(Workspace.get("widgetws"), "cells").get_runs()
+    assert cell_run.type == "notebook_cell"
+    assert "Type: notebook_cell" in repr(cell_run)
+    interactive = Experiment(Workspace.get("widgetws"), "cells").start_logging(
+        snapshot_directory=None, outputs=False)
+    try:
+        assert interactive.type == "interactive"
+        assert "Type: None" not in repr(interactive)
+    finally:
+        interactive.complete()
+
+
+def test_runs_listing_is_readable(magics):
+    magics.mlws("workspace widgetws")
+    magics.mlws("run --experiment cells --name quick", "pass")
+    frame = magics.mlws("runs cells")
+    text = frame.to_string()
+    start = frame["start_time"][0]
+    # Whole seconds, not nanoseconds; durations as a person reads them, not raw timedeltas.
+    assert start.microsecond == 0 and start.nanosecond == 0
+    assert "days" not in text
+    assert frame["duration"][0].endswith(("ms", "s"))
 
 
 def test_cell_run_snapshot_is_the_cell_whatever_the_folder_holds(magics, work_dir):

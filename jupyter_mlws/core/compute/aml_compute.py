@@ -248,6 +248,16 @@ class AmlCompute(SizedComputeTarget):
             scheduler_address=state.get("address"), errors=self.provisioning_errors,
             state=daemon)
 
+    def list_nodes(self) -> list[dict[str, Any]]:
+        """v1's node list: ``nodeId``, ``port``, ``privateIpAddress``, ``publicIpAddress``,
+        ``nodeState`` (idle/running), plus ``runIds`` (the runs on the node)."""
+        from ...execution.dask_cluster import read_status
+
+        self.refresh_state()
+        if self.provisioning_state != "Succeeded":
+            return []
+        return list((read_status(self._state_dir) or {}).get("nodes", []))
+
     def wait_for_completion(self, show_output: bool = False, min_node_count: int | None = None,
                             timeout_in_minutes: float = 25, is_delete_operation: bool = False,
                             **kwargs: Any) -> None:

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from ...api.operation import Operation
 from ...api.table import operation
+from ...api.types import REPEATED
 from ..base import (
     RUN_PAGE_MAX,
     ArtifactRecord,
@@ -19,13 +20,16 @@ from ..base import (
     DatastoreFileRecord,
     ExperimentRecord,
     InvalidInputError,
+    KeyCount,
     LogChunk,
     MetricInfo,
     MetricPoint,
     MetricSeries,
+    RunKeys,
     RunPage,
     RunQuery,
     RunRecord,
+    RunValues,
     SnapshotRecord,
     Store,
     WorkspaceRecord,
@@ -48,8 +52,11 @@ def _segment(value: str, safe: str) -> str:
                     for part in encoded.split("/"))
 
 
-def _wire(value: Any) -> Any:
-    """A query value as text: booleans lowercase, key:value filters as a list."""
+def _wire(value: Any, repeated: bool = False) -> Any:
+    """A query value as text: booleans lowercase, key:value filters and repeated parameters
+    as a list, other lists joined by commas."""
+    if repeated and isinstance(value, (list, tuple)):
+        return list(value)
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, dict):
@@ -109,7 +116,8 @@ class HttpStore(AccessMixin, Store):
         op = operation(operation_id)
         params = None
         if query:
-            params = {_alias(op.query, k): _wire(v) for k, v in query.items() if v is not None}
+            params = {_alias(op.query, k): _wire(v, REPEATED in op.query.model_fields[k].metadata)
+                      for k, v in query.items() if v is not None}
         content = None
         if op.body_kind == "json":
             wire = {_alias(op.body, k): v for k, v in (body or {}).items() if v is not None}
@@ -209,6 +217,23 @@ class HttpStore(AccessMixin, Store):
         body = self._call_endpoint("searchRuns", {"workspace_id": workspace_id}, query=fields)
         return RunPage(runs=_records(RunRecord, body["runs"]), total=int(body["total"]))
 
+    def list_run_keys(self, workspace_id: str, query: RunQuery | None = None) -> RunKeys:
+        body = self._call_endpoint("listRunKeys", {"workspace_id": workspace_id},
+                                   query=(query or RunQuery()).to_dict())
+        return RunKeys(**{ns: _records(KeyCount, body[ns])
+                          for ns in ("metrics", "tags", "properties", "parameters")},
+                       attributes=list(body["attributes"]), runs=int(body["runs"]))
+
+    def get_run_values(self, workspace_id: str, query: RunQuery,
+                       columns: Sequence[str]) -> RunValues:
+        body = self._call_endpoint("getRunValues", {"workspace_id": workspace_id},
+                                   query={**query.to_dict(), "columns": list(columns)})
+        # Metric values come as the codec wrote them (non-finite floats as strings).
+        escaped = bool(body["escaped"])
+        values = {key: decode_values(column, escaped) if key.startswith("metrics.") else column
+                  for key, column in body["columns"].items()}
+        return RunValues(ids=list(body["ids"]), columns=values, total=int(body["total"]))
+
     def update_run(self, run_id: str, *, status: str | None = None,
                    display_name: str | None = None, description: str | None = None,
                    error: dict[str, Any] | None = None, snapshot_id: str | None = None,
@@ -247,10 +272,12 @@ class HttpStore(AccessMixin, Store):
         return [_info(item) for item in body["metrics"]]
 
     def get_metric_series(self, run_id: str, name: str, *, since: int = 0,
-                          max_points: int | None = None) -> MetricSeries:
+                          max_points: int | None = None,
+                          until: int | None = None) -> MetricSeries:
         return _series(self._call_endpoint(
             "getMetricSeries", {"run_id": run_id, "metric_name": name},
-            query={"since": since, "max_points": max_points, "tables": "rows"}))
+            query={"since": since, "max_points": max_points, "until": until,
+                   "tables": "rows"}))
 
     def get_all_metric_values(
             self, run_ids: Sequence[str]) -> dict[str, dict[str, tuple[str, list[Any]]]]:

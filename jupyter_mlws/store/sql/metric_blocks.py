@@ -68,20 +68,26 @@ def block_rows(mid: int, base: int, numbers: Sequence[Any], clean: bool, types: 
 
 
 def downsample_from_blocks(fetch: Fetch, ph: str, mid: int, since: int, max_points: int,
-                           head: Head) -> list[int] | None:
-    """Seqs to keep (sorted) for ``seq > since``: first, last, and the min and max of each of
-    ``(max_points - 2) // 2`` seq ranges (a range without numbers keeps its first point).
-    None when the series is too short for blocks to give at least half that resolution; the
-    caller then scans the points. ``head(since, end)`` gives the extremes of the points in
-    ``(since, end]`` as ``(min, min_seq, max, max_seq)`` (Nones without numbers)."""
+                           head: Head, until: int | None = None) -> list[int] | None:
+    """Seqs to keep (sorted) for ``since < seq`` (``<= until`` when given): first, last, and
+    the min and max of each of ``(max_points - 2) // 2`` seq ranges (a range without numbers
+    keeps its first point). None when the series is too short for blocks to give at least half
+    that resolution; the caller then scans the points. ``head(lo, hi)`` gives the extremes of
+    the points in ``(lo, hi]`` as ``(min, min_seq, max, max_seq)`` (Nones without numbers)."""
     buckets = max(1, (max_points - 2) // 2)
+    upper = "" if until is None else f" AND block <= {int((until - 1) // BLOCK_SIZE)}"
     blocks = fetch(
         "SELECT block, last_seq, min_num, min_seq, max_num, max_seq FROM metric_block "
-        f"WHERE metric_id = {ph} AND block >= {ph} ORDER BY block",
+        f"WHERE metric_id = {ph} AND block >= {ph}{upper} ORDER BY block",
         (mid, since // BLOCK_SIZE))
     if not blocks:
         return []
     first, last = since + 1, blocks[-1][1]
+    if until is not None and last > until:
+        # The window ends inside its last block: summarize that block's points up to it.
+        last = until
+        lo, lo_seq, hi, hi_seq = head(max(since, blocks[-1][0] * BLOCK_SIZE), until)
+        blocks[-1] = (blocks[-1][0], until, lo, lo_seq, hi, hi_seq)
     n = last - since
     if n <= 0:
         return []
@@ -90,7 +96,7 @@ def downsample_from_blocks(fetch: Fetch, ph: str, mid: int, since: int, max_poin
     if since % BLOCK_SIZE:
         # The first block starts before the cursor: its rollup may hold older extremes, so
         # summarize its points after the cursor directly (fewer than BLOCK_SIZE rows).
-        head_end = (since // BLOCK_SIZE + 1) * BLOCK_SIZE
+        head_end = min((since // BLOCK_SIZE + 1) * BLOCK_SIZE, last)
         lo, lo_seq, hi, hi_seq = head(since, head_end)
         blocks[0] = (blocks[0][0], blocks[0][1], lo, lo_seq, hi, hi_seq)
     width = -(-n // buckets)

@@ -122,12 +122,15 @@ class Range:
     """The stored points of one metric after a cursor, as the chunk rows that hold them;
     columns are unpacked on demand (``np.frombuffer`` views, copied only when joined)."""
 
-    def __init__(self, since: int, rows: list[tuple], steps_and_times: bool) -> None:
+    def __init__(self, since: int, rows: list[tuple], steps_and_times: bool,
+                 until: int | None = None) -> None:
         self.since = since
         self._rows = rows  # (first_seq, n, [step_enc, steps, times,] value_enc, vals)
         self._full = steps_and_times
         self._skip = since - (rows[0][0] - 1) if rows else 0
         self._size = max(0, sum(row[1] for row in rows) - self._skip)
+        if until is not None:  # a window: the points after ``until`` are not part of it
+            self._size = max(0, min(self._size, until - since))
 
     def __len__(self) -> int:
         return self._size
@@ -149,7 +152,7 @@ class Range:
         if column != "value" and not self._full:
             raise ValueError("this range was read without steps and times")
         joined = concat(self._parts(column))
-        return joined[self._skip:] if self._skip else joined
+        return joined[self._skip:self._skip + self._size]
 
     def head(self, n: int) -> np.ndarray:
         """The values of the first ``n`` points, unpacking only the chunks that hold them."""
@@ -181,12 +184,15 @@ class Range:
 
 
 def read_range(fetch: Fetch, ph: str, mid: int, since: int, *, steps_and_times: bool = True,
-               ) -> Range:
-    """Every stored point of metric ``mid`` with seq > ``since``."""
+               until: int | None = None) -> Range:
+    """Every stored point of metric ``mid`` with ``since < seq`` (``<= until`` when given)."""
     columns = "first_seq, n, " + (CHUNK_COLUMNS if steps_and_times else "value_enc, vals")
+    upper, params = "", (mid, chunk_start(since + 1))
+    if until is not None:
+        upper, params = f" AND first_seq <= {ph}", (*params, int(until))
     rows = fetch(f"SELECT {columns} FROM metric_chunk WHERE metric_id = {ph} AND "
-                 f"first_seq >= {ph} ORDER BY first_seq", (mid, chunk_start(since + 1)))
-    return Range(since, rows, steps_and_times)
+                 f"first_seq >= {ph}{upper} ORDER BY first_seq", params)
+    return Range(since, rows, steps_and_times, until)
 
 
 def read_values_of(fetch: Fetch, ph: str, metric_ids: Sequence[int]) -> dict[int, np.ndarray]:

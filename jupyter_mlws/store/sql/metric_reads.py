@@ -121,10 +121,13 @@ class MetricReadMixin(SqlBase):
         return out
 
     def get_metric_columns(self, run_id: str, name: str, *, since: int = 0,
-                           max_points: int | None = None) -> MetricColumns:
+                           max_points: int | None = None,
+                           until: int | None = None) -> MetricColumns:
         if max_points is not None and max_points < 2:
             raise InvalidInputError("max_points must be at least 2")
         since = max(int(since), 0)
+        if until is not None and int(until) < since:
+            raise InvalidInputError("until must not be below since")
 
         import numpy as np
 
@@ -138,14 +141,16 @@ class MetricReadMixin(SqlBase):
                 self._require_run(conn, run_id)
                 raise NotFoundError(f"Metric {name!r} not found in run {run_id}")
             mid, kind, total = row.id, row.kind, row.count
-            points = read_range(self._fetcher(conn), self.db.ph, mid, since)
+            points = read_range(self._fetcher(conn), self.db.ph, mid, since, until=until)
             columns = MetricColumns(
                 run_id=run_id, name=name, kind=kind, value=None,  # type: ignore[arg-type]
+                # A window still says how long the whole series is.
                 total=max(total, since + len(points) if len(points) else 0),
                 description=row.description,
                 columns=declared_columns(row.last_type, row.last_text) if not total else None)
             if max_points is not None and len(points) > max_points:
-                keep = self._downsample(self._fetcher(conn), mid, points, since, max_points)
+                keep = self._downsample(self._fetcher(conn), mid, points, since, max_points,
+                                        until)
                 columns.seq = np.asarray(keep, dtype=np.int64)
                 columns.step, columns.time, columns.value = points.take(keep)
             else:
@@ -158,23 +163,33 @@ class MetricReadMixin(SqlBase):
             return self.db.read(read)
 
     def _downsample(self, fetch: Callable[[str, tuple], list[tuple]], mid: int,
-                    points: Range, since: int, max_points: int) -> list[int]:
-        """Seqs to keep of ``points`` (the series after ``since``), at most ``max_points``."""
+                    points: Range, since: int, max_points: int,
+                    until: int | None = None) -> list[int]:
+        """Seqs to keep of ``points`` (the series after ``since``, up to ``until``), at most
+        ``max_points``."""
         last = since + len(points)
         if max_points < 4:  # no room for a min/max pair: the two ends only
             return sorted({since + 1, last})
-        keep = downsample_from_blocks(
-            fetch, self.db.ph, mid, since, max_points,
-            lambda lo, hi: _extremes(numbers_of(points.head(hi - lo)), lo))
+
+        def extremes(lo: int, hi: int) -> tuple[Any, Any, Any, Any]:
+            """Of the points in (lo, hi]: the head of the range, or a window's last block."""
+            if lo == since:
+                return _extremes(numbers_of(points.head(hi - lo)), lo)
+            return _extremes(numbers_of(points.column("value")[lo - since:hi - since]), lo)
+
+        keep = downsample_from_blocks(fetch, self.db.ph, mid, since, max_points, extremes,
+                                      until=None if until is None else last)
         if keep is None:
             return downsample_by_scan(numbers_of(points.column("value")), since, max_points)
         # The rollups may already describe points appended after the chunks were read.
         return sorted({s for s in keep if s <= last} | {last})
 
     def get_metric_series(self, run_id: str, name: str, *, since: int = 0,
-                          max_points: int | None = None) -> MetricSeries:
+                          max_points: int | None = None,
+                          until: int | None = None) -> MetricSeries:
         with _gc_paused():
-            columns = self.get_metric_columns(run_id, name, since=since, max_points=max_points)
+            columns = self.get_metric_columns(run_id, name, since=since, max_points=max_points,
+                                              until=until)
             return MetricSeries(run_id=run_id, name=name, kind=columns.kind,
                                 seq=to_list(columns.seq), step=to_list(columns.step),
                                 time=to_list(columns.time), value=columns.value.tolist(),

@@ -1,5 +1,5 @@
 """search_runs / list_runs / count_runs: RunQuery filters, ordering and paging as one SQL
-statement."""
+statement (value queries become part of its WHERE clause: ``run_filter_sql.py``)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .. import run_filter as f
 from ..base import (
     RUN_PAGE_MAX,
     InvalidInputError,
@@ -18,18 +19,19 @@ from ..base import (
     RunTable,
 )
 from . import schema as t
+from .run_filter_sql import escape_like, filter_clause
 from .runs import RunMixin, descendants_cte, run_select
 
 _ORDER_COLUMNS = {
     "created_time": t.run.c.created_time,
     "start_time": t.run.c.start_time,
+    "end_time": t.run.c.end_time,
     "status": t.run.c.status,
     "number": t.run.c.number,
+    "display_name": t.run.c.display_name,
+    "run_type": t.run.c.run_type,
+    "target": t.run.c.target,
 }
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _kv_filters(table: sa.Table, wanted: dict[str, str | None]) -> list[Any]:
@@ -70,26 +72,36 @@ def _where(workspace_id: str, q: RunQuery) -> list[Any]:
     if q.run_type is not None:
         where.append(r.run_type == q.run_type)
     if q.text:
-        pattern = f"%{_escape_like(q.text.lower())}%"
+        pattern = f"%{escape_like(q.text.lower())}%"
         where.append(sa.or_(sa.func.lower(r.display_name).like(pattern, escape="\\"),
                             sa.func.lower(r.id).like(pattern, escape="\\")))
+    node = f.parse_filter(q.filter)
+    if node is not None:
+        where.append(filter_clause(node))
     return where
 
 
-def _ordered(stmt: sa.Select, q: RunQuery) -> sa.Select:
-    """``stmt`` (over ``run``) in the query's order, paged."""
-    if q.order_by.startswith("metric:"):
-        name = q.order_by[len("metric:"):]
-        m = t.metric.alias("order_metric")
-        stmt = stmt.outerjoin(m, sa.and_(m.c.run_id == t.run.c.id, m.c.name == name))
-        key: Any = m.c.last_num
-    elif q.order_by in _ORDER_COLUMNS:
-        key = _ORDER_COLUMNS[q.order_by]
-    else:
-        raise InvalidInputError(
-            f"order_by must be one of {', '.join(_ORDER_COLUMNS)} or metric:<name>")
-    # Rows without the key (no start time, metric not logged or without a number, e.g. a
-    # string, NaN or an empty list) come last either way.
+def order_key(stmt: sa.Select, order_by: str) -> tuple[sa.Select, Any]:
+    """The statement (joined when the key is a metric, tag or property) and its sort key."""
+    for prefix, table, column in (("metric:", t.metric, "last_num"), ("tag:", t.run_tag, "value"),
+                                  ("property:", t.run_property, "value")):
+        if order_by.startswith(prefix):
+            name = order_by[len(prefix):]
+            alias = table.alias("order_key")
+            match = alias.c.name if table is t.metric else alias.c.key
+            stmt = stmt.outerjoin(alias, sa.and_(alias.c.run_id == t.run.c.id, match == name))
+            return stmt, alias.c[column]
+    if order_by in _ORDER_COLUMNS:
+        return stmt, _ORDER_COLUMNS[order_by]
+    raise InvalidInputError(f"order_by must be one of {', '.join(_ORDER_COLUMNS)}, "
+                            "metric:<name>, tag:<key> or property:<key>")
+
+
+def ordered(stmt: sa.Select, q: RunQuery) -> sa.Select:
+    """``stmt`` in the query's order and page. Rows without the key (no start time, metric
+    not logged or without a number, e.g. a string, NaN or an empty list) come last either
+    way; ties break by creation time, then id."""
+    stmt, key = order_key(stmt, q.order_by)
     stmt = stmt.order_by(key.is_(None), key.desc() if q.descending else key.asc(),
                          t.run.c.created_time.desc() if q.descending
                          else t.run.c.created_time.asc(),
@@ -101,9 +113,11 @@ def _ordered(stmt: sa.Select, q: RunQuery) -> sa.Select:
     return stmt
 
 
-def _check_page(q: RunQuery) -> None:
+def where(workspace_id: str, q: RunQuery) -> list[Any]:
+    """The WHERE conditions of a RunQuery (checked: negative pages are errors)."""
     if (q.limit is not None and q.limit < 0) or q.offset < 0:
         raise InvalidInputError("limit and offset must not be negative")
+    return _where(workspace_id, q)
 
 
 class RunQueryMixin(RunMixin):
@@ -117,16 +131,21 @@ class RunQueryMixin(RunMixin):
 
         def read(conn: sa.Connection) -> RunPage:
             # One connection (and, on PostgreSQL, one snapshot) for the page and its total.
-            self.require_workspace(conn, workspace_id)
-            if q.experiment_name is not None and conn.execute(
-                    sa.select(t.experiment.c.id).where(
-                        t.experiment.c.workspace_id == workspace_id,
-                        t.experiment.c.name == q.experiment_name)).first() is None:
-                raise NotFoundError(f"Experiment {q.experiment_name!r} not found")
+            self.require_scope(conn, workspace_id, q)
             return RunPage(runs=self.run_records(conn, conn.execute(stmt).all()),
                            total=int(conn.execute(count).scalar_one()))
 
         return self.db.read(read)
+
+    def require_scope(self, conn: sa.Connection, workspace_id: str, q: RunQuery) -> None:
+        """NotFoundError for an unknown workspace or experiment name: a search of what does
+        not exist is an error, not an empty answer."""
+        self.require_workspace(conn, workspace_id)
+        if q.experiment_name is not None and conn.execute(
+                sa.select(t.experiment.c.id).where(
+                    t.experiment.c.workspace_id == workspace_id,
+                    t.experiment.c.name == q.experiment_name)).first() is None:
+            raise NotFoundError(f"Experiment {q.experiment_name!r} not found")
 
     def list_runs(self, workspace_id: str, query: RunQuery | None = None) -> list[RunRecord]:
         q = query or RunQuery()
@@ -139,19 +158,18 @@ class RunQueryMixin(RunMixin):
         return self.db.read(read)
 
     def _list_statement(self, workspace_id: str, q: RunQuery) -> sa.Select:
-        _check_page(q)
-        return _ordered(run_select().where(*_where(workspace_id, q)), q)
+        return ordered(run_select().where(*where(workspace_id, q)), q)
 
     def run_table(self, workspace_id: str, query: RunQuery | None = None, *,
                   include_properties: bool = False) -> RunTable:
         q = query or RunQuery()
-        _check_page(q)
+        conditions = where(workspace_id, q)
         self.reconcile_workspace(workspace_id)
         r = t.run.c
-        stmt = _ordered(sa.select(r.id, t.experiment.c.name, r.number, r.display_name, r.status,
-                                  r.start_time, r.end_time, r.parent_run_id)
-                        .join(t.experiment, t.experiment.c.id == r.experiment_id)
-                        .where(*_where(workspace_id, q)), q)
+        stmt = ordered(sa.select(r.id, t.experiment.c.name, r.number, r.display_name, r.status,
+                                 r.start_time, r.end_time, r.parent_run_id)
+                       .join(t.experiment, t.experiment.c.id == r.experiment_id)
+                       .where(*conditions), q)
 
         def read(conn: sa.Connection) -> RunTable:
             rows = conn.execute(stmt).all()

@@ -10,11 +10,11 @@ from .assets import AssetMixin
 from .datastores import DatastoreMixin
 from .keyvault import KeyVaultMixin
 from .metrics import MetricMixin
-from .run_query import RunQueryMixin
+from .run_values import RunValuesMixin
 from .workspaces import WorkspaceMixin
 
 
-class SqlStore(WorkspaceMixin, RunQueryMixin, MetricMixin, ArtifactMixin,
+class SqlStore(WorkspaceMixin, RunValuesMixin, MetricMixin, ArtifactMixin,
                AssetMixin, DatastoreMixin, KeyVaultMixin, AccessMixin, Store):
     """Metadata and assets in SQL, files through fsspec. The schema is migrated on construction."""
 

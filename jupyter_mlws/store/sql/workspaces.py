@@ -30,10 +30,12 @@ def _tags_match(tags: dict[str, Any], wanted: dict[str, str | None] | None) -> b
     return all(k in tags and (v is None or tags[k] == v) for k, v in wanted.items())
 
 
-def _experiment_record(row: Any, run_count: int | None = None) -> ExperimentRecord:
+def _experiment_record(row: Any, run_count: int | None = None,
+                       child_run_count: int | None = None) -> ExperimentRecord:
     return ExperimentRecord(id=row.id, workspace_id=row.workspace_id, name=row.name,
                             archived_time=row.archived_time, tags=loads(row.tags, {}),
-                            created_time=row.created_time, run_count=run_count)
+                            created_time=row.created_time, run_count=run_count,
+                            child_run_count=child_run_count)
 
 
 class WorkspaceMixin(SqlBase):
@@ -190,13 +192,16 @@ class WorkspaceMixin(SqlBase):
         def read(conn: Connection) -> list[ExperimentRecord]:
             self.require_workspace(conn, workspace_id)
             rows = conn.execute(q).all()
-            counts: dict[str, int] = {}
+            counts: dict[str, tuple[int, int]] = {}
             if with_run_counts and rows:
-                counts = dict(conn.execute(
-                    sa.select(t.run.c.experiment_id, sa.func.count())
+                children = sa.func.sum(sa.case((t.run.c.parent_run_id.is_not(None), 1),
+                                               else_=0))
+                counts = {eid: (int(n), int(c or 0)) for eid, n, c in conn.execute(
+                    sa.select(t.run.c.experiment_id, sa.func.count(), children)
                     .where(t.run.c.workspace_id == workspace_id)
-                    .group_by(t.run.c.experiment_id)).all())
-            return [_experiment_record(r, counts.get(r.id, 0) if with_run_counts else None)
+                    .group_by(t.run.c.experiment_id)).all()}
+            return [_experiment_record(r, *(counts.get(r.id, (0, 0)) if with_run_counts
+                                            else (None, None)))
                     for r in rows]
 
         return [x for x in self.db.read(read) if _tags_match(x.tags, tags)]

@@ -89,7 +89,7 @@ export class DetailsTab implements RunTab {
       ['Display name', run.display_name || ''],
       ['Experiment', run.experiment_name],
       ['Run number', String(run.number)],
-      ['Run type', run.run_type || ''],
+      ['Run type', run.run_type || (run.parent_run_id ? 'child run' : '')],
       ['Compute target', String(run.target ?? def.target ?? 'local')],
       ['Duration', formatDuration(runDuration(run))]
     ];
@@ -127,16 +127,25 @@ export class DetailsTab implements RunTab {
         : h('p', { className: 'mlws-muted' },
           'No models registered from this run (run.register_model).')));
     }
-    this.node.append(this.definitionSection(def));
+    this.node.append(this.definitionSection(run, def));
   }
 
   private errorSection(run: Run): HTMLElement {
     const err = run.error?.error ?? {};
-    const details = Object.entries(err).filter(([k]) => k !== 'code' && k !== 'message');
+    const code = String(err.code ?? 'Failed');
+    let message = String(err.message ?? 'The run failed without an error message.');
+    // Older records repeat the code in the message ("ValueError: ValueError: ...").
+    if (message.startsWith(`${code}: `)) {
+      message = message.slice(code.length + 2);
+    }
+    const traceback = typeof err.traceback === 'string' ? err.traceback : null;
+    const details = Object.entries(err).filter(([k]) =>
+      !['code', 'message', 'traceback', 'exceptionType'].includes(k));
     return h('section', { className: 'mlws-section mlws-error', role: 'alert' },
       h('h3', null, 'Error'),
-      h('p', null, h('strong', null, err.code ?? 'Failed'), ': ',
-        String(err.message ?? 'The run failed without an error message.')),
+      h('p', null, h('strong', null, code), ': ', message),
+      traceback ? h('details', { className: 'mlws-traceback', open: true },
+        h('summary', null, 'Traceback'), h('pre', { className: 'mlws-pre' }, traceback)) : null,
       details.length
         ? h('pre', { className: 'mlws-pre' }, JSON.stringify(Object.fromEntries(details), null, 2))
         : null);
@@ -206,7 +215,7 @@ export class DetailsTab implements RunTab {
     return section('Tags', body, form);
   }
 
-  private definitionSection(def: Record<string, unknown>): HTMLElement {
+  private definitionSection(run: Run, def: Record<string, unknown>): HTMLElement {
     const entries: [string, string | Node][] = [];
     const args = def.arguments;
     if (Array.isArray(args) && args.length) {
@@ -222,8 +231,10 @@ export class DetailsTab implements RunTab {
       entries.push(['Environment', `${env.name ?? ''}${env.version ? ' v' + env.version : ''}`]);
     }
     if (!entries.length && !Object.keys(def).length) {
-      return section('Run definition', emptyState(
-        'No run definition: this run was started interactively (start_logging).'));
+      return section('Run definition', emptyState(run.run_type === 'notebook_cell'
+        ? 'A notebook cell run with %%mlws run: the cell\'s source is cell.py in the ' +
+          'Snapshot tab, its output logs/cell_output.txt in Outputs + Logs.'
+        : 'No run definition: this run was started interactively (start_logging).'));
     }
     const raw = h('details', null, h('summary', null, 'Full run definition'),
       h('pre', { className: 'mlws-pre' }, JSON.stringify(def, null, 2)));

@@ -19,10 +19,11 @@ interface Fairness {
   overall?: Record<string, unknown>;
 }
 
-/** Horizontal bars, largest magnitude first. */
-function bars(features: string[], values: number[], limit = 30): HTMLElement {
+/** Horizontal bars, largest magnitude first (or in the given order). */
+function bars(features: string[], values: number[], limit = 30, sorted = true): HTMLElement {
   const order = features.map((_, i) => i)
-    .sort((a, b) => Math.abs(values[b]) - Math.abs(values[a])).slice(0, limit);
+    .sort((a, b) => (sorted ? Math.abs(values[b]) - Math.abs(values[a]) : a - b))
+    .slice(0, limit);
   const max = Math.max(...order.map(i => Math.abs(values[i])), 1e-12);
   return h('div', { className: 'mlws-bars' }, order.map(i =>
     h('div', { className: 'mlws-bar-row' },
@@ -56,8 +57,18 @@ function renderFairness(name: string, data: Fairness): HTMLElement {
     return nums.length ? formatValue(Math.max(...nums) - Math.min(...nums)) : '';
   });
   rows.push(['(max - min)', ...disparity]);
+  // One bar list per metric, groups in their order, so disparities show at a glance.
+  const charts = metrics.map(m => {
+    const values = data.metrics[m].map(v => (typeof v === 'number' ? v : 0));
+    const overall = data.overall?.[m];
+    return h('div', { className: 'mlws-fairness-metric', 'data-metric': m },
+      h('h5', null, m, typeof overall === 'number'
+        ? h('span', { className: 'mlws-muted' }, ` (overall ${formatValue(overall)})`) : null),
+      bars(data.groups, values, 50, false));
+  });
   return h('div', { className: 'mlws-fairness', 'data-name': name },
     h('h4', null, `${name}: metrics by ${data.sensitive_feature}`),
+    h('div', { className: 'mlws-fairness-charts' }, charts),
     table([data.sensitive_feature, ...metrics], rows));
 }
 

@@ -1,27 +1,18 @@
 // Images: every logged image (metric kind "image", value aml://artifactId/ExperimentRun/
 // dcid.<run id>/<path>), with a step slider when one name was logged several times.
+import { artifactPathOf } from '../chartMetrics';
 import { clear, emptyState, h } from '../dom';
+import { ImageViewer } from '../imageViewer';
 import type { ChangeKind, RunDataSource } from '../source';
 import type { MetricSeries, Run } from '../types';
 import type { RunTab } from './tab';
-
-const AML_PREFIX = /^aml:\/\/artifactId\/ExperimentRun\/dcid\.([^/]+)\/(.+)$/;
-
-/** The artifact path an image metric value points at, or null when it is not one of ours. */
-export function imageArtifactPath(value: unknown): string | null {
-  if (typeof value !== 'string') {
-    return null;
-  }
-  const match = AML_PREFIX.exec(value);
-  return match ? match[2] : null;
-}
 
 export class ImagesTab implements RunTab {
   readonly id = 'images';
   readonly label = 'Images';
   readonly node = h('div', { className: 'mlws-tab-images' });
   private counts = new Map<string, number>();
-  private urls: string[] = [];
+  private viewers: ImageViewer[] = [];
 
   constructor(private source: RunDataSource) {}
 
@@ -56,28 +47,28 @@ export class ImagesTab implements RunTab {
   }
 
   private revoke(): void {
-    this.urls.forEach(u => URL.revokeObjectURL(u));
-    this.urls = [];
+    this.viewers.forEach(v => v.dispose());
+    this.viewers = [];
   }
 
   private card(series: MetricSeries): HTMLElement {
     const values = series.value ?? [];
-    const img = h('img', { className: 'mlws-image', alt: series.name });
+    const first = artifactPathOf(values[values.length - 1]) ?? '';
+    const viewer = new ImageViewer(series.name, first,
+      this.source.downloadUrl ? p => this.source.downloadUrl!(p) : undefined);
+    this.viewers.push(viewer);
     const caption = h('span', { className: 'mlws-muted' });
     const show = async (i: number): Promise<void> => {
-      const path = imageArtifactPath(values[i]);
+      const path = artifactPathOf(values[i]);
       const step = series.step[i];
       caption.textContent = `${i + 1} of ${values.length}` +
         (step !== null && step !== undefined ? ` (step ${step})` : '');
       if (!path) {
-        img.alt = `Not an image artifact: ${String(values[i])}`;
+        viewer.missing(`Not an image artifact: ${String(values[i])}`);
         return;
       }
       const content = await this.source.getArtifact(path);
-      const url = URL.createObjectURL(content.blob);
-      this.urls.push(url);
-      img.src = url;
-      img.dataset.path = path;
+      viewer.show(content.blob, path);
     };
     const card = h('figure', { className: 'mlws-image-card', 'data-metric': series.name },
       h('figcaption', null, h('strong', null, series.name), ' ', caption));
@@ -89,7 +80,7 @@ export class ImagesTab implements RunTab {
       });
       card.append(slider);
     }
-    card.append(img);
+    card.append(viewer.node);
     void show(values.length - 1);
     return card;
   }

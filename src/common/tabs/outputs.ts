@@ -20,7 +20,7 @@ export class OutputsTab implements RunTab {
   private logOffset = 0;
   private logPath = '';
   private urls: string[] = [];
-  private fileCount = -1;
+  private fingerprint = '';
   // Folders start open; the ones the user closes stay closed across refreshes.
   private collapsed = new Set<string>();
 
@@ -54,10 +54,12 @@ export class OutputsTab implements RunTab {
 
   private async refreshFiles(first: boolean): Promise<void> {
     const list = await this.source.listArtifacts();
-    if (!first && list.artifacts.length === this.fileCount) {
+    // Sizes too: a log that grows keeps its count but not its size.
+    const fingerprint = list.artifacts.map(a => `${a.path}\u0000${a.size}`).join('\n');
+    if (!first && fingerprint === this.fingerprint) {
       return;
     }
-    this.fileCount = list.artifacts.length;
+    this.fingerprint = fingerprint;
     clear(this.tree);
     if (!list.artifacts.length) {
       this.tree.append(emptyState('No files yet.',
