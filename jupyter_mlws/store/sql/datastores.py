@@ -26,6 +26,7 @@ from .common import now
 from .keyvault import KeyVaultMixin
 
 _c = t.datastore_credential.c
+_MAX_RETRIES = 5
 
 
 def _check_secret(secret: Any) -> dict[str, str]:
@@ -48,7 +49,9 @@ class DatastoreMixin(KeyVaultMixin):
             data_key = self._data_key(conn, workspace_id, create=True)
             assert data_key is not None
             where = (_c.workspace_id == workspace_id, _c.name == key)
-            current = conn.execute(sa.select(_c.version).where(*where)).scalar()
+            # FOR UPDATE (PostgreSQL): a concurrent put waits and then sees this version.
+            current = conn.execute(sa.select(_c.version).where(*where)
+                                   .with_for_update()).scalar()
             version = 1 if current is None else current + 1
             values = dict(version=version, updated_time=now(), value=envelope.encrypt(
                 data_key, plain, workspace_id, envelope.datastore_key(key), version))
@@ -58,7 +61,14 @@ class DatastoreMixin(KeyVaultMixin):
             else:
                 conn.execute(t.datastore_credential.update().where(*where).values(**values))
 
-        self.db.write(write)
+        for attempt in range(_MAX_RETRIES):
+            try:
+                return self.db.write(write)
+            except sa.exc.IntegrityError:
+                # PostgreSQL: a concurrent first put made the row (or the workspace's data
+                # key) first; again, now updating it.
+                if attempt == _MAX_RETRIES - 1:
+                    raise
 
     def get_datastore_secret(self, workspace_id: str, datastore_name: str) -> dict[str, str]:
         key = check_datastore_name(datastore_name).casefold()
