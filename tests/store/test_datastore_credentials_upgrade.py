@@ -38,6 +38,21 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return request.getfixturevalue("empty_pg_url")
 
 
+@pytest.fixture
+def no_secure_delete() -> Any:
+    """SQLite as built without SECURE_DELETE (Debian's has it on by default, macOS's and
+    python.org's do not): freed pages keep their bytes unless the code asks otherwise."""
+    import sqlite3
+
+    def off(dbapi_conn: Any, _record: Any) -> None:
+        if isinstance(dbapi_conn, sqlite3.Connection):
+            dbapi_conn.execute("PRAGMA secure_delete = OFF")
+
+    sa.event.listen(sa.pool.Pool, "connect", off)
+    yield
+    sa.event.remove(sa.pool.Pool, "connect", off)
+
+
 def _alembic(conn: sa.Connection, revision: str, *, down: bool = False,
              home: Path | None = None) -> None:
     from alembic import command
@@ -123,7 +138,8 @@ def _file_bytes(url: str) -> bytes:
 
 
 def test_an_s3_datastore_of_a_0003_store_still_reaches_its_bucket(
-        tmp_path: Path, url: str, s3_endpoint: str) -> None:  # noqa: F811
+        tmp_path: Path, url: str, s3_endpoint: str,  # noqa: F811
+        no_secure_delete: None) -> None:
     import s3fs
 
     key, secret = "AKIA" + secrets.token_hex(8), "s3-" + secrets.token_hex(20)
@@ -152,31 +168,44 @@ def test_an_s3_datastore_of_a_0003_store_still_reaches_its_bucket(
         assert secret.encode() not in raw and key.encode() not in raw
 
 
-def test_no_free_page_keeps_credentials_replaced_before_the_upgrade(tmp_path: Path) -> None:
+def test_no_free_page_keeps_credentials_replaced_before_the_upgrade(
+        tmp_path: Path, no_secure_delete: None) -> None:
     # Values the 0003 release replaced or deleted went to SQLite's free pages, overflow pages
     # (values over a page) included: after the upgrade none of them is in the file.
     url = f"sqlite:///{tmp_path / 'store_0003.db'}"
-    big = {"sas_token": "sv-" + secrets.token_hex(6000)}  # overflow pages
-    ids = make_0003_store(url, {"ws1": {f"ds{i}": big for i in range(4)}})
-    old = [big["sas_token"]]
+
+    def token(tag: str) -> dict[str, str]:
+        return {"sas_token": f"{tag}-" + secrets.token_hex(6000)}  # over a page: overflow
+
+    # More freed than the upgrade allocates again, so free pages remain.
+    first = {f"ds{i}": token(f"v{i}") for i in range(8)}
+    ids = make_0003_store(url, {"ws1": first})
+    gone = [first[n]["sas_token"] for n in first if n != "ds1"]
     engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        for i in range(3):
-            value = {"sas_token": f"old{i}-" + secrets.token_hex(6000)}
-            old.append(value["sas_token"])
+    latest = first["ds0"]
+    for i in range(3):  # one transaction each, as separate put_datastore_secret calls were
+        with engine.begin() as conn:
+            latest = token(f"old{i}")
+            gone.append(latest["sas_token"])
             conn.exec_driver_sql("UPDATE datastore_secret SET secret = ? WHERE name = ?",
-                                 (json.dumps(value), "ds0"))
-        conn.exec_driver_sql("DELETE FROM datastore_secret WHERE name IN ('ds2', 'ds3')")
-        conn.exec_driver_sql("DELETE FROM asset WHERE name IN ('ds2', 'ds3')")
+                                 (json.dumps(latest), "ds0"))
+    gone.pop()  # the last one is ds0's current value
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM datastore_secret WHERE name NOT IN ('ds0', 'ds1')")
+        conn.exec_driver_sql("DELETE FROM asset WHERE name NOT IN ('ds0', 'ds1')")
     engine.dispose()
+    before = _file_bytes(url)
+    assert any(v[3000:3032].encode() in before for v in gone)  # left in free pages
     SqlStore(_settings(tmp_path, url)).close()
     raw = _file_bytes(url)
-    for value in old:
-        assert value[:40].encode() not in raw
+    # Slices of each value: its head is in a table page, the rest in overflow pages.
+    leaked = [(value[:8], at) for value in [*gone, latest["sas_token"], first["ds1"]["sas_token"]]
+              for at in range(0, len(value) - 32, 1000) if value[at:at + 32].encode() in raw]
+    assert leaked == []
     store = SqlStore(_settings(tmp_path, url))
     try:
-        assert store.get_datastore_secret(ids["ws1"], "ds0") == {"sas_token": old[-1]}
-        assert store.get_datastore_secret(ids["ws1"], "ds1") == big
+        assert store.get_datastore_secret(ids["ws1"], "ds0") == latest
+        assert store.get_datastore_secret(ids["ws1"], "ds1") == first["ds1"]
         assert store.get_datastore_secret(ids["ws1"], "ds2") == {}
     finally:
         store.close()
