@@ -23,6 +23,8 @@ export const CommandIds = {
   createWorkspace: 'mlws:create-workspace',
   createExperiment: 'mlws:create-experiment',
   submitScript: 'mlws:submit-script-run',
+  openModels: 'mlws:open-models',
+  openEndpoints: 'mlws:open-endpoints',
   registerDataset: 'mlws:register-dataset'
 };
 
@@ -148,6 +150,26 @@ const plugin: JupyterFrontEndPlugin<void> = {
         }
         await submitScriptFlow(studio, path);
       }
+    });
+    const hasRoute = (path: string) => studio.routes.has(`/workspaces/{workspace_id}/${path}`);
+    const inWorkspace = (open: (ws: string, name?: string) => void, what: string) =>
+      (args: Record<string, unknown>) => {
+        const ws = (args.workspaceId as string) || studio.workspaceId;
+        if (!ws) {
+          studio.notifyError(`Opening ${what}`, new Error('select a workspace first'));
+          return;
+        }
+        open.call(studio, ws, (args.name as string) || undefined);
+      };
+    app.commands.addCommand(CommandIds.openModels, {
+      label: 'Models', caption: 'Registered models: versions, aliases, lineage, history',
+      isVisible: () => hasRoute('models'),
+      execute: inWorkspace(studio.openModels, 'the models')
+    });
+    app.commands.addCommand(CommandIds.openEndpoints, {
+      label: 'Endpoints', caption: 'Deployed services: state, monitoring, test console, logs',
+      isVisible: () => hasRoute('services'),
+      execute: inWorkspace(studio.openEndpoints, 'the endpoints')
     });
     app.contextMenu.addItem({
       command: CommandIds.submitScript,

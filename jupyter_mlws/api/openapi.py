@@ -40,9 +40,11 @@ ERRORS = {
                              "it was written (reason ArtifactCorrupt; the message names the "
                              "artifact). Found while streaming, the body is cut short instead "
                              "(fewer bytes than Content-Length)."),
+    502: ("BadGateway", "A deployed service the server forwards to did not answer"),
 }
 ERROR_REASONS = ("InvalidInput", "Unauthorized", "Forbidden", "NotFound", "Conflict",
-                 "PayloadTooLarge", "RangeNotSatisfiable", "ArtifactCorrupt", "InternalError")
+                 "PayloadTooLarge", "RangeNotSatisfiable", "ArtifactCorrupt", "InternalError",
+                 "BadGateway")
 
 
 class Error(ResponseModel):

@@ -155,8 +155,11 @@ class Operation:
 
     def action_for(self, params: dict[str, Any]) -> str:
         """The full action of a request: an asset operation's ``{kind}s`` becomes its kind's
-        plural (``workspaces/environments/read``)."""
-        return self.full_action.format(kind=params.get("kind", "asset"))
+        plural (``workspaces/environments/read``). A kind ``<kind>_<part>`` is part of its
+        kind (a model's ``model_alias`` and ``model_history`` are ``workspaces/models/...``),
+        so a policy on models covers them."""
+        kind = str(params.get("kind", "asset")).split("_", 1)[0]
+        return self.full_action.format(kind=kind)
 
     @property
     def verb(self) -> str:

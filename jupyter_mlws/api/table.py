@@ -21,14 +21,17 @@ from . import (
     keyvault,
     live,
     metrics,
+    models,
     runs,
+    services,
     workspaces,
 )
 from .operation import Operation
 
 # In the order the OpenAPI document lists them.
 KINDS: tuple[ModuleType, ...] = (live, workspaces, experiments, runs, metrics, files, assets,
-                                 compute, datastores, datasets, keyvault, access)
+                                 compute, datastores, datasets, keyvault, access, models,
+                                 services)
 
 
 def _collect() -> tuple[Operation, ...]:

@@ -36,6 +36,7 @@ EXPERIMENT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,254}$"
 METRIC_NAME_MAX = 255
 ASSET_KIND_PATTERN = r"^[a-z][a-z0-9_\-]{0,63}$"
 ASSET_NAME_MAX = 255
+MODEL_ALIAS_PATTERN = r"^[a-z][a-z0-9_\-]{0,63}$"  # core/model_history.py's rule
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 SECRET_NAME_PATTERN = r"^[0-9A-Za-z-]{1,127}$"  # Azure Key Vault's rule
 TEXT_MAX = 4096  # descriptions and other free text
@@ -258,6 +259,10 @@ PATH_PARAMS: dict[str, PathParam] = {
     "kind": PathParam(AssetKind, "An asset kind (environment, compute, model, ...)."),
     "name": PathParam(AssetName, "An asset name."),
     "version": PathParam(AssetVersion, "An asset version (1, 2, ...)."),
+    "model_name": PathParam(AssetName, "A registered model's name."),
+    "alias": PathParam(Annotated[str, StringConstraints(pattern=MODEL_ALIAS_PATTERN)],
+                       "A model alias (production, staging, ...)."),
+    "service_name": PathParam(Id, "A deployed service's name."),
     "datastore_name": PathParam(DatastoreName, "A datastore name (case-insensitive)."),
     "dataset_name": PathParam(DatasetName, "A dataset name."),
     "secret_name": PathParam(SecretName, "A key vault secret's name."),

@@ -27,6 +27,8 @@ _LAZY = {
     "RunConfiguration": ".runconfig",
     "Environment": ".environment",
     "ComputeTarget": ".compute",
+    "Model": ".model",
+    "Webservice": ".webservice",
     "Datastore": ".datastore",
     "Dataset": ".dataset",
     "Keyvault": ".keyvault",

@@ -28,6 +28,7 @@ from .run_details import RunDetailsMixin, string_values
 from .run_files import RunFilesMixin
 from .run_insights import RunInsightsMixin
 from .run_metrics import RunMetricsMixin
+from .run_models import RunModelsMixin
 from .status import RunStatus, is_terminal
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def outputs_folder(outputs: Any) -> str | None:
 
 
 class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetricsMixin,
-          RunFilesMixin, RunInsightsMixin):
+          RunFilesMixin, RunInsightsMixin, RunModelsMixin):
     """A run of an experiment: metrics, files, tags, properties, children and status."""
 
     _type_providers: dict[str, RunFactory] = {}  # shared registry, on purpose

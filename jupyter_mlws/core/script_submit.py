@@ -135,7 +135,9 @@ def submit(config: ScriptRunConfig, workspace: Workspace, experiment_name: str,
             "snapshot_id": snapshot.id, "command": config._command(),
             "environment": env_spec,
             "environment_variables": {**run_config.environment.environment_variables,
-                                      **run_config.environment_variables},
+                                      **run_config.environment_variables,
+                                      # who acts inside the run (core/identity.py)
+                                      "MLWS_SUBMITTED_BY": submitted_by()},
             "max_run_duration_seconds": run_config.max_run_duration_seconds,
             "run_token": run_token, "submitted_by": submitter,
         }

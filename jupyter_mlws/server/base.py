@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 # Machine-readable error reasons by status (api/openapi.py documents them).
 REASONS = {400: "InvalidInput", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
            405: "MethodNotAllowed", 409: "Conflict", 413: "PayloadTooLarge",
-           416: "RangeNotSatisfiable", 500: "InternalError"}  # and errors' own (ArtifactCorrupt)
+           416: "RangeNotSatisfiable", 500: "InternalError",
+           502: "BadGateway"}  # and errors' own (ArtifactCorrupt)
 # A submitted run's credential (server/identity.py), in jupyter-server's header forms.
 _RUN_TOKEN = re.compile(r"^(?:token|bearer)\s+(mlwsrun_\S+)$", re.IGNORECASE)
 

@@ -1,6 +1,7 @@
 """Server services: the rows of the table that are not one store call (cancel a run, the API
 document, compute targets, environments, script-run submission, the datastore listing, the
-studio's dataset views, and those of the key vault and access control), by operation id."""
+studio's dataset views, those of the key vault and access control, models and deployed
+services), by operation id."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from .compute import (
     submit_service,
 )
 from .datastores import datastores_service
+from .models import MODEL_SERVICES
 
 if TYPE_CHECKING:
     from .routes import OperationHandler
@@ -58,6 +60,7 @@ SERVICES: dict[str, Service] = {
     "listDatasetRuns": datasets.dataset_runs_service,
     "getRunDatasets": datasets.run_datasets_service,
     **ACCESS_SERVICES,  # the key vault's and access control's (server/access_services.py)
+    **MODEL_SERVICES,
 }
 
 __all__ = ["SERVICES"]

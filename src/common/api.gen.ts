@@ -2,6 +2,10 @@
 // (jupyter_mlws/api). Do not edit: change the table and regenerate; a test checks this file.
 /* eslint-disable */
 
+export interface AliasTarget {
+  version: number;
+}
+
 export interface Artifact {
   run_id: string;
   path: string;
@@ -140,6 +144,13 @@ export interface ComputeTarget {
 
 export interface ComputeTargetList {
   computes: ComputeTarget[];
+}
+
+export interface ConsoleAnswer {
+  /** The service's HTTP status */
+  status: number;
+  body: string;
+  latency_ms: number;
 }
 
 export interface Credential {
@@ -309,6 +320,20 @@ export interface DedupColumn {
   index: number[];
 }
 
+export interface DriftFeature {
+  feature: string;
+  /** numeric | categorical */
+  type: string;
+  /** ks | chi2 (None: no rows to compare) */
+  test: string | null;
+  statistic: number | null;
+  p_value: number | null;
+  psi: number | null;
+  drifted: boolean;
+  n_baseline: number;
+  n_current: number;
+}
+
 export interface EnvironmentAsset {
   name: string;
   version: number;
@@ -367,6 +392,12 @@ export interface ExperimentUpdate {
 export interface Histogram {
   edges: number[];
   counts: number[];
+}
+
+export interface KeyRegeneration {
+  key_type: "Primary" | "Secondary";
+  /** The new key (default: a random one) */
+  key_value?: string | null;
 }
 
 /** A dataset version a run read or wrote (from the run's lineage properties). */
@@ -552,6 +583,73 @@ export interface MetricValues {
 
 export interface MissingBlobs {
   missing: string[];
+}
+
+export interface ModelEdit {
+  /** Tags to set (a null value removes the tag) */
+  tags?: Tags | null;
+  remove_tags?: string[] | null;
+  description?: string | null;
+  /** Properties to add (add-only) */
+  properties?: Record<string, string> | null;
+}
+
+export interface ModelEvent {
+  /** register | alias | alias_removed | update | delete */
+  action: string;
+  model: string;
+  sequence: number;
+  actor: string;
+  /** seconds since the epoch, UTC */
+  time: number;
+  version?: number | null;
+  alias?: string | null;
+  previous_version?: number | null;
+  run_id?: string | null;
+  changed?: string[] | null;
+}
+
+export interface ModelHistory {
+  events: ModelEvent[];
+}
+
+export interface ModelList {
+  models: ModelVersion[];
+}
+
+export interface ModelVersion {
+  /** '<name>:<version>' */
+  id: string;
+  name: string;
+  version: number;
+  workspace_id: string;
+  /** seconds since the epoch, UTC */
+  created_time: number;
+  /** seconds since the epoch, UTC */
+  updated_time: number;
+  created_by: string;
+  description: string;
+  tags: Record<string, string>;
+  properties: Record<string, string>;
+  framework: string;
+  framework_version: string | null;
+  experiment_name: string | null;
+  /** The run it was registered from (lineage) */
+  run_id: string | null;
+  /** Dataset lineage: {scenario, id, ...} */
+  datasets: (Record<string, unknown>)[];
+  sample_input_dataset: Record<string, unknown> | null;
+  sample_output_dataset: Record<string, unknown> | null;
+  /** The aliases pointing at this version */
+  aliases: string[];
+  /** The registered file's or folder's name */
+  root: string;
+  /** The files, as a snapshot (getSnapshotFile) */
+  snapshot_id: string;
+  /** {path: size}; paths start with root */
+  files: Record<string, number | null>;
+  /** Services deploying this version */
+  used_by: string[];
 }
 
 /** The OpenAPI 3.1 document of this API. */
@@ -772,6 +870,84 @@ export interface SecretsSet {
   /** name -> value (a new version each) */
   secrets: Record<string, string>;
   content_types?: Record<string, string>;
+}
+
+export interface Service {
+  name: string;
+  /** Local | ACI | AKS */
+  compute_type: string;
+  /** Transitioning | Healthy | Unhealthy | Failed | Deleting */
+  state: string;
+  error: Record<string, unknown> | null;
+  scoring_uri: string | null;
+  swagger_uri: string | null;
+  auth_enabled: boolean;
+  tags: Record<string, string>;
+  properties: Record<string, string>;
+  description: string;
+  created_by: string;
+  created_time: number | null;
+  updated_time: number | null;
+  /** '<name>:<version>' of the deployed models */
+  models: string[];
+  compute_target: string | null;
+  /** id, pid, generation, state, restarts */
+  replicas: (Record<string, unknown>)[];
+  restarts: number;
+  /** The monitoring run (request metrics, collected data) */
+  run_id: string;
+}
+
+export interface ServiceDrift {
+  /** The model's sample input dataset */
+  baseline_dataset: Record<string, unknown>;
+  drifted: boolean;
+  drifted_features: string[];
+  rows_baseline: number;
+  rows_current: number;
+  thresholds: Record<string, number>;
+  features: DriftFeature[];
+}
+
+export interface ServiceKeys {
+  primary_key: string;
+  secondary_key: string;
+}
+
+export interface ServiceList {
+  services: Service[];
+}
+
+export interface ServiceLogs {
+  logs: string;
+}
+
+export interface ServiceMetrics {
+  requests: number;
+  errors: number;
+  client_errors: number;
+  error_rate: number;
+  requests_per_second: number;
+  latency_p50_ms: number | null;
+  latency_p95_ms: number | null;
+  latency_p99_ms: number | null;
+  bytes_in: number;
+  bytes_out: number;
+  requests_by_replica: Record<string, number>;
+  series: ServiceSeries;
+}
+
+export interface ServiceSeries {
+  /** Epoch seconds of each 1 s bucket */
+  time: number[];
+  requests: number[];
+  errors: number[];
+  client_errors: number[];
+  bytes_in: number[];
+  bytes_out: number[];
+  latency_p50_ms: (number | null)[];
+  latency_p95_ms: (number | null)[];
+  latency_p99_ms: (number | null)[];
 }
 
 export interface Snapshot {
@@ -1512,6 +1688,134 @@ export interface Operations {
     body: never;
     answer: Permissions;
   };
+  listModels: {
+    path: "/workspaces/{workspace_id}/models";
+    method: "GET";
+    params: { workspace_id: string };
+    query: { name?: string; run_id?: string; latest?: boolean; framework?: string; tag?: string[]; property?: string[] };
+    body: never;
+    answer: ModelList;
+  };
+  getModel: {
+    path: "/workspaces/{workspace_id}/models/{model_name}";
+    method: "GET";
+    params: { workspace_id: string; model_name: string };
+    query: { version?: number; alias?: string };
+    body: never;
+    answer: ModelVersion;
+  };
+  updateModel: {
+    path: "/workspaces/{workspace_id}/models/{model_name}/versions/{version}";
+    method: "PATCH";
+    params: { workspace_id: string; model_name: string; version: number };
+    query: Record<string, never>;
+    body: ModelEdit;
+    answer: ModelVersion;
+  };
+  deleteModel: {
+    path: "/workspaces/{workspace_id}/models/{model_name}/versions/{version}";
+    method: "DELETE";
+    params: { workspace_id: string; model_name: string; version: number };
+    query: Record<string, never>;
+    body: never;
+    answer: void;
+  };
+  setModelAlias: {
+    path: "/workspaces/{workspace_id}/models/{model_name}/aliases/{alias}";
+    method: "PUT";
+    params: { workspace_id: string; model_name: string; alias: string };
+    query: Record<string, never>;
+    body: AliasTarget;
+    answer: ModelVersion;
+  };
+  removeModelAlias: {
+    path: "/workspaces/{workspace_id}/models/{model_name}/aliases/{alias}";
+    method: "DELETE";
+    params: { workspace_id: string; model_name: string; alias: string };
+    query: Record<string, never>;
+    body: never;
+    answer: void;
+  };
+  getModelHistory: {
+    path: "/workspaces/{workspace_id}/models/{model_name}/history";
+    method: "GET";
+    params: { workspace_id: string; model_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: ModelHistory;
+  };
+  listServices: {
+    path: "/workspaces/{workspace_id}/services";
+    method: "GET";
+    params: { workspace_id: string };
+    query: { compute_type?: string; model_name?: string };
+    body: never;
+    answer: ServiceList;
+  };
+  getService: {
+    path: "/workspaces/{workspace_id}/services/{service_name}";
+    method: "GET";
+    params: { workspace_id: string; service_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: Service;
+  };
+  deleteService: {
+    path: "/workspaces/{workspace_id}/services/{service_name}";
+    method: "DELETE";
+    params: { workspace_id: string; service_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: void;
+  };
+  getServiceMetrics: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/metrics";
+    method: "GET";
+    params: { workspace_id: string; service_name: string };
+    query: { since?: number; until?: number };
+    body: never;
+    answer: ServiceMetrics;
+  };
+  getServiceDrift: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/drift";
+    method: "GET";
+    params: { workspace_id: string; service_name: string };
+    query: { since?: number; until?: number };
+    body: never;
+    answer: ServiceDrift;
+  };
+  getServiceLogs: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/logs";
+    method: "GET";
+    params: { workspace_id: string; service_name: string };
+    query: { num_lines?: number };
+    body: never;
+    answer: ServiceLogs;
+  };
+  scoreService: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/score";
+    method: "POST";
+    params: { workspace_id: string; service_name: string };
+    query: Record<string, never>;
+    body: Blob;
+    answer: ConsoleAnswer;
+  };
+  listServiceKeys: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/listKeys";
+    method: "POST";
+    params: { workspace_id: string; service_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: ServiceKeys;
+  };
+  regenerateServiceKey: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/regenerateKeys";
+    method: "POST";
+    params: { workspace_id: string; service_name: string };
+    query: Record<string, never>;
+    body: KeyRegeneration;
+    answer: void;
+  };
 }
 
 /** Method and path of each operation; `slashes` names the parameters that may hold '/'. */
@@ -1601,6 +1905,22 @@ export const OPERATIONS = {
   listAudit: { method: "GET", path: "/workspaces/{workspace_id}/audit", slashes: [] },
   listAllAudit: { method: "GET", path: "/audit", slashes: [] },
   getPermissions: { method: "GET", path: "/workspaces/{workspace_id}/permissions", slashes: [] },
+  listModels: { method: "GET", path: "/workspaces/{workspace_id}/models", slashes: [] },
+  getModel: { method: "GET", path: "/workspaces/{workspace_id}/models/{model_name}", slashes: [] },
+  updateModel: { method: "PATCH", path: "/workspaces/{workspace_id}/models/{model_name}/versions/{version}", slashes: [] },
+  deleteModel: { method: "DELETE", path: "/workspaces/{workspace_id}/models/{model_name}/versions/{version}", slashes: [] },
+  setModelAlias: { method: "PUT", path: "/workspaces/{workspace_id}/models/{model_name}/aliases/{alias}", slashes: [] },
+  removeModelAlias: { method: "DELETE", path: "/workspaces/{workspace_id}/models/{model_name}/aliases/{alias}", slashes: [] },
+  getModelHistory: { method: "GET", path: "/workspaces/{workspace_id}/models/{model_name}/history", slashes: [] },
+  listServices: { method: "GET", path: "/workspaces/{workspace_id}/services", slashes: [] },
+  getService: { method: "GET", path: "/workspaces/{workspace_id}/services/{service_name}", slashes: [] },
+  deleteService: { method: "DELETE", path: "/workspaces/{workspace_id}/services/{service_name}", slashes: [] },
+  getServiceMetrics: { method: "GET", path: "/workspaces/{workspace_id}/services/{service_name}/metrics", slashes: [] },
+  getServiceDrift: { method: "GET", path: "/workspaces/{workspace_id}/services/{service_name}/drift", slashes: [] },
+  getServiceLogs: { method: "GET", path: "/workspaces/{workspace_id}/services/{service_name}/logs", slashes: [] },
+  scoreService: { method: "POST", path: "/workspaces/{workspace_id}/services/{service_name}/score", slashes: [] },
+  listServiceKeys: { method: "POST", path: "/workspaces/{workspace_id}/services/{service_name}/listKeys", slashes: [] },
+  regenerateServiceKey: { method: "POST", path: "/workspaces/{workspace_id}/services/{service_name}/regenerateKeys", slashes: [] },
 } as const;
 
 /** Every run status (store/status.py). */

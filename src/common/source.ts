@@ -1,7 +1,7 @@
 // The data-source interface the shared run view is written against. The studio implements it
 // over REST (src/rest/), the notebook widget over anywidget's comm (src/widget/).
 import type {
-  ArtifactList, LogChunk, MetricInfo, MetricSeries, Run, SnapshotManifest
+  ArtifactList, LogChunk, MetricInfo, MetricSeries, ModelVersion, Run, SnapshotManifest
 } from './types';
 
 /** What changed, as pushed by a live source: "run", "metrics", "artifacts", "logs", "children". */
@@ -42,6 +42,8 @@ export interface RunDataSource {
   openRun?(runId: string): void;
   /** A link to open this run in the studio (shown as "View Run Details"). */
   labUrl?(): string | null;
+  /** The model versions registered from this run (run.register_model). */
+  listModels?(): Promise<ModelVersion[]>;
 }
 
 /**

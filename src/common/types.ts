@@ -5,9 +5,10 @@ import type { Operations, Snapshot } from './api.gen';
 import { TERMINAL_STATUSES } from './api.gen';
 
 export type {
-  Artifact, ArtifactList, ArtifactNode, BuiltEnvironment, ComputeTarget, EnvironmentAsset,
-  Experiment, LogChunk, MetricInfo, MetricKind, MetricScalar, MetricSeries, MetricValue,
-  Operations, Run, RunPage, RunStatus, ScriptRunSubmit, Tags, Workspace
+  Artifact, ArtifactList, ArtifactNode, BuiltEnvironment, ComputeTarget, ConsoleAnswer,
+  EnvironmentAsset, Experiment, LogChunk, MetricInfo, MetricKind, MetricScalar, MetricSeries,
+  MetricValue, ModelEvent, ModelVersion, Operations, Run, RunPage, RunStatus, ScriptRunSubmit,
+  Service, ServiceDrift, ServiceMetrics, Tags, Workspace
 } from './api.gen';
 export { ACTIVE_STATUSES, RUN_STATUSES, TERMINAL_STATUSES } from './api.gen';
 

@@ -5,9 +5,9 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import { OPERATIONS } from '../common/api.gen';
 import type {
-  ArtifactList, BuiltEnvironment, ComputeTarget, EnvironmentAsset, Experiment, LogChunk,
-  MetricInfo, MetricSeries, Operations, Run, RunPage, ScriptRunSubmit, SnapshotManifest,
-  Workspace
+  ArtifactList, BuiltEnvironment, ComputeTarget, ConsoleAnswer, EnvironmentAsset, Experiment,
+  LogChunk, MetricInfo, MetricSeries, ModelEvent, ModelVersion, Operations, Run, RunPage,
+  ScriptRunSubmit, Service, ServiceDrift, ServiceMetrics, SnapshotManifest, Workspace
 } from '../common/types';
 
 export const API_PATH = 'mlws/api/v1';
@@ -215,5 +215,57 @@ export class MlwsApi {
   }
   submitScriptRun(ws: string, body: ScriptRunSubmit): Promise<Run> {
     return this.call('submitScriptRun', { workspace_id: ws }, undefined, body);
+  }
+
+  // ---- the model registry and deployed services (newer servers: see Studio.routes)
+  async listModels(ws: string, query: Operations['listModels']['query'] = {}):
+  Promise<ModelVersion[]> {
+    return (await this.call('listModels', { workspace_id: ws }, query)).models;
+  }
+  async getModelHistory(ws: string, name: string): Promise<ModelEvent[]> {
+    return (await this.call('getModelHistory', { workspace_id: ws, model_name: name })).events;
+  }
+  setModelAlias(ws: string, name: string, alias: string, version: number):
+  Promise<ModelVersion> {
+    return this.call('setModelAlias', { workspace_id: ws, model_name: name, alias },
+      undefined, { version });
+  }
+  async removeModelAlias(ws: string, name: string, alias: string): Promise<void> {
+    await this.call('removeModelAlias', { workspace_id: ws, model_name: name, alias });
+  }
+  async deleteModel(ws: string, name: string, version: number): Promise<void> {
+    await this.call('deleteModel', { workspace_id: ws, model_name: name, version });
+  }
+  /** Where the browser downloads one file of a model version (its files are a snapshot). */
+  modelFileUrl(model: ModelVersion, path: string): string {
+    return this.url(operationPath('getSnapshotFile', { snapshot_id: model.snapshot_id, path }),
+      { workspace_id: model.workspace_id });
+  }
+  async listServices(ws: string): Promise<Service[]> {
+    return (await this.call('listServices', { workspace_id: ws })).services;
+  }
+  getService(ws: string, name: string): Promise<Service> {
+    return this.call('getService', { workspace_id: ws, service_name: name });
+  }
+  getServiceMetrics(ws: string, name: string, since?: number): Promise<ServiceMetrics> {
+    return this.call('getServiceMetrics', { workspace_id: ws, service_name: name }, { since });
+  }
+  /** Drift of the collected inputs against the deployed model's sample input dataset. */
+  getServiceDrift(ws: string, name: string): Promise<ServiceDrift> {
+    return this.call('getServiceDrift', { workspace_id: ws, service_name: name });
+  }
+  async getServiceLogs(ws: string, name: string, numLines = 200): Promise<string> {
+    return (await this.call('getServiceLogs', { workspace_id: ws, service_name: name },
+      { num_lines: numLines })).logs;
+  }
+  /** The test console: `text` goes to the service as is; its answer, whatever the status. */
+  async scoreService(ws: string, name: string, text: string): Promise<ConsoleAnswer> {
+    const response = await this.fetch(operationPath('scoreService',
+      { workspace_id: ws, service_name: name }), { method: 'POST', body: text,
+      headers: { 'Content-Type': 'application/json' } });
+    return (await response.json()) as ConsoleAnswer;
+  }
+  async deleteService(ws: string, name: string): Promise<void> {
+    await this.call('deleteService', { workspace_id: ws, service_name: name });
   }
 }

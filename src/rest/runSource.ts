@@ -1,7 +1,7 @@
 // RunDataSource over REST: the studio's implementation of the shared run view's data source.
 import type { ArtifactContent, ChangeListener, LiveSource, RunDataSource } from '../common/source';
 import type {
-  ArtifactList, LogChunk, MetricInfo, MetricSeries, Run, SnapshotManifest
+  ArtifactList, LogChunk, MetricInfo, MetricSeries, ModelVersion, Run, SnapshotManifest
 } from '../common/types';
 import type { MlwsApi } from './api';
 
@@ -64,5 +64,8 @@ export class RestRunSource implements RunDataSource {
   }
   updateRun(patch: Record<string, unknown>): Promise<Run> {
     return this.api.updateRun(this.workspaceId, this.runId, patch);
+  }
+  listModels(): Promise<ModelVersion[]> {
+    return this.api.listModels(this.workspaceId, { run_id: this.runId });
   }
 }

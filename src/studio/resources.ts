@@ -1,9 +1,11 @@
-// The panel's "Compute" and "Environments" sections: compute targets with their live state and
+// The panel's "Compute", "Environments" and "Models" sections: compute targets with their live state and
 // node counts (a running cluster daemon or instance has a Stop button), registered environments
 // with their versions, and the cache of built environments. Shown only when the server has the
 // routes (Studio.routes, read from openapi.json).
 import { emptyState, errorMessage, formatTime, h, table } from '../common/dom';
-import type { BuiltEnvironment, ComputeTarget, EnvironmentAsset } from '../common/types';
+import type {
+  BuiltEnvironment, ComputeTarget, EnvironmentAsset, ModelVersion, Service
+} from '../common/types';
 import { accessSection } from './access';
 import { dataSection, DATASETS_ROUTE } from './data/section';
 import type { Studio } from './studio';
@@ -139,6 +141,44 @@ export function environmentsSection(
   return section;
 }
 
+/** Latest version of each model (with its aliases) and each service's state, with buttons
+ * opening the Models and Endpoints views. */
+export function modelsSection(models: ModelVersion[] | Error, services: Service[] | Error,
+  onRefresh: () => void, openModels: (name?: string) => void,
+  openEndpoints: (name?: string) => void): HTMLElement {
+  const open = (label: string, onclick: () => void): HTMLElement =>
+    h('button', { className: 'mlws-button mlws-small', type: 'button', onclick }, label);
+  const section = h('section', { className: 'mlws-section mlws-models-section',
+    'aria-label': 'Models and endpoints' }, sectionHead('Models', onRefresh));
+  if (models instanceof Error) {
+    section.append(emptyState(`Models could not be read: ${errorMessage(models)}`));
+  } else if (!models.length) {
+    section.append(emptyState('No registered models.',
+      'run.register_model("my-model", "outputs/model.pkl") or Model.register(ws, path, name)'));
+  } else {
+    section.append(table(['Model', 'Latest', 'Aliases'], models.map(m => [
+      h('button', { className: 'mlws-link-button', type: 'button', 'data-model': m.name,
+        onclick: () => openModels(m.name) }, m.name),
+      String(m.version), m.aliases.join(', ')]), 'mlws-table mlws-compact'));
+  }
+  section.append(h('div', { className: 'mlws-toolbar' }, open('All models', () => openModels())),
+    h('h4', { className: 'mlws-subhead' }, 'Endpoints'));
+  if (services instanceof Error) {
+    section.append(emptyState(`Endpoints could not be read: ${errorMessage(services)}`));
+  } else if (!services.length) {
+    section.append(h('p', { className: 'mlws-muted mlws-indent' }, 'No deployed services.'));
+  } else {
+    section.append(table(['Service', 'State'], services.map(s => [
+      h('button', { className: 'mlws-link-button', type: 'button', 'data-service': s.name,
+        onclick: () => openEndpoints(s.name) }, s.name),
+      h('span', { className: `mlws-service-state mlws-state-${s.state}` }, s.state)]),
+    'mlws-table mlws-compact'));
+  }
+  section.append(h('div', { className: 'mlws-toolbar' },
+    open('All endpoints', () => openEndpoints())));
+  return section;
+}
+
 /** Errors stay per section, so one failing route does not hide the others. */
 const settle = <T>(p: Promise<T>): Promise<T | Error> =>
   p.catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
@@ -164,6 +204,12 @@ Promise<HTMLElement[]> {
   }
   if (studio.routes.has(DATASETS_ROUTE)) {
     sections.push(dataSection(studio, ws, onRefresh));
+  }
+  if (studio.routes.has('/workspaces/{workspace_id}/models') &&
+      studio.routes.has('/workspaces/{workspace_id}/services')) {
+    sections.push(Promise.all([settle(studio.api.listModels(ws, { latest: true })),
+      settle(studio.api.listServices(ws))]).then(([m, s]) => modelsSection(m, s, onRefresh,
+      name => studio.openModels(ws, name), name => studio.openEndpoints(ws, name))));
   }
   const access = accessSection(studio, ws, onRefresh);
   const shown = await Promise.all(sections);

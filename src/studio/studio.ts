@@ -9,6 +9,8 @@ import { MlwsApi } from '../rest/api';
 import { PollingLiveSource, WebSocketLiveSource } from '../rest/live';
 import { RestRunSource } from '../rest/runSource';
 import { CompareWidget } from './compareView';
+import { EndpointsWidget } from './endpoints';
+import { ModelsWidget } from './models';
 import { RunViewWidget } from './runWidget';
 import { RunsTableWidget } from './runsTable';
 
@@ -104,6 +106,34 @@ export class Studio {
     widget.id = `mlws-compare-${Date.now()}`;
     this.app.shell.add(widget, 'main');
     this.app.shell.activateById(widget.id);
+  }
+
+  /** The Models view of a workspace (one per workspace), `selected`: a model name or id. */
+  openModels(workspaceId: string, selected?: string): void {
+    const id = `mlws-models-${workspaceId}`;
+    const existing = this.find<ModelsWidget>(id);
+    if (existing) {
+      this.app.shell.activateById(id);
+      void existing.content.refresh();
+      return;
+    }
+    const widget = new ModelsWidget(this, workspaceId, selected);
+    widget.id = id;
+    this.app.shell.add(widget, 'main');
+    this.app.shell.activateById(id);
+  }
+
+  /** The Endpoints view of a workspace (one per workspace), `selected`: a service name. */
+  openEndpoints(workspaceId: string, selected?: string): void {
+    const id = `mlws-endpoints-${workspaceId}`;
+    if (this.find(id)) {
+      this.app.shell.activateById(id);
+      return;
+    }
+    const widget = new EndpointsWidget(this, workspaceId, selected);
+    widget.id = id;
+    this.app.shell.add(widget, 'main');
+    this.app.shell.activateById(id);
   }
 
   notifyError(action: string, err: unknown): void {

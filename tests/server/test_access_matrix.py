@@ -93,7 +93,8 @@ def operations(seed, team) -> list[tuple[str, str, str, str]]:
               "name": "n", "version": "1", "experiment_id": team["experiment_id"],
               "secret_name": "s1", "role_name": "Data Scientist Custom",
               "assignment_id": team["assignment"], "datastore_name": "workspaceblobstore",
-              "dataset_name": "d"}
+              "dataset_name": "d", "model_name": "m", "alias": "production",
+              "service_name": "svc"}
     found = []
     for op in OPERATIONS:
         if op.response_kind == "websocket":

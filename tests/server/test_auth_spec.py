@@ -16,7 +16,8 @@ def every_operation(seed):
               "metric_name": "loss", "path": "outputs/x.txt", "experiment_id": "e1",
               "snapshot_id": "s1", "sha256": "a" * 64, "kind": "model", "name": "m",
               "version": "1", "datastore_name": "workspaceblobstore", "dataset_name": "d",
-              "secret_name": "s1", "role_name": "r", "assignment_id": "a1"}
+              "secret_name": "s1", "role_name": "r", "assignment_id": "a1",
+              "model_name": "m", "alias": "production", "service_name": "svc"}
     for template, item in openapi_document()["paths"].items():
         path = template
         for name, value in values.items():

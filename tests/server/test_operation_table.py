@@ -5,9 +5,11 @@ uploads, the WebSocket -- answer 403 and change nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
+import pickle
 import re
 import time
 from dataclasses import dataclass
@@ -20,11 +22,14 @@ from jupyter_mlws.api import OPERATIONS, operation
 from jupyter_mlws.api.openapi import openapi_document
 from jupyter_mlws.core import ComputeTarget, Dataset, Datastore, Workspace
 from jupyter_mlws.core.compute import ComputeInstance
+from jupyter_mlws.core.model import InferenceConfig, Model
+from jupyter_mlws.core.webservice import AciWebservice, Webservice
 from jupyter_mlws.server.authz import MlwsResource
 from jupyter_mlws.server.routes import build_routes
 from jupyter_mlws.store.codec import encode_points
 from jupyter_mlws.store.http import HttpStore
 from tests.helpers import wait_until
+from tests.serving.conftest import score_script
 
 LIVE = ("mlws", "api", "v1", "live")
 SNAPSHOT_FILE = b"print('snapshot')\n"
@@ -43,7 +48,7 @@ class World:
 
 
 @pytest.fixture
-def world(seed, store, jp_root_dir) -> World:
+def world(seed, store, jp_root_dir, tmp_path) -> World:
     store.upload_artifact("run0", "outputs/a.txt", io.BytesIO(b"artifact"))
     store.append_log("run0", "logs/run.log", b"line\n")
     sha = hashlib.sha256(SNAPSHOT_FILE).hexdigest()
@@ -52,6 +57,9 @@ def world(seed, store, jp_root_dir) -> World:
         seed.ws, {"f.py": {"sha256": sha, "size": len(SNAPSHOT_FILE)}})
     store.register_asset(seed.ws, "model", "m1", {"path": "x"})
     workspace = Workspace._from_record(store, store.get_workspace_by_id(seed.ws))
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps({"w": 2.0, "b": 1.0}))
+    Model.register(workspace, tmp_path / "model.pkl", "lin").set_alias("production")
+    Model.register(workspace, tmp_path / "model.pkl", "lin")
     ComputeTarget.create(workspace, "box",
                          ComputeInstance.provisioning_configuration("Standard_DS1_v2"))
     (jp_root_dir / "proj").mkdir()
@@ -187,7 +195,54 @@ EXAMPLES: dict[str, tuple[dict[str, str], str, Any]] = {
     "listAudit": ({"workspace_id": "{ws}"}, "limit=10", None),
     "listAllAudit": ({}, "limit=10", None),
     "getPermissions": ({"workspace_id": "{ws}"}, "", None),
+    "listModels": ({"workspace_id": "{ws}"}, "name=lin&latest=true", None),
+    "getModel": ({"workspace_id": "{ws}", "model_name": "lin"}, "alias=production", None),
+    "updateModel": ({"workspace_id": "{ws}", "model_name": "lin", "version": "1"}, "",
+                    {"tags": {"stage": "prod"}, "description": "d"}),
+    "deleteModel": ({"workspace_id": "{ws}", "model_name": "lin", "version": "2"}, "", None),
+    "setModelAlias": ({"workspace_id": "{ws}", "model_name": "lin", "alias": "staging"}, "",
+                      {"version": 2}),
+    "removeModelAlias": ({"workspace_id": "{ws}", "model_name": "lin",
+                          "alias": "production"}, "", None),
+    "getModelHistory": ({"workspace_id": "{ws}", "model_name": "lin"}, "", None),
+    # The service rows below name SERVICE, deployed for them (with_service).
+    "listServices": ({"workspace_id": "{ws}"}, "model_name=lin", None),
+    "getService": ({"workspace_id": "{ws}", "service_name": "svc"}, "", None),
+    "deleteService": ({"workspace_id": "{ws}", "service_name": "svc"}, "", None),
+    "getServiceMetrics": ({"workspace_id": "{ws}", "service_name": "svc"}, "since=0", None),
+    "getServiceLogs": ({"workspace_id": "{ws}", "service_name": "svc"}, "num_lines=10", None),
+    "getServiceDrift": ({"workspace_id": "{ws}", "service_name": "svc"}, "since=0", None),
+    "scoreService": ({"workspace_id": "{ws}", "service_name": "svc"}, "", b'{"data": [1]}'),
+    "listServiceKeys": ({"workspace_id": "{ws}", "service_name": "svc"}, "", None),
+    "regenerateServiceKey": ({"workspace_id": "{ws}", "service_name": "svc"}, "",
+                             {"key_type": "Secondary"}),
 }
+SERVICE = "svc"
+
+
+def with_service(store: Any, world: World, folder: Any) -> Any:
+    """Deploy SERVICE (lin:1, key auth) in the world's workspace; returns its deleter."""
+    workspace = Workspace._from_record(store, store.get_workspace_by_id(world.ws))
+    folder.mkdir()
+    (folder / "score.py").write_text(score_script())
+    (folder / "inputs.csv").write_text("x\n1\n2\n3\n")  # the drift baseline
+    datastore = workspace.get_default_datastore()
+    datastore.upload_files([str(folder / "inputs.csv")], target_path="inputs", overwrite=True,
+                           show_progress=False)
+    baseline = Dataset.Tabular.from_delimited_files((datastore, "inputs/inputs.csv"))
+    Model(workspace, "lin", version=1).update(
+        sample_input_dataset=baseline.register(workspace, "inputs"))
+    service = Model.deploy(workspace, SERVICE, [Model(workspace, "lin", version=1)],
+                           InferenceConfig(entry_script="score.py",
+                                           source_directory=str(folder)),
+                           AciWebservice.deploy_configuration(auth_enabled=True))
+    service.wait_for_deployment()
+
+    def delete() -> None:
+        if any(s.name == SERVICE for s in Webservice.list(workspace)):
+            Webservice(workspace, SERVICE).delete()
+
+    return delete
 
 
 def _fill(value: Any, values: dict[str, str]) -> Any:
@@ -251,12 +306,19 @@ async def test_every_operation_is_documented_in_the_served_document(api):
     assert served["paths"] == openapi_document()["paths"]
 
 
+@pytest.mark.filterwarnings("ignore:Model.deploy:FutureWarning")
 @pytest.mark.parametrize("op_id", REST_OPERATIONS)
-async def test_every_operation_answers_its_example(api, world, store, op_id):
+async def test_every_operation_answers_its_example(api, world, store, op_id, tmp_path):
     method, path, body = request_of(op_id, world)
     op = operation(op_id)
+    delete = (await asyncio.to_thread(with_service, store, world, tmp_path / "svc-src")
+              if op.tag == "services" else None)
     headers = {"Content-Type": "application/octet-stream"} if isinstance(body, bytes) else None
-    response = await api(method, path, expect=op.status, body=body, headers=headers)
+    try:
+        response = await api(method, path, expect=op.status, body=body, headers=headers)
+    finally:
+        if delete is not None:
+            await asyncio.to_thread(delete)
     if op_id == "submitScriptRun":  # let the run end before the test's home goes away
         wait_until(lambda: store.get_run(response["id"]).status in ("Completed", "Failed"),
                    timeout=120)

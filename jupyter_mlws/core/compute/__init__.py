@@ -11,11 +11,14 @@ from ...exceptions import ComputeTargetException
 from .compute_target import ComputeTarget, LocalTarget
 
 if TYPE_CHECKING:
+    from .aks_compute import AksCompute, AksProvisioningConfiguration
     from .aml_compute import AmlCompute, AmlComputeProvisioningConfiguration
     from .attached import DaskAttachConfiguration, DaskCompute
     from .compute_instance import ComputeInstance, ComputeInstanceProvisioningConfiguration
 
 _LAZY = {
+    "AksCompute": ".aks_compute",
+    "AksProvisioningConfiguration": ".aks_compute",
     "AmlCompute": ".aml_compute",
     "AmlComputeProvisioningConfiguration": ".aml_compute",
     "ComputeInstance": ".compute_instance",
@@ -34,6 +37,7 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__all__ = ["AmlCompute", "AmlComputeProvisioningConfiguration", "ComputeInstance",
+__all__ = ["AksCompute", "AksProvisioningConfiguration", "AmlCompute",
+           "AmlComputeProvisioningConfiguration", "ComputeInstance",
            "ComputeInstanceProvisioningConfiguration", "ComputeTarget", "ComputeTargetException",
            "DaskAttachConfiguration", "DaskCompute", "LocalTarget"]

@@ -27,7 +27,8 @@ LOCAL = "local"
 # Packages add types under the entry point group below (the name is the computeType).
 COMPUTE_TYPES = {"AmlCompute": "jupyter_mlws.core.compute.aml_compute:AmlCompute",
                  "ComputeInstance": "jupyter_mlws.core.compute.compute_instance:ComputeInstance",
-                 "Dask": "jupyter_mlws.core.compute.attached:DaskCompute"}
+                 "Dask": "jupyter_mlws.core.compute.attached:DaskCompute",
+                 "AKS": "jupyter_mlws.core.compute.aks_compute:AksCompute"}
 COMPUTE_ENTRY_POINTS = "jupyter_mlws.compute_types"
 TERMINAL_PROVISIONING = frozenset({"Succeeded", "Failed", "Canceled"})
 # v1's rule for compute names: 2-24 characters, a letter first, then letters, digits, "-".

@@ -3,7 +3,7 @@
 import { clear, emptyState, formatDuration, formatTime, h, runDuration, statusBadge, table } from '../dom';
 import { datasetsSection } from '../lineage';
 import type { ChangeKind, RunDataSource } from '../source';
-import type { Run } from '../types';
+import type { ModelVersion, Run } from '../types';
 import type { RunTab } from './tab';
 
 function runLink(source: RunDataSource, runId: string): HTMLElement {
@@ -44,6 +44,7 @@ export class DetailsTab implements RunTab {
   readonly label = 'Details';
   readonly node = h('div', { className: 'mlws-tab-details' });
   private childCount: number | null = null;
+  private models: ModelVersion[] | null = null;
 
   constructor(private source: RunDataSource) {}
 
@@ -52,6 +53,12 @@ export class DetailsTab implements RunTab {
       this.childCount = (await this.source.getChildren()).length;
     } catch {
       this.childCount = null;
+    }
+    try {
+      // A server without the models route (or a comm) shows no models section.
+      this.models = this.source.listModels ? await this.source.listModels() : null;
+    } catch {
+      this.models = null;
     }
     this.render(run);
   }
@@ -111,6 +118,15 @@ export class DetailsTab implements RunTab {
     this.node.append(section('Properties', props.length
       ? table(['Name', 'Value'], props.map(([k, v]) => [k, v]))
       : h('p', { className: 'mlws-muted' }, 'No properties.')));
+    if (this.models !== null) {
+      this.node.append(section('Registered models', this.models.length
+        ? table(['Model', 'Aliases', 'Registered', 'Files'], this.models.map(m => [
+          h('code', { 'data-model': m.id }, m.id), m.aliases.join(', '),
+          formatTime(m.created_time), Object.keys(m.files).join(', ')]),
+        'mlws-table mlws-run-models')
+        : h('p', { className: 'mlws-muted' },
+          'No models registered from this run (run.register_model).')));
+    }
     this.node.append(this.definitionSection(def));
   }
 

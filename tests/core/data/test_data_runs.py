@@ -90,7 +90,7 @@ def test_a_changed_input_fails_the_run_before_the_script(workspace, experiment, 
     src = make_source(files={"train.py": "print('SCRIPT RAN')\n"})
     run = experiment.submit(ScriptRunConfig(src, "train.py", arguments=[
         files.as_named_input("x").as_download()]))
-    details = run.wait_for_completion(raise_on_error=False)
+    details = run.wait_for_completion(wait_post_processing=True, raise_on_error=False)
     assert details["status"] == RunStatus.FAILED
     assert details["error"]["error"]["code"] == "DatasetError"
     assert "changed size" in details["error"]["error"]["message"]
@@ -114,7 +114,7 @@ def test_unregistered_input_is_saved_for_lineage(workspace, experiment, uploaded
     src = make_source(files={"train.py": "import sys; print(open(sys.argv[1] + '/f1.csv')"
                                          ".read().splitlines()[1])\n"})
     run = experiment.submit(ScriptRunConfig(src, "train.py", arguments=[files.as_mount()]))
-    assert run.wait_for_completion(raise_on_error=False)["status"] == RunStatus.COMPLETED
+    assert run.wait_for_completion(wait_post_processing=True, raise_on_error=False)["status"] == RunStatus.COMPLETED
     (item,) = run.get_details()["inputDatasets"]
     assert item["dataset"].to_path() == ["/f1.csv"]
     assert item["consumptionDetails"]["inputName"].startswith("input_")

@@ -66,7 +66,7 @@ def test_s3_file_dataset_download_mount_and_run(workspace, experiment, s3_store,
         "print('FILES', json.dumps(sorted(os.listdir(sys.argv[1]))))\n")})
     run = experiment.submit(ScriptRunConfig(src, "train.py", arguments=[
         files.as_named_input("s3in").as_mount()]))
-    assert run.wait_for_completion(raise_on_error=False)["status"] == RunStatus.COMPLETED
+    assert run.wait_for_completion(wait_post_processing=True, raise_on_error=False)["status"] == RunStatus.COMPLETED
     log = run._store.open_artifact(run.id, "user_logs/std_log.txt").read().decode()
     line = next(x for x in log.splitlines() if x.startswith("FILES "))
     assert json.loads(line[6:]) == ["f0.csv", "f1.csv", "f2.csv"]
