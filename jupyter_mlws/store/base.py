@@ -440,8 +440,8 @@ class Store(AccessApi, abc.ABC):
     @abc.abstractmethod
     def put_datastore_secret(self, workspace_id: str, datastore_name: str,
                              secret: dict[str, str]) -> None:
-        """Store (replace) the credentials of a datastore, apart from its record. The one
-        interface a key vault replaces; secrets are never returned over REST."""
+        """Store (replace) the credentials of a datastore, apart from its record (the SQL
+        store: sealed in the key vault, not one of its secrets); never returned over REST."""
 
     @abc.abstractmethod
     def get_datastore_secret(self, workspace_id: str, datastore_name: str) -> dict[str, str]:

@@ -3,6 +3,10 @@
 A secret version is stored as ``b"\\x01" + nonce(12) + ciphertext+tag``; the associated data
 binds it to its workspace, name and version, so a ciphertext moved onto another row does not
 decrypt. The data key itself is stored only wrapped by the master key (``keys.py``).
+
+Datastore credentials are sealed the same way under the name key :func:`datastore_key`
+(``datastore:<casefolded name>``), which no secret can have (Key Vault names hold no ``:``):
+neither kind of ciphertext decrypts as the other.
 """
 
 from __future__ import annotations
@@ -24,6 +28,11 @@ class SecretDecryptionError(StoreError):
 
 def new_data_key() -> bytes:
     return os.urandom(KEY_BYTES)
+
+
+def datastore_key(datastore_name: str) -> str:
+    """The name key a datastore's credentials are sealed under (a casefolded name)."""
+    return f"datastore:{datastore_name}"
 
 
 def _aad(workspace_id: str, name_key: str, version: int) -> bytes:

@@ -156,6 +156,19 @@ def provider_from_url(url: str, home: Path, *, create: bool) -> KeyProvider:
     return provider
 
 
+def unwrap_data_key(home: Path, workspace_id: str, wrapped: bytes, key_id: str) -> bytes:
+    """A workspace's data key, opened by the configured master key; ``key_id`` is the id of
+    the key that wrapped it: a different configured key is an error naming its source."""
+    provider = resolve_provider(home, may_create=False)
+    if provider.key_id != key_id:
+        raise MasterKeyError(
+            f"The secrets of workspace {workspace_id} were encrypted under master key "
+            f"{key_id}, but the master key from {provider.source} is "
+            f"{provider.key_id}: configure the original key ({ENV_KEY}, "
+            f"{ENV_URL} or the key file); nothing was changed")
+    return provider.unwrap(wrapped, workspace_id.encode())
+
+
 def resolve_provider(home: Path, *, may_create: bool) -> KeyProvider:
     """The master key as configured (see the module docstring). ``may_create``: a missing
     key file may be made (the caller knows no data key exists yet)."""
@@ -169,4 +182,4 @@ def resolve_provider(home: Path, *, may_create: bool) -> KeyProvider:
 
 __all__ = ["ENTRY_POINTS", "ENV_KEY", "ENV_URL", "KEY_FILE", "KeyProvider", "LocalKeyProvider",
            "MasterKeyError", "env_provider", "file_provider", "fingerprint", "new_key_text",
-           "provider_from_url", "resolve_provider"]
+           "provider_from_url", "resolve_provider", "unwrap_data_key"]

@@ -1,5 +1,6 @@
 """Tables of the key vault, role-based access, audit log and run credentials (created by
-migration 0003_access). Registered on the store's one ``schema.metadata``."""
+migration 0003_access; ``datastore_credential`` by 0004_datastore_secrets). Registered on the
+store's one ``schema.metadata``."""
 
 from __future__ import annotations
 
@@ -33,6 +34,20 @@ secret = sa.Table(
     sa.Column("created_time", sa.Float, nullable=False),
     sa.Column("created_by", sa.String(255), nullable=False),
     sa.Column("deleted_time", sa.Float),  # soft-deleted (every version of the name at once)
+)
+
+# The credentials of each datastore (one JSON object, replaced as a whole), sealed under the
+# workspace's data key like a secret version, with name key ``datastore:<name>`` and ``version``
+# (bumped by every put) in the associated data. Apart from ``secret``: never listed, never read
+# by the key vault's value-reading rows.
+datastore_credential = sa.Table(
+    "datastore_credential", metadata,
+    sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspace.id", **_cascade),
+              primary_key=True),
+    sa.Column("name", sa.String(255), primary_key=True),  # casefolded datastore name
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("value", sa.LargeBinary, nullable=False),
+    sa.Column("updated_time", sa.Float, nullable=False),
 )
 
 # Which secret versions a run read: their values are masked in that run's logs and errors.

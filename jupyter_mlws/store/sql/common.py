@@ -35,7 +35,7 @@ class SqlBase:
     def __init__(self, settings: StoreSettings) -> None:
         self.settings = settings
         self.db = Database(settings.database_url)
-        self.db.migrate()
+        self.db.migrate(home=settings.home)
         self._files: dict[str, WorkspaceFiles] = {}
         self._files_lock = threading.Lock()
 

@@ -1,8 +1,12 @@
 """Datastore file systems and credentials of the SQL store.
 
-Credentials live in the ``datastore_secret`` table, one JSON object per (workspace, datastore),
-apart from the datastore's asset row, so listing or serving records can never carry them. The
-key vault replaces these three methods.
+Credentials live in the key vault: table ``datastore_credential``, one JSON object per
+(workspace, datastore), sealed under the workspace's data key by the key vault's envelope
+(``keyvault/envelope.py``, name key ``datastore:<name>``), apart from the datastore's asset row
+so listing or serving records can never carry them. They are not key vault secrets: no
+secret name reaches them, so ``list_secrets`` / ``get_secrets`` (and their REST rows) never
+show them; only the datastores' own rows write them, and nothing but the server's own file
+system opening reads them. A delete is immediate (no soft delete: nothing to recover).
 """
 
 from __future__ import annotations
@@ -16,10 +20,13 @@ from sqlalchemy.engine import Connection
 from ..base import InvalidInputError
 from ..data.locations import DatastoreFS, open_datastore_fs
 from ..data.registry import check_datastore_name, datastore_spec
-from . import schema as t
-from .common import SqlBase, now
+from ..keyvault import envelope
+from . import access_schema as t
+from .common import now
+from .keyvault import KeyVaultMixin
 
-_s = t.datastore_secret.c
+_c = t.datastore_credential.c
+_MAX_RETRIES = 5
 
 
 def _check_secret(secret: Any) -> dict[str, str]:
@@ -30,34 +37,62 @@ def _check_secret(secret: Any) -> dict[str, str]:
     return dict(secret)
 
 
-class DatastoreMixin(SqlBase):
+class DatastoreMixin(KeyVaultMixin):
     def put_datastore_secret(self, workspace_id: str, datastore_name: str,
                              secret: dict[str, str]) -> None:
         key = check_datastore_name(datastore_name).casefold()
-        text = json.dumps(_check_secret(secret))
+        # ensure_ascii: a lone surrogate travels as its escape and comes back as it was.
+        plain = json.dumps(_check_secret(secret)).encode("ascii")
 
         def write(conn: Connection) -> None:
             self.require_workspace(conn, workspace_id)
-            where = (_s.workspace_id == workspace_id, _s.name == key)
-            if conn.execute(sa.select(_s.name).where(*where)).first() is None:
-                conn.execute(t.datastore_secret.insert().values(
-                    workspace_id=workspace_id, name=key, secret=text, updated_time=now()))
+            data_key = self._data_key(conn, workspace_id, create=True)
+            assert data_key is not None
+            where = (_c.workspace_id == workspace_id, _c.name == key)
+            # FOR UPDATE (PostgreSQL): a concurrent put waits and then sees this version.
+            current = conn.execute(sa.select(_c.version).where(*where)
+                                   .with_for_update()).scalar()
+            version = 1 if current is None else current + 1
+            values = dict(version=version, updated_time=now(), value=envelope.encrypt(
+                data_key, plain, workspace_id, envelope.datastore_key(key), version))
+            if current is None:
+                conn.execute(t.datastore_credential.insert().values(
+                    workspace_id=workspace_id, name=key, **values))
             else:
-                conn.execute(t.datastore_secret.update().where(*where)
-                             .values(secret=text, updated_time=now()))
+                conn.execute(t.datastore_credential.update().where(*where).values(**values))
 
-        self.db.write(write)
+        for attempt in range(_MAX_RETRIES):
+            try:
+                return self.db.write(write)
+            except sa.exc.IntegrityError:
+                # PostgreSQL: a concurrent first put made the row (or the workspace's data
+                # key) first; again, now updating it.
+                if attempt == _MAX_RETRIES - 1:
+                    raise
 
     def get_datastore_secret(self, workspace_id: str, datastore_name: str) -> dict[str, str]:
         key = check_datastore_name(datastore_name).casefold()
-        text = self.db.read(lambda c: c.execute(sa.select(_s.secret).where(
-            _s.workspace_id == workspace_id, _s.name == key)).scalar())
-        return json.loads(text) if text else {}
+
+        def read(conn: Connection) -> tuple[Any, bytes | None]:
+            row = conn.execute(sa.select(_c.version, _c.value).where(
+                _c.workspace_id == workspace_id, _c.name == key)).first()
+            return row, (None if row is None
+                         else self._data_key(conn, workspace_id, create=False))
+
+        row, data_key = self.db.read(read)
+        if row is None:
+            return {}
+        if data_key is None:  # a credential row without its workspace's data key: damaged
+            raise envelope.SecretDecryptionError(
+                f"The credentials of datastore {key!r} of workspace {workspace_id} have no "
+                "data key to open them")
+        return json.loads(envelope.decrypt(data_key, bytes(row.value), workspace_id,
+                                           envelope.datastore_key(key), row.version))
 
     def delete_datastore_secret(self, workspace_id: str, datastore_name: str) -> None:
         key = check_datastore_name(datastore_name).casefold()
-        self.db.write(lambda c: c.execute(t.datastore_secret.delete().where(
-            _s.workspace_id == workspace_id, _s.name == key)))
+        self.db.write(lambda c: c.execute(t.datastore_credential.delete().where(
+            _c.workspace_id == workspace_id, _c.name == key)))
 
     def datastore_filesystem(self, workspace_id: str, datastore_name: str) -> DatastoreFS:
         spec = datastore_spec(self, workspace_id, datastore_name)  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ half a second), and Alembic runs only when the database is behind.
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -150,13 +151,17 @@ class Database:
             return None
         return conn.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar()
 
-    def migrate(self) -> None:
-        """Bring the schema to head; safe when several processes start at once."""
+    def migrate(self, home: Path | None = None) -> None:
+        """Bring the schema to head; safe when several processes start at once. ``home`` is
+        the store's home, where migrations that encrypt find the master key file."""
         if self.read(self.current_revision) == head_revision():
             return  # fast path: no Alembic import on every process start
+        attributes: dict[str, object] = {"mlws_home": home}
         if self.is_sqlite:
             # The IMMEDIATE transaction is the lock: a concurrent migrator waits, then finds head.
-            self.write(self._upgrade)
+            self.write(lambda conn: self._upgrade(conn, attributes))
+            if attributes.get("mlws_vacuum"):
+                self._scrub_sqlite()
             return
         with self.engine.connect() as conn:
             # A session-level lock outlives the transaction that took it.
@@ -164,12 +169,32 @@ class Database:
             conn.commit()
             try:
                 with conn.begin():
-                    self._upgrade(conn)
+                    self._upgrade(conn, attributes)
             finally:
                 conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_PG_MIGRATION_LOCK})")
                 conn.commit()
 
-    def _upgrade(self, conn: Connection) -> None:
+    def _scrub_sqlite(self) -> None:
+        """After a migration that removed plaintext (it sets ``mlws_vacuum``): rebuild the file
+        so no free page keeps the old bytes, and fold the WAL back in and truncate it. Best
+        effort: a failure (e.g. a reader holding the WAL) is logged, the store still opens."""
+        raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cur.execute("VACUUM")
+            busy = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            cur.close()
+            if busy and busy[0]:
+                private.log.warning("The WAL of %s could not be truncated after a migration "
+                                    "(another connection reads it); SQLite folds it in later",
+                                    self.engine.url.database)
+        except sqlite3.Error as exc:  # the raw DBAPI connection: errors are not wrapped
+            private.log.warning("VACUUM after a migration failed (%s): free pages of %s may "
+                                "keep removed bytes until it runs", exc, self.engine.url.database)
+        finally:
+            raw.close()
+
+    def _upgrade(self, conn: Connection, attributes: dict[str, object] | None = None) -> None:
         if self.current_revision(conn) == head_revision():
             return
         from alembic import command  # Alembic only when the schema is not at head
@@ -177,6 +202,7 @@ class Database:
 
         cfg = Config()
         cfg.set_main_option("script_location", str(_MIGRATIONS))
+        cfg.attributes.update(attributes or {})
         cfg.attributes["connection"] = conn
         try:
             # Alembic's context is module-global: one migration at a time per process.
@@ -184,3 +210,5 @@ class Database:
                 command.upgrade(cfg, "head")
         except Exception as exc:
             raise StoreError(f"Could not migrate the jupyter_mlws database: {exc}") from exc
+        if attributes is not None and cfg.attributes.get("mlws_vacuum"):
+            attributes["mlws_vacuum"] = True

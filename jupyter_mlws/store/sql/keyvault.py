@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from ..access_api import SecretProperties
 from ..base import ConflictError, InvalidInputError, NotFoundError
 from ..keyvault import envelope, rules
-from ..keyvault.keys import KeyProvider, MasterKeyError, resolve_provider
+from ..keyvault.keys import KeyProvider, MasterKeyError, resolve_provider, unwrap_data_key
 from ..keyvault.masking import NO_MASK, Masker
 from . import access_schema as t
 from .common import SqlBase, now
@@ -79,14 +79,7 @@ class KeyVaultMixin(SqlBase):
         cached = self._unwrapped.get((workspace_id, wrapped))
         if cached is not None:
             return cached
-        provider = resolve_provider(self.settings.home, may_create=False)
-        if provider.key_id != row.key_id:
-            raise MasterKeyError(
-                f"The secrets of workspace {workspace_id} were encrypted under master key "
-                f"{row.key_id}, but the master key from {provider.source} is "
-                f"{provider.key_id}: configure the original key (MLWS_MASTER_KEY, "
-                "MLWS_MASTER_KEY_URL or the key file); nothing was changed")
-        data_key = provider.unwrap(wrapped, workspace_id.encode())
+        data_key = unwrap_data_key(self.settings.home, workspace_id, wrapped, row.key_id)
         with self._vault_lock:
             self._unwrapped[(workspace_id, wrapped)] = data_key
         return data_key

@@ -180,16 +180,6 @@ asset = sa.Table(
     sa.Column("updated_time", sa.Float, nullable=False),
 )
 
-# Credentials of datastores, apart from their asset rows (migration 0002b_data). Only
-# Store.put/get/delete_datastore_secret touch it; the key vault replaces it.
-datastore_secret = sa.Table(
-    "datastore_secret", metadata,
-    sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspace.id", **_cascade),
-              primary_key=True),
-    sa.Column("name", sa.String(255), primary_key=True),  # casefolded datastore name
-    sa.Column("secret", sa.Text, nullable=False),  # JSON object of strings
-    sa.Column("updated_time", sa.Float, nullable=False),
-)
 # The key vault, access-control, audit and run-credential tables live in their own module
 # on this same metadata.
 from . import access_schema  # noqa: E402, F401
