@@ -1,7 +1,6 @@
 """``%mlws`` and ``%%mlws``: the workspace from a notebook without boilerplate.
 
 Load with ``%load_ext jupyter_mlws``. Line magics::
-
     %mlws workspace [NAME] [--create]   show / select the current workspace (config.json default)
     %mlws experiment [NAME]             show / select the current experiment
     %mlws runs [EXPERIMENT] [--limit N] DataFrame of the most recent runs
@@ -9,7 +8,6 @@ Load with ``%load_ext jupyter_mlws``. Line magics::
     %mlws help                          this text
 
 Cell magic::
-
     %%mlws run [--experiment NAME] [--name DISPLAY_NAME] [--tag KEY=VALUE ...]
 
 runs the cell as a run: ``Run.get_context()`` returns it inside the cell, the cell source is
@@ -23,6 +21,8 @@ from __future__ import annotations
 import argparse
 import ast
 import base64
+import io
+import itertools
 import linecache
 import os
 import shlex
@@ -35,6 +35,8 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
+
+from .exceptions import UserErrorException
 
 HELP = __doc__.split("Load with ``%load_ext jupyter_mlws``. ", 1)[1]
 DEFAULT_EXPERIMENT = "notebook"
@@ -174,7 +176,6 @@ class _FigureCollector:
         pyplot = sys.modules.get("matplotlib.pyplot")
         if pyplot is None:
             return
-        import io
 
         # Figures created in the cell and still open are shown by the inline backend after
         # the cell; log them now so the run has them too.
@@ -262,8 +263,7 @@ class MlwsMagics(Magics):
     def workspace(self) -> Any:
         """The selected workspace, else the one config.json names (UsageError if none)."""
         if self._workspace is None:
-            from .core import Workspace
-            from .exceptions import UserErrorException
+            from .core import Workspace  # on use: loads 19 more modules
 
             try:
                 self._workspace = Workspace.from_config()
@@ -277,8 +277,7 @@ class MlwsMagics(Magics):
         parser.add_argument("--create", action="store_true")
         parsed = parser.parse_args(args)
         if parsed.name:
-            from .core import Workspace
-            from .exceptions import UserErrorException
+            from .core import Workspace  # on use: loads 19 more modules
 
             try:
                 if parsed.create:
@@ -301,8 +300,7 @@ class MlwsMagics(Magics):
         parser.add_argument("name", nargs="?")
         parsed = parser.parse_args(args)
         if parsed.name:
-            from .core import Experiment
-            from .exceptions import UserErrorException
+            from .core import Experiment  # on use: loads 19 more modules
 
             try:
                 Experiment(self.workspace(), parsed.name)  # validates the name, creates it
@@ -321,11 +319,9 @@ class MlwsMagics(Magics):
         parsed = parser.parse_args(args)
         if parsed.limit < 1:
             parser.error("--limit must be at least 1")
-        import itertools
 
-        from .core import Experiment
-        from .core.dataframes import runs_frame
-        from .exceptions import UserErrorException
+        from .core import Experiment  # on use: loads 19 more modules
+        from .core.dataframes import runs_frame  # on use: loads 20 more modules
 
         try:
             experiment = Experiment(self.workspace(), self._experiment_name(parsed.experiment))
@@ -338,8 +334,8 @@ class MlwsMagics(Magics):
         parser = _parser("show")
         parser.add_argument("run_id", nargs="?")
         parsed = parser.parse_args(args)
-        from .store.base import NotFoundError
-        from .widgets import RunDetails
+        from .store.base import NotFoundError  # on use: loads 9 more modules
+        from .widgets import RunDetails  # on use: it loads anywidget, ipywidgets
 
         if parsed.run_id is None:
             if self._last_run is None:
@@ -371,8 +367,8 @@ class MlwsMagics(Magics):
         self._cells += 1
         filename = f"<mlws-cell-{self._cells}>"
         tree = ast.parse(source, filename=filename)  # a SyntaxError starts no run
-        from .core import Experiment, Run
-        from .core.run_context import use_run
+        from .core import Experiment, Run  # on use: loads 19 more modules
+        from .core.run_context import use_run  # on use: loads 42 more modules
 
         experiment = Experiment(self.workspace(), self._experiment_name(parsed.experiment))
         run = Run._start_logging(experiment, display_name=parsed.name, tags=tags or None,

@@ -121,7 +121,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
         # Plug-ins register through the "jupyter_mlws_run_type_providers" entry-point group,
         # read once on first rehydration rather than at import (import time matters).
         Run._entry_points_loaded = True
-        from importlib.metadata import entry_points
+        from importlib.metadata import entry_points  # only when a run opens: keeps `import` light
 
         for entry in entry_points(group="jupyter_mlws_run_type_providers"):
             try:
@@ -151,13 +151,16 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
 
         The snapshot is collected and stored before the run is created, so a folder over the
         v1 limits (or any failure storing it) raises without leaving a Failed run behind."""
-        from .git_info import git_properties
+        from .git_info import git_properties  # on use: git only for a new run
 
         outputs_dir = outputs_folder(outputs)
         store = experiment.workspace._store
         snapshot_id = None
         if snapshot_directory is not None:
+            # on use: the snapshot machinery loads with the first run
             from .run_files import START_SNAPSHOT_HINT
+
+            # on use: the snapshot machinery loads with the first run
             from .snapshot import collect_for_store
 
             files = collect_for_store(store, snapshot_directory, START_SNAPSHOT_HINT)
@@ -185,7 +188,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
                 description: str | None = None, tags: dict[str, Any] | None = None,
                 properties: dict[str, str] | None = None, run_type: str | None = None) -> Run:
         """Create a Running run owned by this process (heartbeats keep it alive)."""
-        from ..store.liveness import current_owner
+        from ..store.liveness import current_owner  # on use: only a run that owns itself needs it
 
         props = dict(properties or {})
         with contextlib.suppress(Exception):  # no user name (some containers): leave it out
@@ -241,7 +244,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
 
     @staticmethod
     def _experiment_of(workspace: Workspace, record: RunRecord) -> Experiment:
-        from .experiment import Experiment
+        from .experiment import Experiment  # cycle: experiment imports run
 
         exp = workspace._store.get_experiment(workspace._record.id,
                                               experiment_id=record.experiment_id)
@@ -376,7 +379,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
     def get_environment(self) -> Environment:
         """The environment of the run's definition (v1: registered or curated by name and
         version); only submitted runs have one."""
-        from .environment import Environment
+        from .environment import Environment  # on use: environments load only for get_environment
 
         definition = (self._record.run_definition or {}).get("environment")
         if not definition:
@@ -389,7 +392,7 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
     def get_context(cls, allow_offline: bool = True, used_for_context_manager: bool = False,
                     **kwargs: Any) -> Run:
         """The run this code executes in (submitted run, else the local default run)."""
-        from .run_context import get_context
+        from .run_context import get_context  # cycle: run_context imports run
 
         return get_context(allow_offline=allow_offline, **kwargs)
 

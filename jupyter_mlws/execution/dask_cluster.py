@@ -138,7 +138,7 @@ def stop(pid: int | None, identity: str | None = None, create_time: float | None
     Returns True once it is gone."""
     if not is_alive(pid, identity, create_time):
         return True
-    import psutil
+    import psutil  # psutil on use
 
     assert pid is not None
     try:
@@ -239,15 +239,15 @@ def _remove_own(state_dir: Path, pid: int) -> None:
 
 def serve(state_dir: Path, min_nodes: int, max_nodes: int, idle_seconds: float,
           memory_limit: int | None) -> int:
-    import dask
-    import psutil
+    import dask  # Dask on use
+    import psutil  # psutil on use
 
     # A lost worker fails the run instead of silently running the script again.
     dask.config.set({"distributed.scheduler.allowed-failures": 0,
                      # one task per one-thread worker: queued runs stay on the scheduler,
                      # where they can be canceled and where adapt() sees them
                      "distributed.scheduler.worker-saturation": 1.0})
-    from distributed import Client, LocalCluster
+    from distributed import Client, LocalCluster  # Dask on use
 
     cluster = LocalCluster(n_workers=min_nodes, threads_per_worker=1, processes=True,
                            dashboard_address=None, host="127.0.0.1", scheduler_port=0,
@@ -331,7 +331,7 @@ def _dispatch(state_dir: Path, tracker: Any) -> None:
 
 def _fail_spec(spec: dict[str, Any], code: str, message: str, owner: str | None = None) -> None:
     """Fail the run of a spec that was never submitted (only if ``owner`` still owns it)."""
-    from .executor import open_run_store
+    from .executor import open_run_store  # on use: loads 6 more modules
 
     with contextlib.suppress(Exception):
         store = open_run_store(spec)

@@ -15,14 +15,20 @@ script can ``import jupyter_mlws`` while its own pins win for everything else.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import re
+import shutil
+import site
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock, Timeout
 
 from .conda import EnvironmentBuildError
 from .pythons import available_versions, host_version, install_failure, missing_python
@@ -38,7 +44,7 @@ LogFn = Callable[[str], None]
 def envs_root(home: str | os.PathLike | None = None) -> Path:
     """``<MLWS_HOME>/envs``."""
     if home is None:
-        from ..store.settings import mlws_home
+        from ..store.settings import mlws_home  # on use: loads 8 more modules
 
         home = mlws_home()
     return Path(home) / "envs"
@@ -96,7 +102,6 @@ def _version_of(interpreter: str) -> str:
 
 def env_hash(spec: dict[str, Any]) -> str:
     """sha256 of the canonical spec plus the host interpreter it links to."""
-    import hashlib
 
     key = {"format": FORMAT, "spec": spec, "host": sys.executable}
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
@@ -125,8 +130,6 @@ def find_uv() -> str | None:
 
         return uv.find_uv_bin()
     except (ImportError, FileNotFoundError):
-        import shutil
-
         return shutil.which("uv")
 
 
@@ -161,7 +164,6 @@ def _site_packages(env_dir: Path) -> Path:
 
 def _host_link(base: str) -> tuple[str, list[str]]:
     """(.pth content, extra requirements) making jupyter_mlws importable inside the env."""
-    import site
 
     package_parent = str(Path(__file__).resolve().parents[2])
     if base == sys.executable:
@@ -215,9 +217,7 @@ def ensure_environment(spec: dict[str, Any], home: str | os.PathLike | None = No
     ready = ready_interpreter(spec, home)
     if ready is not None:
         return ready
-    import shutil
 
-    from filelock import FileLock
 
     root = envs_root(home)
     root.mkdir(parents=True, exist_ok=True)
@@ -268,7 +268,6 @@ def build_log(env_hash_or_prefix: str, home: str | os.PathLike | None = None,
               max_bytes: int = BUILD_LOG_MAX) -> str | None:
     """The build log of an environment (a unique hash prefix is enough; the last
     ``max_bytes``), None when there is none."""
-    import re
 
     root = envs_root(home)
     if not re.fullmatch(r"[0-9a-f]{1,64}", env_hash_or_prefix) or not root.is_dir():
@@ -332,9 +331,7 @@ def prune(home: str | os.PathLike | None = None, unused_for_seconds: float | Non
     """Delete built environments not used for ``unused_for_seconds`` (all when None), except
     the hashes in ``keep``, plus leftovers of failed builds. Environments being built (lock
     held) are skipped. Returns the removed hashes."""
-    import shutil
 
-    from filelock import FileLock, Timeout
 
     root = envs_root(home)
     if not root.is_dir():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -18,9 +19,10 @@ from typing import Any
 
 # Only what starting the script needs is imported here; the store (and cancel, which reads
 # store records) load once the script runs.
-from .environments import EnvironmentBuildError, ready_interpreter
+from .environments import EnvironmentBuildError, ensure_environment, ready_interpreter
 from .log_stream import OutputPump, traceback_tail
 from .process import kill_tree, spawn
+from .system_metrics import SystemSampler
 
 STD_LOG = "user_logs/std_log.txt"
 BUILD_LOG = "azureml-logs/20_image_build_log.txt"
@@ -97,8 +99,8 @@ def _start(spec: dict[str, Any], interpreter: str, workdir: str):  # -> Popen
 def open_run_store(spec: dict[str, Any]):  # -> Store
     """The store a run spec names (the submitting SDK's own settings). Imported here, not at
     the top: a cached environment's script starts before the store is imported (~150 ms)."""
-    from ..store import get_store
-    from ..store.settings import StoreSettings
+    from ..store import get_store  # on use: loads 8 more modules
+    from ..store.settings import StoreSettings  # on use: loads 8 more modules
 
     settings = spec["store"]
     return get_store(StoreSettings(home=Path(settings["home"]),
@@ -109,8 +111,6 @@ def open_run_store(spec: dict[str, Any]):  # -> Store
 
 
 def _prepare_workdir(spec: dict[str, Any], store: Any) -> str:
-    import shutil
-
     given = spec.get("working_directory")
     if given and os.path.isdir(given):
         return given
@@ -165,7 +165,7 @@ class _Execution:
 
     # ---- store helpers
     def status(self) -> tuple[str, bool]:
-        from .cancel import cancel_requested
+        from .cancel import cancel_requested  # on use: loads 9 more modules
 
         record = self.store.get_run(self.run_id)
         return record.status, cancel_requested(record)
@@ -194,8 +194,6 @@ class _Execution:
             self.pump = OutputPump(self.proc.stdout)
 
     def prepare_and_start(self) -> None:
-        from .environments import ensure_environment
-
         if self.cancel_requested():
             raise _Cancelled()
         self.set_status("Preparing")
@@ -203,7 +201,7 @@ class _Execution:
         env_spec = self.spec.get("environment") or {"type": "interpreter"}
         interpreter = ensure_environment(env_spec, self.spec["store"]["home"], self.build_log)
         if self.spec.get("data"):
-            from .data_io import prepare
+            from .data_io import prepare  # cycle: data_io imports this module
 
             self.spec = prepare(self.store, self.spec, self.workdir)  # DataInputError
         if self.cancel_requested():
@@ -248,7 +246,6 @@ class _Execution:
 
     def _sampler(self) -> Any:
         """The run's CPU/memory/GPU sampler (system/... metrics), None when turned off."""
-        from .system_metrics import SystemSampler
 
         try:
             sampler = SystemSampler(self.proc.pid)
@@ -302,7 +299,7 @@ class _Execution:
                             "code": "OutputUploadError",
                             "message": f"Uploading outputs/ failed: {exc}"}}
             if self.workdir and status == "Completed" and self.spec.get("data"):
-                from .data_io import finish
+                from .data_io import finish  # cycle: data_io imports this module
 
                 try:
                     finish(self.store, self.spec, self.workdir)
@@ -321,7 +318,7 @@ def execute_run(spec: dict[str, Any]) -> dict[str, Any]:
     ``mlws.cancelRequested`` property) within about a quarter of a second, and
     ``max_run_duration_seconds`` (Failed, code RunTimeout).
     """
-    from ..store.liveness import current_owner
+    from ..store.liveness import current_owner  # on use: loads 9 more modules
 
     run = _Execution(spec)
     run.start_fast()

@@ -64,7 +64,7 @@ class SystemSampler:
     """Samples one process tree; ``due(now)`` says when, ``sample()`` returns the values."""
 
     def __init__(self, pid: int, interval: float | None = None) -> None:
-        import psutil
+        import psutil  # psutil on use
 
         self._psutil = psutil
         self.interval = interval if interval is not None else sampling_interval()

@@ -14,7 +14,7 @@ from dataclasses import asdict, is_dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..api.operation import Request
-from ..core.compute import ComputeTarget
+from ..core.compute import AmlCompute, ComputeInstance, ComputeTarget
 from ..core.environment import Environment
 from ..core.experiment import Experiment
 from ..core.identity import acting_as
@@ -58,7 +58,6 @@ def list_computes(store: Store, workspace_id: str) -> dict[str, Any]:
 
 def create_compute(store: Store, workspace_id: str, body: Any) -> dict[str, Any]:
     """A cluster (AmlCompute) or an instance (ComputeInstance), created through the SDK."""
-    from ..core.compute import AmlCompute, ComputeInstance
 
     workspace = _workspace(store, workspace_id)
     if body.name in {t.name for t in ComputeTarget.list(workspace)}:

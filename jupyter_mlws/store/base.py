@@ -270,9 +270,9 @@ class Store(AccessApi, abc.ABC):
                            until: int | None = None) -> MetricColumns:
         """:meth:`get_metric_series` as numpy arrays (the SQL store reads them directly;
         this default converts a series)."""
-        import numpy as np
+        import numpy as np  # numpy on use
 
-        from .columns import MetricColumns, to_array
+        from .columns import MetricColumns, to_array  # cycle: columns imports this module
 
         series = self.get_metric_series(run_id, name, since=since, max_points=max_points,
                                         until=until)
@@ -288,7 +288,7 @@ class Store(AccessApi, abc.ABC):
         """{run_id: {name: MetricColumns with ``value`` only}} of every metric of the runs (or
         of ``names``), including metrics without points; an empty table names its declared
         ``columns``. This default reads :meth:`get_all_metric_values`."""
-        from .columns import MetricColumns, to_array
+        from .columns import MetricColumns, to_array  # cycle: columns imports this module
 
         wanted = None if names is None else set(names)
         out: dict[str, dict[str, MetricColumns]] = {}
@@ -366,7 +366,7 @@ class Store(AccessApi, abc.ABC):
         (:meth:`missing_snapshot_blobs`, :meth:`put_snapshot_blob`), then the manifest
         (:meth:`create_snapshot_from_manifest`). One composite for every back end:
         :func:`jupyter_mlws.store.snapshots.create_snapshot`."""
-        from .snapshots import create_snapshot
+        from .snapshots import create_snapshot  # cycle: snapshots imports this module
 
         return create_snapshot(self, workspace_id, files)
 
@@ -467,14 +467,14 @@ class Store(AccessApi, abc.ABC):
     def get_datastore_file_info(self, workspace_id: str, datastore_name: str,
                                 path: str = "") -> DatastoreFileRecord:
         """One file or folder ("" is the root); NotFoundError when missing."""
-        from .data import files
+        from .data import files  # cycle: data imports this module
 
         return files.file_info(self.datastore_filesystem(workspace_id, datastore_name), path)
 
     def open_datastore_file(self, workspace_id: str, datastore_name: str,
                             path: str) -> BinaryIO:
         """A readable (seekable where the file system is) stream of one file."""
-        from .data import files
+        from .data import files  # cycle: data imports this module
 
         return files.open_file(self.datastore_filesystem(workspace_id, datastore_name), path)
 
@@ -483,7 +483,7 @@ class Store(AccessApi, abc.ABC):
                               overwrite: bool = False) -> DatastoreFileRecord:
         """Stream ``source`` into one file (ConflictError if it exists and not
         ``overwrite``); a failed write leaves no file behind."""
-        from .data import files
+        from .data import files  # cycle: data imports this module
 
         return files.write_file(self.datastore_filesystem(workspace_id, datastore_name), path,
                                 source, overwrite=overwrite)
@@ -491,7 +491,7 @@ class Store(AccessApi, abc.ABC):
     def delete_datastore_file(self, workspace_id: str, datastore_name: str,
                               path: str) -> None:
         """Delete one file (a folder is InvalidInputError)."""
-        from .data import files
+        from .data import files  # cycle: data imports this module
 
         files.delete_file(self.datastore_filesystem(workspace_id, datastore_name), path)
 

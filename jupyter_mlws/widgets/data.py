@@ -19,6 +19,7 @@ from ..api.files import artifact_content_type
 from ..api.operation import Operation, Request, RequestInvalid
 from ..api.table import WIDGET_OPS
 from ..exceptions import AzureMLException
+from ..execution.cancel import request_cancel
 from ..store.base import RunRecord, Store
 from ..store.codec import json_safe
 
@@ -27,8 +28,6 @@ _MAX_DEPTH = 64  # parent chains deeper than this are not a tree we built
 
 
 def _cancel(store: Store, request: Request) -> Any:
-    from ..execution.cancel import request_cancel
-
     return request_cancel(store, request.params["run_id"])
 
 

@@ -24,6 +24,9 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...exceptions import ComputeTargetException
+from ...execution import dask_cluster
+from ...execution.dask_dispatch import enqueue, queue_lock
+from ...store.liveness import owner_of, process_identity
 from .attached import require_dask
 from .compute_target import ComputeTarget
 from .vm_sizes import DEFAULT_VM_SIZE, SizedComputeTarget, check_vm_size, memory_limit_bytes
@@ -147,7 +150,7 @@ class AmlCompute(SizedComputeTarget):
 
     @property
     def _state_dir(self) -> str:
-        from ..script_submit import store_settings_for_spec
+        from ..script_submit import store_settings_for_spec  # on use: loads 12 more modules
 
         recorded = self._record.state.get("stateDir")
         if recorded:
@@ -168,8 +171,6 @@ class AmlCompute(SizedComputeTarget):
     def _start_daemon(self, scale_up: bool = False) -> None:
         """Launch the daemon; ``scale_up`` restarts a cluster scaled to zero (it stays
         provisioned, Succeeded, while its daemon starts)."""
-        from ...execution import dask_cluster
-        from ...store.liveness import process_identity
 
         scale = self.scale_settings
         state_dir = self._state_dir
@@ -185,7 +186,7 @@ class AmlCompute(SizedComputeTarget):
 
     def _daemon_alive(self) -> bool | None:
         """None when the daemon runs on another host (cannot be told from here)."""
-        from ...execution.dask_cluster import is_alive
+        from ...execution.dask_cluster import is_alive  # on use: loads 5 more modules
 
         state = self._record.state
         if state.get("host") != socket.gethostname():
@@ -193,13 +194,14 @@ class AmlCompute(SizedComputeTarget):
         return is_alive(state.get("pid"), state.get("identity"), state.get("createTime"))
 
     def _stop_daemon(self) -> None:
-        from ...execution.dask_cluster import stop
+        from ...execution.dask_cluster import stop  # on use: loads 5 more modules
 
         state = self._record.state
         if state.get("host") == socket.gethostname():
             stop(state.get("pid"), state.get("identity"), state.get("createTime"))
 
     def _reconcile(self) -> None:
+        # on use: loads 5 more modules
         from ...execution.dask_cluster import log_tail, read_info, read_stopped
 
         state = self._record.state
@@ -231,7 +233,7 @@ class AmlCompute(SizedComputeTarget):
     # ---- lifecycle
     def get_status(self) -> AmlComputeStatus:
         """Provisioning state and node counts (refreshed every second by the daemon)."""
-        from ...execution.dask_cluster import read_status
+        from ...execution.dask_cluster import read_status  # on use: loads 5 more modules
 
         self.refresh_state()
         state = self._record.state
@@ -251,7 +253,7 @@ class AmlCompute(SizedComputeTarget):
     def list_nodes(self) -> list[dict[str, Any]]:
         """v1's node list: ``nodeId``, ``port``, ``privateIpAddress``, ``publicIpAddress``,
         ``nodeState`` (idle/running), plus ``runIds`` (the runs on the node)."""
-        from ...execution.dask_cluster import read_status
+        from ...execution.dask_cluster import read_status  # on use: loads 5 more modules
 
         self.refresh_state()
         if self.provisioning_state != "Succeeded":
@@ -317,7 +319,6 @@ class AmlCompute(SizedComputeTarget):
     def _launch_run(self, spec: dict[str, Any], run: Any) -> None:
         """Hand the run to the cluster's daemon, its dispatcher: the daemon becomes the run's
         owner (a dead daemon fails the run) and submits it from its queue folder."""
-        from ...execution.dask_dispatch import queue_lock
 
         require_dask()
         # Under the queue lock: an idle daemon cannot retire between this check and the
@@ -333,9 +334,6 @@ class AmlCompute(SizedComputeTarget):
             self._queue_run(spec, run)
 
     def _queue_run(self, spec: dict[str, Any], run: Any) -> None:
-        from ...execution.dask_dispatch import enqueue
-        from ...store.liveness import owner_of
-
         state = self._record.state
         if self.provisioning_state != "Succeeded" or not state.get("address"):
             raise ComputeTargetException(

@@ -87,6 +87,7 @@ def _swagger(run: Callable[..., Any], service: str, paths: list[str]) -> dict[st
     output_schema: dict[str, Any] = {"description": "run()'s result as JSON"}
     example = None
     try:
+        # optional: may be absent
         from inference_schema.schema_util import get_input_schema, get_output_schema
 
         found_in, found_out = get_input_schema(run), get_output_schema(run)

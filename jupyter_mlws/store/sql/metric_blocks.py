@@ -129,7 +129,7 @@ def downsample_by_scan(numbers: np.ndarray, since: int, max_points: int) -> list
     (NaN: no number): first, last, and the earliest min and max of each of
     ``(max_points - 2) // 2`` seq ranges; a range without numbers keeps its first point. For
     series too short for the rollup; vectorized over a (ranges x width) matrix."""
-    import numpy as np
+    import numpy as np  # numpy on use
 
     n = len(numbers)
     if n == 0:

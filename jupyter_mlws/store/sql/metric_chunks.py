@@ -167,7 +167,7 @@ class Range:
     def take(self, seqs: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(step, time, value) of the points with the given (sorted) seqs, unpacking only the
         chunks that hold them and copying only the chosen points."""
-        import numpy as np
+        import numpy as np  # numpy on use
 
         wanted = np.asarray(seqs, dtype=np.int64)
         steps, times, values = [], [], []

@@ -53,7 +53,7 @@ def declared_columns(last_type: int | None, last_text: str | None) -> tuple[str,
 def _extremes(numbers: np.ndarray, base: int) -> tuple[Any, Any, Any, Any]:
     """(min, its seq, max, its seq) of ``numbers`` (NaN: no number), earliest on ties; the
     first number is at seq ``base + 1``."""
-    import numpy as np
+    import numpy as np  # numpy on use
 
     valid = ~np.isnan(numbers)
     if not valid.any():
@@ -129,7 +129,7 @@ class MetricReadMixin(SqlBase):
         if until is not None and int(until) < since:
             raise InvalidInputError("until must not be below since")
 
-        import numpy as np
+        import numpy as np  # numpy on use
 
         def read(conn: Connection) -> MetricColumns:
             row = conn.execute(sa.select(t.metric.c.id, t.metric.c.kind, t.metric.c.count,
@@ -255,6 +255,6 @@ class MetricReadMixin(SqlBase):
 
 
 def _empty_objects() -> np.ndarray:
-    import numpy as np
+    import numpy as np  # numpy on use
 
     return np.empty(0, dtype=object)
