@@ -70,6 +70,12 @@ def test_collected_rows_become_dataset_versions(workspace: Workspace, model, sou
     assert sorted(predictions.to_pandas_dataframe()["y"]) == sorted(a + 10 * b
                                                                     for a, b in first)
 
+    # The sampled request bodies, as their own dataset.
+    requests = _collected(service, "requests", 3)
+    assert requests.name == "svc-collect-requests"
+    bodies = sorted(json.loads(b)["data"][0] for b in requests.to_pandas_dataframe()["request"])
+    assert bodies == [first[0], first[10], first[20]]
+
     second = [[100 + i, 7] for i in range(20)]
     service.run(json.dumps({"data": second}))
     later = _collected(service, "inputs", 50)
