@@ -22,6 +22,13 @@ from ..execution.serving import collector
 _DESIGNATION_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
 
 
+def check_designation(designation: Any) -> str:
+    """A designation names a folder of collected files: 1-64 letters, digits, '_', '-'."""
+    if not isinstance(designation, str) or not _DESIGNATION_RE.match(designation):
+        raise ValueError(f"designation {designation!r}: 1-64 letters, digits, '_', '-'")
+    return designation
+
+
 class ModelDataCollector:
     """Collects rows of one designation (``inputs``, ``predictions``, ...) of a model."""
 
@@ -29,8 +36,7 @@ class ModelDataCollector:
                  feature_names: list[str] | None = None, workspace: str = "default/default/default",
                  webservice_name: str = "default", model_version: str = "default",
                  **kwargs: Any) -> None:
-        if not isinstance(designation, str) or not _DESIGNATION_RE.match(designation):
-            raise ValueError(f"designation {designation!r}: 1-64 letters, digits, '_', '-'")
+        check_designation(designation)
         self.model_name = model_name
         self.designation = designation
         self.feature_names = None if feature_names is None else [str(f) for f in
@@ -51,4 +57,4 @@ class ModelDataCollector:
         return user_correlation_id
 
 
-__all__ = ["ModelDataCollector"]
+__all__ = ["ModelDataCollector", "check_designation"]

@@ -328,6 +328,17 @@ class Webservice:
 
         return service_drift(self, baseline, **kwargs)
 
+    def get_collected_data(self, designation: str = "inputs",
+                           dataset_name: str | None = None) -> Any:
+        """Beyond v1 (which left collected files in blob storage for users to wrap in a
+        dataset): the rows collected for ``designation`` (a ``ModelDataCollector``
+        designation, or ``requests`` for sampled bodies) as the registered TabularDataset
+        ``<service>-<designation>``, a new version when files arrived since the latest; see
+        :mod:`jupyter_mlws.core.webservice.collected_data`."""
+        from .collected_data import collected_dataset  # on use: loads the data modules
+
+        return collected_dataset(self, designation, dataset_name)
+
     # ------------------------------------------------------------------ listing
     @staticmethod
     def list(workspace: Workspace, compute_type: str | None = None,
