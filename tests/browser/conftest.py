@@ -176,6 +176,24 @@ class UI:
         self.lab = lab
         # A JupyterLab workspace (layout) of this test's own: nothing restored from another.
         self.lab_url = f"{lab.url}lab/workspaces/t{uuid.uuid4().hex[:10]}"
+        # The kernel channel sockets of the page: [frames received, closed] each.
+        self.kernel_sockets: list[list[Any]] = []
+        page.on("websocket", self._watch_kernel_socket)
+
+    def _watch_kernel_socket(self, ws: Any) -> None:
+        if "/api/kernels/" in ws.url and "/channels" in ws.url:
+            state: list[Any] = [0, False]
+            self.kernel_sockets.append(state)
+            ws.on("framereceived", lambda _: state.__setitem__(0, state[0] + 1))
+            ws.on("close", lambda _: state.__setitem__(1, True))
+
+    def _kernel_connected(self) -> bool:
+        """A kernel socket that the kernel has answered on and that is still open. Until then
+        JupyterLab may replace the socket (the first one is closed before it is established
+        under load), and a widget created meanwhile never reaches the widget manager
+        ("widget model not found")."""
+        self.page.wait_for_timeout(50)  # lets playwright deliver the socket events
+        return any(frames and not closed for frames, closed in self.kernel_sockets)
 
     def open_lab(self, query: str = "", path: str = "") -> None:
         """Load JupyterLab and wait until the shell and our sidebar are up."""
@@ -191,6 +209,7 @@ class UI:
         panel.wait_for(timeout=60000)
         panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(
             timeout=60000)
+        wait_for(self._kernel_connected, timeout=60, what=f"the kernel of {name} to connect")
         # "Run All" while the kernel is still connecting is silently dropped
         # (jupyterlab#15420): click again until the first cell is queued or has run. Nothing
         # has run before that, so a repeated click cannot run a cell twice.
