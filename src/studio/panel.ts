@@ -66,6 +66,7 @@ export class StudioPanel extends Widget {
   private expanded = new Set<string>();
   private showArchived = false;
   private timer: ReturnType<typeof setInterval> | null = null;
+  private forceRender = false;
   private refreshing = false;
   private refreshAgain = false;
   private askedConfig = false;
@@ -85,7 +86,7 @@ export class StudioPanel extends Widget {
       h('div', { className: 'mlws-toolbar mlws-panel-toolbar' }, this.select,
         button(addIcon, 'Create workspace', () => void createWorkspaceFlow(studio)),
         button(deleteIcon, 'Delete workspace', () => void this.deleteWorkspace(), 'mlws-danger'),
-        button(refreshIcon, 'Refresh', () => void this.refresh())),
+        button(refreshIcon, 'Refresh', () => void this.refresh(false, true))),
       this.body);
     studio.workspaceChanged.connect(() => {
       this.expanded.clear();
@@ -114,7 +115,15 @@ export class StudioPanel extends Widget {
     }
   }
 
-  async refresh(quiet = false): Promise<void> {
+  /**
+   * Reload and re-render the panel. Unless `force` (the user asked: the Refresh button, a form
+   * that was just submitted), a re-render that would drop what the user is typing in the
+   * panel (an access form) waits for the next refresh.
+   */
+  async refresh(quiet = false, force = false): Promise<void> {
+    if (force) {
+      this.forceRender = true;
+    }
     if (this.refreshing) {
       // A request during a load (e.g. the workspace was switched) must not be dropped: the
       // running load may show the old selection, so load once more when it ends.
@@ -138,6 +147,9 @@ export class StudioPanel extends Widget {
       } while (this.refreshAgain);
     } finally {
       this.refreshing = false;
+      if (quiet) {
+        this.countQuietRefresh();
+      }
     }
   }
 
@@ -188,7 +200,8 @@ export class StudioPanel extends Widget {
         onclick: () => void createWorkspaceFlow(this.studio) }, 'Create workspace'));
       return;
     }
-    const sections = resourceSections(this.studio, current, () => void this.refresh());
+    const sections = resourceSections(this.studio, current,
+      () => void this.refresh(false, true));
     const [experiments, archived] = await Promise.all([
       this.studio.api.listExperiments(current),
       this.showArchived ? this.studio.api.listExperiments(current, 'ArchivedOnly')
@@ -200,9 +213,29 @@ export class StudioPanel extends Widget {
       runs.set(e.name, page.runs);
     }));
     const resources = await sections;
+    if (!this.forceRender && this.body.dataset.workspaceId === current && this.editing()) {
+      return;
+    }
+    this.forceRender = false;
     await applyPermissions(this.studio, current, this.node);  // hides what the caller may not do
     this.renderExperiments(current, experiments, runs, archived);
     this.body.append(...resources);
+  }
+
+  /** A form control of the panel that has focus or holds typed text. */
+  private editing(): boolean {
+    const active = document.activeElement;
+    if (active && this.body.contains(active) && active.matches('input, select, textarea')) {
+      return true;
+    }
+    const typed = this.body.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>(
+      'input[type="text"], input:not([type]), textarea');
+    return [...typed].some(e => e.value !== e.defaultValue);
+  }
+
+  /** Periodic refreshes done or skipped, for tests that wait for one to have passed. */
+  private countQuietRefresh(): void {
+    this.node.dataset.quietRefreshes = String(Number(this.node.dataset.quietRefreshes ?? 0) + 1);
   }
 
   private renderExperiments(ws: string, experiments: Experiment[], runs: Map<string, Run[]>,

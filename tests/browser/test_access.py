@@ -170,6 +170,12 @@ def test_owner_assigns_a_role(browser, team_lab, seeded):
     form.wait_for()
     form.get_by_label("Role", exact=True).select_option("Reader")
     form.get_by_label("User or group").fill("dave")
+    # The panel's periodic refresh must not re-render the form and drop what was typed.
+    node = ui.page.locator("#mlws-panel")
+    seen = int(node.get_attribute("data-quiet-refreshes") or 0)
+    wait_for(lambda: int(node.get_attribute("data-quiet-refreshes") or 0) > seen + 1,
+             timeout=30, what="two periodic refreshes of the panel")
+    assert form.get_by_label("User or group").input_value() == "dave"
     form.get_by_role("button", name="Assign role").click()
     panel.locator(".mlws-access-section [data-principal='dave']").wait_for()
     # Owners read the audit log (here: the Contributor's denied attempt seen by the server).
