@@ -225,7 +225,8 @@ export class StudioPanel extends Widget {
   /** A form control of the panel that has focus or holds typed text. */
   private editing(): boolean {
     const active = document.activeElement;
-    if (active && this.body.contains(active) && active.matches('input, select, textarea')) {
+    const entry = 'input[type="text"], input:not([type]), textarea, select';
+    if (active && this.body.contains(active) && active.matches(entry)) {
       return true;
     }
     const typed = this.body.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>(
@@ -262,7 +263,7 @@ export class StudioPanel extends Widget {
           } else {
             this.expanded.add(e.name);
           }
-          void this.refresh();
+          void this.refresh(false, true);
         }
       }, `${open ? '▾' : '▸'} ${e.name}`);
       const children = e.child_run_count ?? 0;
@@ -286,7 +287,7 @@ export class StudioPanel extends Widget {
     const archivedBox = h('input', { type: 'checkbox', 'aria-label': 'Show archived experiments',
       onchange: () => {
         this.showArchived = archivedBox.checked;
-        void this.refresh();
+        void this.refresh(false, true);
       } });
     archivedBox.checked = this.showArchived;
     this.body.append(h('label', { className: 'mlws-muted mlws-archived-toggle' }, archivedBox,
@@ -370,7 +371,7 @@ export class StudioPanel extends Widget {
     }
     try {
       await this.studio.api.updateExperiment(ws, e.id, { archived: true });
-      await this.refresh();
+      await this.refresh(false, true);
     } catch (err) {
       this.studio.notifyError('Archiving failed', err);
     }
@@ -379,7 +380,7 @@ export class StudioPanel extends Widget {
   private async restore(ws: string, e: Experiment): Promise<void> {
     try {
       await this.studio.api.updateExperiment(ws, e.id, { archived: false });
-      await this.refresh();
+      await this.refresh(false, true);
     } catch (err) {
       this.studio.notifyError('Restoring failed', err);
     }
@@ -393,7 +394,7 @@ export class StudioPanel extends Widget {
     try {
       await this.studio.api.deleteExperiment(ws, e.id);
       this.studio.closeViews(ws, e.name);
-      await this.refresh();
+      await this.refresh(false, true);
     } catch (err) {
       this.studio.notifyError('Deleting the experiment failed', err);
     }
@@ -412,7 +413,7 @@ export class StudioPanel extends Widget {
       await this.studio.api.deleteWorkspace(ws.id);
       this.studio.closeViews(ws.id);
       this.studio.workspaceId = null;
-      await this.refresh();
+      await this.refresh(false, true);
     } catch (err) {
       this.studio.notifyError('Deleting the workspace failed', err);
     }
