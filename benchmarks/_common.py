@@ -36,16 +36,6 @@ def figure(label: str, value: float, unit: str, goal: str = "") -> None:
     print(f"{label:<58} {value:>14,.3f} {unit}{goal_text}")
 
 
-def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
-    """Fastest wall time of ``repeat`` calls, in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def median_of(fn: Callable[[], object], repeat: int = 5) -> float:
     """Median wall time of ``repeat`` calls, in seconds (the figure the README records)."""
     times = []

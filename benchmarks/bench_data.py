@@ -126,7 +126,6 @@ def _take_and_full(ws, store, work: Path, gigabytes: float) -> None:  # type: ig
     figure("dataset.to_pandas_dataframe(), median", mb / statistics.median(ours), "MB/s")
     figure("  = share of the plain read's speed", 100 * statistics.median(plain)
            / statistics.median(ours), "%", ">= 90 %")
-    figure("  best of 6 each: the same share", 100 * min(plain) / min(ours), "%")
     shutil.rmtree(work / "one")
 
 

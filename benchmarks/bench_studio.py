@@ -152,10 +152,8 @@ def main() -> None:
         stop_process(process)
     figure(f"runs table of {args.runs:,} runs: click -> rows and count (median)",
            statistics.median(tables), "s", "< 1 s")
-    figure("  best", min(tables), "s")
     figure(f"parallel coordinates of {args.runs:,} runs x {PARAMETERS} parameters (median)",
            statistics.median(parallels), "s", "< 2 s")
-    figure("  best", min(parallels), "s")
     print(f"(lab log: {base / 'lab.log'})")
 
 

@@ -8,11 +8,11 @@ not load the run machinery (metric buffer thread, snapshots) until it is used. `
 
 from __future__ import annotations
 
-import importlib
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .. import __version__
+from .._lazy import lazy_getattr
 from .experiment import Experiment
 from .status import RunStatus
 from .workspace import Workspace
@@ -45,16 +45,7 @@ def _version() -> str:
         return __version__
 
 
-def __getattr__(name: str) -> Any:
-    if name == "VERSION":
-        globals()[name] = value = _version()
-        return value
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name, __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, {"VERSION": _version})
 
 
 __all__ = ["VERSION", "Experiment", "Run", "RunStatus", "Workspace", "get_run", *_LAZY]

@@ -49,6 +49,7 @@ from .dask_dispatch import (
     take_queued,
     warm_imports,
 )
+from .process import terminate_daemon
 from .supervisor import PACKAGE_PARENT
 
 INFO_FILE = "daemon.json"
@@ -138,24 +139,8 @@ def stop(pid: int | None, identity: str | None = None, create_time: float | None
     Returns True once it is gone."""
     if not is_alive(pid, identity, create_time):
         return True
-    import psutil  # psutil on use
-
     assert pid is not None
-    try:
-        proc = psutil.Process(pid)
-        family = proc.children(recursive=True)
-        proc.terminate()
-        proc.wait(timeout)
-    except psutil.TimeoutExpired:
-        for member in [proc, *family]:
-            with contextlib.suppress(psutil.Error):
-                member.kill()
-    except psutil.Error:
-        pass
-    _gone, alive = psutil.wait_procs(family, timeout=5)
-    for member in alive:  # workers that outlived a clean close
-        with contextlib.suppress(psutil.Error):
-            member.kill()
+    terminate_daemon(pid, timeout)
     return not is_alive(pid, identity, create_time)
 
 

@@ -77,6 +77,30 @@ def kill_tree(proc: subprocess.Popen, grace_seconds: float = 0.5) -> int:
     return proc.returncode if proc.returncode is not None else -signal.SIGKILL
 
 
+def terminate_daemon(pid: int, timeout: float) -> None:
+    """SIGTERM the daemon ``pid`` (it shuts its own children down), SIGKILL it and its
+    descendants when it has not exited after ``timeout``, then kill any descendant that outlived
+    it. Returns when they are gone (or 5 s more have passed)."""
+    import psutil  # psutil on use (cold start)
+
+    family: list[psutil.Process] = []
+    try:
+        proc = psutil.Process(pid)
+        family = proc.children(recursive=True)
+        proc.terminate()
+        proc.wait(timeout)
+    except psutil.TimeoutExpired:
+        for member in [proc, *family]:
+            with contextlib.suppress(psutil.Error):
+                member.kill()
+    except psutil.Error:
+        pass  # already gone; its children (if listed) are still reaped below
+    _gone, alive = psutil.wait_procs(family, timeout=5)
+    for member in alive:
+        with contextlib.suppress(psutil.Error):
+            member.kill()
+
+
 def _running(process) -> bool:  # psutil.Process
     import psutil  # psutil on use (cold start)
 

@@ -4,9 +4,9 @@ scheduler). Subclasses load on first access so importing the package stays cheap
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..._lazy import lazy_getattr
 from ...exceptions import ComputeTargetException
 from .compute_target import ComputeTarget, LocalTarget
 
@@ -28,13 +28,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = ["AksCompute", "AksProvisioningConfiguration", "AmlCompute",

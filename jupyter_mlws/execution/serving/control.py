@@ -18,6 +18,7 @@ from typing import Any
 
 from ...store import private
 from ...store.liveness import is_process_alive, process_identity
+from ..process import terminate_daemon
 from ..supervisor import PACKAGE_PARENT
 from .layout import (
     BUILD_LOG,
@@ -109,24 +110,8 @@ def stop(pid: int | None, identity: str | None, timeout: float = 60.0) -> bool:
     its tree after ``timeout``. True once it is gone."""
     if not is_alive(pid, identity):
         return True
-    import psutil  # psutil on use
-
     assert pid is not None
-    try:
-        proc = psutil.Process(pid)
-        family = proc.children(recursive=True)
-        proc.terminate()
-        proc.wait(timeout)
-    except psutil.TimeoutExpired:
-        for member in [proc, *family]:
-            with contextlib.suppress(psutil.Error):
-                member.kill()
-    except psutil.Error:
-        family = []
-    _gone, alive = psutil.wait_procs(family, timeout=5)
-    for member in alive:
-        with contextlib.suppress(psutil.Error):
-            member.kill()
+    terminate_daemon(pid, timeout)
     return not is_alive(pid, identity)
 
 
