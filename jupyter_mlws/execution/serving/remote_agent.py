@@ -29,7 +29,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -134,15 +133,14 @@ def prepare(deployment: dict[str, Any], number: int, key: str) -> dict[str, Any]
     from distributed import get_worker  # optional: distributed is the [dask] extra
 
     from ..executor import open_run_store  # on use: loads 6 more modules
-    from .daemon import Generation, ServiceDaemon
+    from .rollout import Generation
+    from .rollout import prepare as prepare_here
 
     worker = get_worker()
     hosted = _hosted(worker.local_directory, key)
     generation = Generation(number, deployment)
-    # The local daemon's own preparation, aimed at this worker's folder.
-    here = SimpleNamespace(state_dir=hosted.folder, store=open_run_store(deployment),
-                           name=deployment["service"])
-    ServiceDaemon._prepare(here, generation)  # type: ignore[arg-type]
+    # A local daemon's own preparation, aimed at this worker's folder.
+    prepare_here(generation, hosted.folder, open_run_store(deployment), deployment["service"])
     if generation.error is not None:
         raise RuntimeError(generation.error)
     assert generation.prepared is not None

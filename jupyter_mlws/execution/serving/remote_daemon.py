@@ -39,14 +39,13 @@ from .daemon import (
     MONITOR_SECONDS,
     STATUS_SECONDS,
     TICK_SECONDS,
-    Generation,
     ServiceDaemon,
     bind_socket,
-    log,
 )
 from .front import Front
 from .layout import COLLECT_DIR, INFO_FILE, LOGS_DIR, REQUESTS_DIR, write_json
 from .remote_pool import RemotePool
+from .rollout import Generation, log
 
 
 class RemoteServiceDaemon(ServiceDaemon):
