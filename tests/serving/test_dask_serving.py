@@ -55,7 +55,8 @@ class DaskCluster:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.address = f"tcp://127.0.0.1:{free_port()}"
-        self.env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}
+        self.env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0",
+                    "MLWS_SERVICE_LEASE_SECONDS": "5"}
         self.workers: dict[str, subprocess.Popen] = {}
         port = self.address.rsplit(":", 1)[1]
         self.scheduler = subprocess.Popen(
@@ -293,6 +294,33 @@ def test_autoscale_on_the_workers(workspace: Workspace, model: Model, source, de
     wait_until(lambda: len(_ready(service)) == 1 and len(service.replicas) == 1, 120, 0.2,
                "scaled down to the minimum")
     assert failures == []
+
+
+def test_a_killed_daemon_leaves_nothing_on_the_workers(workspace: Workspace, model: Model,
+                                                       source, deploy, target: DaskCompute,
+                                                       dask_cluster: DaskCluster) -> None:
+    service = deploy("svc-orphan", [model], source(), AksWebservice.deploy_configuration(
+        num_replicas=2, auth_enabled=False), target=target)
+    assert len(_ready(service)) == 2 and _replica_processes(dask_cluster)
+    os.kill(service._record.state["pid"], signal.SIGKILL)  # no drain, no release
+    # The workers end the service once its lease (5 s here) runs out.
+    wait_until(lambda: not _replica_processes(dask_cluster) and not _on_workers(dask_cluster),
+               60, 0.2, "the orphaned replicas ended by their workers")
+    service.refresh()
+    assert service.state == "Failed" and "not running" in service.error["message"]
+    service.delete()
+
+
+def test_target_must_be_an_inference_cluster(workspace: Workspace, model: Model, source,
+                                             deploy) -> None:
+    from jupyter_mlws.core.compute import AksCompute
+    from jupyter_mlws.exceptions import ComputeTargetException
+
+    with pytest.raises(ComputeTargetException, match=r"DaskCompute\.attach_configuration"):
+        AksCompute.attach_configuration(cluster_name="k8s")
+    with pytest.raises(WebserviceException, match="an attached DaskCompute"):
+        deploy("svc-bad-target", [model], source(), AksWebservice.deploy_configuration(),
+               target=workspace)
 
 
 def test_unreachable_scheduler_fails_the_deployment(workspace: Workspace, model: Model,

@@ -44,7 +44,9 @@ from .layout import (
 from .pool import Pool, Replica
 from .recorder import RecordReader
 
-LEASE_SECONDS = 30.0
+# MLWS_SERVICE_LEASE_SECONDS in the worker's environment: how long a service whose daemon
+# stopped calling keeps its replicas here.
+LEASE_SECONDS = float(os.environ.get("MLWS_SERVICE_LEASE_SECONDS") or 30.0)
 FOLDER = "mlws-services"
 MAX_PULL_BYTES = 4 << 20  # per log file and call: a chatty replica cannot flood the daemon
 
