@@ -27,7 +27,7 @@ from jupyter_mlws.core import Workspace
 from jupyter_mlws.core.compute import ComputeTarget, DaskCompute
 from jupyter_mlws.core.model import InferenceConfig, Model
 from jupyter_mlws.core.webservice import AksWebservice, Webservice
-from jupyter_mlws.exceptions import WebserviceException
+from jupyter_mlws.exceptions import ComputeTargetException, WebserviceException
 from tests.helpers import free_port, wait_until
 from tests.serving.conftest import score_script
 
@@ -193,6 +193,8 @@ def test_replicas_on_the_workers_restart_and_delete(workspace: Workspace, model:
         "Authorization": f"Bearer {'p' * 32}"}).status_code == 200, 30, 0.1, "the new key")
 
     assert _on_workers(dask_cluster) and _replica_processes(dask_cluster)
+    with pytest.raises(ComputeTargetException, match="still hosts service"):
+        target.detach()
     service.delete()
     assert _replica_processes(dask_cluster) == []
     assert _on_workers(dask_cluster) == []
@@ -314,7 +316,6 @@ def test_a_killed_daemon_leaves_nothing_on_the_workers(workspace: Workspace, mod
 def test_target_must_be_an_inference_cluster(workspace: Workspace, model: Model, source,
                                              deploy) -> None:
     from jupyter_mlws.core.compute import AksCompute
-    from jupyter_mlws.exceptions import ComputeTargetException
 
     with pytest.raises(ComputeTargetException, match=r"DaskCompute\.attach_configuration"):
         AksCompute.attach_configuration(cluster_name="k8s")
