@@ -21,29 +21,17 @@ ends the service on every worker that hosted it (nothing of it keeps running the
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import secrets
-import signal
-import socket
 import sys
-import time
-import traceback
 from pathlib import Path
 from typing import Any
 
 from ..dask_launch import connect_timeout
-from .daemon import (
-    MEMORY_CHECK_SECONDS,
-    MONITOR_SECONDS,
-    STATUS_SECONDS,
-    TICK_SECONDS,
-    ServiceDaemon,
-    bind_socket,
-)
+from .daemon import OpenError, ServiceDaemon, bind_service_socket, main
 from .front import Front
-from .layout import COLLECT_DIR, INFO_FILE, LOGS_DIR, REQUESTS_DIR, write_json
+from .layout import COLLECT_DIR, LOGS_DIR, REQUESTS_DIR
 from .remote_pool import RemotePool
 from .rollout import Generation, log
 
@@ -111,86 +99,34 @@ class RemoteServiceDaemon(ServiceDaemon):
         status["dask_address"] = self.address
         return status
 
-    # ------------------------------------------------------------------ main loop
-    def serve(self) -> int:
-        pid = os.getpid()
-        from ...store.liveness import process_identity  # on use: loads 10 more modules
+    # ------------------------------------------------------------------ open and close
+    def _open(self, host: str) -> None:
+        self.sock = bind_service_socket(host, int(self.first.get("port") or 0))
+        self.port = self.sock.getsockname()[1]
+        from distributed import Client  # optional: distributed is the [dask] extra
 
-        write_json(self.state_dir / INFO_FILE, {"pid": pid, "identity": process_identity(pid),
-                                                "host": socket.gethostname()})
-        host = self.first.get("host") or "127.0.0.1"
         try:
-            self.sock = bind_socket(host, int(self.first.get("port") or 0))
-            from distributed import Client  # optional: distributed is the [dask] extra
-
             self.client = Client(self.address, timeout=connect_timeout(),
                                  set_as_default=False)
         except Exception as exc:
-            code = "PortInUse" if isinstance(exc, OSError) and self.sock is None else \
-                "ComputeUnreachable"
-            message = str(exc) if code == "PortInUse" else (
-                f"Could not connect to the Dask scheduler at {self.address}: "
-                f"{type(exc).__name__}: {exc}")
-            self.operation = {"generation": self.first["generation"], "state": "Failed",
-                              "error": {"code": code, "message": message}}
-            self._set_state("Failed", {"code": code, "message": message})
-            log(message)
-            self.publish(force=True)
-            return self._finish("failed")
-        self.port = self.sock.getsockname()[1]
+            raise OpenError("ComputeUnreachable", f"Could not connect to the Dask scheduler "
+                                                  f"at {self.address}: {type(exc).__name__}: "
+                                                  f"{exc}") from exc
         self.pool = RemotePool(self.state_dir, self.client, self.key, self.front)
         self.front.start(self.sock)
         log(f"service {self.name}: front listening on {host}:{self.port}, replicas on the "
             f"Dask cluster at {self.address}")
-        last_status = last_monitor = last_memory = time.monotonic()
-        try:
-            while not self.stopping.is_set():
-                self._check_deployment()
-                self._advance_pending()
-                self._supervise()
-                now = time.monotonic()
-                if now - last_memory >= MEMORY_CHECK_SECONDS:
-                    last_memory = now
-                    self._check_memory()
-                if now - last_monitor >= MONITOR_SECONDS:
-                    busy = self._monitor()
-                    self._autoscale(busy, now - last_monitor)
-                    last_monitor = now
-                if now - last_status >= STATUS_SECONDS or self._changed():
-                    last_status = now
-                    self.publish()
-                self.stopping.wait(TICK_SECONDS)
-        except Exception:
-            log("daemon error:\n" + traceback.format_exc())
-            self._set_state("Failed", {"code": "ServiceDaemonError",
-                                       "message": traceback.format_exc(limit=5)})
-        finally:
-            self.pool.stop_all()
-            self._monitor(final=True)
+
+    def _close(self) -> None:
+        """Replicas drained and stopped, the last records pulled, the service ended on every
+        worker that hosted it, then the front and the client closed."""
+        if isinstance(self.pool, RemotePool):
+            super()._close()
             self.pool.release()
-            self.front.stop()
-            with contextlib.suppress(Exception):
-                self.client.close(timeout=5)
-            if self.service_state != "Failed":
-                self._set_state("Stopped")
-            self.publish(force=True)
-        return self._finish("stopped")
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m jupyter_mlws.execution.serving.remote_daemon")
-    parser.add_argument("--state-dir", required=True)
-    args = parser.parse_args(argv)
-    daemon = RemoteServiceDaemon(Path(args.state_dir))
-
-    def on_signal(*_: Any) -> None:
-        daemon.stopping.set()
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, on_signal)
-    return daemon.serve()
+        self.front.stop()
+        with contextlib.suppress(Exception):
+            self.client.close(timeout=5)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(daemon_class=RemoteServiceDaemon))
