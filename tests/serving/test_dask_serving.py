@@ -28,6 +28,7 @@ from jupyter_mlws.core.compute import ComputeTarget, DaskCompute
 from jupyter_mlws.core.model import InferenceConfig, Model
 from jupyter_mlws.core.webservice import AksWebservice, Webservice
 from jupyter_mlws.exceptions import ComputeTargetException, WebserviceException
+from tests.compute.conftest import kill_tree
 from tests.helpers import free_port, wait_until
 from tests.serving.conftest import score_script
 
@@ -35,18 +36,6 @@ pytest.importorskip("distributed")
 pytestmark = [pytest.mark.filterwarnings("ignore::FutureWarning"), pytest.mark.timeout(400)]
 
 BIN = Path(sys.executable).parent
-
-
-def _kill_tree(pid: int) -> None:
-    try:
-        proc = psutil.Process(pid)
-        family = [proc, *proc.children(recursive=True)]
-    except psutil.Error:
-        return
-    for member in family:
-        with contextlib.suppress(psutil.Error):
-            member.send_signal(signal.SIGKILL)
-    psutil.wait_procs(family, timeout=10)
 
 
 class DaskCluster:
@@ -82,11 +71,11 @@ class DaskCluster:
             return {w["name"] for w in client.scheduler_info()["workers"].values()}
 
     def remove_worker(self, name: str) -> None:
-        _kill_tree(self.workers.pop(name).pid)
+        kill_tree(self.workers.pop(name).pid)
 
     def close(self) -> None:
         for proc in [*self.workers.values(), self.scheduler]:
-            _kill_tree(proc.pid)
+            kill_tree(proc.pid)
             with contextlib.suppress(Exception):
                 proc.wait(10)
 
@@ -322,6 +311,23 @@ def test_target_must_be_an_inference_cluster(workspace: Workspace, model: Model,
     with pytest.raises(WebserviceException, match="an attached DaskCompute"):
         deploy("svc-bad-target", [model], source(), AksWebservice.deploy_configuration(),
                target=workspace)
+
+
+def test_a_failing_init_on_the_workers_fails_the_deployment(workspace: Workspace,
+                                                            model: Model, source, deploy,
+                                                            target: DaskCompute,
+                                                            dask_cluster: DaskCluster) -> None:
+    text = "def init():\n    raise ValueError('no model here')\ndef run(raw):\n    return 1\n"
+    service = deploy("svc-bad-init", [model], source(text=text),
+                     AksWebservice.deploy_configuration(num_replicas=1), target=target,
+                     wait=False)
+    with pytest.raises(WebserviceException, match="init\\(\\) failed") as caught:
+        service.wait_for_deployment()
+    assert "ValueError: no model here" in str(caught.value)  # the worker's log tail
+    assert service.state == "Failed"
+    assert "no model here" in service.get_logs()
+    service.delete()
+    assert _replica_processes(dask_cluster) == [] and _on_workers(dask_cluster) == []
 
 
 def test_unreachable_scheduler_fails_the_deployment(workspace: Workspace, model: Model,

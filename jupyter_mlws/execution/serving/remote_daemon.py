@@ -31,7 +31,6 @@ from typing import Any
 from ..dask_launch import connect_timeout
 from .daemon import OpenError, ServiceDaemon, bind_service_socket, main
 from .front import Front
-from .layout import COLLECT_DIR, LOGS_DIR, REQUESTS_DIR
 from .remote_pool import RemotePool
 from .rollout import Generation, log
 
@@ -45,7 +44,6 @@ class RemoteServiceDaemon(ServiceDaemon):
         # Unique per daemon: a restarted daemon's replicas never mix with its predecessor's,
         # which the workers end once their lease runs out.
         self.key = f"{self.name}-{os.getpid()}-{secrets.token_hex(4)}"
-        self._mirror_seq = 0
 
     # ------------------------------------------------------------------ swapped parts
     def _prepare(self, generation: Generation) -> None:
@@ -69,25 +67,8 @@ class RemoteServiceDaemon(ServiceDaemon):
 
     def _monitor(self, final: bool = False) -> dict[str, float]:
         if isinstance(self.pool, RemotePool):
-            for _worker, found in self.pool.pull():
-                self._mirror(found)
+            self.pool.pull()  # the workers' records, bodies and logs into this folder
         return super()._monitor(final)
-
-    def _mirror(self, found: dict[str, Any]) -> None:
-        """Pulled records and bodies as complete files named ``<replica>-0-<seq>`` (pid 0:
-        no writer, so each is removed once read), log bytes appended to the replica's log."""
-        for folder, suffix, pieces in ((REQUESTS_DIR, ".bin", found.get("requests", [])),
-                                       (COLLECT_DIR, ".jsonl", found.get("collect", []))):
-            for replica, data in pieces:
-                self._mirror_seq += 1
-                path = self.state_dir / folder / f"{replica}-0-{self._mirror_seq:09d}{suffix}"
-                path.parent.mkdir(exist_ok=True)
-                partial = path.with_name(path.name + ".partial")
-                partial.write_bytes(data)
-                os.replace(partial, path)
-        for slot, data in (found.get("logs") or {}).items():
-            with open(self.state_dir / LOGS_DIR / f"{slot}.log", "ab") as out:
-                out.write(data)
 
     def status(self) -> dict[str, Any]:
         status = super().status()

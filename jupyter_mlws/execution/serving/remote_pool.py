@@ -14,6 +14,7 @@ exit is recorded as such) and the daemon's supervision starts it again, on anoth
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 import time
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import remote_agent as agent
-from .layout import KEYS_FILE, LOGS_DIR, read_json
+from .layout import COLLECT_DIR, KEYS_FILE, LOGS_DIR, REQUESTS_DIR, read_json
 from .pool import DRAIN_TIMEOUT_SECONDS, Pool, Replica
 
 POLL_SECONDS = 0.25
@@ -69,6 +70,8 @@ class RemotePool(Pool):
         self._keys_mtime: int | None = None
         self.where: dict[str, Placement] = {}  # slot -> placement
         self.hosts: set[str] = set()  # every worker the service was placed on
+        self._mirror_seq = 0
+        self._prepare_seq = 0
 
     def at(self, replica: Replica) -> Placement:
         return self.where.setdefault(replica.slot, Placement())
@@ -177,10 +180,14 @@ class RemotePool(Pool):
             self._prepares[key] = self.client.submit(
                 agent.prepare, where.prepared["deployment"], replica.generation, self.key,
                 workers=[worker], allow_other_workers=False, pure=False,
-                key=f"mlws-prepare-{self.key}-{replica.generation}-{worker}")
+                key=f"mlws-prepare-{self.key}-{replica.generation}-{self._next_prepare()}")
             log(f"generation {replica.generation}: preparing on {worker}")
         where.worker, where.phase = worker, "preparing"
         self._log(replica.slot, f"placed on Dask worker {worker}\n")
+
+    def _next_prepare(self) -> int:
+        self._prepare_seq += 1
+        return self._prepare_seq
 
     def _spawn_when_prepared(self, replica: Replica, where: Placement) -> None:
         key = (where.worker or "", replica.generation)
@@ -243,13 +250,15 @@ class RemotePool(Pool):
             except Exception as exc:
                 log(f"polling the workers failed: {type(exc).__name__}: {exc}")
                 found = {}
+            states = []
             for replica in running:
-                state = found.get(self.at(replica).worker) or {}
-                if isinstance(state, BaseException):
-                    continue
-                mine = state.get(replica.slot)
-                if mine is None or mine.get("pid") != replica.pid or not replica.running:
-                    continue
+                state = found.get(self.at(replica).worker)
+                mine = state.get(replica.slot) if isinstance(state, dict) else None
+                if mine is not None and mine.get("pid") == replica.pid:
+                    states.append((replica, mine))
+            if any(m.get("returncode") is not None for _, m in states):
+                self.pull()  # the exits' last log lines, before the daemon quotes them
+            for replica, mine in states:
                 if mine.get("oom"):
                     replica.last_exit = mine["oom"]
                 if mine.get("returncode") is not None:
@@ -289,17 +298,35 @@ class RemotePool(Pool):
                                     on_error="return")
 
     # ------------------------------------------------------------------ monitoring
-    def pull(self) -> list[tuple[str, dict[str, Any]]]:
-        """What every hosting worker's replicas appended (records, bodies, logs)."""
+    def pull(self) -> None:
+        """Bring what the hosting workers' replicas appended into the state folder: records
+        and bodies as complete files named ``<replica>-0-<seq>`` (pid 0: no live writer, so
+        the daemon's readers read each once and remove it), log bytes appended to
+        ``logs/<slot>.log``."""
         hosts = sorted(self.hosts & self.workers)
         if not hosts:
-            return []
+            return
         try:
             found = self.client.run(agent.pull, self.key, workers=hosts, on_error="return")
         except Exception as exc:
             log(f"pulling records failed: {type(exc).__name__}: {exc}")
-            return []
-        return [(w, v) for w, v in found.items() if isinstance(v, dict)]
+            return
+        for pulled in found.values():
+            if isinstance(pulled, dict):
+                self._mirror(pulled)
+
+    def _mirror(self, pulled: dict[str, Any]) -> None:
+        for folder, suffix in ((REQUESTS_DIR, ".bin"), (COLLECT_DIR, ".jsonl")):
+            for replica, data in pulled.get(folder, []):
+                self._mirror_seq += 1
+                path = self.state_dir / folder / f"{replica}-0-{self._mirror_seq:09d}{suffix}"
+                path.parent.mkdir(exist_ok=True)
+                partial = path.with_name(path.name + ".partial")
+                partial.write_bytes(data)
+                os.replace(partial, path)
+        for slot, data in (pulled.get("logs") or {}).items():
+            with open(self.state_dir / LOGS_DIR / f"{slot}.log", "ab") as out:
+                out.write(data)
 
     def _log(self, slot: str, text: str) -> None:
         with open(self.state_dir / LOGS_DIR / f"{slot}.log", "ab") as out:
