@@ -313,6 +313,24 @@ def test_target_must_be_an_inference_cluster(workspace: Workspace, model: Model,
                target=workspace)
 
 
+def test_a_replica_over_memory_gb_is_killed_by_its_worker_and_restarted(
+        workspace: Workspace, model: Model, source, deploy, target: DaskCompute) -> None:
+    text = ("import json\nhog = []\ndef init():\n    pass\n"
+            "def run(raw):\n    hog.append(b'x' * (json.loads(raw)['grow'] << 20))\n"
+            "    return len(hog)\n")
+    service = deploy("svc-hog", [model], source(text=text), AksWebservice.deploy_configuration(
+        num_replicas=1, memory_gb=0.2, auth_enabled=False), target=target)
+    assert service.run({"grow": 1}) == 1
+    pid = _ready(service)[0]["pid"]
+    # Over 0.2 GB now: the worker may kill it before or after it answers.
+    with contextlib.suppress(WebserviceException):
+        service.run({"grow": 300})
+    wait_until(lambda: (r := _ready(service)) and r[0]["pid"] != pid
+               and service.restarts == 1, 60, 0.1, "the replica over memory_gb restarted")
+    assert "OOMKilled" in service.get_logs()
+    assert service.run({"grow": 1}) == 1  # a fresh process
+
+
 def test_a_failing_init_on_the_workers_fails_the_deployment(workspace: Workspace,
                                                             model: Model, source, deploy,
                                                             target: DaskCompute,
