@@ -133,7 +133,7 @@ class RemotePool(Pool):
         """End the service on every worker that hosted it (replicas stopped, folders
         removed)."""
         with contextlib.suppress(Exception):
-            self.workers = set(self.client.scheduler_info()["workers"])
+            self.workers = set(self.client.ncores())
         hosts = sorted(self.hosts & self.workers)
         if hosts:
             with contextlib.suppress(Exception):
@@ -229,7 +229,9 @@ class RemotePool(Pool):
 
     def _poll(self) -> None:
         try:
-            self.workers = set(self.client.scheduler_info()["workers"])
+            # ncores: every worker in every distributed version (scheduler_info() lists only
+            # 5 in some).
+            self.workers = set(self.client.ncores())
         except Exception as exc:
             log(f"the Dask scheduler is unreachable: {type(exc).__name__}: {exc}")
             return
