@@ -19,13 +19,16 @@ from typing import Any
 
 from ..execution.serving import collector
 
-_DESIGNATION_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
+# A designation names a folder of collected files (and the REST path parameter, api/types.py).
+DESIGNATION_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$"
+_DESIGNATION_RE = re.compile(DESIGNATION_PATTERN)
 
 
 def check_designation(designation: Any) -> str:
-    """A designation names a folder of collected files: 1-64 letters, digits, '_', '-'."""
+    """1-64 letters, digits, '_', '-', a letter first."""
     if not isinstance(designation, str) or not _DESIGNATION_RE.match(designation):
-        raise ValueError(f"designation {designation!r}: 1-64 letters, digits, '_', '-'")
+        raise ValueError(f"designation {repr(designation)[:80]}: 1-64 letters, digits, '_', '-', "
+                         "a letter first")
     return designation
 
 
@@ -57,4 +60,4 @@ class ModelDataCollector:
         return user_correlation_id
 
 
-__all__ = ["ModelDataCollector", "check_designation"]
+__all__ = ["DESIGNATION_PATTERN", "ModelDataCollector", "check_designation"]
