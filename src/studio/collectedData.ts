@@ -3,6 +3,7 @@
 // (each opens the dataset view at that version) and a button that registers a new version
 // (registerCollectedData: the server copies the files not yet exported and registers them).
 import { clear, emptyState, errorMessage, formatTime, h, table } from '../common/dom';
+import { OPERATIONS } from '../common/api.gen';
 import type { CollectedData, CollectedDesignation, DatasetSummary } from '../common/api.gen';
 import { formatBytes, openDataset } from './data/datasetView';
 import type { Studio } from './studio';
@@ -22,8 +23,16 @@ export class CollectedDataPart {
     this.node.append(this.figures, this.status);
   }
 
+  /** Whether the server has the rows (an older back end has not: the part is not shown). */
+  get available(): boolean {
+    return this.studio.routes.has(OPERATIONS.getCollectedData.path);
+  }
+
   /** Show ``service``'s collected data (a new service clears the feedback line). */
   async refresh(service: string): Promise<void> {
+    if (!this.available) {
+      return;
+    }
     if (service !== this.service) {
       this.service = service;
       this.status.textContent = '';

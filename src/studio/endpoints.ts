@@ -109,6 +109,7 @@ export class EndpointsView extends Widget {
     }
     this.busy = true;
     try {
+      await this.studio.routesKnown; // the collected-data part shows only with its route
       this.services = await this.studio.api.listServices(this.workspaceId);
       this.renderList();
       const service = this.services.find(s => s.name === this.selected) ?? this.services[0];
@@ -156,8 +157,9 @@ export class EndpointsView extends Widget {
       this.renderConsole(service.name);
       this.detail.append(this.summary, this.monitoring, this.charts.traffic.node,
         this.charts.latency.node, h('h4', { className: 'mlws-subhead' }, 'Data drift'),
-        this.drift, h('h4', { className: 'mlws-subhead' }, 'Collected data'),
-        this.collected.node, h('h4', { className: 'mlws-subhead' }, 'Test console'),
+        this.drift, ...(this.collected.available ? [h('h4', { className: 'mlws-subhead' },
+          'Collected data'), this.collected.node] : []),
+        h('h4', { className: 'mlws-subhead' }, 'Test console'),
         this.console, h('h4', { className: 'mlws-subhead' }, 'Logs'), this.logs);
     }
     this.renderSummary(service);
