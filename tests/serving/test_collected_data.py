@@ -63,10 +63,13 @@ def test_collected_rows_become_dataset_versions(workspace: Workspace, model, sou
     for start in range(0, 30, 10):
         service.run(json.dumps({"data": first[start:start + 10]}))
     wanted = {"inputs": 30, "predictions": 30, "requests": 3}
-    summary = wait_until(
-        lambda: {d["designation"]: d["rows"] for d in (
-            s := service.get_collected_data_summary())["designations"]} == wanted and s,
-        60, 0.5, "every collected row in the summary")
+
+    def complete():
+        found = service.get_collected_data_summary()
+        rows = {d["designation"]: d["rows"] for d in found["designations"]}
+        return found if rows == wanted else None
+
+    summary = wait_until(complete, 60, 0.5, "every collected row in the summary")
     listed = {d["designation"]: d for d in summary["designations"]}
     assert summary["collect_model_data"] and listed["inputs"]["bytes"] > 0
     assert listed["inputs"]["versions"] == [] and listed["inputs"]["new_files"] >= 1
