@@ -17,6 +17,7 @@ import re
 import warnings
 from typing import Any
 
+from ..exceptions import shown
 from ..execution.serving import collector
 
 # A designation names a folder of collected files (and the REST path parameter, api/types.py).
@@ -27,7 +28,7 @@ _DESIGNATION_RE = re.compile(DESIGNATION_PATTERN)
 def check_designation(designation: Any) -> str:
     """1-64 letters, digits, '_', '-', a letter first."""
     if not isinstance(designation, str) or not _DESIGNATION_RE.match(designation):
-        raise ValueError(f"designation {repr(designation)[:80]}: 1-64 letters, digits, '_', '-', "
+        raise ValueError(f"designation {shown(designation)}: 1-64 letters, digits, '_', '-', "
                          "a letter first")
     return designation
 
