@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
+import os
+import socket
 import threading
 import time
 from typing import Any
@@ -31,6 +34,7 @@ WAIT_FOR_REPLICA_SECONDS = 10.0
 HEALTH_SECONDS = 2.0
 HEALTH_FAILURES = 3
 SCORING_TIMEOUT_SECONDS = 90.0
+CONNECTIONS_PER_REPLICA = 8
 MAX_BODY_BYTES = 100 << 20
 # Hop-by-hop headers (RFC 9110 7.6.1) are the front's own business, not forwarded.
 _HOP = frozenset({b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer",
@@ -47,7 +51,8 @@ class Front:
         self.failures: dict[str, int] = {}
         self.server: Any = None
         self.thread: threading.Thread | None = None
-        self.client: Any = None
+        self.clients: dict[str, Any] = {}  # base URL -> its connection pool
+        self.inflight_to: dict[str, int] = {}  # base URL -> requests in flight
         self.prober: Any = None
         self.turn = 0
 
@@ -72,10 +77,15 @@ class Front:
                 front.prober = asyncio.get_running_loop().create_task(front._probe_forever())
 
         self.server = Server(uvicorn.Config(
-            self.app, interface="asgi3", http="httptools", loop="asyncio", lifespan="off",
+            self.app, interface="asgi3", http="httptools", lifespan="off",
+            loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
             proxy_headers=False, access_log=False, log_level="warning", timeout_keep_alive=5,
             timeout_graceful_shutdown=30, server_header=False))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]},
+        # A socket made from its descriptor knows it is TCP (proto 6), so asyncio sets
+        # TCP_NODELAY on the connections it accepts; made with proto 0 it does not, and each
+        # answer (headers and body written apart) waits for the client's delayed ACK, ~40 ms.
+        listener = socket.socket(fileno=os.dup(sock.fileno()))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [listener]},
                                        name="mlws-front", daemon=True)
         self.thread.start()
 
@@ -86,17 +96,37 @@ class Front:
             self.thread.join(35)
 
     # ---- the event loop's side
-    def _client(self) -> Any:
-        if self.client is None:
+    def _client(self, base: str) -> Any:
+        """The connection pool to one replica. One per replica, of at most
+        ``CONNECTIONS_PER_REPLICA`` connections: a replica scores one request at a time, and
+        httpcore's pool scans all its connections on every request (a large shared pool
+        made the front slower the more clients it had)."""
+        client = self.clients.get(base)
+        if client is None:
             import httpx  # httpx on use
 
-            # keepalive_expiry below the replicas' keep-alive timeout (5 s): the front never
-            # reuses a connection the replica is closing.
-            self.client = httpx.AsyncClient(
-                timeout=httpx.Timeout(SCORING_TIMEOUT_SECONDS, connect=5.0),
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=256,
+            # TCP_NODELAY: a request's headers and body are written apart. keepalive_expiry
+            # below the replicas' keep-alive timeout (5 s): never reuse a connection the
+            # replica is closing.
+            transport = httpx.AsyncHTTPTransport(
+                socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+                limits=httpx.Limits(max_connections=CONNECTIONS_PER_REPLICA,
+                                    max_keepalive_connections=CONNECTIONS_PER_REPLICA,
                                     keepalive_expiry=1.0))
-        return self.client
+            client = self.clients[base] = httpx.AsyncClient(
+                transport=transport,
+                timeout=httpx.Timeout(SCORING_TIMEOUT_SECONDS, connect=5.0,
+                                      pool=SCORING_TIMEOUT_SECONDS))
+        return client
+
+    async def _close_unrouted(self) -> None:
+        """Close the pools of replicas no longer routed, once nothing is in flight to them."""
+        routed = set(self.routes.values())
+        for base in [b for b in self.clients if b not in routed
+                     and not self.inflight_to.get(b)]:
+            client = self.clients.pop(base)
+            with contextlib.suppress(Exception):
+                await client.aclose()
 
     def _pick(self, tried: set[str]) -> tuple[str, str] | None:
         routes = self.routes
@@ -143,11 +173,13 @@ class Front:
                 continue
             slot, base = picked
             self.inflight[slot] = self.inflight.get(slot, 0) + 1
+            self.inflight_to[base] = self.inflight_to.get(base, 0) + 1
             try:
-                request = self._client().build_request(
+                client = self._client(base)
+                request = client.build_request(
                     scope["method"], base + path.decode("latin-1"), headers=headers,
                     content=body)
-                response = await self._client().send(request, stream=True)
+                response = await client.send(request, stream=True)
                 try:
                     payload = b"".join([chunk async for chunk in response.aiter_raw()])
                 finally:
@@ -164,6 +196,7 @@ class Front:
                 return
             finally:
                 self.inflight[slot] -= 1
+                self.inflight_to[base] -= 1
             out = [(k.lower(), v) for k, v in response.headers.raw
                    if k.lower() not in _HOP]
             out.append((b"content-length", str(len(payload)).encode()))
@@ -179,10 +212,11 @@ class Front:
             await asyncio.sleep(HEALTH_SECONDS)
             with contextlib.suppress(Exception):
                 await asyncio.gather(*(self._probe(s, u) for s, u in self.routes.items()))
+                await self._close_unrouted()
 
     async def _probe(self, slot: str, base: str) -> None:
         try:
-            response = await self._client().get(base + "/", timeout=5.0)
+            response = await self._client(base).get(base + "/", timeout=5.0)
             ok = response.status_code == 200
         except Exception:
             ok = False
