@@ -26,6 +26,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ...exceptions import shown
 from ..base import AssetRecord, ConflictError, InvalidInputError, NotFoundError
 from .locations import BUILTIN_DATASTORES, DEFAULT_DATASTORE, builtin_spec
 
@@ -47,7 +48,7 @@ OUTPUT_PREFIX = "mlws.dataset.out"
 def check_datastore_name(name: Any) -> str:
     if not isinstance(name, str) or not DATASTORE_NAME_RE.match(name):
         raise InvalidInputError(
-            f"Invalid datastore name {name!r}: a datastore name must be 1 to 255 characters "
+            f"Invalid datastore name {shown(name)}: a datastore name must be 1 to 255 characters "
             "long and contain only letters, digits and '_' (names are case-insensitive).")
     return name
 
@@ -55,7 +56,7 @@ def check_datastore_name(name: Any) -> str:
 def check_dataset_name(name: Any) -> str:
     if not isinstance(name, str) or not DATASET_NAME_RE.match(name):
         raise InvalidInputError(
-            f"Invalid dataset name {name!r}: a dataset name must be 1 to 200 characters long, "
+            f"Invalid dataset name {shown(name)}: a dataset name must be 1 to 200 characters long, "
             "start with a letter or digit and contain only letters, digits, '_', '-' and '.'.")
     return name
 
