@@ -160,7 +160,8 @@ def test_failed_cell_run_keeps_a_readable_error_without_magic_frames(experiment,
     # The message is the exception's text, not prefixed by the type the code already names.
     assert error["message"] == "bad value"
     tb = error["traceback"]
-    assert "jupyter_mlws/magics" not in tb and "<mlws-cell-" in tb and tb.endswith("ValueError: bad value\n")
+    assert "jupyter_mlws/magics" not in tb and "<mlws-cell-" in tb
+    assert tb.endswith("ValueError: bad value\n")
     assert "raise ValueError('bad value')" in tb
 
 
