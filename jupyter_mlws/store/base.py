@@ -10,10 +10,11 @@ builtin, so it serializes to JSON unchanged.
 Abstract methods are the primitives each back end implements; the concrete methods here are
 composites written once over them (a back end may still override one with a faster form).
 
-The interface is split by asset kind into abstract mixins, one module each: ``workspace_api``
+The interface is split by asset kind into mixins, one module each: ``workspace_api``
 (workspaces, experiments), ``run_api``, ``metric_api``, ``artifact_api`` (run files, logs,
-snapshots), ``asset_api``, ``datastore_api`` and ``access_api`` (key vault, roles, audit, run
-tokens). :class:`Store` is their union; its names (records, errors, statuses) are re-exported here.
+snapshots), ``asset_api``, ``datastore_api``, ``access_api`` (key vault, roles, audit, run
+tokens) and ``service_data_api`` (services' collected data). :class:`Store` is their union;
+its names (records, errors, statuses) are re-exported here.
 """
 
 from __future__ import annotations
@@ -55,12 +56,13 @@ from .records import (
     WorkspaceRecord,
 )
 from .run_api import RunApi
+from .service_data_api import ServiceDataApi
 from .status import ACTIVE_STATUSES, TERMINAL_STATUSES
 from .workspace_api import WorkspaceApi
 
 
 class Store(WorkspaceApi, RunApi, MetricApi, ArtifactApi, AssetApi, DatastoreApi, AccessApi,
-            abc.ABC):
+            ServiceDataApi, abc.ABC):
     """Persistence for workspaces, experiments, runs, metrics and files."""
 
     # ---- lifetime

@@ -153,6 +153,17 @@ def _check_same(latest: AssetRecord, spec: dict[str, Any]) -> None:
             "to add a version made of the current files.")
 
 
+def version_summary(record: AssetRecord) -> dict[str, Any]:
+    """A dataset version as listings show it (``api.datasets.DatasetSummary``)."""
+    spec = record.spec
+    manifest = spec.get("manifest") or {}
+    return {"name": record.name, "version": record.version, "id": spec.get("id"),
+            "type": spec.get("type"), "description": record.description,
+            "tags": record.tags, "created_time": record.created_time,
+            "files": manifest.get("files"), "bytes": manifest.get("bytes"),
+            "has_profile": "profile" in record.state}
+
+
 def find_dataset_by_id(store: Store, workspace_id: str, dataset_id: str) -> AssetRecord:
     """A registered dataset version or a saved dataset by its id."""
     if isinstance(dataset_id, str) and 0 < len(dataset_id) <= 255:
@@ -222,5 +233,5 @@ __all__ = [
     "SAVED_KIND", "check_dataset_name", "check_datastore_name", "datastore_spec",
     "default_datastore_name", "definition_hash", "find_dataset_by_id", "lineage_key",
     "list_datastore_specs", "parse_lineage", "register_dataset", "save_anonymous",
-    "set_default_datastore",
+    "set_default_datastore", "version_summary",
 ]

@@ -13,11 +13,12 @@ from .assets import AssetMixin
 from .datastores import DatastoreMixin
 from .metrics import MetricMixin
 from .runs import RunMixin
+from .service_data import ServiceDataMixin
 from .workspaces import WorkspaceMixin
 
 
 class HttpStore(WorkspaceMixin, RunMixin, MetricMixin, ArtifactMixin, AssetMixin,
-                DatastoreMixin, AccessMixin, Store):
+                DatastoreMixin, AccessMixin, ServiceDataMixin, Store):
     """A Store whose data lives behind ``settings.tracking_uri``; ``settings.token`` goes in
     the Authorization header of every request and nowhere else."""
 
