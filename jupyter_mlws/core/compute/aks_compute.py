@@ -5,7 +5,9 @@ nodes of ``vm_size``) and succeeds at once; each service deployed to it runs its
 with replica processes (:mod:`jupyter_mlws.execution.serving`). The shape is the cluster's
 capacity: a service whose minimum replicas times ``cpu_cores`` do not fit next to the other
 services is refused (v1's ``Unschedulable``). Attaching an existing Kubernetes cluster is not
-available (there is none to reach here).
+available (there is none to reach here); a team's machines serve through their Dask cluster
+instead: an attached ``DaskCompute`` is accepted as the ``deployment_target`` of an
+``AksWebservice`` (:mod:`jupyter_mlws.execution.serving.remote_daemon`).
 """
 
 from __future__ import annotations
@@ -89,7 +91,10 @@ class AksCompute(SizedComputeTarget):
                              cluster_purpose: str | None = None) -> Any:
         raise ComputeTargetException(
             "Attaching an existing Kubernetes cluster is not available: inference clusters "
-            "here run on this machine; create one with AksCompute.provisioning_configuration()")
+            "here run on this machine (create one with AksCompute.provisioning_configuration()) "
+            "or on a team's Dask cluster (attach its scheduler with "
+            "DaskCompute.attach_configuration(address=...) and pass that target as "
+            "deployment_target)")
 
     @property
     def agent_count(self) -> int:

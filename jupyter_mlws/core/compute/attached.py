@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...exceptions import ComputeTargetException
 from ...store.liveness import owner_of
+from ..webservice.registry import services_on
 from .compute_target import ComputeTarget
 
 if TYPE_CHECKING:
@@ -104,7 +105,13 @@ class DaskCompute(ComputeTarget):
                 "errors": None}
 
     def detach(self) -> None:
-        """Forget the target; the scheduler itself is left running."""
+        """Forget the target; the scheduler itself is left running. Refused while services
+        run their replicas on it (their names are given)."""
+        services = [r.name for r in services_on(self.workspace, self.name)]
+        if services:
+            raise ComputeTargetException(
+                f"Dask cluster {self.name!r} still hosts service(s) {', '.join(services)}; "
+                "delete them first")
         self._delete_record()
 
     delete = detach

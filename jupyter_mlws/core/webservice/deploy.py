@@ -75,9 +75,11 @@ def _config_for(deployment_config: Any, deployment_target: Any) -> DeploymentCon
     if deployment_target is not None and not is_aks:
         raise WebserviceException("deployment_target is only for AksWebservice "
                                   "configurations (an inference cluster)")
-    if deployment_target is not None and getattr(deployment_target, "type", None) != "AKS":
-        raise WebserviceException(f"deployment_target must be an AksCompute, got "
-                                  f"{type(deployment_target).__name__}")
+    if deployment_target is not None and getattr(deployment_target, "type", None) not in (
+            "AKS", "Dask"):
+        raise WebserviceException(f"deployment_target must be an inference cluster: an "
+                                  f"AksCompute, or an attached DaskCompute (the replicas "
+                                  f"run on its workers), got {type(deployment_target).__name__}")
     return deployment_config
 
 
@@ -172,6 +174,8 @@ def deploy(workspace: Workspace, name: str, models: Any, inference_config: Any,
     run_id = f"service_{name}_{uuid.uuid4().hex[:12]}"
     deployment = build_deployment(workspace, name, found_models, inference_config, config,
                                   target_name, 1, run_id)
+    if getattr(deployment_target, "type", None) == "Dask":
+        deployment["dask_address"] = deployment_target.address  # replicas on its workers
     state_dir = control.state_dir(deployment["store"]["home"], workspace._record.id, name)
     spec = {"computeType": config.compute_type, "createdBy": current_identity()}
     state = {"state": "Transitioning", "error": None, "deployment": public(deployment),

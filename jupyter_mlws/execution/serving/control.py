@@ -77,14 +77,18 @@ def write_keys(folder: Path, keys: dict[str, str]) -> None:
 
 
 def launch(folder: Path) -> subprocess.Popen:
-    """Start the daemon detached for the deployment in ``folder`` (old state files go)."""
+    """Start the daemon detached for the deployment in ``folder`` (old state files go): the
+    remote one (:mod:`.remote_daemon`) when it names a Dask scheduler."""
     for name in (INFO_FILE, STATUS_FILE, STOPPED_FILE):
         with contextlib.suppress(FileNotFoundError):
             (folder / name).unlink()
     (folder / LOGS_DIR).mkdir(exist_ok=True)
+    # Replicas on a team's Dask cluster: the same daemon with a front and remote replicas.
+    remote = bool((read_deployment(folder) or {}).get("dask_address"))
+    module = "remote_daemon" if remote else "daemon"
     with open(folder / DAEMON_LOG, "ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "jupyter_mlws.execution.serving.daemon", "--state-dir",
+            [sys.executable, "-m", f"jupyter_mlws.execution.serving.{module}", "--state-dir",
              str(folder)], cwd=PACKAGE_PARENT, stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=log, start_new_session=True, close_fds=True)
 

@@ -75,6 +75,21 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+class OpenError(Exception):
+    """The service cannot open (``code``: PortInUse, ComputeUnreachable): it is Failed."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def bind_service_socket(host: str, port: int) -> socket.socket:
+    try:
+        return bind_socket(host, port)
+    except OSError as exc:
+        raise OpenError("PortInUse", str(exc)) from exc
+
+
 class ServiceDaemon(Rollout, Supervision):
     """One service's daemon: its state, what it publishes, its monitoring and its loop;
     generations are :class:`.rollout.Rollout`'s, replicas :class:`.supervise.Supervision`'s."""
@@ -178,19 +193,16 @@ class ServiceDaemon(Rollout, Supervision):
 
         write_json(self.state_dir / INFO_FILE, {"pid": pid, "identity": process_identity(pid),
                                                 "host": socket.gethostname()})
-        host = self.first.get("host") or "127.0.0.1"
         try:
-            self.sock = bind_socket(host, int(self.first.get("port") or 0))
-        except OSError as exc:
+            self._open(self.first.get("host") or "127.0.0.1")
+        except OpenError as exc:
+            error = {"code": exc.code, "message": str(exc)}
             self.operation = {"generation": self.first["generation"], "state": "Failed",
-                              "error": {"code": "PortInUse", "message": str(exc)}}
-            self._set_state("Failed", {"code": "PortInUse", "message": str(exc)})
+                              "error": error}
+            self._set_state("Failed", error)
             log(str(exc))
             self.publish(force=True)
             return self._finish("failed")
-        self.port = self.sock.getsockname()[1]
-        self.pool = Pool(self.state_dir, self.sock.fileno())
-        log(f"service {self.name}: listening on {host}:{self.port}")
         last_status = last_monitor = last_memory = time.monotonic()
         try:
             while not self.stopping.is_set():
@@ -214,12 +226,25 @@ class ServiceDaemon(Rollout, Supervision):
             self._set_state("Failed", {"code": "ServiceDaemonError",
                                        "message": traceback.format_exc(limit=5)})
         finally:
-            self.pool.stop_all()
-            self._monitor(final=True)
+            self._close()
             if self.service_state != "Failed":
                 self._set_state("Stopped")
             self.publish(force=True)
         return self._finish("stopped")
+
+    def _open(self, host: str) -> None:
+        """Bind the service's port and make the pool of its replicas (a daemon whose replicas
+        run elsewhere overrides this and :meth:`_close`, :mod:`.remote_daemon`)."""
+        self.sock = bind_service_socket(host, int(self.first.get("port") or 0))
+        self.port = self.sock.getsockname()[1]
+        self.pool = Pool(self.state_dir, self.sock.fileno())
+        log(f"service {self.name}: listening on {host}:{self.port}")
+
+    def _close(self) -> None:
+        """Stop every replica, then flush the monitoring data."""
+        assert self.pool is not None
+        self.pool.stop_all()
+        self._monitor(final=True)
 
     def _changed(self) -> bool:
         status = self.status()
@@ -236,11 +261,12 @@ class ServiceDaemon(Rollout, Supervision):
         return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, daemon_class: type[ServiceDaemon] | None = None) -> int:
+    """``daemon_class``: :class:`ServiceDaemon` or a subclass (:mod:`.remote_daemon`)."""
     parser = argparse.ArgumentParser(prog="python -m jupyter_mlws.execution.serving.daemon")
     parser.add_argument("--state-dir", required=True)
     args = parser.parse_args(argv)
-    daemon = ServiceDaemon(Path(args.state_dir))
+    daemon = (daemon_class or ServiceDaemon)(Path(args.state_dir))
 
     def on_signal(*_: Any) -> None:
         daemon.stopping.set()

@@ -140,10 +140,14 @@ class Rollout:
         self.operation = {"generation": generation.number, "state": "Running", "error": None,
                           "started": time.time()}
         self._set_state("Transitioning")
-        generation.thread = threading.Thread(
-            target=prepare, args=(generation, self.state_dir, self.store, self.name),
-            name=f"prepare-{generation.number}", daemon=True)
+        generation.thread = threading.Thread(target=self._prepare, args=(generation,),
+                                             name=f"prepare-{generation.number}", daemon=True)
         generation.thread.start()
+
+    def _prepare(self, generation: Generation) -> None:
+        """In the generation's thread: :func:`prepare` here (a remote daemon prepares on its
+        workers instead, :mod:`.remote_daemon`)."""
+        prepare(generation, self.state_dir, self.store, self.name)
 
     def _abandon(self, generation: Generation, why: str) -> None:
         assert self.pool is not None
