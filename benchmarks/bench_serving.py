@@ -2,12 +2,13 @@
 ``mlflow models serve``, side by side in one run.
 
 Prints, at 1, 8 and 64 concurrent connections, requests/s and p50/p99 latency of each server
-and the server processes' CPU time per request (load from other processes barely moves it),
-the overhead of ours over the model's own time (``run()`` called in-process) at c=1, the cost
-of request recording (the same service with recording switched off), and ours / MLflow. All
-servers run at once and the runs are interleaved (every server at every concurrency, then
-the next run), so a change in the machine's load hits all of them alike; figures are medians
-over the runs. The load generator is ``wrk`` (Debian package ``wrk``), on the same cores.
+and the server processes' CPU time per request (less sensitive to the machine's load than
+requests/s, though contention still inflates it), the overhead of ours over the model's own
+time (``run()`` called in-process) at c=1, the cost of request recording (the same service
+with recording switched off), and ours / MLflow. All servers run at once and the runs are
+interleaved (every server at every concurrency, then the next run, which starts with the next
+server), so a change in the machine's load hits all of them alike; figures are medians over
+the runs. The load generator is ``wrk`` (Debian package ``wrk``), on the same cores.
 
 MLflow is not a dependency of the project: give the interpreter of a separate virtualenv that
 has it (``uv venv /tmp/mlflow-venv && uv pip install --python /tmp/mlflow-venv/bin/python
@@ -119,15 +120,16 @@ class Server:
     def cpu_seconds(self) -> float:
         import psutil
 
-        total = 0.0
+        found: dict[int, psutil.Process] = {}
         for pid in self.pids:
-            try:
+            with contextlib.suppress(psutil.Error):
                 proc = psutil.Process(pid)
-                for one in [proc, *proc.children(recursive=True)]:
-                    times = one.cpu_times()
-                    total += times.user + times.system
-            except psutil.Error:
-                continue
+                found.update((p.pid, p) for p in [proc, *proc.children(recursive=True)])
+        total = 0.0
+        for proc in found.values():  # each once (a replica is also its daemon's child)
+            with contextlib.suppress(psutil.Error):
+                times = proc.cpu_times()
+                total += times.user + times.system
         return total
 
     def run(self, connections: int, seconds: float) -> None:
@@ -142,12 +144,13 @@ class Server:
 
 
 def measure(servers: list[Server], seconds: float, runs: int) -> None:
-    """Every server at every concurrency, ``runs`` times, interleaved."""
+    """Every server at every concurrency, ``runs`` times, interleaved and rotated."""
     for server in servers:
         wrk(server.url, server.body, 8, 1)  # warm up
     for run in range(runs):
         for connections in CONNECTIONS:
-            for server in servers:
+            # Each run starts with the next server: none is always measured first.
+            for server in servers[run % len(servers):] + servers[:run % len(servers)]:
                 server.run(connections, seconds)
         print(f"run {run + 1}/{runs} done, load {os.getloadavg()[0]:.2f}", flush=True)
 
