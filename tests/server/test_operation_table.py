@@ -238,12 +238,16 @@ EXAMPLES: dict[str, tuple[dict[str, str], str, Any]] = {
     "listServiceKeys": ({"workspace_id": "{ws}", "service_name": "svc"}, "", None),
     "regenerateServiceKey": ({"workspace_id": "{ws}", "service_name": "svc"}, "",
                              {"key_type": "Secondary"}),
+    "getCollectedData": ({"workspace_id": "{ws}", "service_name": "svc"}, "", None),
+    "registerCollectedData": ({"workspace_id": "{ws}", "service_name": "svc",
+                               "designation": "requests"}, "", {}),
 }
 SERVICE = "svc"
 
 
-def with_service(store: Any, world: World, folder: Any) -> Any:
-    """Deploy SERVICE (lin:1, key auth) in the world's workspace; returns its deleter."""
+def with_service(store: Any, world: World, folder: Any, collected: bool = False) -> Any:
+    """Deploy SERVICE (lin:1, key auth, collecting data) in the world's workspace; returns
+    its deleter. ``collected``: once a request's body was collected."""
     workspace = Workspace._from_record(store, store.get_workspace_by_id(world.ws))
     folder.mkdir()
     (folder / "score.py").write_text(score_script())
@@ -257,8 +261,13 @@ def with_service(store: Any, world: World, folder: Any) -> Any:
     service = Model.deploy(workspace, SERVICE, [Model(workspace, "lin", version=1)],
                            InferenceConfig(entry_script="score.py",
                                            source_directory=str(folder)),
-                           AciWebservice.deploy_configuration(auth_enabled=True))
+                           AciWebservice.deploy_configuration(auth_enabled=True,
+                                                              collect_model_data=True))
     service.wait_for_deployment()
+    if collected:
+        service.run('{"data": [1]}')
+        wait_until(lambda: service.get_collected_data_summary()["designations"], 60, 0.5,
+                   "the request's body collected")
 
     def delete() -> None:
         if any(s.name == SERVICE for s in Webservice.list(workspace)):
@@ -311,13 +320,18 @@ def test_every_operation_is_routed():
 
 
 def test_every_store_operation_is_an_http_store_method():
+    import inspect
+
     from jupyter_mlws.store.base import Store
 
-    own = [cls for cls in HttpStore.__mro__ if cls not in Store.__mro__]  # with its mixins
     for op in OPERATIONS:
         if op.store is not None:
-            # The HTTP store's own method (the one calling this operation), not a composite.
-            assert any(op.store in vars(cls) for cls in own), op.id
+            # The method HttpStore resolves (on itself, a mixin or a base class) is the HTTP
+            # store's own, not an interface composite, and it is the one calling this operation.
+            owner = next((cls for cls in HttpStore.__mro__ if op.store in vars(cls)), None)
+            assert owner is not None and owner not in Store.__mro__, op.id
+            assert owner.__module__.startswith("jupyter_mlws.store.http."), (op.id, owner)
+            assert f'"{op.id}"' in inspect.getsource(getattr(HttpStore, op.store)), op.id
 
 
 async def test_every_operation_is_documented_in_the_served_document(api):
@@ -333,7 +347,8 @@ async def test_every_operation_is_documented_in_the_served_document(api):
 async def test_every_operation_answers_its_example(api, world, store, op_id, tmp_path):
     method, path, body = request_of(op_id, world)
     op = operation(op_id)
-    delete = (await asyncio.to_thread(with_service, store, world, tmp_path / "svc-src")
+    delete = (await asyncio.to_thread(with_service, store, world, tmp_path / "svc-src",
+                                      op_id == "registerCollectedData")
               if op.tag == "services" else None)
     headers = {"Content-Type": "application/octet-stream"} if isinstance(body, bytes) else None
     try:
