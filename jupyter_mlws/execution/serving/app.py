@@ -33,7 +33,7 @@ from .recorder import Recorder
 
 MAX_BODY_BYTES = 100 << 20
 KEYS_CHECK_SECONDS = 0.5
-_JSON = [(b"content-type", b"application/json")]
+_JSON = (b"content-type", b"application/json")
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
@@ -122,7 +122,9 @@ class _RawEndpoint:
 
 
 class ScoringApp:
-    """Holds the entry script's ``run`` and the replica's recorder; builds the Starlette app."""
+    """Holds the entry script's ``run`` and the replica's recorder. ``app`` is the ASGI app
+    the server runs: ``POST`` to a score path goes straight to :meth:`score`; everything else
+    (health, swagger, 404, 405, redirects) to a Starlette app."""
 
     def __init__(self, run: Callable[..., Any], recorder: Recorder, *, service: str,
                  replica: str, keys: KeyRing | None, collect: bool,
@@ -148,25 +150,41 @@ class ScoringApp:
             return PlainTextResponse("Healthy")
 
         routes = [Route("/", health, methods=["GET", "HEAD"])]
-        # An object, not a function: Starlette then calls it as a raw ASGI app.
+        # Still routed here, so other methods get Starlette's 405; an object, not a function:
+        # Starlette then calls it as a raw ASGI app.
         endpoint = _RawEndpoint(self.score)
         routes += [Route(p, endpoint, methods=["POST"]) for p in score_paths]
         routes += [Route(p, swagger, methods=["GET"]) for p in swagger_paths]
-        self.app = Starlette(routes=routes)
+        self.routes = Starlette(routes=routes)
+        self._score_paths = frozenset(score_paths)
+
+    async def app(self, scope: dict[str, Any], receive: Any, send: Send) -> None:
+        # The hot path skips Starlette's middleware and router (with uvicorn's proxy-headers
+        # middleware, a quarter of the server's own work per request): a score request is an
+        # exact path and method.
+        if scope["type"] == "http" and scope["method"] == "POST" and \
+                scope["path"] in self._score_paths:
+            await self.score(scope, receive, send)
+        else:
+            await self.routes(scope, receive, send)
 
     async def score(self, scope: dict[str, Any], receive: Any, send: Send) -> None:
         """A raw ASGI endpoint: the hot path builds no Request object."""
         started = time.perf_counter()
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > MAX_BODY_BYTES:
-                await self._answer(send, started, 413, {"error": (
-                    f"The request body is larger than {MAX_BODY_BYTES >> 20} MB")}, body)
-                return
+        message = await receive()
+        body = message.get("body", b"")
+        if message.get("more_body", False):  # a body in several chunks: join them once
+            parts = [body]
+            size = len(body)
+            while message.get("more_body", False) and size <= MAX_BODY_BYTES:
+                message = await receive()
+                parts.append(message.get("body", b""))
+                size += len(parts[-1])
+            body = b"".join(parts)
+        if len(body) > MAX_BODY_BYTES:
+            await self._answer(send, started, 413, {"error": (
+                f"The request body is larger than {MAX_BODY_BYTES >> 20} MB")}, body)
+            return
         if self.keys is not None:
             header = next((v for k, v in scope["headers"] if k == b"authorization"), None)
             if not self.keys.allows(header):
@@ -201,7 +219,7 @@ class ScoringApp:
                 "(e.g. array.tolist()).")}, body)
             return
         await send({"type": "http.response.start", "status": 200,
-                    "headers": [*_JSON, (b"content-length", str(len(payload)).encode())]})
+                    "headers": [_JSON, (b"content-length", b"%d" % len(payload))]})
         await send({"type": "http.response.body", "body": payload})
         self.recorder.record((time.perf_counter() - started) * 1000.0, 200, len(body),
                              len(payload))
@@ -212,7 +230,7 @@ class ScoringApp:
                       body: bytes) -> None:
         payload = json.dumps({**data, "replica": self.replica}).encode()
         await send({"type": "http.response.start", "status": status,
-                    "headers": [*_JSON, (b"content-length", str(len(payload)).encode())]})
+                    "headers": [_JSON, (b"content-length", b"%d" % len(payload))]})
         await send({"type": "http.response.body", "body": payload})
         self.recorder.record((time.perf_counter() - started) * 1000.0, status, len(body),
                              len(payload))

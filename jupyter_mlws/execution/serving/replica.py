@@ -133,6 +133,7 @@ def serve(config: dict[str, Any]) -> int:
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     server = Server(uvicorn.Config(
         scoring.app, http=_draining_protocol(), loop=loop, lifespan="off", access_log=False,
+        interface="asgi3", proxy_headers=False,  # no client address is read: no middleware
         log_level="warning", timeout_keep_alive=5, timeout_graceful_shutdown=30,
         server_header=False))
     log(f"replica {config['replica']} (pid {os.getpid()}) serving generation "
