@@ -126,6 +126,7 @@ def measure(url: str, workspace_id: str, runs: int, repeat: int) -> tuple[list[f
                 ".map(e => [Math.round(e.responseEnd - e.startTime),"
                 " Math.round(e.responseStart - e.startTime), e.encodedBodySize]).pop()")
             print(f"  round {attempt + 1}: {table.locator('.mlws-pc-label').count()} axes; "
+                  f"in the page {sweep.get_attribute('data-load-ms')} ms: "
                   f"read {sweep.get_attribute('data-read-ms')} ms, drawn in "
                   f"{sweep.get_attribute('data-draw-ms')} ms (in the page); of the read, "
                   f"run-values {total} ms (first byte {first} ms, {size / 1e6:.1f} MB)")

@@ -113,6 +113,8 @@ export class SweepView {
       this.onBrush(null);
       this.onData?.(values, this.inputs, this.outputs);
       this.render();
+      // Read, columns and drawing (diagnostics, bench_studio.py).
+      this.node.dataset.loadMs = String(Math.round(performance.now() - started));
     } catch (err) {
       if (token === this.loads) {
         clear(this.body);
