@@ -203,7 +203,9 @@ export class MetricChart {
     const { x: xAxis, y: yAxis, xValue } = chartAxes(this.node, {
       mode: this.settings.xMode, categories: this.options.categories,
       integerX: this.options.integerX, xLabel: this.xLabel(),
-      yLabel: this.options.yLabel ?? this.title
+      yLabel: this.options.yLabel ?? this.title,
+      // The plot's height less the x axis (ticks and label) and some room at the ends.
+      yLength: (this.options.height ?? HEIGHT) - 80
     });
     // Not hovering (idx null), the legend shows each line's last value, as W&B and MLflow
     // do; the x row says so. Hovering shows the values at the cursor.

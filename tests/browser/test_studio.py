@@ -198,7 +198,17 @@ def test_panel_lists_runs_and_opens_one(ui: UI, ws_name: str, tmp_path: Path) ->
     assert item.locator("[aria-label=Completed]").count() == 1
     item.click()
     ui.page.locator(f".mlws-run-view[data-run-id='{run.id}'] .mlws-tab-details").wait_for()
-    ui.screenshot("panel.png")
+    for section in ("compute", "env", "data", "models", "access"):
+        panel.locator(f".mlws-{section}-section").wait_for(state="attached")
+    # The README's picture shows every section of the panel: a window tall enough for it.
+    height = panel.evaluate("p => p.scrollHeight + p.getBoundingClientRect().top")
+    ui.page.set_viewport_size({"width": 1400, "height": max(900, int(height) + 40)})
+    try:
+        wait_for(lambda: panel.evaluate("p => p.scrollHeight <= p.clientHeight"),
+                 what="the whole panel in the window")
+        ui.screenshot("panel.png")
+    finally:
+        ui.page.set_viewport_size({"width": 1400, "height": 900})
 
 
 def test_run_opens_from_a_link_and_from_the_palette(ui: UI, ws_name: str,

@@ -357,6 +357,8 @@ def theme(page: Any, name: str) -> None:
     page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
     page.locator(".lm-Menu-itemLabel").get_by_text("Theme", exact=True).click()
     page.locator(".lm-Menu-itemLabel").get_by_text(name, exact=True).click()
+    # JupyterLab covers the page with its splash screen while it loads the theme.
+    page.locator("#jupyterlab-splash").wait_for(state="detached", timeout=30000)
 
 
 def test_run_view_blends_into_the_dark_theme(ui: UI, ws_name: str, tmp_path: Path) -> None:
