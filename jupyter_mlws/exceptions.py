@@ -11,6 +11,15 @@ import json
 from typing import Any
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)`` for an error message, cut to about ``limit`` characters: a message
+    naming a bad value must stay readable (and small) when the value is a 1 MB string."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value):,} characters)"
+    text = repr(value)
+    return text if len(text) <= limit + 2 else f"{text[:limit]}... ({len(text):,} characters)"
+
+
 class AzureMLException(Exception):
     """Base class of every error raised by jupyter_mlws. ``status_code`` is the HTTP status a
     server answers with when one reaches a route (the server's one mapping reads it)."""
@@ -101,4 +110,5 @@ __all__ = [
     "UserErrorException",
     "WebserviceException",
     "WorkspaceException",
+    "shown",
 ]

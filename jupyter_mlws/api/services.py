@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from .datasets import DatasetSummary
 from .operation import MiB, Operation, Request
-from .types import AssetName, Model, QueryModel, ResponseModel, ShortText, Timestamp
+from .types import AssetName, DatasetName, Model, QueryModel, ResponseModel, ShortText, Timestamp
 
 MAX_CONSOLE_BODY = 1 * MiB
 
@@ -123,8 +124,49 @@ class KeyRegeneration(Model):
                                   description="The new key (default: a random one)")
 
 
+class CollectedDesignation(ResponseModel):
+    designation: str
+    files: int = Field(description="Parquet files collected (one per few seconds of rows)")
+    rows: int
+    bytes: int
+    first_time: Timestamp | None
+    last_time: Timestamp | None
+    dataset_name: str = Field(description="The dataset a new version is registered as: "
+                                          "'<service>-<designation>'")
+    new_files: int = Field(description="Collected files not in the latest version of "
+                                       "dataset_name (what a new version would add)")
+    versions: list[DatasetSummary] = Field(description="Dataset versions made from this "
+                                                       "designation, newest first")
+
+
+class CollectedData(ResponseModel):
+    service: str
+    collect_model_data: bool = Field(description="Whether the service samples request "
+                                                 "bodies and keeps ModelDataCollector rows")
+    designations: list[CollectedDesignation]
+
+
+class CollectedRegistration(Model):
+    dataset_name: DatasetName | None = Field(None, description="Default: "
+                                                               "'<service>-<designation>'")
+
+
+class CollectedVersion(ResponseModel):
+    created: bool = Field(description="False: no file arrived since the latest version, "
+                                      "which is returned")
+    dataset: DatasetSummary
+
+
 def _service(request: Request) -> str:
     return str(request.params["service_name"])
+
+
+def _collected_dataset(request: Request) -> str | None:
+    """The dataset a registration writes; None until the body is read (checked again then)."""
+    if request.body is None:
+        return None
+    return request.body.dataset_name or (f"{request.params['service_name']}-"
+                                         f"{request.params['designation']}")
 
 
 OPERATIONS = [
@@ -175,4 +217,20 @@ OPERATIONS = [
               "within half a second", "workspace", body=KeyRegeneration, body_kind="json",
               response_kind="empty", status=204, resource="service",
               resource_name=_service),
+    Operation("getCollectedData", "GET",
+              "/workspaces/{workspace_id}/services/{service_name}/collectedData",
+              "workspaces/services/read", "What the service collected (collect_model_data, "
+              "ModelDataCollector), per designation: files, rows, time span, and the dataset "
+              "versions made from it (also needs read on the workspace's datasets)",
+              "workspace", response=CollectedData, resource="service",
+              resource_name=_service),
+    Operation("registerCollectedData", "POST",
+              "/workspaces/{workspace_id}/services/{service_name}/collectedData/{designation}",
+              "workspaces/datasets/write", "Copy the designation's collected files not yet "
+              "exported to the default datastore and register them as a new version of the "
+              "dataset (the latest version when nothing arrived since); also needs read on "
+              "the service and write on the workspace's datastores",
+              "workspace", body=CollectedRegistration, body_kind="json",
+              response=CollectedVersion, resource="dataset",
+              resource_name=_collected_dataset),
 ]

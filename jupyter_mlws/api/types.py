@@ -21,6 +21,7 @@ from pydantic import (
 )
 from typing_extensions import TypeAliasType
 
+from ..monitoring import DESIGNATION_PATTERN
 from ..store.base import METRIC_KINDS, InvalidInputError
 from ..store.data.locations import normalize_data_path
 from ..store.data.registry import DATASET_NAME_RE, DATASTORE_NAME_RE
@@ -265,6 +266,9 @@ PATH_PARAMS: dict[str, PathParam] = {
     "alias": PathParam(Annotated[str, StringConstraints(pattern=MODEL_ALIAS_PATTERN)],
                        "A model alias (production, staging, ...)."),
     "service_name": PathParam(Id, "A deployed service's name."),
+    "designation": PathParam(Annotated[str, StringConstraints(pattern=DESIGNATION_PATTERN)],
+                             "What a service collects: inputs, predictions, requests, or a "
+                             "ModelDataCollector's designation."),
     "datastore_name": PathParam(DatastoreName, "A datastore name (case-insensitive)."),
     "dataset_name": PathParam(DatasetName, "A dataset name."),
     "secret_name": PathParam(SecretName, "A key vault secret's name."),

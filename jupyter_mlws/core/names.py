@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ..exceptions import UserErrorException, WebserviceException
+from ..exceptions import UserErrorException, WebserviceException, shown
 
 WORKSPACE_NAME_RE = re.compile(r"^[a-zA-Z0-9][\w\-]{2,32}$", re.ASCII)
 EXPERIMENT_NAME_RE = re.compile(r"^[a-zA-Z0-9][\w\-]{0,254}$", re.ASCII)
@@ -29,7 +29,7 @@ class InvalidWebserviceNameException(WebserviceException, UserErrorException):
 
 def _check_str(name: object, kind: str, exc: type[Exception]) -> str:
     if not isinstance(name, str) or not name:
-        raise exc(f"{kind} name must be a non-empty string, got {name!r}.")
+        raise exc(f"{kind} name must be a non-empty string, got {shown(name)}.")
     return name
 
 
@@ -37,8 +37,8 @@ def validate_workspace_name(name: str) -> str:
     _check_str(name, "Workspace", UserErrorException)
     if not WORKSPACE_NAME_RE.match(name):
         raise UserErrorException(
-            f"Invalid workspace name {name!r}: a workspace name must be 3 to 33 characters long, "
-            "start with a letter or digit, and contain only letters, digits, '_' and '-'.")
+            f"Invalid workspace name {shown(name)}: a workspace name must be 3 to 33 characters "
+            "long, start with a letter or digit, and contain only letters, digits, '_' and '-'.")
     return name
 
 
@@ -46,9 +46,9 @@ def validate_experiment_name(name: str) -> str:
     _check_str(name, "Experiment", UserErrorException)
     if not EXPERIMENT_NAME_RE.match(name):
         raise UserErrorException(
-            f"Invalid experiment name {name!r}: an experiment name must be 1 to 255 characters "
-            "long, start with a letter or digit, and contain only letters, digits, '_' and '-' "
-            "(no spaces).")
+            f"Invalid experiment name {shown(name)}: an experiment name must be 1 to 255 "
+            "characters long, start with a letter or digit, and contain only letters, digits, "
+            "'_' and '-' (no spaces).")
     return name
 
 
@@ -56,8 +56,8 @@ def validate_model_name(name: str) -> str:
     _check_str(name, "Model", InvalidWebserviceNameException)
     if not MODEL_NAME_RE.match(name):
         raise InvalidWebserviceNameException(
-            f"Invalid model name {name!r}: a model name must be 1 to 255 characters long, start "
-            "with a letter or digit, and contain only letters, digits, '-', '.' and '_'.")
+            f"Invalid model name {shown(name)}: a model name must be 1 to 255 characters long, "
+            "start with a letter or digit, and contain only letters, digits, '-', '.' and '_'.")
     return name
 
 
@@ -65,7 +65,7 @@ def validate_webservice_name(name: str) -> str:
     _check_str(name, "Webservice", InvalidWebserviceNameException)
     if not (3 <= len(name) <= 32 and WEBSERVICE_NAME_RE.match(name)):
         raise InvalidWebserviceNameException(
-            f"Invalid webservice name {name!r}: a webservice name must be 3 to 32 characters "
+            f"Invalid webservice name {shown(name)}: a webservice name must be 3 to 32 characters "
             "long, contain only lowercase letters, digits and '-', start with a letter and end "
             "with a letter or digit.")
     return name
@@ -75,7 +75,7 @@ def validate_datastore_name(name: str) -> str:
     _check_str(name, "Datastore", UserErrorException)
     if not DATASTORE_NAME_RE.match(name):
         raise UserErrorException(
-            f"Invalid datastore name {name!r}: a datastore name must be 1 to 255 characters "
+            f"Invalid datastore name {shown(name)}: a datastore name must be 1 to 255 characters "
             "long and contain only letters, digits and '_' (names are case-insensitive).")
     return name
 
@@ -86,11 +86,11 @@ def validate_environment_name(name: str, *, allow_reserved: bool = False) -> str
     _check_str(name, "Environment", UserErrorException)
     if len(name) > ENVIRONMENT_NAME_MAX:
         raise UserErrorException(
-            f"Invalid environment name {name[:40]!r}...: an environment name must be at most "
+            f"Invalid environment name {shown(name, 40)}: an environment name must be at most "
             f"{ENVIRONMENT_NAME_MAX} characters long.")
     if not allow_reserved and name.startswith(RESERVED_ENVIRONMENT_PREFIXES):
         raise UserErrorException(
-            f"Invalid environment name {name!r}: environment names starting with 'Microsoft' "
+            f"Invalid environment name {shown(name)}: environment names starting with 'Microsoft' "
             "or 'AzureML' are reserved for curated environments.")
     return name
 

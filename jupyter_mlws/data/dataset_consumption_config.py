@@ -13,7 +13,7 @@ import re
 import uuid
 from typing import Any
 
-from ..exceptions import UserErrorException
+from ..exceptions import UserErrorException, shown
 
 INPUT_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 MODES = ("direct", "mount", "download")
@@ -28,7 +28,7 @@ def generated_name(dataset: Any) -> str:
 def check_input_name(name: Any) -> str:
     if not isinstance(name, str) or not INPUT_NAME_RE.match(name):
         raise UserErrorException(
-            f"Invalid input name {name!r}: an input name becomes an environment variable, so "
+            f"Invalid input name {shown(name)}: an input name becomes an environment variable, so "
             "it must start with a letter or '_' and contain only letters, digits and '_' "
             "(at most 128 characters).")
     return name

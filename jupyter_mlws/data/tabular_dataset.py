@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import UserErrorException
+from ..exceptions import UserErrorException, shown
 from . import _expression
 from ._tabular_reader import TabularReader
 from .abstract_dataset import AbstractDataset
@@ -23,9 +23,13 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
+MAX_COUNT = 2**63 - 1  # row counts are 64-bit in Arrow
+
+
 def _count(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise UserErrorException(f"{what} must be a non-negative integer, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise UserErrorException(
+            f"{what} must be an integer from 0 to 2**63 - 1, got {shown(value)}")
     return value
 
 

@@ -17,15 +17,19 @@ import re
 import warnings
 from typing import Any
 
+from ..exceptions import shown
 from ..execution.serving import collector
 
-_DESIGNATION_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
+# A designation names a folder of collected files (and the REST path parameter, api/types.py).
+DESIGNATION_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$"
+_DESIGNATION_RE = re.compile(DESIGNATION_PATTERN)
 
 
 def check_designation(designation: Any) -> str:
-    """A designation names a folder of collected files: 1-64 letters, digits, '_', '-'."""
+    """1-64 letters, digits, '_', '-', a letter first."""
     if not isinstance(designation, str) or not _DESIGNATION_RE.match(designation):
-        raise ValueError(f"designation {designation!r}: 1-64 letters, digits, '_', '-'")
+        raise ValueError(f"designation {shown(designation)}: 1-64 letters, digits, '_', '-', "
+                         "a letter first")
     return designation
 
 
@@ -57,4 +61,4 @@ class ModelDataCollector:
         return user_correlation_id
 
 
-__all__ = ["ModelDataCollector", "check_designation"]
+__all__ = ["DESIGNATION_PATTERN", "ModelDataCollector", "check_designation"]

@@ -28,14 +28,7 @@ CELL_MAX_CHARS = 2000  # a preview cell longer than this is cut
 LINEAGE_RUNS_MAX = 1000
 
 
-def summary(record: AssetRecord) -> dict[str, Any]:
-    spec = record.spec
-    manifest = spec.get("manifest") or {}
-    return {"name": record.name, "version": record.version, "id": spec.get("id"),
-            "type": spec.get("type"), "description": record.description,
-            "tags": record.tags, "created_time": record.created_time,
-            "files": manifest.get("files"), "bytes": manifest.get("bytes"),
-            "has_profile": "profile" in record.state}
+summary = registry.version_summary
 
 
 def detail(record: AssetRecord) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Server services: the rows of the table that are not one store call (cancel a run, the API
 document, the workspace of a config.json, compute targets, environments, script-run
 submission, the datastore listing, the studio's dataset views, those of the key vault and
-access control, models and deployed services), by operation id."""
+access control, models and deployed services and their collected data), by operation id."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ..api.operation import API_PREFIX, Request
 from ..execution.cancel import request_cancel
 from . import datasets
 from .access_services import ACCESS_SERVICES
+from .collected_data import COLLECTED_SERVICES
 from .compute import (
     computes_service,
     create_compute_service,
@@ -75,6 +76,7 @@ SERVICES: dict[str, Service] = {
     "getRunDatasets": datasets.run_datasets_service,
     **ACCESS_SERVICES,  # the key vault's and access control's (server/access_services.py)
     **MODEL_SERVICES,
+    **COLLECTED_SERVICES,  # a service's collected data as datasets (server/collected_data.py)
 }
 
 __all__ = ["SERVICES"]

@@ -48,6 +48,7 @@ from .records import (
     SnapshotRecord,
     WorkspaceRecord,
 )
+from .service_data_api import ServiceDataApi
 from .status import ACTIVE_STATUSES, TERMINAL_STATUSES
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
 # --------------------------------------------------------------------------- interface
 
 
-class Store(AccessApi, abc.ABC):
+class Store(AccessApi, ServiceDataApi, abc.ABC):
     """Persistence for workspaces, experiments, runs, metrics and files."""
 
     # ---- workspaces

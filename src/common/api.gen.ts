@@ -135,6 +135,40 @@ export interface BuiltEnvironmentList {
   environments: BuiltEnvironment[];
 }
 
+export interface CollectedData {
+  service: string;
+  /** Whether the service samples request bodies and keeps ModelDataCollector rows */
+  collect_model_data: boolean;
+  designations: CollectedDesignation[];
+}
+
+export interface CollectedDesignation {
+  designation: string;
+  /** Parquet files collected (one per few seconds of rows) */
+  files: number;
+  rows: number;
+  bytes: number;
+  first_time: number | null;
+  last_time: number | null;
+  /** The dataset a new version is registered as: '<service>-<designation>' */
+  dataset_name: string;
+  /** Collected files not in the latest version of dataset_name (what a new version would add) */
+  new_files: number;
+  /** Dataset versions made from this designation, newest first */
+  versions: DatasetSummary[];
+}
+
+export interface CollectedRegistration {
+  /** Default: '<service>-<designation>' */
+  dataset_name?: string | null;
+}
+
+export interface CollectedVersion {
+  /** False: no file arrived since the latest version, which is returned */
+  created: boolean;
+  dataset: DatasetSummary;
+}
+
 export interface ColumnProfile {
   type: string;
   count: number;
@@ -1999,6 +2033,22 @@ export interface Operations {
     body: KeyRegeneration;
     answer: void;
   };
+  getCollectedData: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/collectedData";
+    method: "GET";
+    params: { workspace_id: string; service_name: string };
+    query: Record<string, never>;
+    body: never;
+    answer: CollectedData;
+  };
+  registerCollectedData: {
+    path: "/workspaces/{workspace_id}/services/{service_name}/collectedData/{designation}";
+    method: "POST";
+    params: { workspace_id: string; service_name: string; designation: string };
+    query: Record<string, never>;
+    body: CollectedRegistration;
+    answer: CollectedVersion;
+  };
 }
 
 /** Method and path of each operation; `slashes` names the parameters that may hold '/'. */
@@ -2112,6 +2162,8 @@ export const OPERATIONS = {
   scoreService: { method: "POST", path: "/workspaces/{workspace_id}/services/{service_name}/score", slashes: [] },
   listServiceKeys: { method: "POST", path: "/workspaces/{workspace_id}/services/{service_name}/listKeys", slashes: [] },
   regenerateServiceKey: { method: "POST", path: "/workspaces/{workspace_id}/services/{service_name}/regenerateKeys", slashes: [] },
+  getCollectedData: { method: "GET", path: "/workspaces/{workspace_id}/services/{service_name}/collectedData", slashes: [] },
+  registerCollectedData: { method: "POST", path: "/workspaces/{workspace_id}/services/{service_name}/collectedData/{designation}", slashes: [] },
 } as const;
 
 /** Every run status (store/status.py). */

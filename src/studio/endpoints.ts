@@ -1,12 +1,14 @@
 // The "Endpoints" view: deployed services with their state and scoring URI; the selected one's
 // replicas, monitoring figures (requests, errors, latency percentiles) with live charts, a test
-// console that sends a request through the server, and its logs. Refreshes every 2 s while
-// shown; the console is never re-rendered under the user's fingers.
+// console that sends a request through the server, its collected data as dataset versions
+// (collectedData.ts) and its logs. Refreshes every 2 s while shown; the console is never
+// re-rendered under the user's fingers.
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 import { MetricChart, type SeriesPoints } from '../common/chart';
 import { clear, emptyState, errorMessage, formatTime, h, table } from '../common/dom';
 import type { Service, ServiceDrift, ServiceMetrics } from '../common/types';
+import { CollectedDataPart } from './collectedData';
 import { confirmDialog } from './dialogs';
 import { endpointIcon } from './icons';
 import type { Studio } from './studio';
@@ -59,6 +61,7 @@ export class EndpointsView extends Widget {
   private logs = h('pre', { className: 'mlws-pre mlws-endpoint-logs' });
   private console = h('div', { className: 'mlws-console' });
   private drift = h('div', { className: 'mlws-endpoint-drift' });
+  private collected: CollectedDataPart;
   private driftRead = 0;
   private charts = { traffic: new MetricChart('Requests and errors per second', CHART),
     latency: new MetricChart('Latency (ms)', CHART) };
@@ -72,6 +75,7 @@ export class EndpointsView extends Widget {
     super();
     this.addClass('mlws-endpoints-view');
     this.selected = selected ?? null;
+    this.collected = new CollectedDataPart(studio, workspaceId);
     this.node.append(h('div', { className: 'mlws-section-head' }, h('h2', null, 'Endpoints'),
       h('button', { className: 'mlws-button mlws-small', type: 'button',
         'aria-label': 'Refresh endpoints', onclick: () => void this.refresh() }, 'Refresh')),
@@ -105,6 +109,7 @@ export class EndpointsView extends Widget {
     }
     this.busy = true;
     try {
+      await this.studio.routesKnown; // the collected-data part shows only with its route
       this.services = await this.studio.api.listServices(this.workspaceId);
       this.renderList();
       const service = this.services.find(s => s.name === this.selected) ?? this.services[0];
@@ -152,14 +157,17 @@ export class EndpointsView extends Widget {
       this.renderConsole(service.name);
       this.detail.append(this.summary, this.monitoring, this.charts.traffic.node,
         this.charts.latency.node, h('h4', { className: 'mlws-subhead' }, 'Data drift'),
-        this.drift, h('h4', { className: 'mlws-subhead' }, 'Test console'),
+        this.drift, ...(this.collected.available ? [h('h4', { className: 'mlws-subhead' },
+          'Collected data'), this.collected.node] : []),
+        h('h4', { className: 'mlws-subhead' }, 'Test console'),
         this.console, h('h4', { className: 'mlws-subhead' }, 'Logs'), this.logs);
     }
     this.renderSummary(service);
     const ws = this.workspaceId;
     const [metrics, logs] = await Promise.all([
       this.studio.api.getServiceMetrics(ws, service.name).catch((e: unknown) => e as Error),
-      this.studio.api.getServiceLogs(ws, service.name).catch((e: unknown) => e as Error)]);
+      this.studio.api.getServiceLogs(ws, service.name).catch((e: unknown) => e as Error),
+      this.collected.refresh(service.name)]);
     clear(this.monitoring);
     if (metrics instanceof Error) {
       this.monitoring.append(emptyState(`Monitoring: ${errorMessage(metrics)}`));

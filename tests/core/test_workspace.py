@@ -272,6 +272,16 @@ def test_name_rules(validator, valid: list[str], invalid: list[str], rule: str) 
             assert rule in str(info.value), (name, str(info.value))
 
 
+@pytest.mark.parametrize("validator", [
+    validate_workspace_name, validate_experiment_name, validate_model_name,
+    validate_webservice_name, validate_datastore_name, validate_environment_name])
+def test_a_megabyte_name_is_named_short_in_the_error(validator) -> None:
+    with pytest.raises(UserErrorException) as info:
+        validator("bad name " + "a" * 1_000_000)
+    assert "'bad name aaa" in str(info.value) and "characters)" in str(info.value)
+    assert len(str(info.value)) < 400
+
+
 def test_model_and_webservice_names_raise_webservice_exception() -> None:
     with pytest.raises(WebserviceException):
         validate_model_name("-bad")

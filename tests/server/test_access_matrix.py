@@ -95,7 +95,7 @@ def operations(seed, team) -> list[tuple[str, str, str, str]]:
               "secret_name": "s1", "role_name": "Data Scientist Custom",
               "assignment_id": team["assignment"], "datastore_name": "workspaceblobstore",
               "dataset_name": "d", "model_name": "m", "alias": "production",
-              "service_name": "svc", "env_hash": "a" * 12}
+              "service_name": "svc", "env_hash": "a" * 12, "designation": "inputs"}
     found = []
     for op in OPERATIONS:
         if op.response_kind == "websocket":

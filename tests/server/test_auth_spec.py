@@ -18,7 +18,8 @@ def every_operation(seed):
               "version": "1", "compute_name": "box", "env_hash": "a" * 12,
               "datastore_name": "workspaceblobstore", "dataset_name": "d",
               "secret_name": "s1", "role_name": "r", "assignment_id": "a1",
-              "model_name": "m", "alias": "production", "service_name": "svc"}
+              "model_name": "m", "alias": "production", "service_name": "svc",
+              "designation": "inputs"}
     for template, item in openapi_document()["paths"].items():
         path = template
         for name, value in values.items():

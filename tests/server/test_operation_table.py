@@ -238,12 +238,16 @@ EXAMPLES: dict[str, tuple[dict[str, str], str, Any]] = {
     "listServiceKeys": ({"workspace_id": "{ws}", "service_name": "svc"}, "", None),
     "regenerateServiceKey": ({"workspace_id": "{ws}", "service_name": "svc"}, "",
                              {"key_type": "Secondary"}),
+    "getCollectedData": ({"workspace_id": "{ws}", "service_name": "svc"}, "", None),
+    "registerCollectedData": ({"workspace_id": "{ws}", "service_name": "svc",
+                               "designation": "requests"}, "", {}),
 }
 SERVICE = "svc"
 
 
-def with_service(store: Any, world: World, folder: Any) -> Any:
-    """Deploy SERVICE (lin:1, key auth) in the world's workspace; returns its deleter."""
+def with_service(store: Any, world: World, folder: Any, collected: bool = False) -> Any:
+    """Deploy SERVICE (lin:1, key auth, collecting data) in the world's workspace; returns
+    its deleter. ``collected``: once a request's body was collected."""
     workspace = Workspace._from_record(store, store.get_workspace_by_id(world.ws))
     folder.mkdir()
     (folder / "score.py").write_text(score_script())
@@ -257,8 +261,13 @@ def with_service(store: Any, world: World, folder: Any) -> Any:
     service = Model.deploy(workspace, SERVICE, [Model(workspace, "lin", version=1)],
                            InferenceConfig(entry_script="score.py",
                                            source_directory=str(folder)),
-                           AciWebservice.deploy_configuration(auth_enabled=True))
+                           AciWebservice.deploy_configuration(auth_enabled=True,
+                                                              collect_model_data=True))
     service.wait_for_deployment()
+    if collected:
+        service.run('{"data": [1]}')
+        wait_until(lambda: service.get_collected_data_summary()["designations"], 60, 0.5,
+                   "the request's body collected")
 
     def delete() -> None:
         if any(s.name == SERVICE for s in Webservice.list(workspace)):
@@ -333,7 +342,8 @@ async def test_every_operation_is_documented_in_the_served_document(api):
 async def test_every_operation_answers_its_example(api, world, store, op_id, tmp_path):
     method, path, body = request_of(op_id, world)
     op = operation(op_id)
-    delete = (await asyncio.to_thread(with_service, store, world, tmp_path / "svc-src")
+    delete = (await asyncio.to_thread(with_service, store, world, tmp_path / "svc-src",
+                                      op_id == "registerCollectedData")
               if op.tag == "services" else None)
     headers = {"Content-Type": "application/octet-stream"} if isinstance(body, bytes) else None
     try:

@@ -53,12 +53,31 @@ def test_collected_rows_become_dataset_versions(workspace: Workspace, model, sou
         service.get_collected_data("nothing-here")
     with pytest.raises(UserErrorException, match="designation"):
         service.get_collected_data("../x")
+    with pytest.raises(UserErrorException, match="dataset name"):
+        service.get_collected_data("inputs", dataset_name="../x")
+    with pytest.raises(UserErrorException, match="designation"):
+        service.get_collected_data("d" * 2**20)
+    assert service.get_collected_data_summary()["designations"] == []
 
     first = [[i, i % 3] for i in range(30)]
     for start in range(0, 30, 10):
         service.run(json.dumps({"data": first[start:start + 10]}))
+    wanted = {"inputs": 30, "predictions": 30, "requests": 3}
+
+    def complete():
+        found = service.get_collected_data_summary()
+        rows = {d["designation"]: d["rows"] for d in found["designations"]}
+        return found if rows == wanted else None
+
+    summary = wait_until(complete, 60, 0.5, "every collected row in the summary")
+    listed = {d["designation"]: d for d in summary["designations"]}
+    assert summary["collect_model_data"] and listed["inputs"]["bytes"] > 0
+    assert listed["inputs"]["versions"] == [] and listed["inputs"]["new_files"] >= 1
     inputs = _collected(service, "inputs", 30)
     assert inputs.name == "svc-collect-inputs" and inputs.version >= 1
+    after = {d["designation"]: d for d in service.get_collected_data_summary()["designations"]}
+    assert [v["version"] for v in after["inputs"]["versions"]] == [inputs.version]
+    assert after["inputs"]["new_files"] == 0
     frame = inputs.to_pandas_dataframe().sort_values("a")
     assert frame[["a", "b"]].values.tolist() == first
     assert str(frame["time"].dtype).startswith("datetime64")

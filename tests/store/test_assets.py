@@ -137,3 +137,24 @@ def test_concurrent_registrations_get_distinct_versions(store, ws) -> None:  # t
     assert errors == []
     assert sorted(versions) == list(range(1, threads_n * each + 1))
     assert store.get_asset(ws.id, "environment", "shared").version == threads_n * each
+
+
+@pytest.mark.parametrize("bad", ["\ud800", "\x00"])
+def test_every_text_column_refuses_what_no_database_can_hold(store, ws, bad) -> None:  # type: ignore[no-untyped-def]
+    """The text columns' own rule (schema.Text): a lone surrogate or a NUL is one clear 400
+    on SQLite and PostgreSQL alike, in writes and in lookups, and nothing is written."""
+    store.register_asset(ws.id, "model", "m", {"path": "m.pkl"}, description="kept")
+    attempts = [
+        lambda: store.register_asset(ws.id, "model", "m", {"path": "x"}, description="d" + bad),
+        lambda: store.register_asset(ws.id, "environment", "env" + bad, {}),
+        lambda: store.get_asset(ws.id, "environment", "env" + bad),
+        lambda: store.update_workspace(ws.id, description="d" + bad),
+        lambda: store.update_workspace(ws.id, friendly_name=bad),
+    ]
+    for attempt in attempts:
+        with pytest.raises(InvalidInputError, match=r"lone surrogate|NUL character"):
+            attempt()
+    assert [(a.version, a.description) for a in
+            store.list_assets(ws.id, "model", latest_only=False)] == [(1, "kept")]
+    assert store.list_assets(ws.id, "environment") == []
+    assert store.get_workspace_by_id(ws.id).description == ws.description

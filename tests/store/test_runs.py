@@ -66,6 +66,32 @@ def test_tags_and_properties(store, ws, exp) -> None:  # type: ignore[no-untyped
     assert store.get_run("r1").tags == {"b": None}
 
 
+@pytest.mark.parametrize("bad", ["\ud800", "\udfff", "\x00"])
+def test_text_no_database_can_hold_is_refused_alike_everywhere(store, ws, exp, bad) -> None:  # type: ignore[no-untyped-def]
+    """A lone surrogate (no driver can encode it) or a NUL (PostgreSQL refuses it, SQLite
+    would keep it) is the same clear 400 on both databases, and nothing is half-written."""
+    store.create_run(ws.id, exp.id, run_id="r1", tags={"keep": "1"}, properties={"p": "1"})
+    attempts = [
+        lambda: store.create_run(ws.id, exp.id, run_id="r2", tags={"t" + bad: "v"}),
+        lambda: store.create_run(ws.id, exp.id, run_id="r2", display_name="d" + bad),
+        lambda: store.set_run_tags("r1", {"t": "v" + bad, "other": "x"}),
+        lambda: store.set_run_tags("r1", {"t" + bad: "v"}),
+        lambda: store.add_run_properties("r1", {"q" + bad: "v"}),
+        lambda: store.add_run_properties("r1", {"q": bad}),
+        lambda: store.update_run("r1", display_name=bad),
+        lambda: store.update_run("r1", description="x" + bad),
+        lambda: store.edit_run("r1", description=bad),
+    ]
+    for attempt in attempts:
+        with pytest.raises(InvalidInputError, match=r"lone surrogate|NUL character"):
+            attempt()
+    run = store.get_run("r1")
+    assert run.tags == {"keep": "1"} and run.properties == {"p": "1"}
+    assert run.display_name is None and run.description is None
+    with pytest.raises(NotFoundError):
+        store.get_run("r2")
+
+
 def _ids(records) -> list[str]:  # type: ignore[no-untyped-def]
     return [r.id for r in records]
 

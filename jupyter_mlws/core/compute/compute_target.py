@@ -15,7 +15,7 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from ...exceptions import ComputeTargetException
+from ...exceptions import ComputeTargetException, shown
 from ...store.base import AssetRecord, ConflictError, NotFoundError
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ COMPUTE_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9\-]{1,23}$")
 def validate_compute_name(name: str) -> str:
     if not isinstance(name, str) or not COMPUTE_NAME_RE.match(name) or name == LOCAL:
         raise ComputeTargetException(
-            f"Invalid compute name {name!r}: use 2-24 letters, digits or '-', starting with a "
+            f"Invalid compute name {shown(name)}: use 2-24 letters, digits or '-', starting with a "
             "letter ('local' is reserved).")
     return name
 

@@ -13,6 +13,11 @@ A version is the manifest of the files as they were: a call that finds files the
 version does not have registers a new version; otherwise it returns the latest one. An older
 version keeps reading only its own files. Versions are made when asked, not on a schedule:
 a schedule would add versions nobody reads, and the files are in the run meanwhile.
+
+:func:`collected_summary` is what the studio shows: per designation the files and rows
+collected and the dataset versions made from them. A store that talks to a server
+(``HttpStore``) has the server do both (``store/service_data_api.py``), so no collected file
+travels to the client and back.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from ...exceptions import UserErrorException, WebserviceException
 from ...store.artifact_io import copy_stream
+from ...store.base import InvalidInputError
+from ...store.data import registry
 from ...store.data.manifest import list_files
 from ...store.data.transfer import upload_files
 
@@ -34,33 +41,50 @@ SERVICE_TAG = "mlws.service"
 DESIGNATION_TAG = "mlws.designation"
 
 
+class CollectedDataNotFoundError(WebserviceException):
+    """Nothing collected yet for a designation (HTTP 404 through the server)."""
+
+    status_code = 404
+
+
 def _datastore_pattern(service: str, designation: str) -> str:
     # Exact depth and suffix: a copy in progress (``<file>.<id>.partial``) never matches.
     return f"{EXPORT_PREFIX}/{service}/{designation}/*/*.parquet"
 
 
+def _check_designation(designation: Any) -> str:
+    from ...monitoring import check_designation  # on use: loads the monitoring module
+
+    try:
+        return check_designation(designation)
+    except ValueError as exc:
+        raise UserErrorException(str(exc)) from exc
+
+
+def _collected_files(service: Webservice, designation: str | None = None) -> list[Any]:
+    """The run's Parquet files (``data/<designation>/<day>/<file>.parquet``) of
+    ``designation`` (None: of every designation)."""
+    from ...execution.serving.collect import DATA_PREFIX  # on use: loads 4 more modules
+
+    workspace = service.workspace
+    prefix = f"{DATA_PREFIX}/{designation}/" if designation else f"{DATA_PREFIX}/"
+    return [a for a in workspace._call_store(workspace._store.list_artifacts, service.run_id,
+                                             prefix=prefix)
+            if a.path.endswith(".parquet") and a.path.count("/") == 3]
+
+
 def export_collected(service: Webservice, designation: str) -> tuple[Any, str]:
     """Copy the run's collected files of ``designation`` not yet in the default datastore;
     returns (datastore, glob of the exported files)."""
-    from ...execution.serving.collect import DATA_PREFIX  # on use: loads 4 more modules
-    from ...monitoring import check_designation
     from ..datastore import Datastore  # on use: loads the data modules
 
-    try:
-        check_designation(designation)
-    except ValueError as exc:
-        raise UserErrorException(str(exc)) from exc
+    _check_designation(designation)
     workspace = service.workspace
     store = workspace._store
-    prefix = f"{DATA_PREFIX}/{designation}/"
-    artifacts = [a for a in workspace._call_store(store.list_artifacts, service.run_id,
-                                                  prefix=prefix)
-                 if a.path.endswith(".parquet") and a.path.count("/") == 3]
+    artifacts = _collected_files(service, designation)
     if not artifacts:
-        every = workspace._call_store(store.list_artifacts, service.run_id,
-                                      prefix=f"{DATA_PREFIX}/")
-        found = sorted({a.path.split("/")[1] for a in every if a.path.count("/") >= 3})
-        raise WebserviceException(
+        found = sorted({a.path.split("/")[1] for a in _collected_files(service)})
+        raise CollectedDataNotFoundError(
             f"Service {service.name!r} has no collected data of designation {designation!r} "
             f"yet (collected designations: {found or 'none'}). Deploy with "
             "collect_model_data=True; collected rows are written every few seconds.")
@@ -89,13 +113,23 @@ def export_collected(service: Webservice, designation: str) -> tuple[Any, str]:
     return datastore, pattern
 
 
-def collected_dataset(service: Webservice, designation: str = "inputs",
-                      dataset_name: str | None = None) -> Any:
-    """The registered dataset of ``designation``'s collected rows: the latest version when
-    it holds every collected file, else a new version holding them all."""
+def _dataset_name(service: Webservice, designation: str, dataset_name: str | None) -> str:
+    name = dataset_name or f"{service.name}-{designation}"
+    try:
+        return registry.check_dataset_name(name)
+    except InvalidInputError as exc:
+        raise UserErrorException(str(exc)) from exc
+
+
+def register_collected(service: Webservice, designation: str = "inputs",
+                       dataset_name: str | None = None) -> tuple[Any, bool]:
+    """(the registered dataset of ``designation``'s collected rows, whether this call made
+    that version): the latest version when it holds every collected file, else a new
+    version holding them all. Done here, over the store's primitives."""
     from ..dataset import Dataset  # on use: loads 18 more modules
 
-    name = dataset_name or f"{service.name}-{designation}"
+    _check_designation(designation)
+    name = _dataset_name(service, designation, dataset_name)  # before any file is copied
     datastore, pattern = export_collected(service, designation)
     current = Dataset.Tabular.from_parquet_files((datastore, pattern))
     try:
@@ -109,10 +143,83 @@ def collected_dataset(service: Webservice, designation: str = "inputs",
                 f"Dataset {name!r} exists and does not hold the collected data of service "
                 f"{service.name!r} ({designation!r}): pass another dataset_name")
         if latest._manifest_loaded().files == current._manifest_loaded().files:
-            return latest
-    return current.register(
+            return latest, False
+    registered = current.register(
         service.workspace, name, create_new_version=True, tags=tags,
         description=f"Data collected by service {service.name!r} ({designation})")
+    return registered, True
 
 
-__all__ = ["EXPORT_PREFIX", "collected_dataset", "export_collected"]
+def collected_dataset(service: Webservice, designation: str = "inputs",
+                      dataset_name: str | None = None) -> Any:
+    """The registered dataset of ``designation``'s collected rows (see
+    :func:`register_collected`); through the server when the store talks to one."""
+    workspace = service.workspace
+    _check_designation(designation)
+    _dataset_name(service, designation, dataset_name)
+    answer = workspace._call_store(workspace._store.register_collected_data,
+                                   workspace._record.id, service.name, designation,
+                                   dataset_name)
+    if answer is None:
+        return register_collected(service, designation, dataset_name)[0]
+    from ..dataset import Dataset  # on use: loads 18 more modules
+
+    found = answer["dataset"]
+    return Dataset.get_by_name(workspace, found["name"], version=found["version"])
+
+
+def _file_figures(path: str) -> tuple[int, float, float] | None:
+    """(rows, first, last epoch seconds) from a collected file's name
+    (``<first ms>_<last ms>_<rows>_<id>.parquet``); None for a name not of that shape."""
+    parts = path.rsplit("/", 1)[-1].split("_")
+    try:
+        return int(parts[2]), int(parts[0]) / 1000, int(parts[1]) / 1000
+    except (IndexError, ValueError):
+        return None
+
+
+def collected_summary(service: Webservice) -> dict[str, Any]:
+    """What the service collected, per designation (sorted): ``files``, ``rows``, ``bytes``,
+    ``first_time``/``last_time`` (epoch seconds), the default ``dataset_name``, the dataset
+    ``versions`` made from it (tagged with the service and designation, newest first) and
+    ``new_files``: collected files not in the latest version of ``dataset_name`` (files are
+    only ever added, so a new version would hold that many more)."""
+    workspace = service.workspace
+    answer = workspace._call_store(workspace._store.collected_data_summary,
+                                   workspace._record.id, service.name)
+    if answer is not None:
+        return answer  # type: ignore[no-any-return]
+    figures: dict[str, dict[str, Any]] = {}
+    for artifact in _collected_files(service):
+        designation = artifact.path.split("/")[1]
+        entry = figures.setdefault(designation, {
+            "designation": designation, "files": 0, "rows": 0, "bytes": 0,
+            "first_time": None, "last_time": None,
+            "dataset_name": f"{service.name}-{designation}", "versions": []})
+        entry["files"] += 1
+        entry["bytes"] += artifact.size
+        parsed = _file_figures(artifact.path)
+        if parsed is not None:
+            rows, first, last = parsed
+            entry["rows"] += rows
+            entry["first_time"] = min(first, entry["first_time"] or first)
+            entry["last_time"] = max(last, entry["last_time"] or last)
+    records = workspace._call_store(workspace._store.list_assets, workspace._record.id,
+                                    registry.DATASET_KIND, latest_only=False)
+    for record in sorted(records, key=lambda r: (-r.created_time, r.name, -r.version)):
+        if record.tags.get(SERVICE_TAG) != service.name:
+            continue
+        entry = figures.get(str(record.tags.get(DESIGNATION_TAG)))
+        if entry is not None:
+            entry["versions"].append(registry.version_summary(record))
+    for entry in figures.values():
+        latest = next((v for v in entry["versions"] if v["name"] == entry["dataset_name"]),
+                      None)
+        entry["new_files"] = max(0, entry["files"] - int((latest or {}).get("files") or 0))
+    return {"service": service.name,
+            "collect_model_data": bool(service._deployment.get("collect_model_data")),
+            "designations": [figures[d] for d in sorted(figures)]}
+
+
+__all__ = ["EXPORT_PREFIX", "CollectedDataNotFoundError", "collected_dataset",
+           "collected_summary", "export_collected", "register_collected"]

@@ -339,6 +339,14 @@ class Webservice:
 
         return collected_dataset(self, designation, dataset_name)
 
+    def get_collected_data_summary(self) -> dict[str, Any]:
+        """Beyond v1: per designation, the files and rows collected so far and the dataset
+        versions made from them (what the studio's "Collected data" shows); see
+        :func:`jupyter_mlws.core.webservice.collected_data.collected_summary`."""
+        from .collected_data import collected_summary  # on use: loads the data modules
+
+        return collected_summary(self)
+
     # ------------------------------------------------------------------ listing
     @staticmethod
     def list(workspace: Workspace, compute_type: str | None = None,

@@ -26,6 +26,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ...exceptions import shown
 from ..base import AssetRecord, ConflictError, InvalidInputError, NotFoundError
 from .locations import BUILTIN_DATASTORES, DEFAULT_DATASTORE, builtin_spec
 
@@ -47,7 +48,7 @@ OUTPUT_PREFIX = "mlws.dataset.out"
 def check_datastore_name(name: Any) -> str:
     if not isinstance(name, str) or not DATASTORE_NAME_RE.match(name):
         raise InvalidInputError(
-            f"Invalid datastore name {name!r}: a datastore name must be 1 to 255 characters "
+            f"Invalid datastore name {shown(name)}: a datastore name must be 1 to 255 characters "
             "long and contain only letters, digits and '_' (names are case-insensitive).")
     return name
 
@@ -55,7 +56,7 @@ def check_datastore_name(name: Any) -> str:
 def check_dataset_name(name: Any) -> str:
     if not isinstance(name, str) or not DATASET_NAME_RE.match(name):
         raise InvalidInputError(
-            f"Invalid dataset name {name!r}: a dataset name must be 1 to 200 characters long, "
+            f"Invalid dataset name {shown(name)}: a dataset name must be 1 to 200 characters long, "
             "start with a letter or digit and contain only letters, digits, '_', '-' and '.'.")
     return name
 
@@ -152,6 +153,17 @@ def _check_same(latest: AssetRecord, spec: dict[str, Any]) -> None:
             "to add a version made of the current files.")
 
 
+def version_summary(record: AssetRecord) -> dict[str, Any]:
+    """A dataset version as listings show it (``api.datasets.DatasetSummary``)."""
+    spec = record.spec
+    manifest = spec.get("manifest") or {}
+    return {"name": record.name, "version": record.version, "id": spec.get("id"),
+            "type": spec.get("type"), "description": record.description,
+            "tags": record.tags, "created_time": record.created_time,
+            "files": manifest.get("files"), "bytes": manifest.get("bytes"),
+            "has_profile": "profile" in record.state}
+
+
 def find_dataset_by_id(store: Store, workspace_id: str, dataset_id: str) -> AssetRecord:
     """A registered dataset version or a saved dataset by its id."""
     if isinstance(dataset_id, str) and 0 < len(dataset_id) <= 255:
@@ -221,5 +233,5 @@ __all__ = [
     "SAVED_KIND", "check_dataset_name", "check_datastore_name", "datastore_spec",
     "default_datastore_name", "definition_hash", "find_dataset_by_id", "lineage_key",
     "list_datastore_specs", "parse_lineage", "register_dataset", "save_anonymous",
-    "set_default_datastore",
+    "set_default_datastore", "version_summary",
 ]

@@ -42,6 +42,7 @@ from ..settings import StoreSettings
 from ..snapshots import check_manifest, check_sha256
 from .access import AccessMixin
 from .rest_fs import DatastoreRestFileSystem
+from .service_data import ServiceDataMixin
 from .transport import Transport
 
 
@@ -87,7 +88,7 @@ def _info(body: dict[str, Any]) -> MetricInfo:
     return info
 
 
-class HttpStore(AccessMixin, Store):
+class HttpStore(AccessMixin, ServiceDataMixin, Store):
     """A Store whose data lives behind ``settings.tracking_uri``; ``settings.token`` goes in
     the Authorization header of every request and nowhere else."""
 

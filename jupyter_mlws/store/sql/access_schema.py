@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .schema import metadata
+from .schema import String, Text, metadata
 
 _cascade = {"ondelete": "CASCADE"}
 
 # One data key per workspace, stored only wrapped by the master key whose id is beside it.
 secret_key = sa.Table(
     "secret_key", metadata,
-    sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspace.id", **_cascade),
+    sa.Column("workspace_id", String(36), sa.ForeignKey("workspace.id", **_cascade),
               primary_key=True),
     sa.Column("wrapped", sa.LargeBinary, nullable=False),
-    sa.Column("key_id", sa.String(64), nullable=False),
+    sa.Column("key_id", String(64), nullable=False),
     sa.Column("created_time", sa.Float, nullable=False),
     sa.Column("rotated_time", sa.Float),
 )
@@ -24,15 +24,15 @@ secret_key = sa.Table(
 # Every version of every secret; ``value`` is AES-GCM ciphertext (see keyvault/envelope.py).
 secret = sa.Table(
     "secret", metadata,
-    sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspace.id", **_cascade),
+    sa.Column("workspace_id", String(36), sa.ForeignKey("workspace.id", **_cascade),
               primary_key=True),
-    sa.Column("name_key", sa.String(127), primary_key=True),  # lower-cased name
+    sa.Column("name_key", String(127), primary_key=True),  # lower-cased name
     sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("name", sa.String(127), nullable=False),
+    sa.Column("name", String(127), nullable=False),
     sa.Column("value", sa.LargeBinary, nullable=False),
-    sa.Column("content_type", sa.String(255), nullable=False),
+    sa.Column("content_type", String(255), nullable=False),
     sa.Column("created_time", sa.Float, nullable=False),
-    sa.Column("created_by", sa.String(255), nullable=False),
+    sa.Column("created_by", String(255), nullable=False),
     sa.Column("deleted_time", sa.Float),  # soft-deleted (every version of the name at once)
 )
 
@@ -42,9 +42,9 @@ secret = sa.Table(
 # by the key vault's value-reading rows.
 datastore_credential = sa.Table(
     "datastore_credential", metadata,
-    sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspace.id", **_cascade),
+    sa.Column("workspace_id", String(36), sa.ForeignKey("workspace.id", **_cascade),
               primary_key=True),
-    sa.Column("name", sa.String(255), primary_key=True),  # casefolded datastore name
+    sa.Column("name", String(255), primary_key=True),  # casefolded datastore name
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("value", sa.LargeBinary, nullable=False),
     sa.Column("updated_time", sa.Float, nullable=False),
@@ -53,39 +53,39 @@ datastore_credential = sa.Table(
 # Which secret versions a run read: their values are masked in that run's logs and errors.
 secret_read = sa.Table(
     "secret_read", metadata,
-    sa.Column("run_id", sa.String(255), sa.ForeignKey("run.id", **_cascade), primary_key=True),
-    sa.Column("workspace_id", sa.String(36), nullable=False),
-    sa.Column("name_key", sa.String(127), primary_key=True),
+    sa.Column("run_id", String(255), sa.ForeignKey("run.id", **_cascade), primary_key=True),
+    sa.Column("workspace_id", String(36), nullable=False),
+    sa.Column("name_key", String(127), primary_key=True),
     sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
 )
 
 run_token = sa.Table(
     "run_token", metadata,
-    sa.Column("token_hash", sa.String(64), primary_key=True),  # SHA-256 of the token
-    sa.Column("run_id", sa.String(255), sa.ForeignKey("run.id", **_cascade), nullable=False,
+    sa.Column("token_hash", String(64), primary_key=True),  # SHA-256 of the token
+    sa.Column("run_id", String(255), sa.ForeignKey("run.id", **_cascade), nullable=False,
               index=True),
-    sa.Column("workspace_id", sa.String(36), nullable=False),
-    sa.Column("submitted_by", sa.String(255), nullable=False),
+    sa.Column("workspace_id", String(36), nullable=False),
+    sa.Column("submitted_by", String(255), nullable=False),
     sa.Column("created_time", sa.Float, nullable=False),
 )
 
 role_definition = sa.Table(
     "role_definition", metadata,
-    sa.Column("name_key", sa.String(128), primary_key=True),
-    sa.Column("body", sa.Text, nullable=False),  # JSON of the parsed RoleDefinitionRecord
+    sa.Column("name_key", String(128), primary_key=True),
+    sa.Column("body", Text, nullable=False),  # JSON of the parsed RoleDefinitionRecord
     sa.Column("created_time", sa.Float, nullable=False),
-    sa.Column("created_by", sa.String(255), nullable=False),
+    sa.Column("created_by", String(255), nullable=False),
 )
 
 role_assignment = sa.Table(
     "role_assignment", metadata,
-    sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column("role", sa.String(128), nullable=False),
-    sa.Column("principal", sa.String(255), nullable=False),
-    sa.Column("principal_type", sa.String(16), nullable=False),
-    sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspace.id", **_cascade)),
+    sa.Column("id", String(36), primary_key=True),
+    sa.Column("role", String(128), nullable=False),
+    sa.Column("principal", String(255), nullable=False),
+    sa.Column("principal_type", String(16), nullable=False),
+    sa.Column("workspace_id", String(36), sa.ForeignKey("workspace.id", **_cascade)),
     sa.Column("created_time", sa.Float, nullable=False),
-    sa.Column("created_by", sa.String(255), nullable=False),
+    sa.Column("created_by", String(255), nullable=False),
     sa.Index("ix_role_assignment_workspace", "workspace_id"),
 )
 
@@ -101,11 +101,11 @@ audit = sa.Table(
     "audit", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("time", sa.Float, nullable=False),
-    sa.Column("actor", sa.String(255), nullable=False),
-    sa.Column("action", sa.String(255), nullable=False),
-    sa.Column("outcome", sa.String(16), nullable=False),
-    sa.Column("workspace_id", sa.String(36)),
-    sa.Column("target", sa.Text, nullable=False),
+    sa.Column("actor", String(255), nullable=False),
+    sa.Column("action", String(255), nullable=False),
+    sa.Column("outcome", String(16), nullable=False),
+    sa.Column("workspace_id", String(36)),
+    sa.Column("target", Text, nullable=False),
     sa.Index("ix_audit_workspace", "workspace_id", "id"),
     sqlite_autoincrement=True,
 )

@@ -11,11 +11,12 @@ half a second), and Alembic runs only when the database is behind.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -67,6 +68,18 @@ def head_revision(migrations: Path | None = None) -> str:
 
 
 HEAD_REVISION = head_revision()
+
+
+@contextlib.contextmanager
+def _store_errors() -> Iterator[None]:
+    """A store error raised while SQLAlchemy bound a parameter (a text column refusing a value,
+    see ``schema.Text``) comes out as itself, not wrapped in a StatementError."""
+    try:
+        yield
+    except sa.exc.StatementError as exc:
+        if isinstance(exc.orig, StoreError):
+            raise exc.orig from None
+        raise
 
 
 def _is_locked_error(exc: BaseException) -> bool:
@@ -127,7 +140,7 @@ class Database:
         delay = 0.05
         for attempt in range(retries + 1):
             try:
-                with self.engine.connect() as conn:
+                with self.engine.connect() as conn, _store_errors():
                     conn.execution_options(mlws_write=True)
                     with conn.begin():
                         return fn(conn)
@@ -139,7 +152,7 @@ class Database:
         raise AssertionError("unreachable")
 
     def read(self, fn: Callable[[Connection], T]) -> T:
-        with self.engine.connect() as conn:
+        with self.engine.connect() as conn, _store_errors():
             return fn(conn)
 
     def close(self) -> None:

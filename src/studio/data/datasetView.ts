@@ -218,11 +218,16 @@ export class DatasetView extends Widget {
   }
 }
 
-export function openDataset(studio: Studio, ws: string, name: string): void {
+/** Open (or show) the dataset's view, at ``version`` (default: the latest). */
+export function openDataset(studio: Studio, ws: string, name: string, version?: number): void {
   const id = `mlws-dataset-${ws}-${name}`;
   for (const w of studio.app.shell.widgets('main')) {
     if (w.id === id) {
       studio.app.shell.activateById(id);
+      if (version !== undefined && w instanceof MainAreaWidget &&
+          w.content instanceof DatasetView) {
+        void w.content.load(version);
+      }
       return;
     }
   }
@@ -233,5 +238,5 @@ export function openDataset(studio: Studio, ws: string, name: string): void {
   widget.title.closable = true;
   studio.app.shell.add(widget, 'main');
   studio.app.shell.activateById(id);
-  void view.load();
+  void view.load(version);
 }

@@ -203,12 +203,23 @@ def test_paths_leaving_the_datastore_are_refused(uploaded, path) -> None:
         Dataset.Tabular.from_delimited_files((uploaded, path))
 
 
-@pytest.mark.parametrize("name", ["", "-lead", "has space", "slash/name", "x" * 201, "a:b"])
+@pytest.mark.parametrize("name", ["", "-lead", "has space", "slash/name", "x" * 201, "a:b",
+                                  "\ud800", "..", "x" * 1_000_000])
 def test_dataset_names_follow_the_rules(workspace, uploaded, name) -> None:
     ds = Dataset.Tabular.from_delimited_files((uploaded, "data/sub/f0.csv"))
-    with pytest.raises(UserErrorException, match="Invalid dataset name"):
+    with pytest.raises(UserErrorException, match="Invalid dataset name") as info:
         ds.register(workspace, name)
+    assert len(str(info.value)) < 400  # a 1 MB name is cut short in the message
     assert Dataset.get_all(workspace) == {}
+
+
+@pytest.mark.parametrize("count", [-1, 10**400, 2**63, float("nan"), 1.5, True, "3"])
+def test_row_counts_out_of_range_are_clear_errors(uploaded, count) -> None:
+    ds = Dataset.Tabular.from_delimited_files((uploaded, "data/sub/*.csv"))
+    for transform in (ds.take, ds.skip):
+        with pytest.raises(UserErrorException, match="integer from 0 to 2"):
+            transform(count)
+    assert ds.take(2**63 - 1).to_pandas_dataframe()["a"].tolist() == list(range(15))
 
 
 def test_mixing_datastores_and_urls_is_refused(uploaded, csv_folder) -> None:
