@@ -239,6 +239,7 @@ export class MetricChart {
         }
       });
     });
+    const onePad = this.settings.xMode === 'time' || this.settings.xMode === 'relative' ? 30 : 1;
     const opts: uPlot.Options = {
       width: Math.max(this.plotHost.clientWidth, 280),
       height: this.options.height ?? HEIGHT,
@@ -248,8 +249,14 @@ export class MetricChart {
           scales: ['x', null] } : undefined
       },
       scales: {
-        x: { time: false, ...(bars ? { range: (_u: uPlot, min: number, max: number) =>
-          [min - 0.5, max + 0.5] as uPlot.Range.MinMax } : {}) },
+        // One x value (a single point): a minute of time or a step either side; uPlot pads
+        // by the value's magnitude (years around an epoch time).
+        x: { time: false, range: (u: uPlot, min: number, max: number) => {
+          const xs = u.data[0];
+          const one = xs.length > 0 && xs[0] === xs[xs.length - 1] ? xs[0] : null;
+          return (bars ? [min - 0.5, max + 0.5] : one !== null
+            ? [one - onePad, one + onePad] : [min, max]) as uPlot.Range.MinMax;
+        } },
         // Bars grow from zero: their y range always holds it.
         y: this.settings.log ? { distr: 3, log: 10 } : bars ? { distr: 1,
           range: (_u: uPlot, min: number, max: number) => [Math.min(0, min),
