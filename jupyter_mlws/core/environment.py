@@ -7,6 +7,8 @@ Registered environments are versioned assets of kind ``"environment"`` in the st
 Docker settings are kept for compatibility and serialization; the local executor runs without
 containers. Curated environments (``AzureML-*``, catalogue in
 :mod:`jupyter_mlws.core.curated_environments`) are read-only: register a clone to change one.
+The definition's sections are in :mod:`.environment_sections`, reading and writing files in
+:mod:`.environment_files`; this module holds the class, its registry and the curated ones.
 """
 
 from __future__ import annotations
@@ -21,74 +23,22 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import UserErrorException
 from ..store.base import NotFoundError
-from .conda_dependencies import DEFAULT_PYTHON_VERSION, CondaDependencies
+from .conda_dependencies import CondaDependencies
 from .curated_environments import CATALOGUE, CURATED_VERSION
+from .environment_files import EnvironmentFilesMixin
+from .environment_sections import (
+    DEFAULT_CPU_IMAGE,
+    ContainerRegistry,
+    DockerSection,
+    PythonSection,
+)
 from .names import RESERVED_ENVIRONMENT_PREFIXES, validate_environment_name
 
 if TYPE_CHECKING:
     from .workspace import Workspace
 
 ASSET_KIND = "environment"
-DEFAULT_CPU_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20250601.v1"
-DEFINITION_FILE = "azureml_environment.json"
-CONDA_FILE = "conda_dependencies.yml"
-DOCKERFILE = "BaseDockerfile"
 
-
-class PythonSection:
-    """How Python is provided: a user-managed interpreter, or a built conda/pip spec."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        self.user_managed_dependencies: bool = kwargs.get("user_managed_dependencies", False)
-        self.interpreter_path: str = kwargs.get("interpreter_path", "python")
-        self.conda_dependencies: CondaDependencies = (kwargs.get("conda_dependencies")
-                                                      or CondaDependencies())
-        self.conda_dependencies_file: str | None = kwargs.get("conda_dependencies_file")
-        self.base_conda_environment: str | None = kwargs.get("base_conda_environment")
-
-    def _serialize(self) -> dict[str, Any]:
-        return {"userManagedDependencies": self.user_managed_dependencies,
-                "interpreterPath": self.interpreter_path,
-                "condaDependencies": self.conda_dependencies.as_dict(),
-                "condaDependenciesFile": self.conda_dependencies_file,
-                "baseCondaEnvironment": self.base_conda_environment}
-
-
-class ContainerRegistry:
-    """Registry credentials of a base image (kept for compatibility)."""
-
-    def __init__(self) -> None:
-        self.address: str | None = None
-        self.username: str | None = None
-        self.password: str | None = None
-        self.registry_identity: Any = None
-
-    def _serialize(self) -> dict[str, Any]:
-        return {"address": self.address, "username": self.username,
-                "password": self.password, "registryIdentity": self.registry_identity}
-
-
-class DockerSection:
-    """Docker settings of v1; recorded, not used by the local executor."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        self.enabled: bool = kwargs.get("enabled", False)
-        self.base_image: str | None = kwargs.get("base_image", DEFAULT_CPU_IMAGE)
-        self.base_dockerfile: str | None = kwargs.get("base_dockerfile")
-        self.build_context: Any = kwargs.get("build_context")
-        self.base_image_registry = ContainerRegistry()
-        self.platform: dict[str, str] = {"os": "Linux", "architecture": "amd64"}
-        self.shared_volumes: bool = kwargs.get("shared_volumes", True)
-        self.shm_size: str = kwargs.get("shm_size", "2g")
-        self.arguments: list[str] = list(kwargs.get("arguments", []))
-        self.gpu_support: bool = kwargs.get("gpu_support", False)
-
-    def _serialize(self) -> dict[str, Any]:
-        return {"enabled": self.enabled, "baseImage": self.base_image,
-                "baseDockerfile": self.base_dockerfile, "buildContext": self.build_context,
-                "baseImageRegistry": self.base_image_registry._serialize(),
-                "platform": dict(self.platform), "sharedVolumes": self.shared_volumes,
-                "shmSize": self.shm_size, "arguments": list(self.arguments)}
 
 
 def _resolve_interpreter(path: str) -> str:
@@ -105,7 +55,7 @@ def _resolve_interpreter(path: str) -> str:
     return found
 
 
-class Environment:
+class Environment(EnvironmentFilesMixin):
     """A named, versioned Python environment for runs."""
 
     def __init__(self, name: str, **kwargs: Any) -> None:
@@ -262,84 +212,6 @@ class Environment:
             if wanted != current:
                 store.update_asset_state(ws_id, ASSET_KIND, name, record.version,
                                          {"labels": wanted})
-
-    # ---- factories
-    @staticmethod
-    def from_conda_specification(name: str, file_path: str | os.PathLike) -> Environment:
-        env = Environment(name)
-        env.python.conda_dependencies = CondaDependencies(file_path)
-        if env.python.conda_dependencies.get_python_version() is None:
-            warnings.warn(f"No Python version in {file_path}; using Python "
-                          f"{DEFAULT_PYTHON_VERSION}", UserWarning, stacklevel=2)
-            env.python.conda_dependencies.set_python_version(DEFAULT_PYTHON_VERSION)
-        return env
-
-    @staticmethod
-    def from_pip_requirements(name: str, file_path: str | os.PathLike,
-                              pip_version: str | None = None) -> Environment:
-        """The pip list is replaced by the requirements file's lines (options kept as
-        options); conda package ``pip`` is added, as in v1."""
-        path = os.fspath(file_path)
-        if not os.path.isfile(path):
-            raise UserErrorException(f"Requirements file {path!r} does not exist")
-        env = Environment(name)
-        deps = env.python.conda_dependencies
-        requirements, options = [], []
-        with open(path, encoding="utf-8") as handle:
-            for raw in handle:
-                line = raw.split(" #")[0].strip()
-                if not line or line.startswith("#"):
-                    continue
-                (options if line.startswith("-") else requirements).append(line)
-        deps.set_pip_requirements(requirements)
-        for option in options:
-            deps.set_pip_option(option)
-        deps.add_conda_package(f"pip={pip_version}" if pip_version else "pip")
-        return env
-
-    @staticmethod
-    def from_existing_conda_environment(name: str,
-                                        conda_environment_name: str) -> Environment | None:
-        """v1 exports a local conda env and returns None on failure; there is no conda."""
-        warnings.warn("No conda installation is available; from_existing_conda_environment "
-                      "returns None. Use from_pip_requirements instead.", UserWarning,
-                      stacklevel=2)
-        return None
-
-    # ---- files
-    def save_to_directory(self, path: str | os.PathLike, overwrite: bool = False) -> None:
-        """Write ``azureml_environment.json`` and ``conda_dependencies.yml`` into ``path``."""
-        folder = os.fspath(path)
-        targets = [os.path.join(folder, n) for n in (DEFINITION_FILE, CONDA_FILE)]
-        if not overwrite and any(os.path.exists(t) for t in targets):
-            raise UserErrorException(f"{folder} already holds an environment definition; pass "
-                                     "overwrite=True to replace it")
-        os.makedirs(folder, exist_ok=True)
-        definition = self._serialize()
-        definition["python"]["condaDependencies"] = None  # kept in the YAML file instead
-        with open(targets[0], "w", encoding="utf-8") as handle:
-            json.dump(definition, handle, indent=4, sort_keys=True)
-        self.python.conda_dependencies.save(targets[1])
-        if self.docker.base_dockerfile:
-            with open(os.path.join(folder, DOCKERFILE), "w", encoding="utf-8") as handle:
-                handle.write(self.docker.base_dockerfile)
-
-    @staticmethod
-    def load_from_directory(path: str | os.PathLike) -> Environment:
-        folder = os.fspath(path)
-        definition_path = os.path.join(folder, DEFINITION_FILE)
-        if not os.path.isfile(definition_path):
-            raise UserErrorException(f"No {DEFINITION_FILE} in {folder}")
-        with open(definition_path, encoding="utf-8") as handle:
-            env = Environment._deserialize(json.load(handle))
-        conda_path = os.path.join(folder, CONDA_FILE)
-        if os.path.isfile(conda_path):
-            env.python.conda_dependencies = CondaDependencies(conda_path)
-        dockerfile = os.path.join(folder, DOCKERFILE)
-        if os.path.isfile(dockerfile):
-            with open(dockerfile, encoding="utf-8") as handle:
-                env.docker.base_dockerfile = handle.read()
-        return env
 
     def clone(self, new_name: str) -> Environment:
         env = Environment._deserialize(copy.deepcopy(self._serialize()))

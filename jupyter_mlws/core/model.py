@@ -5,6 +5,10 @@ its files stored as a workspace snapshot (:mod:`.model_files`). What v1 lets cha
 registration (tags, properties, description, sample datasets) lives in the version's mutable
 ``state``; the rest is its immutable ``spec``. Beyond v1: aliases and the registry's history
 (:mod:`.model_history`); ``Model.deploy`` is in :mod:`.webservice`.
+
+The parts: registration (spec and state from v1's arguments) in :mod:`.model_registration`,
+changes after it (tags, properties, aliases, delete) in :mod:`.model_changes`, v1's list filters
+in :mod:`.model_filters`, the errors in :mod:`.model_errors`; this module is the class over them.
 """
 
 from __future__ import annotations
@@ -13,102 +17,26 @@ import os
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import ModelNotFoundException, UserErrorException, WebserviceException
+from ..exceptions import WebserviceException
 from ..store.base import AssetRecord, NotFoundError
 from . import model_history
-from .identity import current_identity
 from .inference_config import InferenceConfig
+from .model_changes import ModelChangesMixin
+from .model_errors import ModelInUseError, ModelNotFoundError
+from .model_filters import filter_pairs, matches
 from .model_paths import find_model_path
+from .model_registration import ASSET_KIND, Framework, register_version
 from .names import validate_model_name
-from .webservice.registry import services_using
 
 if TYPE_CHECKING:
     from .run import Run
     from .webservice import Webservice
     from .workspace import Workspace
 
-ASSET_KIND = "model"
 MODELS_FOLDER = "azureml-models"  # v1's layout inside a service: <folder>/<name>/<version>/
 
 
-class ModelNotFoundError(ModelNotFoundException, UserErrorException):
-    """The model (or the version, or the alias) does not exist."""
-
-    status_code = 404
-
-
-class ModelInUseError(WebserviceException):
-    """A model version a service deploys cannot be deleted (HTTP 409 through the server)."""
-
-    status_code = 409
-
-
-class Framework:
-    """``Model.Framework``: the framework names v1 records."""
-
-    CUSTOM = "Custom"
-    TENSORFLOW = "TensorFlow"
-    SCIKITLEARN = "ScikitLearn"
-    ONNX = "Onnx"
-    TFKERAS = "TfKeras"
-    PYTORCH = "PyTorch"
-    MULTI = "Multi"
-
-
-def _strings(what: str, values: dict[str, Any] | None) -> dict[str, str]:
-    if values is None:
-        return {}
-    if not isinstance(values, dict):
-        raise WebserviceException(f"{what} must be a dict, got {type(values).__name__}")
-    return {str(k): "" if v is None else str(v) for k, v in values.items()}
-
-
-def _dataset_ref(value: Any) -> dict[str, Any] | None:
-    """A dataset (an object with an id/name/version, or an id string) as stored lineage."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return {"id": value}
-    ref = {k: getattr(value, k, None) for k in ("id", "name", "version")}
-    if not any(ref.values()):
-        raise WebserviceException(f"Not a dataset: {value!r}")
-    return {k: v if v is None or isinstance(v, (int, str)) else str(v) for k, v in ref.items()}
-
-
-def _datasets(datasets: Any) -> list[dict[str, Any]]:
-    """v1's ``datasets=[("training", dataset), ...]``."""
-    found = []
-    for item in datasets or []:
-        if not (isinstance(item, (tuple, list)) and len(item) == 2):
-            raise WebserviceException("datasets must be a list of (scenario, dataset) pairs, "
-                                      f"got {item!r}")
-        ref = _dataset_ref(item[1])
-        found.append({"scenario": str(item[0]), **(ref or {})})
-    return found
-
-
-def _filter_pairs(what: str, filters: Any) -> list[tuple[str, str | None]]:
-    """v1's list-shaped filters: ``['key', ['key2', 'value']]``."""
-    if filters is None:
-        return []
-    if not isinstance(filters, list):
-        raise WebserviceException(f"{what} must be a list like ['key', ['key2', 'value']]")
-    pairs: list[tuple[str, str | None]] = []
-    for item in filters:
-        if isinstance(item, str):
-            pairs.append((item, None))
-        elif isinstance(item, (list, tuple)) and len(item) == 2:
-            pairs.append((str(item[0]), str(item[1])))
-        else:
-            raise WebserviceException(f"Bad {what} filter {item!r}: use 'key' or [key, value]")
-    return pairs
-
-
-def _matches(values: dict[str, str], pairs: list[tuple[str, str | None]]) -> bool:
-    return all(k in values and (v is None or values[k] == v) for k, v in pairs)
-
-
-class Model:
+class Model(ModelChangesMixin):
     """A registered model version: ``Model(ws, name)`` loads the latest, ``version=`` one."""
 
     Framework = Framework
@@ -193,40 +121,11 @@ class Model:
 
     @staticmethod
     def _register(workspace: Workspace, name: str, root: str, files: dict[str, str], *,
-                  run: Run | None = None, tags: dict[str, Any] | None = None,
-                  properties: dict[str, Any] | None = None, description: str | None = None,
-                  datasets: Any = None, model_framework: str | None = None,
-                  model_framework_version: str | None = None,
-                  sample_input_dataset: Any = None, sample_output_dataset: Any = None,
-                  resource_configuration: Any = None) -> Model:
-        from .model_files import store_files  # on use: loads 5 more modules
-
-        validate_model_name(name)
-        if model_framework_version and not model_framework:
-            raise WebserviceException("model_framework_version needs model_framework")
-        if description is not None and not isinstance(description, str):
-            raise WebserviceException("description must be a string")
-        tag_values, prop_values = _strings("tags", tags), _strings("properties", properties)
-        lineage = _datasets(datasets)
-        resources = (resource_configuration.serialize()
-                     if hasattr(resource_configuration, "serialize") else resource_configuration)
-        stored = store_files(workspace._store, workspace._record.id, files)
-        spec = {"root": root, **stored, "framework": model_framework or Framework.CUSTOM,
-                "frameworkVersion": model_framework_version, "createdBy": current_identity(),
-                "runId": run.id if run is not None else None,
-                "experimentName": run.experiment.name if run is not None else None,
-                "datasets": lineage, "resourceConfiguration": resources,
-                "mimeType": "application/octet-stream", "unpack": False}
-        state = {"tags": tag_values, "properties": prop_values,
-                 "description": description or "",
-                 "sampleInputDataset": _dataset_ref(sample_input_dataset),
-                 "sampleOutputDataset": _dataset_ref(sample_output_dataset)}
-        record = workspace._call_store(workspace._store.register_asset, workspace._record.id,
-                                       ASSET_KIND, name, spec, tags=tag_values,
-                                       description=description or "", state=state)
-        model_history.record_event(workspace, name, "register", version=record.version,
-                                   run_id=spec["runId"])
-        return Model._from_record(workspace, record)
+                  run: Run | None = None, **metadata: Any) -> Model:
+        """Store ``files`` (relative path -> local file, under ``root``) as the next version;
+        ``metadata``: :func:`.model_registration.register_version`'s keywords."""
+        return Model._from_record(workspace, register_version(workspace, name, root, files,
+                                                              run=run, **metadata))
 
     # ------------------------------------------------------------------ queries
     @staticmethod
@@ -236,8 +135,8 @@ class Model:
              page_count: int = 255, model_framework: str | None = None,
              **kwargs: Any) -> list[Model]:
         """Every matching version, newest first per name (``latest``: one per name)."""
-        tag_pairs = _filter_pairs("tags", tags)
-        prop_pairs = _filter_pairs("properties", properties)
+        tag_pairs = filter_pairs("tags", tags)
+        prop_pairs = filter_pairs("properties", properties)
         records = workspace._call_store(workspace._store.list_assets, workspace._record.id,
                                         ASSET_KIND, name=name, latest_only=False)
         found: list[Model] = []
@@ -251,7 +150,7 @@ class Model:
             if dataset_id is not None and not any(d.get("id") == dataset_id
                                                   for d in record.spec.get("datasets", [])):
                 continue
-            if not (_matches(model.tags, tag_pairs) and _matches(model.properties,
+            if not (matches(model.tags, tag_pairs) and matches(model.properties,
                                                                  prop_pairs)):
                 continue
             if latest and model.name in seen:
@@ -377,83 +276,6 @@ class Model:
         """Beyond v1: ``{path: size}`` of the stored files (paths start with the root)."""
         return dict(self._record.spec.get("files", {}))
 
-    # ------------------------------------------------------------------ changes
-    def _set_state(self, action: str, **changes: Any) -> None:
-        self._record = self.workspace._call_store(
-            self.workspace._store.update_asset_state, self._record.workspace_id, ASSET_KIND,
-            self.name, self.version, changes)
-        model_history.record_event(self.workspace, self.name, action, version=self.version,
-                                   changed=sorted(changes))
-
-    def update(self, tags: dict[str, Any] | None = None, description: str | None = None,
-               sample_input_dataset: Any = None, sample_output_dataset: Any = None,
-               resource_configuration: Any = None) -> None:
-        """Replace the tags and/or description, set sample datasets."""
-        changes: dict[str, Any] = {}
-        if tags is not None:
-            changes["tags"] = _strings("tags", tags)
-        if description is not None:
-            if not isinstance(description, str):
-                raise WebserviceException("description must be a string")
-            changes["description"] = description
-        if sample_input_dataset is not None:
-            changes["sampleInputDataset"] = _dataset_ref(sample_input_dataset)
-        if sample_output_dataset is not None:
-            changes["sampleOutputDataset"] = _dataset_ref(sample_output_dataset)
-        if resource_configuration is not None:
-            raise WebserviceException("resource_configuration is fixed at registration here")
-        if changes:
-            self._set_state("update", **changes)
-
-    def add_tags(self, tags: dict[str, Any]) -> None:
-        self.refresh()
-        self._set_state("update", tags={**self.tags, **_strings("tags", tags)})
-
-    def remove_tags(self, tags: list[str]) -> None:
-        if isinstance(tags, str):
-            tags = [tags]
-        self.refresh()
-        self._set_state("update", tags={k: v for k, v in self.tags.items() if k not in tags})
-
-    def add_properties(self, properties: dict[str, Any]) -> None:
-        """Properties are add-only, as in v1: a different value for a key is an error."""
-        self.refresh()
-        new = _strings("properties", properties)
-        clash = {k for k, v in new.items() if k in self.properties and self.properties[k] != v}
-        if clash:
-            raise WebserviceException(f"Model properties cannot be changed once set: "
-                                      f"{', '.join(sorted(clash))}")
-        self._set_state("update", properties={**self.properties, **new})
-
-    def set_alias(self, alias: str) -> None:
-        """Beyond v1: point ``alias`` (e.g. ``production``) at this version."""
-        model_history.set_alias(self.workspace, self.name, alias, self.version)
-
-    def remove_alias(self, alias: str) -> None:
-        model_history.validate_alias(alias)
-        if alias not in self.aliases:
-            raise ModelNotFoundError(f"Alias {alias!r} does not point at model {self.id}")
-        model_history.remove_aliases(self.workspace, self.name, [alias])
-
-    def delete(self) -> None:
-        """Delete this version. A version a service uses cannot be deleted (the error names
-        the services); aliases pointing at it are removed."""
-
-        users = services_using(self.workspace, self.id)
-        if users:
-            raise ModelInUseError(
-                f"Model {self.id} is used by service(s) {', '.join(users)}; delete or update "
-                "them first")
-        model_history.remove_aliases(self.workspace, self.name, self.aliases)
-        try:
-            self.workspace._call_store(self.workspace._store.delete_asset,
-                                       self._record.workspace_id, ASSET_KIND, self.name,
-                                       self.version)
-        except NotFoundError as exc:
-            raise ModelNotFoundError(f"ModelNotFound: model {self.id} was already "
-                                     "deleted") from exc
-        model_history.record_event(self.workspace, self.name, "delete", version=self.version)
-
     # ------------------------------------------------------------------ files
     def download(self, target_dir: str | os.PathLike = ".", exist_ok: bool = False,
                  exists_ok: bool | None = None) -> str:
@@ -509,4 +331,4 @@ class Model:
                 f"version={self.version}, tags={self.tags}, properties={self.properties})")
 
 
-__all__ = ["Framework", "InferenceConfig", "Model", "ModelNotFoundError"]
+__all__ = ["Framework", "InferenceConfig", "Model", "ModelInUseError", "ModelNotFoundError"]

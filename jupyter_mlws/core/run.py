@@ -1,6 +1,7 @@
 """The Run: one execution in an experiment, shaped like ``azureml.core.Run`` (v1 section 4).
 
-A Run is a thin object over a :class:`RunRecord`: identity and lifecycle live here, metric
+A Run is a thin object over a :class:`RunRecord`: identity, run types and queries live here,
+creation in :mod:`run_creation`, ending (complete, fail, cancel) in :mod:`run_lifecycle`, metric
 logging in :mod:`run_metrics`, tags/properties/details in :mod:`run_details`, and the file side
 (artifacts, outputs/, snapshots, image and JSON metrics) in the mixins of
 :mod:`run_files` and :mod:`run_artifact_metrics`.
@@ -8,28 +9,24 @@ logging in :mod:`run_metrics`, tags/properties/details in :mod:`run_details`, an
 
 from __future__ import annotations
 
-import contextlib
-import os
-import traceback
-import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import UserErrorException
 from ..store.base import RunQuery, RunRecord
-from .identity import current_identity
 from .keyvault import name_list, run_secrets
 from .metric_buffer import get_buffer
-from .metric_losses import end_state
 from .run_artifact_metrics import RunArtifactMetricsMixin
 from .run_children import RunChildrenMixin, key_value_filter
-from .run_details import RunDetailsMixin, string_values
+from .run_creation import RunCreationMixin, outputs_folder
+from .run_details import RunDetailsMixin
 from .run_files import RunFilesMixin
 from .run_insights import RunInsightsMixin
+from .run_lifecycle import RunLifecycleMixin, run_error
 from .run_metrics import RunMetricsMixin
 from .run_models import RunModelsMixin
-from .status import RunStatus, is_terminal
+from .status import RunStatus
 
 if TYPE_CHECKING:
     from .environment import Environment
@@ -38,40 +35,11 @@ if TYPE_CHECKING:
 
 RunFactory = Callable[["Experiment", RunRecord], "Run"]
 _PAGE = 500
-# run.type of start_logging runs (v1 leaves it None on some versions; a name says what it is).
-INTERACTIVE_RUN_TYPE = "interactive"
 
 
-def run_error(error_details: Any, error_code: str | None) -> dict[str, Any] | None:
-    """``{"error": {...}}`` from a message string or an exception (with its traceback)."""
-    if error_details is None and error_code is None:
-        return None
-    error: dict[str, Any] = {"code": error_code or "UserError"}
-    if isinstance(error_details, BaseException):
-        kind = type(error_details).__name__
-        error["message"] = f"{kind}: {error_details}" if str(error_details) else kind
-        error["exceptionType"] = kind
-        error["traceback"] = "".join(traceback.format_exception(
-            type(error_details), error_details, error_details.__traceback__))
-    elif error_details is not None:
-        error["message"] = str(error_details)
-    else:
-        error["message"] = f"Run failed with error code {error_code}"
-    return {"error": error}
-
-
-def outputs_folder(outputs: Any) -> str | None:
-    """start_logging's ``outputs``: None/True -> ./outputs, False -> none, str -> that dir."""
-    if outputs is False:
-        return None
-    folder = "./outputs" if outputs is None or outputs is True else os.fspath(outputs)
-    folder = os.path.abspath(folder)
-    os.makedirs(folder, exist_ok=True)  # v1 creates it at once so scripts can write into it
-    return folder
-
-
-class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetricsMixin,
-          RunFilesMixin, RunInsightsMixin, RunModelsMixin):
+class Run(RunCreationMixin, RunLifecycleMixin, RunMetricsMixin, RunDetailsMixin,
+          RunChildrenMixin, RunArtifactMetricsMixin, RunFilesMixin, RunInsightsMixin,
+          RunModelsMixin):
     """A run of an experiment: metrics, files, tags, properties, children and status."""
 
     _type_providers: dict[str, RunFactory] = {}  # shared registry, on purpose
@@ -138,74 +106,6 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
         factory = (Run._type_providers.get(record.run_type or "")
                    or Run._type_providers.get(record.properties.get("azureml.runsource", "")))
         return factory(experiment, record) if factory else Run._from_record(experiment, record)
-
-    # ---- creation
-    @classmethod
-    def _start_logging(cls, experiment: Experiment, *, name: str | None = None,
-                       run_id: str | None = None, outputs: Any = None,
-                       snapshot_directory: str | os.PathLike | None = ".",
-                       display_name: str | None = None, tags: dict[str, Any] | None = None,
-                       description: str | None = None, run_type: str = INTERACTIVE_RUN_TYPE,
-                       **kwargs: Any) -> Run:
-        """Create and start an interactive run (what Experiment.start_logging calls).
-
-        The snapshot is collected and stored before the run is created, so a folder over the
-        v1 limits (or any failure storing it) raises without leaving a Failed run behind."""
-        from .git_info import git_properties  # on use: git only for a new run
-
-        outputs_dir = outputs_folder(outputs)
-        store = experiment.workspace._store
-        snapshot_id = None
-        if snapshot_directory is not None:
-            # on use: the snapshot machinery loads with the first run
-            from .run_files import START_SNAPSHOT_HINT
-
-            # on use: the snapshot machinery loads with the first run
-            from .snapshot import collect_for_store
-
-            files = collect_for_store(store, snapshot_directory, START_SNAPSHOT_HINT)
-            snapshot_id = store.create_snapshot(experiment.workspace._record.id, files).id
-        properties = git_properties(snapshot_directory if snapshot_directory is not None
-                                    else ".")
-        if snapshot_id is not None:
-            properties["ContentSnapshotId"] = snapshot_id
-        run = cls._create(experiment, run_id=run_id, display_name=display_name or name,
-                          description=description, tags=tags, properties=properties,
-                          run_type=run_type)
-        run._outputs_dir = outputs_dir
-        if snapshot_id is not None:
-            try:
-                run._record = store.update_run(run.id, snapshot_id=snapshot_id)
-            except BaseException as exc:
-                run._finish(RunStatus.FAILED, run_error(exc, type(exc).__name__),
-                            upload=False)
-                raise
-        return run
-
-    @classmethod
-    def _create(cls, experiment: Experiment, *, run_id: str | None = None,
-                parent: Run | None = None, display_name: str | None = None,
-                description: str | None = None, tags: dict[str, Any] | None = None,
-                properties: dict[str, str] | None = None, run_type: str | None = None) -> Run:
-        """Create a Running run owned by this process (heartbeats keep it alive)."""
-        from ..store.liveness import current_owner  # on use: only a run that owns itself needs it
-
-        props = dict(properties or {})
-        with contextlib.suppress(Exception):  # no user name (some containers): leave it out
-            props.setdefault("mlws.submittedBy", current_identity())
-        store = experiment.workspace._store
-        record = store.create_run(
-            experiment.workspace._record.id, experiment._record.id,
-            run_id=run_id or str(uuid.uuid4()), status=RunStatus.RUNNING,
-            parent_run_id=parent.id if parent else None,
-            target=parent._record.target if parent else "local",
-            display_name=display_name, description=description, run_type=run_type,
-            tags=string_values("Tag", tags or {}, True), properties=props, owner=current_owner())
-        run = cls.__new__(cls)
-        run._attach(experiment, record, known_kinds={})
-        run._owns_run = True
-        run._buffer.own(run.id)
-        return run
 
     # ---- queries
     @staticmethod
@@ -310,72 +210,6 @@ class Run(RunMetricsMixin, RunDetailsMixin, RunChildrenMixin, RunArtifactMetrics
             cached = self._parent = Run._rehydrate(self.experiment, record)
         return cached
 
-    # ---- lifecycle
-    def start(self) -> None:
-        """Mark the run Running (a no-op for a run that has ended)."""
-        self._record = self._store.update_run(self.id, status=RunStatus.RUNNING,
-                                              only_if_active=True)
-
-    def _finish(self, status: str, error: dict[str, Any] | None = None, *,
-                set_status: bool = True, upload: bool = True) -> None:
-        """Flush metrics, upload outputs/, then set a terminal status (never overriding one).
-        Every step is attempted; the first failure is raised afterwards."""
-        failures: list[BaseException] = []
-        for step in (lambda: self._buffer.flush(run_id=self.id),
-                     self._upload_outputs if upload else None):
-            if step is None:
-                continue
-            try:
-                step()
-            except Exception as exc:
-                failures.append(exc)
-        # Points the store refused are lost: the run must not end plain Completed
-        # (metric_losses.py); points still waiting for a failing store keep it active.
-        status, error, set_status = end_state(self._buffer, self.id, status, error, set_status)
-        if set_status and self._set_status_on_end:
-            try:
-                self._record = self._store.update_run(self.id, status=status, error=error,
-                                                      only_if_active=True)
-            except Exception as exc:
-                failures.append(exc)
-        if is_terminal(self._record.status):
-            if self._owns_run:
-                self._buffer.disown(self.id)
-            self._buffer.forget(self.id)
-        if failures:
-            raise failures[0]
-
-    def complete(self, _set_status: bool = True) -> None:
-        """Flush metrics, upload outputs/ and mark the run Completed."""
-        self._finish(RunStatus.COMPLETED, set_status=_set_status)
-
-    def fail(self, error_details: Any = None, error_code: str | None = None,
-             _set_status: bool = True) -> None:
-        """Mark the run Failed; ``error_details`` is a message or an exception."""
-        self._finish(RunStatus.FAILED, run_error(error_details, error_code),
-                     set_status=_set_status)
-
-    def cancel(self) -> None:
-        """Mark the run Canceled (after flushing metrics and uploading outputs/)."""
-        self._finish(RunStatus.CANCELED)
-
-    def __enter__(self) -> Run:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: Any) -> bool:
-        if exc is None:
-            self.complete()
-            return False
-        if isinstance(exc, SystemExit) and exc.code in (0, None):
-            self.complete()
-            return True  # a clean sys.exit() inside the block is a success, as in v1
-        if isinstance(exc, KeyboardInterrupt):
-            self.cancel()
-            return False
-        self.fail(exc, error_code=type(exc).__name__)
-        return False
-
     def get_environment(self) -> Environment:
         """The environment of the run's definition (v1: registered or curated by name and
         version); only submitted runs have one."""
@@ -429,4 +263,4 @@ def get_run(experiment: Experiment, run_id: str, rehydrate: bool = True,
                                                                                  record)
 
 
-__all__ = ["Run", "RunStatus", "get_run"]
+__all__ = ["Run", "RunStatus", "get_run", "outputs_folder", "run_error"]

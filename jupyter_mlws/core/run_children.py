@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import UserErrorException
 from ..store.base import RunQuery, RunRecord
+from .run_creation import outputs_folder
 
 if TYPE_CHECKING:
     from .run import Run
@@ -48,8 +49,6 @@ class RunChildrenMixin:
         child = _plain_run_class()._create(self.experiment, run_id=run_id, parent=self,
                                    display_name=name)
         if outputs not in (None, False):
-            from .run import outputs_folder  # cycle: run imports run_children
-
             child._outputs_dir = outputs_folder(outputs)
         return child
 

@@ -34,6 +34,7 @@ from .experiment import Experiment
 from .run import Run, run_error
 from .status import RunStatus, is_terminal
 from .workspace import Workspace
+from .workspace_lookup import DEFAULT_NAMESPACE
 
 ENV_NAMES = {
     "run_id": ("MLWS_RUN_ID", "AZUREML_RUN_ID"),
@@ -44,7 +45,7 @@ ENV_NAMES = {
 }
 OUTPUT_DIR_NAMES = ("MLWS_OUTPUT_DIRECTORY", "AZUREML_OUTPUT_DIRECTORY")
 DEFAULT_WORKSPACE = "default"
-DEFAULT_NAMESPACE = "local"
+
 NOTEBOOK_EXPERIMENT = "offline"
 
 _lock = threading.RLock()

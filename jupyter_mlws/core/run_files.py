@@ -17,11 +17,11 @@ from typing import IO, TYPE_CHECKING, Any
 from ..exceptions import AzureMLException, SnapshotException, UserErrorException
 from ..store.base import InvalidInputError
 from ..store.files import copy_stream
+from .run_post_processing import OUTPUTS_PREFIX, await_outputs
 
 if TYPE_CHECKING:
     from ..store.base import ArtifactRecord, RunRecord, Store
 
-OUTPUTS_PREFIX = "outputs"
 START_SNAPSHOT_HINT = ("or pass snapshot_directory=None to start_logging() to take no snapshot.")
 
 
@@ -186,6 +186,7 @@ class RunFilesMixin:
         With ``_validate_checksum`` the byte count is checked against the stored size.
         """
         path = _normalize(name)
+        await_outputs(self, path, what="download_file")
         target = os.path.basename(path) if output_file_path is None else os.fspath(
             output_file_path)
         if os.path.isdir(target):
@@ -222,6 +223,7 @@ class RunFilesMixin:
         clean_prefix = None
         if prefix:
             clean_prefix = _normalize(prefix.rstrip("/"))
+        await_outputs(self, clean_prefix, what="download_files")
         artifacts = sorted(self._store.list_artifacts(
             self.id, prefix=None if clean_prefix is None else clean_prefix + "/"),
             key=lambda a: a.path)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import WebserviceException
 from .names import validate_model_name
+from .run_post_processing import await_outputs
 
 if TYPE_CHECKING:
     from .model import Model
@@ -38,6 +39,7 @@ class RunModelsMixin:
         if not model_path or not isinstance(model_path, str):
             raise WebserviceException("register_model needs model_path: the path of a file or "
                                       "folder among the run's files, e.g. 'outputs/model.pkl'")
+        await_outputs(self, model_path, what="register_model")
         with RunArtifactFiles(self._store, self.id, model_path,
                               getattr(self, "_outputs_dir", None)) as (root, files):
             return Model._register(

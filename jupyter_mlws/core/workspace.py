@@ -9,15 +9,12 @@ that an operation on a deleted workspace says so instead of reporting some inner
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..exceptions import UserErrorException, WorkspaceException
-from ..store.base import ConflictError, NotFoundError, Store, WorkspaceRecord
+from ..store.base import NotFoundError, Store, WorkspaceRecord
 from ..store.settings import StoreSettings
-from . import workspace_access
 from .config_file import (
     WorkspaceCoordinates,
     find_config_file,
@@ -27,82 +24,31 @@ from .config_file import (
     workspace_scope,
     write_config_file,
 )
-from .keyvault import Keyvault
-from .names import validate_workspace_name
+from .workspace_access import WorkspaceAccessMixin
+from .workspace_create import create_workspace, stringify_tags
 from .workspace_data import WorkspaceDataMixin
+from .workspace_lookup import (
+    WorkspaceDeletedException,
+    WorkspaceNotFoundException,
+    default_store,
+    find_workspace,
+)
 
 if TYPE_CHECKING:
     from .environment import Environment
     from .experiment import Experiment
     from .run import Run
 
-DEFAULT_NAMESPACE = "local"
 WORKSPACE_TYPE = "Microsoft.MachineLearningServices/workspaces"
 
 T = TypeVar("T")
 
 
-class WorkspaceNotFoundException(WorkspaceException, UserErrorException):
-    """The workspace looked for does not exist."""
-
-
-class WorkspaceDeletedException(WorkspaceException, UserErrorException):
-    """The workspace this object refers to has been deleted."""
-
-
-def _default_store() -> Store:
-    # Imported here: resolving the store may load SQLAlchemy, which `import jupyter_mlws.core`
-    # must not pay for.
-    from ..store import get_store
-
-    return get_store()
-
-
-def _stringify_tags(tags: dict[str, Any] | None) -> dict[str, str | None]:
-    if not tags:
-        return {}
-    if not isinstance(tags, dict):
-        raise UserErrorException(f"tags must be a dict of str to str, got {type(tags).__name__}.")
-    return {str(k): (None if v is None else str(v)) for k, v in tags.items()}
-
-
-def _storage_url(storage_account: str | None) -> str | None:
-    """A user-given folder or fsspec URL; ARM ids of Azure storage accounts (what v1 code
-    passes) mean nothing locally, so they fall back to the default location."""
-    if not storage_account:
-        return None
-    if "://" in storage_account:
-        return storage_account
-    if storage_account.startswith("/subscriptions/") and "/providers/" in storage_account:
-        return None
-    return os.path.abspath(os.path.expanduser(storage_account))
-
-
-def _not_found_message(name: str | None, subscription_id: str | None,
-                       resource_group: str | None, workspace_id: str | None = None) -> str:
-    if workspace_id:
-        return f"Workspace with id '{workspace_id}' was not found."
-    where = []
-    if resource_group:
-        where.append(f"resource group '{resource_group}'")
-    if subscription_id:
-        where.append(f"subscription '{subscription_id}'")
-    scope = " in " + ", ".join(where) if where else ""
-    return (f"Workspace '{name}'{scope} was not found. Use Workspace.create(name=...) to create "
-            "it or Workspace.list(...) to see the existing ones.")
-
-
-def _ambiguous(name: str, exc: Exception) -> UserErrorException:
-    return UserErrorException(
-        f"More than one workspace is named '{name}'; pass subscription_id and resource_group "
-        f"to choose one. ({exc})")
-
-
 def _unpickle(record: dict[str, Any], sku: str) -> Workspace:
-    return Workspace._from_record(_default_store(), WorkspaceRecord(**record))._with(None, sku)
+    return Workspace._from_record(default_store(), WorkspaceRecord(**record))._with(None, sku)
 
 
-class Workspace(WorkspaceDataMixin):
+class Workspace(WorkspaceDataMixin, WorkspaceAccessMixin):
     """A workspace: experiments, runs, data, models and compute grouped under one name."""
 
     def __init__(self, subscription_id: str | None, resource_group: str | None,
@@ -110,17 +56,9 @@ class Workspace(WorkspaceDataMixin):
                  _disable_service_check: bool = False, _workspace_id: str | None = None,
                  sku: str = "basic", tags: dict[str, str] | None = None,
                  _cloud: str = "AzureCloud") -> None:
-        store = _default_store()
-        try:
-            if _workspace_id:
-                record = store.get_workspace_by_id(_workspace_id)
-            else:
-                record = store.get_workspace(workspace_name, subscription_id, resource_group)
-        except NotFoundError as exc:
-            raise WorkspaceNotFoundException(_not_found_message(
-                workspace_name, subscription_id, resource_group, _workspace_id)) from exc
-        except ConflictError as exc:
-            raise _ambiguous(workspace_name, exc) from exc
+        store = default_store()
+        record = find_workspace(store, workspace_name, subscription_id, resource_group,
+                                _workspace_id)
         self._init(store, record, auth=auth, sku=sku)
 
     def _init(self, store: Store, record: WorkspaceRecord, auth: Any = None,
@@ -156,45 +94,9 @@ class Workspace(WorkspaceDataMixin):
                v1_legacy_mode: bool | None = None) -> Workspace:
         """Create a workspace. Cloud-only arguments (key vault, app insights, registry,
         encryption, private endpoints, identities) are accepted so v1 code runs, and ignored."""
-        validate_workspace_name(name)
-        sub = subscription_id or DEFAULT_NAMESPACE
-        rg = resource_group or DEFAULT_NAMESPACE
-        store = _default_store()
-        try:
-            existing = store.get_workspace(name, sub, rg)
-        except NotFoundError:
-            existing = None
-        if existing is not None:
-            if exist_ok:
-                return Workspace._from_record(store, existing)._with(auth, sku)
-            raise UserErrorException(
-                f"Workspace with name '{name}' already exists under resource group '{rg}' in "
-                f"subscription '{sub}'. Pass exist_ok=True to get the existing workspace, or "
-                "choose another name.")
-        if not create_resource_group and not store.list_workspaces(sub, rg):
-            raise UserErrorException(
-                f"Resource group '{rg}' in subscription '{sub}' does not exist yet (no workspace "
-                "has been created in it) and create_resource_group=False. Pass "
-                "create_resource_group=True to create it with this workspace.")
-        storage_url = _storage_url(storage_account)
-        started = time.monotonic()
-        if show_output:
-            print(f"Deploying Workspace with name {name}.")
-        try:
-            record = store.create_workspace(
-                name, sub, rg, location=location or DEFAULT_NAMESPACE, storage_url=storage_url,
-                friendly_name=friendly_name or name, tags=_stringify_tags(tags))
-        except ConflictError:
-            # Lost a race with another process creating the same name.
-            if not exist_ok:
-                raise UserErrorException(
-                    f"Workspace with name '{name}' already exists under resource group '{rg}' "
-                    f"in subscription '{sub}'. Pass exist_ok=True to get it.") from None
-            record = store.get_workspace(name, sub, rg)
-        if show_output:
-            print(f"Deployed Workspace with name {name}. "
-                  f"Took {time.monotonic() - started:.2f} seconds.")
-        return Workspace._from_record(store, record)._with(auth, sku)
+        return create_workspace(name, auth, subscription_id, resource_group, location,
+                                create_resource_group, sku, tags, friendly_name,
+                                storage_account, exist_ok, show_output)
 
     def _with(self, auth: Any, sku: str) -> Workspace:
         self._auth = auth
@@ -207,27 +109,18 @@ class Workspace(WorkspaceDataMixin):
             cloud: str = "AzureCloud", id: str | None = None) -> Workspace:
         """The existing workspace ``name``; without subscription/resource group it must be
         unique across them. ``id`` is the workspace id (or its ARM-style id)."""
-        store = _default_store()
+        store = default_store()
         if id and id.startswith("/subscriptions/"):
             name, subscription_id, resource_group = _coords_name_first(parse_scope(id, "id"))
             id = None
-        try:
-            if id:
-                record = store.get_workspace_by_id(id)
-            else:
-                record = store.get_workspace(name, subscription_id, resource_group)
-        except NotFoundError as exc:
-            raise WorkspaceNotFoundException(
-                _not_found_message(name, subscription_id, resource_group, id)) from exc
-        except ConflictError as exc:
-            raise _ambiguous(name, exc) from exc
+        record = find_workspace(store, name, subscription_id, resource_group, id)
         return Workspace._from_record(store, record)._with(auth, "basic")
 
     @staticmethod
     def list(subscription_id: str | None, auth: Any = None,
              resource_group: str | None = None) -> dict[str, list[Workspace]]:
         """``{name: [Workspace, ...]}``: a list, because names repeat across resource groups."""
-        store = _default_store()
+        store = default_store()
         result: dict[str, list[Workspace]] = {}
         for record in store.list_workspaces(subscription_id, resource_group):
             result.setdefault(record.name, []).append(
@@ -250,12 +143,8 @@ class Workspace(WorkspaceDataMixin):
             from ..store import get_store
 
             store = get_store(StoreSettings.resolve(tracking_uri=tracking_uri, token=token))
-            try:
-                record = store.get_workspace(coords.workspace_name, coords.subscription_id,
-                                             coords.resource_group)
-            except NotFoundError as exc:
-                raise WorkspaceNotFoundException(_not_found_message(
-                    coords.workspace_name, coords.subscription_id, coords.resource_group)) from exc
+            record = find_workspace(store, coords.workspace_name, coords.subscription_id,
+                                    coords.resource_group)
             return Workspace._from_record(store, record)._with(auth, "basic")
         return Workspace(coords.subscription_id, coords.resource_group, coords.workspace_name,
                          auth=auth)
@@ -302,7 +191,7 @@ class Workspace(WorkspaceDataMixin):
         """Update friendly name, description or tags; returns the details like v1."""
         self._record = self._call_store(
             self._store.update_workspace, self._record.id,
-            tags=None if tags is None else _stringify_tags(tags),
+            tags=None if tags is None else stringify_tags(tags),
             description=description, friendly_name=friendly_name)
         return self.get_details()
 
@@ -394,37 +283,6 @@ class Workspace(WorkspaceDataMixin):
         from .run import Run  # cycle: run imports this module
 
         return Run.get(self, run_id)
-
-    # ------------------------------------------------------------------ secrets and access
-    def get_default_keyvault(self) -> Keyvault:
-        """The workspace's key vault (``core/keyvault.py``)."""
-        return Keyvault(self)
-
-    def assign_role(self, role: str, user: str | None = None, group: str | None = None,
-                    all_workspaces: bool = False) -> dict[str, Any]:
-        """Grant ``role`` (Owner, Contributor, Reader, AzureML Data Scientist or a custom
-        role) to a user or a group on this workspace (or on every workspace)."""
-        return workspace_access.assign_role(self, role, user, group, all_workspaces)
-
-    def list_role_assignments(self) -> list[dict[str, Any]]:
-        return workspace_access.list_role_assignments(self)
-
-    def remove_role_assignment(self, assignment: str | dict[str, Any]) -> None:
-        workspace_access.remove_role_assignment(self, assignment)
-
-    def list_role_definitions(self) -> list[dict[str, Any]]:
-        return workspace_access.list_role_definitions(self)
-
-    def create_role_definition(self, definition: Any) -> dict[str, Any]:
-        """A custom role from Azure's role-definition JSON (dict, JSON text or file path)."""
-        return workspace_access.create_role_definition(self, definition)
-
-    def delete_role_definition(self, name: str) -> None:
-        workspace_access.delete_role_definition(self, name)
-
-    def get_audit_log(self, limit: int = 200) -> list[dict[str, Any]]:
-        """Denied requests and secret reads in this workspace, newest first (owners)."""
-        return workspace_access.audit_log(self, limit)
 
     # ------------------------------------------------------------------ identity
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:

@@ -110,14 +110,20 @@ class AuthorizationError(HTTPError):
         self.error_reason = reason
 
 
+def require_user(user: Any) -> None:
+    """401 for a request nobody authenticated: the first check of every route, before its
+    parameters are validated or its body read (an anonymous caller learns nothing of them)."""
+    if user is None:
+        raise AuthorizationError(401, "Authentication required.", "Unauthorized")
+
+
 def authorize(user: Any, action: str, resource: MlwsResource,
               policy: Policy | None = None) -> None:
     """Raise :class:`AuthorizationError` unless ``user`` may do ``action`` (a verb) on
     ``resource``."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    if user is None:
-        raise AuthorizationError(401, "Authentication required.", "Unauthorized")
+    require_user(user)
     if not (policy or allow_authenticated)(user, action, resource):
         target = resource.kind if resource.workspace_id is None else (
             f"{resource.kind} in workspace {resource.workspace_id}")
@@ -198,8 +204,7 @@ class AuthorizationPoint:
 
     def _check(self, user: Any, verb: str, resource: MlwsResource) -> None:
         if self.error is not None:
-            if user is None:
-                raise AuthorizationError(401, "Authentication required.", "Unauthorized")
+            require_user(user)
             raise AuthorizationError(403, self.error, "Forbidden")
         authorize(user, verb, resource, self.policy)
 
@@ -212,8 +217,7 @@ class AuthorizationPoint:
 
     async def check(self, user: Any, op: Operation, request: Request) -> list[MlwsResource]:
         """Authorize ``request`` of ``op`` (raises 401/403, or 404 for an unknown asset)."""
-        if user is None:
-            raise AuthorizationError(401, "Authentication required.", "Unauthorized")
+        require_user(user)
         if op.scope in ("server", "workspace", "global"):
             scope = scope_of(None, op, request)  # type: ignore[arg-type] - no lookups
         else:

@@ -3,9 +3,11 @@
 One handler class per path; each request runs the same pipeline, driven by its row:
 
 1. ``prepare`` (before a byte of the body is read): jupyter-server's authentication and XSRF
-   check, its ``Authorizer`` on resource ``mlws``, the body cap (``Content-Length`` above the
-   row's ``max_body`` is 413), path and query validation, and the authorization point
-   (``authz.py``) with the row's action and scope;
+   check, 401 for a request without a user (before anything else of it is looked at, so an
+   anonymous caller gets 401 whatever its parameters), its ``Authorizer`` on resource
+   ``mlws``, the body cap (``Content-Length`` above the row's ``max_body`` is 413), path and
+   query validation, and the authorization point (``authz.py``) with the row's action and
+   scope;
 2. the body, streamed in: collected up to the cap (JSON, bytes) or handed chunk by chunk to
    an upload (``files.py``);
 3. the method: the body validated by the row's model, the store method (or the server service
@@ -34,7 +36,7 @@ from ..api.types import PATH_PARAMS
 from ..exceptions import AzureMLException
 from ..store.codec import dumps
 from . import datastores, files
-from .authz import AUTH_RESOURCE, JUPYTER_VERBS
+from .authz import AUTH_RESOURCE, JUPYTER_VERBS, require_user
 from .base import ApiError, MlwsHandler, api_error
 from .files import Upload
 from .live import LiveHandler
@@ -83,6 +85,7 @@ class OperationHandler(MlwsHandler):
 
     async def _admit(self, op: Operation) -> None:
         user = self.current_user
+        require_user(user)  # 401 first: nothing of the request is looked at for nobody
         allowed = await ensure_async(self.authorizer.is_authorized(
             self, user, JUPYTER_VERBS[op.verb], AUTH_RESOURCE))
         if not allowed:

@@ -320,13 +320,18 @@ def test_every_operation_is_routed():
 
 
 def test_every_store_operation_is_an_http_store_method():
+    import inspect
+
     from jupyter_mlws.store.base import Store
 
-    own = [cls for cls in HttpStore.__mro__ if cls not in Store.__mro__]  # with its mixins
     for op in OPERATIONS:
         if op.store is not None:
-            # The HTTP store's own method (the one calling this operation), not a composite.
-            assert any(op.store in vars(cls) for cls in own), op.id
+            # The method HttpStore resolves (on itself, a mixin or a base class) is the HTTP
+            # store's own, not an interface composite, and it is the one calling this operation.
+            owner = next((cls for cls in HttpStore.__mro__ if op.store in vars(cls)), None)
+            assert owner is not None and owner not in Store.__mro__, op.id
+            assert owner.__module__.startswith("jupyter_mlws.store.http."), (op.id, owner)
+            assert f'"{op.id}"' in inspect.getsource(getattr(HttpStore, op.store)), op.id
 
 
 async def test_every_operation_is_documented_in_the_served_document(api):

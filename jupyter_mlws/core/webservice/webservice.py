@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...exceptions import WebserviceException
 from ...execution.serving import control
+from ..model_filters import filter_pairs, matches
 from . import registry
 from .monitoring import service_drift, service_metrics
 from .waiting import wait_for_deployment
@@ -354,9 +355,7 @@ class Webservice:
              model_name: str | None = None, model_id: str | None = None,
              tags: list[Any] | None = None, properties: list[Any] | None = None,
              image_digest: str | None = None, **kwargs: Any) -> list[Webservice]:
-        from ..model import _filter_pairs, _matches  # on use: loads 6 more modules
-
-        tag_pairs, prop_pairs = _filter_pairs("tags", tags), _filter_pairs("properties",
+        tag_pairs, prop_pairs = filter_pairs("tags", tags), filter_pairs("properties",
                                                                            properties)
         found = []
         for record in registry.list_records(workspace):
@@ -368,8 +367,8 @@ class Webservice:
             if model_name is not None and not any(i.rsplit(":", 1)[0] == model_name
                                                   for i in ids):
                 continue
-            if not (_matches(record.state.get("tags") or {}, tag_pairs)
-                    and _matches(record.state.get("properties") or {}, prop_pairs)):
+            if not (matches(record.state.get("tags") or {}, tag_pairs)
+                    and matches(record.state.get("properties") or {}, prop_pairs)):
                 continue
             found.append(Webservice._from_record(workspace, record))
         return found

@@ -16,24 +16,17 @@ from ..access_api import (
     SecretProperties,
 )
 from ..codec import dumps, record
+from .endpoint import Endpoint, records
 
 
-def _records(cls: type, items: list[dict[str, Any]]) -> list[Any]:
-    return [record(cls, item) for item in items]
-
-
-class AccessMixin:
+class AccessMixin(Endpoint):
     """Mixed into :class:`~jupyter_mlws.store.http.store.HttpStore`."""
-
-    settings: Any
-    http: Any
-    _call_endpoint: Any
 
     # ---- key vault
     def set_secrets(self, workspace_id: str, secrets: dict[str, str], *,
                     content_types: dict[str, str] | None = None,
                     actor: str = "") -> list[SecretProperties]:
-        return _records(SecretProperties, self._call_endpoint(
+        return records(SecretProperties, self._call_endpoint(
             "setSecrets", {"workspace_id": workspace_id},
             {"secrets": secrets, "content_types": content_types or {}})["secrets"])
 
@@ -44,11 +37,11 @@ class AccessMixin:
 
     def list_secrets(self, workspace_id: str, *,
                      deleted: bool = False) -> list[SecretProperties]:
-        return _records(SecretProperties, self._call_endpoint(
+        return records(SecretProperties, self._call_endpoint(
             "listSecrets", {"workspace_id": workspace_id}, query={"deleted": deleted})["secrets"])
 
     def list_secret_versions(self, workspace_id: str, name: str) -> list[SecretProperties]:
-        return _records(SecretProperties, self._call_endpoint("listSecretVersions", {
+        return records(SecretProperties, self._call_endpoint("listSecretVersions", {
             "workspace_id": workspace_id, "secret_name": name})["versions"])
 
     def delete_secrets(self, workspace_id: str, names: Sequence[str], *,
@@ -76,7 +69,7 @@ class AccessMixin:
 
     # ---- roles
     def list_role_definitions(self) -> list[RoleDefinitionRecord]:
-        return _records(RoleDefinitionRecord, self._call_endpoint("listRoleDefinitions")["roles"])
+        return records(RoleDefinitionRecord, self._call_endpoint("listRoleDefinitions")["roles"])
 
     def put_role_definition(self, definition: dict[str, Any], *,
                             actor: str = "") -> RoleDefinitionRecord:
@@ -105,7 +98,7 @@ class AccessMixin:
         else:
             body = self._call_endpoint("listRoleAssignments", {"workspace_id": workspace_id},
                                        query={"include_global": include_global})
-        return _records(RoleAssignmentRecord, body["assignments"])
+        return records(RoleAssignmentRecord, body["assignments"])
 
     def remove_role_assignment(self, assignment_id: str, *, actor: str = "") -> None:
         self._call_endpoint("removeRoleAssignment", {"assignment_id": assignment_id})
@@ -124,7 +117,7 @@ class AccessMixin:
         body = (self._call_endpoint("listAllAudit", query=query) if workspace_id is None
                 else self._call_endpoint("listAudit", {"workspace_id": workspace_id},
                                          query=query))
-        return _records(AuditRecord, body["events"])
+        return records(AuditRecord, body["events"])
 
 
 __all__ = ["AccessMixin"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .endpoint import Endpoint
 
-class ServiceDataMixin:
+
+class ServiceDataMixin(Endpoint):
     """Mixed into :class:`~jupyter_mlws.store.http.store.HttpStore`."""
-
-    _call_endpoint: Any
 
     def collected_data_summary(self, workspace_id: str, service_name: str) -> dict[str, Any]:
         return self._call_endpoint("getCollectedData", {  # type: ignore[no-any-return]

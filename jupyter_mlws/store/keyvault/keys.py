@@ -124,11 +124,17 @@ def file_provider(path: Path, *, create: bool) -> LocalKeyProvider:
     source = f"key file {path}"
     if create and not path.exists():
         make_dirs(path.parent)
+        # Written whole under a name of our own, then linked into place: a process that
+        # loses the race (or reads meanwhile) never sees a half-written key file.
+        partial = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
         try:
-            with open(path, "x", opener=opener) as out:
+            with open(partial, "x", opener=opener) as out:
                 out.write(new_key_text() + "\n")
+            os.link(partial, path)
         except FileExistsError:
             pass  # another process made it first: use theirs
+        finally:
+            partial.unlink(missing_ok=True)
     try:
         text = path.read_text()
     except FileNotFoundError:

@@ -29,6 +29,20 @@ def loads(text: str | None, default: Any = None) -> Any:
     return default if text is None else json.loads(text)
 
 
+def insert_if_absent(conn: Connection, table: sa.Table, values: dict[str, Any],
+                     key: list[str]) -> bool:
+    """Insert one row unless a row with the same ``key`` columns exists; True if this call
+    inserted it. On PostgreSQL a concurrent transaction inserting the same key is waited for
+    and then wins without an error (``ON CONFLICT DO NOTHING``); SQLite writers are serialized
+    by ``BEGIN IMMEDIATE``, and the same clause keeps the one code path."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
+    return conn.execute(statement).rowcount == 1
+
+
 class SqlBase:
     """Holds the database, the settings and a cache of workspace file systems."""
 

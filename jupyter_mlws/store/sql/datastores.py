@@ -65,8 +65,8 @@ class DatastoreMixin(KeyVaultMixin):
             try:
                 return self.db.write(write)
             except sa.exc.IntegrityError:
-                # PostgreSQL: a concurrent first put made the row (or the workspace's data
-                # key) first; again, now updating it.
+                # PostgreSQL: a concurrent first put made the row first; again, now
+                # updating it (the workspace's data key is made safely by _data_key).
                 if attempt == _MAX_RETRIES - 1:
                     raise
 

@@ -23,7 +23,7 @@ from ..keyvault import envelope, rules
 from ..keyvault.keys import KeyProvider, MasterKeyError, resolve_provider, unwrap_data_key
 from ..keyvault.masking import NO_MASK, Masker
 from . import access_schema as t
-from .common import SqlBase, now
+from .common import SqlBase, insert_if_absent, now
 
 _s = t.secret.c
 _MAX_NAMES = 1000
@@ -63,18 +63,25 @@ class KeyVaultMixin(SqlBase):
         return resolve_provider(self.settings.home, may_create=empty)
 
     def _data_key(self, conn: Connection, workspace_id: str, *, create: bool) -> bytes | None:
+        """The workspace's data key (None without one), the one get-or-create of it for key
+        vault secrets and datastore credentials alike: with ``create`` a missing key is made
+        and wrapped. Concurrent first writers (PostgreSQL) do not fail: the insert of a
+        writer that lost waits for the winner's commit and does nothing, and the row read
+        after it (READ COMMITTED: a new snapshot per statement) is the winner's key."""
         self._vault_state()
-        row = conn.execute(sa.select(t.secret_key).where(
-            t.secret_key.c.workspace_id == workspace_id)).first()
+        select = sa.select(t.secret_key).where(t.secret_key.c.workspace_id == workspace_id)
+        row = conn.execute(select).first()
         if row is None:
             if not create:
                 return None
             provider = self.master_key(conn)
             data_key = envelope.new_data_key()
-            conn.execute(t.secret_key.insert().values(
-                workspace_id=workspace_id, wrapped=provider.wrap(data_key, workspace_id.encode()),
-                key_id=provider.key_id, created_time=now()))
-            return data_key
+            if insert_if_absent(conn, t.secret_key, dict(
+                    workspace_id=workspace_id,
+                    wrapped=provider.wrap(data_key, workspace_id.encode()),
+                    key_id=provider.key_id, created_time=now()), ["workspace_id"]):
+                return data_key
+            row = conn.execute(select).one()
         wrapped = bytes(row.wrapped)
         cached = self._unwrapped.get((workspace_id, wrapped))
         if cached is not None:
