@@ -118,9 +118,18 @@ def measure(url: str, workspace_id: str, runs: int, repeat: int) -> tuple[list[f
                 "?.dataset.lines === n", arg=str(runs))
             parallels.append(time.perf_counter() - started)
             sweep = table.locator(".mlws-sweep")
+            # The read's request as the page's resource timing saw it (request sent -> first
+            # and last byte): the rest of the read is the page's own work (JSON parsing).
+            total, first, size = page.evaluate(
+                "() => performance.getEntriesByType('resource')"
+                ".filter(e => e.name.includes('run-values') && e.name.includes('limit=100000'))"
+                ".map(e => [Math.round(e.responseEnd - e.startTime),"
+                " Math.round(e.responseStart - e.startTime), e.encodedBodySize]).pop()")
             print(f"  round {attempt + 1}: {table.locator('.mlws-pc-label').count()} axes; "
+                  f"in the page {sweep.get_attribute('data-load-ms')} ms: "
                   f"read {sweep.get_attribute('data-read-ms')} ms, drawn in "
-                  f"{sweep.get_attribute('data-draw-ms')} ms (in the page)")
+                  f"{sweep.get_attribute('data-draw-ms')} ms (in the page); of the read, "
+                  f"run-values {total} ms (first byte {first} ms, {size / 1e6:.1f} MB)")
             # A fresh page each round: nothing cached by the previous one.
             table.get_by_label("Show analysis").uncheck()
             page.close()

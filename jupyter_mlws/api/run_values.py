@@ -89,7 +89,7 @@ OPERATIONS = [
               "names of the runs a search matches, each with how many runs have it",
               "workspace", store="list_run_keys", query=RunSearch, response=RunKeys,
               call=lambda s, r: s.list_run_keys(r.params["workspace_id"], r.query.to_query()),
-              resource="run", tag="runs", widget="child_keys", widget_args=_children),
+              resource="run", tag="runs"),
     Operation("getRunValues", "GET", "/workspaces/{workspace_id}/run-values",
               "workspaces/experiments/runs/read", "Chosen values of the runs a search matches "
               "(up to 100,000), as columns", "workspace", store="get_run_values",

@@ -6,7 +6,8 @@
 import uPlot from 'uplot';
 import { chartAxes } from './chartAxes';
 import { chartCsv, chartPng, fileName } from './chartExport';
-import { alignByStep, envelope, seriesColor, shortNumber, smooth, stepXs, withAlpha } from './chartMath';
+import { chartTable, type Drawn, lastValue, seriesXs, shownPoints } from './chartData';
+import { seriesColor, shortNumber, withAlpha } from './chartMath';
 import { h, saveBlob } from './dom';
 
 export { smooth, toNumber } from './chartMath';
@@ -52,18 +53,14 @@ export interface ChartOptions {
   xLabel?: string;
   /** x is a position (row, index): ticks only at whole numbers. */
   integerX?: boolean;
+  /** The legend shows each line's last value when nothing is hovered (default: lines, not
+   * bars; off for curves such as ROC, whose last point says nothing). */
+  lastInLegend?: boolean;
 }
 
 const HEIGHT = 220;
 const RAW_ALPHA = 0.25;
 const BAND_ALPHA = 0.18;
-/** What the chart draws of one input series: uPlot series indices and their roles. */
-interface Drawn {
-  main: number;
-  raw: number | null;
-  lo: number | null;
-  hi: number | null;
-}
 
 export class MetricChart {
   readonly node: HTMLElement;
@@ -167,19 +164,7 @@ export class MetricChart {
 
   /** x of every point of series `s` in the current mode. */
   xs(s: SeriesPoints): (number | null)[] {
-    switch (this.settings.xMode) {
-      case 'time':
-        return s.time;
-      case 'relative': {
-        const origin = s.origin ?? s.time[0] ?? 0;
-        return s.time.map(t => t - origin);
-      }
-      case 'metric':
-        return s.xMetric ? alignByStep(s.step, s.xMetric.step, s.xMetric.value)
-          : s.value.map(() => null);
-      default:
-        return stepXs(s.step);
-    }
+    return seriesXs(s, this.settings);
   }
 
   private downsampled(s: SeriesPoints): boolean {
@@ -188,49 +173,7 @@ export class MetricChart {
   }
 
   private tables(): { data: uPlot.AlignedData; drawn: Drawn[] } {
-    const tables: uPlot.AlignedData[] = [];
-    const drawn: Drawn[] = [];
-    let next = 1;
-    for (const s of this.series) {
-      const rawXs = this.xs(s);
-      // uPlot needs x ascending and present: drop points without x, sort when not sorted.
-      let order = rawXs.map((_, i) => i).filter(i => rawXs[i] !== null);
-      let sorted = true;
-      for (let k = 1; k < order.length; k++) {
-        if ((rawXs[order[k]] as number) < (rawXs[order[k - 1]] as number)) {
-          sorted = false;
-          break;
-        }
-      }
-      if (!sorted) {
-        order = [...order].sort((a, b) => (rawXs[a] as number) - (rawXs[b] as number));
-      }
-      const xs = order.map(i => rawXs[i] as number);
-      let values = order.map(i => s.value[i]);
-      if (this.settings.log) {
-        values = values.map(v => (v !== null && v > 0 ? v : null));
-      }
-      const columns: (number | null)[][] = [];
-      const d: Drawn = { main: 0, raw: null, lo: null, hi: null };
-      if (this.downsampled(s)) {
-        const env = envelope(values);
-        columns.push(env.lo, env.hi);
-        d.lo = next++;
-        d.hi = next++;
-        values = env.mid;
-      }
-      if (this.settings.smoothing > 0) {
-        columns.push(values);
-        d.raw = next++;
-        values = smooth(values, this.settings.smoothing);
-      }
-      columns.push(values);
-      d.main = next++;
-      tables.push([xs, ...columns] as uPlot.AlignedData);
-      drawn.push(d);
-    }
-    const data = tables.length === 1 ? tables[0] : uPlot.join(tables);
-    return { data, drawn };
+    return chartTable(this.series, this.settings, x => this.downsampled(x));
   }
 
   private xLabel(): string {
@@ -260,9 +203,16 @@ export class MetricChart {
     const { x: xAxis, y: yAxis, xValue } = chartAxes(this.node, {
       mode: this.settings.xMode, categories: this.options.categories,
       integerX: this.options.integerX, xLabel: this.xLabel(),
-      yLabel: this.options.yLabel ?? this.title
+      yLabel: this.options.yLabel ?? this.title,
+      // The plot's height less the x axis (ticks and label) and some room at the ends.
+      yLength: (this.options.height ?? HEIGHT) - 80
     });
-    const series: uPlot.Series[] = [{ label: this.xLabel(), value: xValue }];
+    // Not hovering (idx null), the legend shows each line's last value, as W&B and MLflow
+    // do; the x row says so. Hovering shows the values at the cursor.
+    const last = this.options.lastInLegend ?? !this.options.bars;
+    const series: uPlot.Series[] = [{ label: this.xLabel(),
+      value: (u: uPlot, v: number | null, _s: number, idx: number | null) =>
+        idx === null && last && u.data[0].length ? 'last' : xValue(u, v) }];
     const bands: uPlot.Band[] = [];
     const bars = this.options.bars ? uPlot.paths.bars!({ size: [0.7, 60] }) : undefined;
     this.series.forEach((s, i) => {
@@ -283,9 +233,13 @@ export class MetricChart {
         label: s.label, stroke: color, width: bars ? 0 : 1.5, spanGaps: true,
         fill: bars ? withAlpha(color, 0.8) : undefined, paths: bars,
         points: { show: !bars && s.value.length < 3 },
-        value: (_u: uPlot, v: number | null) => v === null ? '' : shortNumber(v)
+        value: (u: uPlot, v: number | null, sidx: number, idx: number | null) => {
+          const shown = idx === null && last ? lastValue(u, sidx) : v;
+          return shown === null ? '' : shortNumber(shown);
+        }
       });
     });
+    const onePad = this.settings.xMode === 'time' || this.settings.xMode === 'relative' ? 30 : 1;
     const opts: uPlot.Options = {
       width: Math.max(this.plotHost.clientWidth, 280),
       height: this.options.height ?? HEIGHT,
@@ -295,8 +249,14 @@ export class MetricChart {
           scales: ['x', null] } : undefined
       },
       scales: {
-        x: { time: false, ...(bars ? { range: (_u: uPlot, min: number, max: number) =>
-          [min - 0.5, max + 0.5] as uPlot.Range.MinMax } : {}) },
+        // One x value (a single point): a minute of time or a step either side; uPlot pads
+        // by the value's magnitude (years around an epoch time).
+        x: { time: false, range: (u: uPlot, min: number, max: number) => {
+          const xs = u.data[0];
+          const one = xs.length > 0 && xs[0] === xs[xs.length - 1] ? xs[0] : null;
+          return (bars ? [min - 0.5, max + 0.5] : one !== null
+            ? [one - onePad, one + onePad] : [min, max]) as uPlot.Range.MinMax;
+        } },
         // Bars grow from zero: their y range always holds it.
         y: this.settings.log ? { distr: 3, log: 10 } : bars ? { distr: 1,
           range: (_u: uPlot, min: number, max: number) => [Math.min(0, min),
@@ -367,19 +327,7 @@ export class MetricChart {
 
   /** data-shown: points of the main lines inside the visible x range (tests, diagnostics). */
   private countShown(u: uPlot): void {
-    const min = u.scales.x.min ?? -Infinity;
-    const max = u.scales.x.max ?? Infinity;
-    const xs = u.data[0] as number[];
-    let shown = 0;
-    for (const d of this.drawn) {
-      const ys = u.data[d.main] as (number | null)[];
-      for (let i = 0; i < xs.length; i++) {
-        if (xs[i] >= min && xs[i] <= max && ys[i] !== null && ys[i] !== undefined) {
-          shown++;
-        }
-      }
-    }
-    this.node.dataset.shown = String(shown);
+    this.node.dataset.shown = String(shownPoints(u, this.drawn));
   }
 
   private redraw(): void {

@@ -11,6 +11,29 @@ export interface AxisOptions {
   integerX?: boolean;
   xLabel: string;
   yLabel: string;
+  /** Pixels the y label may take (the plot's height): a longer one ends in an ellipsis. */
+  yLength: number;
+}
+
+// uPlot's axis label font (its default labelFont).
+const LABEL_FONT = 'bold 12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+let measure: CanvasRenderingContext2D | null = null;
+
+/** `text` cut to `px` pixels of the label font, with an ellipsis when cut. */
+function fitText(text: string, px: number): string {
+  measure ??= document.createElement('canvas').getContext('2d');
+  if (!measure) {
+    return text;
+  }
+  measure.font = LABEL_FONT;
+  if (measure.measureText(text).width <= px) {
+    return text;
+  }
+  let n = text.length;
+  while (n > 1 && measure.measureText(`${text.slice(0, n)}…`).width > px) {
+    n--;
+  }
+  return `${text.slice(0, n)}…`;
 }
 
 /** uPlot axes, and the x value's text in the legend. `node` (the chart) holds the current x
@@ -32,8 +55,9 @@ export function chartAxes(node: HTMLElement, o: AxisOptions): {
       if (o.integerX) {
         return niceTicks(min, max, count).filter(v => Number.isInteger(v));
       }
-      return mode === 'time' || mode === 'relative' ? timeTicks(min, max, count)
-        : niceTicks(min, max, count);
+      // Clock labels show seconds from a 2 s span on: ticks between seconds would repeat them.
+      return mode === 'time' ? timeTicks(min, max, count, max - min >= 2 ? 1 : 0)
+        : mode === 'relative' ? timeTicks(min, max, count) : niceTicks(min, max, count);
     },
     values: (u: uPlot, splits: number[]) => {
       const min = u.scales.x.min ?? 0;
@@ -46,7 +70,7 @@ export function chartAxes(node: HTMLElement, o: AxisOptions): {
     }
   };
   const y: uPlot.Axis = {
-    stroke: axisColor, label: o.yLabel, labelSize: 18, labelGap: 0, size: 56,
+    stroke: axisColor, label: fitText(o.yLabel, o.yLength), labelSize: 18, labelGap: 0, size: 56,
     grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor, width: 1 },
     values: (_u: uPlot, splits: number[]) => splits.map(shortNumber)
   };

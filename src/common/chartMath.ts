@@ -157,9 +157,10 @@ export function niceTicks(min: number, max: number, count: number): number[] {
 const TIME_INCRS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30,
   60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
 
-/** Ticks of a time axis (epoch seconds or seconds since start) at round increments. */
-export function timeTicks(min: number, max: number, count: number): number[] {
-  const raw = (max - min) / Math.max(1, count);
+/** Ticks of a time axis (epoch seconds or seconds since start) at round increments of at
+ * least `minIncr` seconds. */
+export function timeTicks(min: number, max: number, count: number, minIncr = 0): number[] {
+  const raw = Math.max(minIncr, (max - min) / Math.max(1, count));
   const incr = TIME_INCRS.find(i => i >= raw) ?? Math.ceil(raw / 86400) * 86400;
   const out: number[] = [];
   for (let v = Math.ceil(min / incr) * incr; v <= max + 1e-9 && out.length < 200; v += incr) {

@@ -28,7 +28,7 @@ export type ChartSink = (chart: MetricChart) => void;
 
 function chart(title: string, series: SeriesPoints[], options: ChartOptions,
   sink: ChartSink): HTMLElement {
-  const c = new MetricChart(title, LINE, { height: 200, ...options });
+  const c = new MetricChart(title, LINE, { height: 200, lastInLegend: false, ...options });
   sink(c);
   c.setSeries(series);
   return c.node;
@@ -173,7 +173,8 @@ HTMLElement | null {
   }
   const xs = values.map((_, i) => i);
   return chart(name, [points(name, xs, values)],
-    { bars: values.length <= 60, xLabel: 'index', yLabel: name, integerX: true }, sink);
+    { bars: values.length <= 60, xLabel: 'index', yLabel: name, integerX: true,
+      lastInLegend: values.length > 60 }, sink);
 }
 
 /** Numeric columns of a row/table metric as lines over the row number, or over the first
@@ -207,5 +208,5 @@ HTMLElement | null {
   }
   return chart(name, ys.map(c => points(c, xs, columns![c].map(toNumber))),
     { xLabel: increasing ? names[0] : 'row', yLabel: ys.length === 1 ? ys[0] : 'value',
-      integerX: !increasing }, sink);
+      integerX: !increasing, lastInLegend: true }, sink);
 }

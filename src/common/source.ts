@@ -1,7 +1,7 @@
 // The data-source interface the shared run view is written against. The studio implements it
 // over REST (src/rest/), the notebook widget over anywidget's comm (src/widget/).
 import type {
-  ArtifactList, LogChunk, MetricInfo, MetricSeries, ModelVersion, Run, RunKeys, RunValues,
+  ArtifactList, LogChunk, MetricInfo, MetricSeries, ModelVersion, Run, RunValues,
   SnapshotManifest
 } from './types';
 
@@ -66,7 +66,6 @@ export interface LiveSource {
 
 /** Where an analysis reads many runs: the children of a run, the rows of a runs table. */
 export interface RunSetSource {
-  keys(): Promise<RunKeys>;
   values(columns: string[]): Promise<RunValues>;
   /** Series of some runs for the charts view (its caller caps how many runs). */
   series?(runIds: string[], names: string[], maxPoints: number): Promise<MetricSeries[]>;

@@ -68,7 +68,6 @@ export class RestRunSource implements RunDataSource {
   childRuns(): RunSetSource {
     const query = { parent_run_id: this.runId };
     return {
-      keys: () => this.api.runKeys(this.workspaceId, query),
       values: columns => this.api.runValues(this.workspaceId,
         { ...query, order_by: 'number', descending: false }, columns),
       series: (ids, names, maxPoints) => this.api.queryMetrics(this.workspaceId, ids, names,

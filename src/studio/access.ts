@@ -98,7 +98,7 @@ Promise<HTMLElement | null> {
   const section = h('section', { className: 'mlws-section mlws-access-section',
     'aria-label': 'Access', 'data-user': perms.user },
   h('div', { className: 'mlws-section-head' }, h('h3', null, 'Access'),
-    h('span', { className: 'mlws-muted mlws-access-who' },
+    h('span', { className: 'mlws-muted mlws-access-who', title: perms.user ?? '' },
       perms.user ? `you: ${perms.user}` : '')));
   const error = h('p', { className: 'mlws-access-error', role: 'alert' });
   const can = perms.actions;
@@ -134,8 +134,8 @@ Promise<HTMLElement | null> {
           h('span', { 'data-secret': s.name }, s.name), String(s.version),
           formatTime(s.created_time), s.created_by]),
         'mlws-table mlws-compact mlws-secrets-table')
-        : h('p', { className: 'mlws-muted mlws-indent' },
-          'No secrets. In a notebook: ws.get_default_keyvault().set_secret("name", value).'));
+        : emptyState('No secrets.',
+          'In a notebook: ws.get_default_keyvault().set_secret("name", value).'));
     } catch (err) {
       section.append(emptyState(`Secrets could not be listed: ${errorMessage(err)}`));
     }

@@ -63,8 +63,8 @@ export class EndpointsView extends Widget {
   private drift = h('div', { className: 'mlws-endpoint-drift' });
   private collected: CollectedDataPart;
   private driftRead = 0;
-  private charts = { traffic: new MetricChart('Requests and errors per second', CHART),
-    latency: new MetricChart('Latency (ms)', CHART) };
+  private charts = { traffic: new MetricChart('Requests and errors per second', CHART,
+    { yLabel: 'per second' }), latency: new MetricChart('Latency (ms)', CHART, { yLabel: 'ms' }) };
   private services: Service[] = [];
   private selected: string | null;
   private shown: string | null = null;

@@ -117,7 +117,10 @@ export function computeSection(targets: ComputeTarget[] | Error, onRefresh: () =
       return cells;
     });
     const columns = ['Name', 'Type', 'State', 'Nodes', ...(onStop ? [''] : [])];
-    section.append(table(columns, rows, 'mlws-table mlws-compact mlws-compute-table'), error);
+    // A cluster's row (with its Stop button) is wider than the sidebar at its default width:
+    // it scrolls sideways instead of being cut off.
+    section.append(h('div', { className: 'mlws-panel-table-scroll' },
+      table(columns, rows, 'mlws-table mlws-compact mlws-compute-table')), error);
   }
   return section;
 }

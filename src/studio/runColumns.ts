@@ -46,7 +46,6 @@ export function runsCsv(rows: Row[], keys: string[]): string {
 export function runsSetSource(studio: Studio, ws: string, query: () => RunSearch,
   columns: () => string[], keep: (values: RunValues) => void): RunSetSource {
   return {
-    keys: () => studio.api.runKeys(ws, query()),
     values: async wanted => {
       const values = await studio.api.runValues(ws, { ...query(), limit: ALL_RUNS },
         [...new Set([...wanted, ...columns()])]);

@@ -8,34 +8,28 @@ import { MainAreaWidget } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 import { SweepView } from '../common/analysis/sweepView';
 import { clear, emptyState, errorMessage, h, saveBlob } from '../common/dom';
-import type { RunSetSource } from '../common/source';
-import { isTerminal, type RunStatus, type RunValues } from '../common/types';
+import type { RunStatus, RunValues } from '../common/types';
 import type { RunSearch } from '../rest/api';
 import {
-  ALL_RUNS, ColumnChooser, type Row, type TableView, cell, columnsTemplate, loadView, newColumn,
-  rowOf,
-  runsCsv, runsSetSource, saveView
+  ALL_RUNS, ColumnChooser, type Row, type TableView, columnsTemplate, loadView, newColumn,
+  rowOf, runsCsv, runsSetSource, saveView
 } from './runColumns';
 import { filtersBar } from './runsFilters';
 import { RunsHeader } from './runsHeader';
 import { RunsSelection, openColumnMenu, openRunsMenu, registerTable } from './runsActions';
+import { PAGE, RunPages } from './runsPages';
+import { runRow } from './runsRow';
 import { applyPermissions } from './access';
 import type { Studio } from './studio';
 
 const ROW_HEIGHT = 30;
-const PAGE = 100;
 const REFRESH_MS = 3000;
-const ALL_LIMIT = ALL_RUNS;
 let tables = 0;
 
 export class RunsTableContent extends Widget {
   private selection: RunsSelection;
   private view: TableView;
-  private pages = new Map<number, RunValues>();
-  private pending = new Set<number>();
-  private total = 0;
-  private loadedOnce = false;
-  private generation = 0;
+  private pages: RunPages;
   /** Rows of the brushed runs (client-side), or null: pages from the server. */
   private brushedRows: Row[] | null = null;
   private allValues: RunValues | null = null;
@@ -59,6 +53,13 @@ export class RunsTableContent extends Widget {
     super();
     this.addClass('mlws-runs-table');
     this.view = loadView(workspaceId, experiment);
+    this.pages = new RunPages((offset, limit) => this.studio.api.runValues(this.workspaceId,
+      { ...this.query(), limit, offset }, this.columnKeys()), error => {
+      // A query that does not parse: say where, keep the table as it was.
+      this.queryError.textContent = error ? errorMessage(error) : '';
+      this.queryError.hidden = !error;
+      this.render();
+    });
     this.selection = new RunsSelection(`mlws-runs-table-${++tables}`, studio, workspaceId,
       reload => {
         this.updateButtons();
@@ -72,16 +73,13 @@ export class RunsTableContent extends Widget {
     this.chooser = new ColumnChooser(() => this.view.columns.map(c => c.key),
       (key, on) => this.setColumn(key, on));
     const button = (label: string, onclick: () => void, cls = '', title = ''): HTMLButtonElement =>
-      h('button', { className: `mlws-button ${cls}`, type: 'button', onclick, title });
+      h('button', { className: `mlws-button ${cls}`, type: 'button', onclick, title }, label);
     this.compareButton = button('Compare', () => this.selection.compareSelected(),
       'mlws-primary');
-    this.compareButton.textContent = 'Compare';
-    this.cancelButton = button('Cancel', () => void this.selection.cancelSelected(), '',
+    this.cancelButton = button('Cancel runs', () => void this.selection.cancelSelected(), '',
       'Cancel the selected runs that are still running');
-    this.cancelButton.textContent = 'Cancel runs';
     this.deleteButton = button('Delete', () => void this.selection.deleteSelected(),
       'mlws-danger');
-    this.deleteButton.textContent = 'Delete';
     const columnsButton = h('button', { className: 'mlws-button', type: 'button',
       'aria-expanded': 'false', onclick: () => {
         this.chooser.node.hidden = !this.chooser.node.hidden;
@@ -194,15 +192,13 @@ export class RunsTableContent extends Widget {
 
   /** Read again from the first page; a new sort or filter also starts at the top. */
   reload(keepScroll = false): void {
-    this.generation += 1;
-    this.pages.clear();
-    this.pending.clear();
+    this.pages.reset();
     this.brushedRows = null;
     if (!keepScroll) {
       this.viewport.scrollTop = 0;
     }
     this.header.render();
-    void this.fetchPage(0);
+    void this.pages.fetch(0);
   }
 
   protected onAfterAttach(): void {
@@ -220,13 +216,7 @@ export class RunsTableContent extends Widget {
     if (!this.isVisible || this.brushedRows) {
       return;
     }
-    const [first, last] = this.visiblePages();
-    for (let p = first; p <= last; p++) {
-      const page = this.pages.get(p);
-      if (page?.columns['attributes.status']?.some(s => !isTerminal(String(s)))) {
-        void this.fetchPage(p, true);
-      }
-    }
+    this.pages.refreshActive(...this.visiblePages());
   }
 
   private template(): string {
@@ -252,43 +242,13 @@ export class RunsTableContent extends Widget {
   }
 
   // ---- data
-  private async fetchPage(page: number, force = false): Promise<void> {
-    if (this.pending.has(page) || (!force && this.pages.has(page))) {
-      return;
-    }
-    const generation = this.generation;
-    this.pending.add(page);
-    try {
-      const result = await this.studio.api.runValues(this.workspaceId,
-        { ...this.query(), limit: PAGE, offset: page * PAGE }, this.columnKeys());
-      if (generation !== this.generation) {
-        return;
-      }
-      this.total = result.total;
-      this.loadedOnce = true;
-      this.pages.set(page, result);
-      this.queryError.hidden = true;
-    } catch (err) {
-      if (generation === this.generation) {
-        // A query that does not parse: say where, keep the table as it was.
-        this.queryError.textContent = errorMessage(err);
-        this.queryError.hidden = false;
-        this.total = 0;
-        this.loadedOnce = true;
-      }
-    } finally {
-      this.pending.delete(page);
-    }
-    this.render();
-  }
-
   private async selectAll(): Promise<void> {
     if (this.brushedRows) {
       this.brushedRows.forEach(r => this.track(r, true));
       return;
     }
     const all = await this.studio.api.runValues(this.workspaceId,
-      { ...this.query(), limit: ALL_LIMIT }, []);
+      { ...this.query(), limit: ALL_RUNS }, []);
     all.ids.forEach((_, i) => this.track(rowOf(all, i), true));
   }
 
@@ -306,21 +266,20 @@ export class RunsTableContent extends Widget {
     if (this.brushedRows) {
       return this.brushedRows[i] ?? null;
     }
-    const page = this.pages.get(Math.floor(i / PAGE));
-    return page && i % PAGE < page.ids.length ? rowOf(page, i % PAGE) : null;
+    return this.pages.row(i);
   }
 
   private rowCount(): number {
-    return this.brushedRows ? this.brushedRows.length : this.total;
+    return this.brushedRows ? this.brushedRows.length : this.pages.total;
   }
 
   private render(): void {
     const total = this.rowCount();
     this.spacer.style.height = `${total * ROW_HEIGHT}px`;
     this.countLabel.textContent = this.brushedRows
-      ? `${total} of ${this.total} runs (brushed)` : `${total} run${total === 1 ? '' : 's'}`;
+      ? `${total} of ${this.pages.total} runs (brushed)` : `${total} run${total === 1 ? '' : 's'}`;
     clear(this.spacer);
-    if (total === 0 && this.loadedOnce && !this.brushedRows) {
+    if (total === 0 && this.pages.loadedOnce && !this.brushedRows) {
       const filtered = this.view.text || this.view.status || this.view.filter;
       this.spacer.append(emptyState(filtered ? 'No runs match these filters.'
         : 'No runs in this experiment yet.',
@@ -337,7 +296,7 @@ export class RunsTableContent extends Widget {
     for (let i = first; i < last; i++) {
       const row = this.rowAt(i);
       if (!row) {
-        void this.fetchPage(Math.floor(i / PAGE));
+        void this.pages.fetch(Math.floor(i / PAGE));
         continue;
       }
       this.spacer.append(this.renderRow(row, i, template, columns));
@@ -345,30 +304,14 @@ export class RunsTableContent extends Widget {
   }
 
   private renderRow(row: Row, i: number, template: string, columns: string[]): HTMLElement {
-    const name = String(row.get('attributes.display_name') || row.id);
-    const box = h('input', {
-      type: 'checkbox', 'aria-label': `Select run ${name}`,
-      onclick: (ev: Event) => ev.stopPropagation(),
-      onchange: () => {
-        this.track(row, box.checked);
+    return runRow(row, i * ROW_HEIGHT, template, columns, {
+      selected: this.selection.selected.has(row.id),
+      select: on => {
+        this.track(row, on);
         this.updateButtons();
-      }
-    });
-    box.checked = this.selection.selected.has(row.id);
-    const parent = row.get('attributes.parent_run_id');
-    return h('div', {
-      className: `mlws-runs-row${this.selection.selected.has(row.id) ? ' mlws-row-selected'
-        : ''}`,
-      role: 'row', tabindex: 0, 'data-run-id': row.id,
-      style: `top: ${i * ROW_HEIGHT}px; grid-template-columns: ${template}`,
-      onclick: () => this.studio.openRun(this.workspaceId, row.id),
-      onkeydown: (ev: Event) => {
-        if ((ev as KeyboardEvent).key === 'Enter') {
-          this.studio.openRun(this.workspaceId, row.id);
-        }
       },
-      oncontextmenu: (ev: Event) => {
-        ev.preventDefault();
+      open: () => this.studio.openRun(this.workspaceId, row.id),
+      contextMenu: ev => {
         if (!this.selection.selected.has(row.id)) {
           // Like a file manager: the menu acts on the row under the pointer.
           this.selection.clear();
@@ -376,29 +319,22 @@ export class RunsTableContent extends Widget {
           this.updateButtons();
           this.render();
         }
-        openRunsMenu(this.studio, this.selection, ev as MouseEvent);
+        openRunsMenu(this.studio, this.selection, ev);
       }
-    }, h('span', { className: 'mlws-runs-select' }, box), columns.map(key =>
-      h('span', { className: 'mlws-cell', 'data-column': key },
-        cell(key, row.get(key), key === 'attributes.display_name' ? parent : undefined))));
+    });
   }
 
   private updateButtons(): void {
     const n = this.selection.selected.size;
+    const active = this.selection.activeSelected();
     this.compareButton.disabled = n < 2;
     this.deleteButton.disabled = n === 0;
-    this.cancelButton.disabled = this.selection.activeSelected() === 0;
+    this.cancelButton.disabled = active === 0;
     this.compareButton.textContent = `Compare${n ? ` (${n})` : ''}`;
-    const active = this.selection.activeSelected();
     this.cancelButton.textContent = `Cancel runs${active ? ` (${active})` : ''}`;
   }
 
   // ---- analysis and brushing
-  private analysisSource(): RunSetSource {
-    return runsSetSource(this.studio, this.workspaceId, () => this.query(), () =>
-      this.columnKeys(), values => { this.allValues = values; });
-  }
-
   private showAnalysis(): void {
     clear(this.analysisHost);
     if (!this.view.analysis) {
@@ -408,7 +344,9 @@ export class RunsTableContent extends Widget {
       return;
     }
     if (!this.sweep) {
-      this.sweep = new SweepView(this.analysisSource(), ids => this.brushed(ids));
+      const source = runsSetSource(this.studio, this.workspaceId, () => this.query(),
+        () => this.columnKeys(), values => { this.allValues = values; });
+      this.sweep = new SweepView(source, ids => this.brushed(ids));
       void this.sweep.load();
     }
     this.analysisHost.append(this.sweep.node);
@@ -437,7 +375,7 @@ export class RunsTableContent extends Widget {
     } else {
       try {
         const all = await this.studio.api.runValues(this.workspaceId,
-          { ...this.query(), limit: ALL_LIMIT }, keys);
+          { ...this.query(), limit: ALL_RUNS }, keys);
         rows = all.ids.map((_, i) => rowOf(all, i));
       } catch (err) {
         this.studio.notifyError('Exporting the runs failed', err);

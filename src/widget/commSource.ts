@@ -5,7 +5,7 @@ import type {
   ArtifactContent, ChangeKind, ChangeListener, RunDataSource, RunSetSource
 } from '../common/source';
 import type {
-  ArtifactList, LogChunk, MetricInfo, MetricSeries, Run, RunKeys, RunPage, RunValues,
+  ArtifactList, LogChunk, MetricInfo, MetricSeries, Run, RunPage, RunValues,
   SnapshotManifest
 } from '../common/types';
 
@@ -166,10 +166,9 @@ export class CommRunSource implements RunDataSource {
       { path });
     return { contentType: data.content_type, blob: decodeBase64(data.base64, data.content_type) };
   }
-  /** The children through the kernel: the same bodies as the run-keys/run-values routes. */
+  /** The children through the kernel: the same bodies as the run-values route. */
   childRuns(): RunSetSource {
     return {
-      keys: () => this.request<RunKeys>('child_keys'),
       values: columns => this.request<RunValues>('child_values', { columns }),
       series: async (ids, names, maxPoints) => (await this.request<{ series: MetricSeries[] }>(
         'child_series', { run_ids: ids, names, max_points: maxPoints })).series,

@@ -19,6 +19,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,9 +83,16 @@ class Lab:
             return json.loads(r.read())
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    base = tmp_path_factory.mktemp("lab")
+@contextmanager
+def launch_lab(base: Path, server_config: dict[str, Any] | None = None,
+               token: str | None = None) -> Iterator[Lab]:
+    """A `jupyter lab` of its own under `base` (store home, root, settings), stopped on exit.
+
+    `server_config` is written as its jupyter_server_config.json (e.g. an identity provider
+    and MlwsApp settings). Without `token` the server is open (no token, no password);
+    with it the server's own authentication stays on and `token` is what the start-up probe
+    authenticates with.
+    """
     home, root, settings = base / "mlws-home", base / "root", base / "settings"
     for d in (home, root, settings):
         d.mkdir()
@@ -98,32 +106,41 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text('{"autoStartDefaultKernel": true}')
     port = _free_port()
-    env = {**os.environ, "MLWS_HOME": str(home), "JUPYTER_PLATFORM_DIRS": "1"}
-    for name in ("MLWS_DATABASE_URL", "MLWS_STORAGE_URL", "MLWS_TRACKING_URI", "MLWS_TOKEN"):
-        env.pop(name, None)
+    # Nothing of this process's own store, tracking or run reaches the server.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLWS_")}
+    env.update(MLWS_HOME=str(home), JUPYTER_PLATFORM_DIRS="1")
+    if server_config is not None:
+        config = base / "config"
+        config.mkdir()
+        (config / "jupyter_server_config.json").write_text(json.dumps(server_config))
+        env["JUPYTER_CONFIG_DIR"] = str(config)
+    access = ([] if token is not None
+              else ["--IdentityProvider.token=", "--ServerApp.password="])
     log = base / "lab.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
-             "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=",
+             "--ServerApp.ip=127.0.0.1", *access,
              "--ServerApp.allow_root=True", f"--ServerApp.root_dir={root}",
              f"--LabApp.user_settings_dir={settings}",
              f"--LabApp.workspaces_dir={base / 'workspaces'}",
              "--ServerApp.disable_check_xsrf=False"],
             env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root)
     url = f"http://127.0.0.1:{port}/"
+    headers = {"Authorization": f"token {token}"} if token is not None else {}
 
     def ready() -> bool:
         if process.poll() is not None:
             raise AssertionError(f"jupyter lab exited:\n{log.read_text()[-3000:]}")
+        request = urllib.request.Request(f"{url}mlws/api/v1/workspaces", headers=headers)
         try:
-            with urllib.request.urlopen(f"{url}mlws/api/v1/workspaces", timeout=2) as r:
+            with urllib.request.urlopen(request, timeout=2) as r:
                 return r.status == 200
         except OSError:
             return False
 
     try:
-        wait_for(ready, timeout=60, what="jupyter lab to start")
+        wait_for(ready, timeout=90, what="jupyter lab to start")
         yield Lab(url=url, home=home, root=root, process=process, log=log)
     finally:
         process.terminate()
@@ -132,6 +149,25 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+LabFactory = Callable[..., Lab]
+
+
+@pytest.fixture(scope="module")
+def lab_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabFactory]:
+    """Start more labs with their own server config: `lab_factory(server_config=...,
+    token=...)` (the arguments of `launch_lab`); they stop with the test module."""
+    with ExitStack() as stack:
+        yield lambda **kwargs: stack.enter_context(
+            launch_lab(tmp_path_factory.mktemp("lab"), **kwargs))
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """The open lab most tests share (one per session and xdist worker)."""
+    with launch_lab(tmp_path_factory.mktemp("lab")) as started:
+        yield started
 
 
 @pytest.fixture

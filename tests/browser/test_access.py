@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +13,7 @@ import pytest
 from jupyter_mlws.core import Experiment, Workspace
 from jupyter_mlws.store import reset_store_cache
 
-from .conftest import UI, Lab, _free_port, wait_for
+from .conftest import UI, Lab, LabFactory, wait_for
 
 USERS = {"reader": "Reader", "contrib": "Contributor", "owner": "Owner"}
 TOKENS = {name: f"team-{name}-" + "x" * 20 for name in USERS}
@@ -24,57 +21,14 @@ SECRET = "VALUE-" + os.urandom(8).hex()
 
 
 @pytest.fixture(scope="module")
-def team_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    base = tmp_path_factory.mktemp("team-lab")
-    home, root, settings, config = (base / n for n in ("home", "root", "settings", "config"))
-    for d in (home, root, settings, config):
-        d.mkdir()
-    notification = settings / "@jupyterlab" / "apputils-extension"
-    notification.mkdir(parents=True)
-    (notification / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+def team_lab(lab_factory: LabFactory) -> Lab:
     # What `python -m jupyter_mlws.server.team init` writes, with known tokens.
-    (config / "jupyter_server_config.json").write_text(json.dumps({
+    return lab_factory(server_config={
         "ServerApp": {"identity_provider_class":
                       "jupyter_mlws.server.team.TeamIdentityProvider"},
         "TeamIdentityProvider": {"users": {n: {"token": t, "groups": []}
                                            for n, t in TOKENS.items()}},
-        "MlwsApp": {"access_control": True, "admin_users": []}}))
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLWS_")}
-    env.update(MLWS_HOME=str(home), JUPYTER_PLATFORM_DIRS="1", JUPYTER_CONFIG_DIR=str(config))
-    log = base / "lab.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
-             "--ServerApp.ip=127.0.0.1", "--ServerApp.allow_root=True",
-             f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={settings}",
-             f"--LabApp.workspaces_dir={base / 'workspaces'}"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root)
-    url = f"http://127.0.0.1:{port}/"
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"jupyter lab exited:\n{log.read_text()[-3000:]}")
-        import urllib.request
-
-        request = urllib.request.Request(f"{url}mlws/api/v1/openapi.json",
-                                         headers={"Authorization": f"token {TOKENS['owner']}"})
-        try:
-            with urllib.request.urlopen(request, timeout=2) as r:
-                return r.status == 200
-        except OSError:
-            return False
-
-    try:
-        wait_for(ready, timeout=90, what="the team server to start")
-        yield Lab(url=url, home=home, root=root, process=process, log=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        "MlwsApp": {"access_control": True, "admin_users": []}}, token=TOKENS["owner"])
 
 
 @pytest.fixture(scope="module")

@@ -66,6 +66,15 @@ def test_collected_data_becomes_dataset_versions_from_the_view(ui: UI, ws_name: 
         v1.wait_for()
         assert inputs.locator(".mlws-collected-register").inner_text() == "Up to date"
         assert Dataset.get_by_name(ws, "svc-collected-inputs").version == 1  # the SDK sees it
+        # One request so far: its latency chart spans a minute around it (clock labels), not
+        # years.
+        latency = detail.locator(".mlws-chart[data-metric='Latency (ms)']")
+
+        def ticks() -> list[str]:
+            return json.loads(latency.get_attribute("data-x-ticks") or "[]")
+
+        wait_for(lambda: ticks(), what="the latency chart's ticks")
+        assert all(re.fullmatch(r"\d\d:\d\d:\d\d", t) for t in ticks()), ticks()
         ui.screenshot("endpoints-collected-data.png")
 
         # Rows sent later: a second version from the same button.

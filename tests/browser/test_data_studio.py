@@ -58,6 +58,7 @@ def test_data_section_and_dataset_view(ui: UI, ws_name: str, tmp_path: Path) -> 
     profile.wait_for(timeout=30000)
     assert "80 rows" in view.locator(".mlws-dataset-profile").inner_text()
     assert view.locator(".mlws-histogram-bar").count() == 20
+    ui.screenshot("dataset-view.png")  # the dataset view, before its run is opened
     runs = view.locator(".mlws-dataset-runs-table")
     runs.locator(f"button[data-run-id='{run_id}']").click()
     run_view = page.locator(f".mlws-run-view[data-run-id='{run_id}']")
@@ -65,7 +66,6 @@ def test_data_section_and_dataset_view(ui: UI, ws_name: str, tmp_path: Path) -> 
     datasets.wait_for()
     assert "table_rows (version 1)" in datasets.inner_text()
     assert "training" in datasets.inner_text()
-    ui.screenshot("dataset-view.png")
 
 
 def test_register_a_dataset_from_the_file_browser(ui: UI, ws_name: str) -> None:

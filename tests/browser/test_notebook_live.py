@@ -144,13 +144,14 @@ def test_run_details_widget_updates_while_its_cell_runs(ui: UI, ws_name: str) ->
     wait_for(lambda: points() > first + 5, timeout=20,
              what="the widget's chart to grow while its cell runs")
     assert busy.count() == 1, "the cell finished before the chart grew"
+    header.evaluate("e => e.scrollIntoView({block: 'start'})")  # the header and the chart
+    ui.screenshot("run-details-widget-live.png")
     (ui.lab.root / f"stop-{tag}").write_text("")
     wait_for(lambda: "Completed" in header.inner_text(), timeout=30,
              what="the widget to show the run Completed")
     wait_for(lambda: busy.count() == 0, timeout=30, what="the cell to finish")
     ui.tab(view, "children").get_by_text("fold-1").click()
     widget.locator(".mlws-run-title", has_text="fold-1").wait_for()
-    ui.screenshot("run-details-widget-live.png")
 
 
 def _run_widget_notebook(ui: UI, name: str, title: str) -> tuple[Any, Any, Any]:

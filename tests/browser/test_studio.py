@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from jupyter_mlws.core import Experiment, Workspace
+
 from .conftest import UI, wait_for
 from .seeding import seed_run
 
@@ -147,6 +149,45 @@ def test_compare_two_runs_from_the_runs_table(ui: UI, ws_name: str, tmp_path: Pa
     ui.screenshot("compare.png")
 
 
+def test_compare_legend_shows_last_values_until_hovered(ui: UI, ws_name: str) -> None:
+    ws = Workspace.create(ws_name, exist_ok=True, show_output=False)
+    exp = Experiment(ws, "legend")
+    for name, scale in (("low", 1.0), ("high", 2.0)):
+        run = exp.start_logging(display_name=name, outputs=False, snapshot_directory=None)
+        for step in range(20):
+            run.log("loss", scale / (step + 1), step=step)
+        run.complete()
+    ui.open_lab()
+    ui.select_workspace(ws._record.id)
+    ui.open_panel().get_by_role("button", name="Open runs table of legend").click()
+    table = ui.page.locator(".mlws-runs-table")
+    for name in ("low", "high"):
+        table.get_by_label(f"Select run {name}").check()
+    table.get_by_role("button", name="Compare (2)").click()
+    chart = ui.page.locator(".mlws-compare .mlws-chart[data-metric='loss']")
+    chart.locator("canvas").wait_for()
+
+    def legend() -> dict[str, str]:
+        rows = chart.locator(".u-legend tr.u-series:visible")
+        return {rows.nth(i).locator(".u-label").inner_text().strip():
+                rows.nth(i).locator(".u-value").inner_text().strip()
+                for i in range(rows.count())}
+
+    # Nothing hovered: each run's last value (loss at step 19), and the x row says so.
+    last = {"step": "last", "high": "0.1", "low": "0.05"}
+    wait_for(lambda: legend() == last, what=f"the last values in the legend ({legend()})")
+    # Hovering the left edge (step 0): the values there.
+    over = chart.locator(".u-over")
+    box = over.bounding_box()
+    assert box
+    ui.page.mouse.move(box["x"] + 2, box["y"] + box["height"] / 2)
+    wait_for(lambda: legend() == {"step": "0", "high": "2", "low": "1"},
+             what=f"the hovered values in the legend ({legend()})")
+    # Leaving the chart: back to the last values.
+    ui.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] + 200)
+    wait_for(lambda: legend() == last, what=f"the last values again ({legend()})")
+
+
 def test_panel_lists_runs_and_opens_one(ui: UI, ws_name: str, tmp_path: Path) -> None:
     ws, run = seed_run(tmp_path, ws_name)
     ui.open_lab()
@@ -157,7 +198,17 @@ def test_panel_lists_runs_and_opens_one(ui: UI, ws_name: str, tmp_path: Path) ->
     assert item.locator("[aria-label=Completed]").count() == 1
     item.click()
     ui.page.locator(f".mlws-run-view[data-run-id='{run.id}'] .mlws-tab-details").wait_for()
-    ui.screenshot("panel.png")
+    for section in ("compute", "env", "data", "models", "access"):
+        panel.locator(f".mlws-{section}-section").wait_for(state="attached")
+    # The README's picture shows every section of the panel: a window tall enough for it.
+    height = panel.evaluate("p => p.scrollHeight + p.getBoundingClientRect().top")
+    ui.page.set_viewport_size({"width": 1400, "height": max(900, int(height) + 40)})
+    try:
+        wait_for(lambda: panel.evaluate("p => p.scrollHeight <= p.clientHeight"),
+                 what="the whole panel in the window")
+        ui.screenshot("panel.png")
+    finally:
+        ui.page.set_viewport_size({"width": 1400, "height": 900})
 
 
 def test_run_opens_from_a_link_and_from_the_palette(ui: UI, ws_name: str,

@@ -180,18 +180,31 @@ def test_time_axes_of_a_short_run_have_labels(ui: UI, ws_name: str) -> None:
     run = _start(exp, "short-run")
     start = time.time()
     ws._store.append_metrics([(run.id, "loss", "scalar", i, start + i * 0.02, 1 / (i + 1), "")
-                              for i in range(20)])
+                              for i in range(20)]
+                             + [(run.id, "wide", "scalar", i, start + i * 0.13, i, "")
+                                for i in range(20)])
     run.complete()
     view = ui.open_run(ws._record.id, run.id, "metrics")
     chart = view.locator(".mlws-chart[data-metric='loss']")
     chart.locator("canvas").wait_for()
     x_axis = view.get_by_label("X axis")
 
-    def ticks() -> list[str]:
-        return [t for t in json.loads(chart.get_attribute("data-x-ticks") or "[]") if t]
+    def ticks(of: Any = chart) -> list[str]:
+        return [t for t in json.loads(of.get_attribute("data-x-ticks") or "[]") if t]
 
     x_axis.select_option("time")
     wait_for(lambda: len(ticks()) >= 2, what="time tick labels")
+    # 2.5 s of clock time on a chart of one column (room for 6 ticks: half-second steps):
+    # labels in whole seconds, none repeated.
+    wide = view.locator(".mlws-chart[data-metric='wide']")
+    ui.page.set_viewport_size({"width": 1000, "height": 900})
+    try:
+        wait_for(lambda: wide.evaluate("c => c.getBoundingClientRect().width") > 560,
+                 what="one chart per row")
+        wait_for(lambda: len(ticks(wide)) >= 2, what="time tick labels of 2.5 s")
+        assert len(set(ticks(wide))) == len(ticks(wide)), ticks(wide)
+    finally:
+        ui.page.set_viewport_size({"width": 1400, "height": 900})
     x_axis.select_option("relative")
     wait_for(lambda: len(ticks()) >= 2 and all(t.endswith("s") for t in ticks()),
              what="relative time tick labels in seconds")
@@ -357,6 +370,8 @@ def theme(page: Any, name: str) -> None:
     page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
     page.locator(".lm-Menu-itemLabel").get_by_text("Theme", exact=True).click()
     page.locator(".lm-Menu-itemLabel").get_by_text(name, exact=True).click()
+    # JupyterLab covers the page with its splash screen while it loads the theme.
+    page.locator("#jupyterlab-splash").wait_for(state="detached", timeout=30000)
 
 
 def test_run_view_blends_into_the_dark_theme(ui: UI, ws_name: str, tmp_path: Path) -> None:

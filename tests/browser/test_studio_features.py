@@ -253,12 +253,13 @@ def test_charts_export_sync_smooth_and_band(ui: UI, ws_name: str, tmp_path: Path
     # Downsampled: a min/max band whose two helper series have no legend row of their own.
     rows = loss.locator(".u-legend tr.u-series")
     assert rows.count() == 4 and loss.locator(".u-legend tr.u-series:visible").count() == 2
-    # One crosshair for the tab: hovering loss moves acc's cursor (its legend shows a value).
+    # One crosshair for the tab: hovering loss moves acc's cursor (its legend's x row shows
+    # the hovered step instead of "last").
     over = loss.locator(".u-over").bounding_box()
     assert over
     page.mouse.move(over["x"] + over["width"] / 2, over["y"] + over["height"] / 2)
-    wait_for(lambda: acc.locator(".u-legend .u-series").nth(1).locator(".u-value")
-             .inner_text().strip() != "", what="the synced cursor on the other chart")
+    wait_for(lambda: acc.locator(".u-legend .u-series").nth(0).locator(".u-value")
+             .inner_text().strip() not in ("", "last"), what="the synced cursor on the other chart")
     # Smoothing keeps the raw line (faded, no legend row).
     view.get_by_label("Smoothing").fill("0.8")
     view.get_by_label("Smoothing").dispatch_event("change")

@@ -1,7 +1,7 @@
 // Columns of many runs (RunValues) as plottable dimensions: numbers (parsed from tag and
 // parameter text too; log scale when positive over more than two decades, as learning rates
 // are) or categories (ordered names).
-import type { RunKeys, RunValues } from '../types';
+import type { RunValues } from '../types';
 
 export interface Dimension {
   key: string;
@@ -105,16 +105,22 @@ export function valueAt(d: Dimension, p: number): number {
   return d.min + p * (d.max - d.min);
 }
 
-/** Columns worth analysing in a sweep: parameters and tags whose value varies, then the
- * scalar metrics; the ones that vary first. */
-export function sweepColumns(keys: RunKeys): { inputs: string[]; outputs: string[] } {
+/** The columns of an analysis read (`parameters.*`, `tags.*`, `metrics.*`: the wildcards
+ * bring every parameter, tag and scalar metric the runs have, so no separate read of the
+ * names is needed): inputs are parameters and tags (not the internal mlws.*), outputs the
+ * scalar metrics other than system/ ones, `metrics` every scalar metric; each by name. */
+export function sweepColumns(values: RunValues): {
+  inputs: string[]; outputs: string[]; metrics: string[];
+} {
+  const names = (namespace: string): string[] => Object.keys(values.columns)
+    .filter(k => k.startsWith(`${namespace}.`)).map(k => k.slice(namespace.length + 1)).sort();
+  const metrics = names('metrics');
   const inputs = [
-    ...keys.parameters.map(k => `parameters.${k.name}`),
-    ...keys.tags.filter(k => !k.name.startsWith('mlws.')).map(k => `tags.${k.name}`)
+    ...names('parameters').map(n => `parameters.${n}`),
+    ...names('tags').filter(n => !n.startsWith('mlws.')).map(n => `tags.${n}`)
   ];
-  const outputs = keys.metrics.filter(k => k.kind === 'scalar' && !k.name.startsWith('system/'))
-    .map(k => `metrics.${k.name}`);
-  return { inputs, outputs };
+  const outputs = metrics.filter(n => !n.startsWith('system/')).map(n => `metrics.${n}`);
+  return { inputs, outputs, metrics };
 }
 
 /** Keep the columns whose values are not all the same (a parameter every trial shares says

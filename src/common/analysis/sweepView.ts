@@ -5,7 +5,7 @@
 import { MetricChart, type ChartSettings, toNumber } from '../chart';
 import { clear, emptyState, errorMessage, h } from '../dom';
 import type { RunSetSource } from '../source';
-import type { MetricSeries, RunKeys, RunValues } from '../types';
+import type { MetricSeries, RunValues } from '../types';
 import { type Dimension, columnLabel, dimension, sweepColumns, varying } from './dimensions';
 import { importanceView, importances } from './importance';
 import { type BrushListener, ParallelCoordinates } from './parallel';
@@ -26,7 +26,8 @@ export class SweepView {
   private status = h('div', { className: 'mlws-muted mlws-sweep-status' });
   private body = h('div', { className: 'mlws-sweep-body' });
   private mode: Mode = 'parallel';
-  private keys: RunKeys | null = null;
+  /** Every scalar metric of the runs (the charts mode's choices). */
+  private metrics: string[] = [];
   private values: RunValues | null = null;
   private dims = new Map<string, Dimension>();
   private axes: string[] = [];
@@ -74,16 +75,17 @@ export class SweepView {
     clear(this.body);
     this.body.append(h('p', { className: 'mlws-muted' }, 'Reading the runs…'));
     try {
-      // Names and values in one round trip: every parameter, tag and scalar metric at once.
+      // One read: the wildcards bring every parameter, tag and scalar metric, and so their
+      // names too (a second request for the names cost the server as much again).
       const started = performance.now();
-      const [keys, values] = await Promise.all([this.source.keys(),
-        this.source.values(['parameters.*', 'tags.*', 'metrics.*', 'attributes.duration'])]);
+      const values = await this.source.values(['parameters.*', 'tags.*', 'metrics.*',
+        'attributes.duration']);
       if (token !== this.loads) {
         return;
       }
-      const { inputs, outputs } = sweepColumns(keys);
+      const { inputs, outputs, metrics } = sweepColumns(values);
       this.node.dataset.readMs = String(Math.round(performance.now() - started));
-      this.keys = keys;
+      this.metrics = metrics;
       this.values = values;
       this.inputs = varying(values, inputs);
       this.outputs = outputs.filter(k => (values.columns[k] ?? []).some(v => v !== null));
@@ -106,12 +108,13 @@ export class SweepView {
       this.scatterX = this.dims.has(this.scatterX) ? this.scatterX
         : first(this.inputs, choices.find(k => k !== this.scatterY) ?? this.scatterY);
       this.chartMetrics = this.chartMetrics.length ? this.chartMetrics
-        : keys.metrics.filter(k => k.kind === 'scalar').slice(0, CHART_METRICS)
-          .map(k => k.name);
+        : metrics.slice(0, CHART_METRICS);
       this.brushed = null;
       this.onBrush(null);
       this.onData?.(values, this.inputs, this.outputs);
       this.render();
+      // Read, columns and drawing (diagnostics, bench_studio.py).
+      this.node.dataset.loadMs = String(Math.round(performance.now() - started));
     } catch (err) {
       if (token === this.loads) {
         clear(this.body);
@@ -179,7 +182,7 @@ export class SweepView {
     clear(this.body);
     this.charts.forEach(c => c.dispose());
     this.charts = [];
-    if (!this.values || !this.keys) {
+    if (!this.values) {
       return;
     }
     if (!this.values.ids.length) {
@@ -274,17 +277,17 @@ export class SweepView {
   /** One chart per metric, a line per run (the brushed runs, else the first ones). */
   private async drawCharts(): Promise<void> {
     const values = this.values!;
-    const metrics = (this.keys?.metrics ?? []).filter(k => k.kind === 'scalar');
+    const metrics = this.metrics;
     const chooser = h('details', { className: 'mlws-chooser' },
       h('summary', null, `Metrics (${this.chartMetrics.length} of ${metrics.length})`));
-    for (const k of metrics) {
+    for (const name of metrics) {
       const box = h('input', { type: 'checkbox', onchange: () => {
-        this.chartMetrics = box.checked ? [...this.chartMetrics, k.name]
-          : this.chartMetrics.filter(n => n !== k.name);
+        this.chartMetrics = box.checked ? [...this.chartMetrics, name]
+          : this.chartMetrics.filter(n => n !== name);
         this.render();
       } });
-      box.checked = this.chartMetrics.includes(k.name);
-      chooser.append(h('label', { className: 'mlws-chooser-item' }, box, ' ', k.name));
+      box.checked = this.chartMetrics.includes(name);
+      chooser.append(h('label', { className: 'mlws-chooser-item' }, box, ' ', name));
     }
     this.controls.append(chooser);
     if (!this.source.series) {
