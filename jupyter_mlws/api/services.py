@@ -51,7 +51,8 @@ class MetricsWindow(QueryModel):
 
 
 class ServiceSeries(ResponseModel):
-    time: list[float] = Field(description="Epoch seconds of each 1 s bucket")
+    time: list[float] = Field(description="Epoch seconds of each 1 s bucket; the first and "
+                              "last second of each idle span are buckets of 0 requests")
     requests: list[float]
     errors: list[float]
     client_errors: list[float]

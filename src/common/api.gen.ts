@@ -1091,7 +1091,7 @@ export interface ServiceMetrics {
 }
 
 export interface ServiceSeries {
-  /** Epoch seconds of each 1 s bucket */
+  /** Epoch seconds of each 1 s bucket; the first and last second of each idle span are buckets of 0 requests */
   time: number[];
   requests: number[];
   errors: number[];

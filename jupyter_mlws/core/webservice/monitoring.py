@@ -28,6 +28,33 @@ def _epoch(value: float | datetime | None) -> float | None:
     return float(value)
 
 
+def with_idle_seconds(steps: list[Any], columns: dict[str, list[Any]]
+                      ) -> tuple[list[Any], dict[str, list[Any]]]:
+    """The per-second series with the edges of each idle span filled in: the daemon writes a
+    bucket only for a second that had requests, so a chart drawn from those alone would join
+    two bursts with a line, as if requests had come between them. The first and last idle
+    second of each gap become buckets of zero requests (no latency), two points per gap
+    whatever its length."""
+    if any(len(values) != len(steps) for values in columns.values()):
+        return steps, columns  # not aligned (written by another version): leave as stored
+    idle = {name: (None if name.startswith("latency_") else 0) for name in columns}
+    times: list[Any] = []
+    filled: dict[str, list[Any]] = {name: [] for name in columns}
+
+    def add(second: Any, index: int | None) -> None:
+        times.append(second)
+        for name, values in columns.items():
+            filled[name].append(idle[name] if index is None else values[index])
+
+    for i, second in enumerate(steps):
+        add(second, i)
+        if i + 1 < len(steps) and steps[i + 1] - second > 1:
+            add(second + 1, None)
+            if steps[i + 1] - 1 > second + 1:
+                add(steps[i + 1] - 1, None)
+    return times, filled
+
+
 def service_metrics(service: Webservice, since: float | datetime | None = None,
                     until: float | datetime | None = None) -> dict[str, Any]:
     """Totals and per-second series over ``[since, until)``."""
@@ -65,6 +92,7 @@ def service_metrics(service: Webservice, since: float | datetime | None = None,
         seconds = max(1.0, float(last) - float(first))
     else:
         seconds = 0.0
+    times, filled = with_idle_seconds(steps, {k: columns[k] for k in SERIES})
     replicas: dict[str, int] = {}
     for row in per_replica:
         for key, value in (row or {}).items():
@@ -79,7 +107,7 @@ def service_metrics(service: Webservice, since: float | datetime | None = None,
         "latency_p99_ms": percentile_from_histogram(merged, 0.99),
         "bytes_in": int(sum(columns["bytes_in"])), "bytes_out": int(sum(columns["bytes_out"])),
         "requests_by_replica": replicas,
-        "series": {"time": steps, **{k: columns[k] for k in SERIES}},
+        "series": {"time": times, **filled},
     }
 
 
