@@ -25,13 +25,23 @@ export function permissions(studio: Studio, ws: string, fresh = false): Promise<
   return found;
 }
 
-/** Marks `node` with what the caller may do in `ws`; CSS hides what they may not. */
+/** The class of a control that needs `action` (a key of `Permissions.actions`): hidden in a
+ * view marked by applyPermissions where the caller may not take it. */
+export function needs(action: string): string {
+  return `mlws-needs-${action}`;
+}
+
+/** Marks `node` with what the caller may do in `ws`; CSS hides what they may not (delete
+ * buttons, `mlws-danger`, by runs_delete; a control of class `needs(action)` by that action). */
 export async function applyPermissions(studio: Studio, ws: string, node: HTMLElement):
 Promise<void> {
   const perms = await permissions(studio, ws);
-  const can = (key: string): string => String(!perms || perms.actions[key] !== false);
-  node.dataset.mlwsCanDelete = can('runs_delete');
-  node.dataset.mlwsCanWrite = can('runs_write');
+  const can = (key: string): boolean => !perms || perms.actions[key] !== false;
+  node.dataset.mlwsCanDelete = String(can('runs_delete'));
+  node.dataset.mlwsCanWrite = String(can('runs_write'));
+  for (const key of Object.keys(perms?.actions ?? {})) {
+    node.classList.toggle(`mlws-cannot-${key}`, !can(key));
+  }
 }
 
 function principalCell(a: RoleAssignment): HTMLElement {

@@ -4,6 +4,7 @@
 import { Menu } from '@lumino/widgets';
 import { clear, emptyState, formatDuration, h, runDuration } from '../common/dom';
 import { isTerminal, type Experiment, type Run } from '../common/types';
+import { needs } from './access';
 import { confirmDialog, formFlow } from './dialogs';
 import type { Studio } from './studio';
 
@@ -75,8 +76,9 @@ export class ExperimentList {
     clear(body);
     body.dataset.workspaceId = ws; // which workspace the list shows (tests wait on it)
     body.append(h('div', { className: 'mlws-section-head' }, h('h3', null, 'Experiments'),
-      h('button', { className: 'mlws-button mlws-small', type: 'button',
-        onclick: () => void createExperimentFlow(this.studio) }, 'New experiment')));
+      h('button', { className: `mlws-button mlws-small ${needs('experiments_write')}`,
+        type: 'button', onclick: () => void createExperimentFlow(this.studio) },
+      'New experiment')));
     if (!experiments.length) {
       body.append(emptyState('No experiments in this workspace.',
         'In a notebook: exp = Experiment(ws, "my-exp"); run = exp.start_logging(); ' +

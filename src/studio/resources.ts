@@ -7,7 +7,7 @@ import { emptyState, errorMessage, formatTime, h, table } from '../common/dom';
 import type {
   BuiltEnvironment, ComputeTarget, EnvironmentAsset, ModelVersion, Service
 } from '../common/types';
-import { accessSection } from './access';
+import { accessSection, needs } from './access';
 import { createComputeFlow } from './computeView';
 import { dataSection, DATASETS_ROUTE } from './data/section';
 import type { Studio } from './studio';
@@ -76,8 +76,8 @@ function stopButton(target: ComputeTarget, onStop: (name: string) => Promise<voi
 function sectionHead(title: string, onRefresh: () => void, onNew?: () => void): HTMLElement {
   return h('div', { className: 'mlws-section-head' }, h('h3', null, title),
     h('span', { className: 'mlws-section-actions' },
-      onNew ? h('button', { className: 'mlws-button mlws-small', type: 'button',
-        'aria-label': `New ${title.toLowerCase()} target`, title: `Create a ${
+      onNew ? h('button', { className: `mlws-button mlws-small ${needs('computes_write')}`,
+        type: 'button', 'aria-label': `New ${title.toLowerCase()} target`, title: `Create a ${
           title.toLowerCase()} target`, onclick: onNew }, 'New') : null,
       h('button', { className: 'mlws-button mlws-small', type: 'button',
         'aria-label': `Refresh ${title.toLowerCase()}`, title: `Refresh ${title.toLowerCase()}`,

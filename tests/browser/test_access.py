@@ -85,6 +85,13 @@ def test_reader_sees_runs_but_no_delete_and_no_secret_values(browser, team_lab, 
              or ui.page.locator("#mlws-panel").get_attribute("data-mlws-can-delete") == "false",
              what="the panel marked read-only")
     assert ui.page.locator("#mlws-panel .mlws-danger:visible").count() == 0
+    # Nor the controls that create: a new experiment, a new compute target.
+    wait_for(lambda: ui.page.locator("#mlws-panel.mlws-cannot-experiments_write").count() == 1,
+             what="the panel marked as not creating experiments")
+    for name in ("New experiment", "New compute target"):
+        button = ui.page.locator("#mlws-panel").get_by_role("button", name=name,
+                                                            include_hidden=True)
+        assert button.count() == 1 and not button.is_visible()  # rendered, but hidden
     assert access.locator(".mlws-access-form").count() == 0  # no assigning for a Reader
     assert access.locator(".mlws-audit-table").count() == 0  # the audit log is for owners
     assert SECRET not in ui.page.content()
@@ -95,7 +102,10 @@ def test_reader_sees_runs_but_no_delete_and_no_secret_values(browser, team_lab, 
 def test_contributor_submits_a_run(browser, team_lab, seeded):
     ui = _as(browser, team_lab, "contrib")
     page = ui.page
-    ui.select_workspace(seeded["ws"])
+    panel = ui.select_workspace(seeded["ws"])
+    # A Contributor may create what a Reader may not: the buttons are there for them.
+    panel.get_by_role("button", name="New experiment").wait_for(state="visible")
+    panel.get_by_role("button", name="New compute target").wait_for(state="visible")
     page.locator(".jp-SideBar [data-id='filebrowser']").click()
     listing = page.locator(".jp-DirListing-content")
     listing.locator(".jp-DirListing-item", has_text="job").dblclick()
