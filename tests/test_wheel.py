@@ -113,6 +113,13 @@ def test_installed_wheel_serves_the_extension_and_finds_the_widget_module(wheel,
     assert Path(esm).is_file() and Path(esm).is_relative_to(venv)
     home = tmp_path / "home"
     home.mkdir(mode=0o700)  # as the store makes it
+    # The base dependencies are enough for the embedded store (the first thing a user does;
+    # the key vault's encryption once needed a package only the test extras brought).
+    made = _run([str(python), "-c", "from jupyter_mlws.core import Workspace; "
+                 "ws = Workspace.create('wheel-ws', show_output=False); "
+                 "ws.get_default_keyvault().set_secret('s', 'v'); print(ws.name)"],
+                tmp_path, {**env, "MLWS_HOME": str(home)}).strip()
+    assert made == "wheel-ws"
     # Only the wheel's own configuration enables the server extension here.
     with jupyter_server(tmp_path / "server", {**env, "MLWS_HOME": str(home)},
                         bin_dir=venv / "bin", enable_extension=False) as server:
