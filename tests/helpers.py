@@ -154,3 +154,24 @@ def widget_esm_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path.write_text(TEST_ESM)
     monkeypatch.setenv(ESM_ENV, str(path))
     return path
+
+
+# ---- a team server (TeamIdentityProvider, roles enforced) for the REST access tests
+
+def team_tokens(*users: str) -> dict[str, str]:
+    """A token per user name, long enough for the identity provider's rule."""
+    return {name: f"tok-{name}-0123456789" for name in users}
+
+
+def team_server_config(tokens: Mapping[str, str]) -> dict:
+    """``jp_server_config`` of a server where these users log in by token and roles apply."""
+    users = {name: {"token": token, "groups": []} for name, token in tokens.items()}
+    return {"ServerApp": {"jpserver_extensions": {"jupyter_mlws": True},
+                          "identity_provider_class":
+                              "jupyter_mlws.server.team.TeamIdentityProvider"},
+            "TeamIdentityProvider": {"users": users},
+            "MlwsApp": {"access_control": True}}
+
+
+def token_header(tokens: Mapping[str, str], user: str) -> dict[str, str]:
+    return {"Authorization": f"token {tokens[user]}"}

@@ -9,21 +9,18 @@ from typing import Any
 
 import pytest
 
-TOKENS = {name: f"tok-{name}-0123456789" for name in ("owner", "contrib", "newcomer")}
+from tests.helpers import team_server_config, team_tokens, token_header
+
+TOKENS = team_tokens("owner", "contrib", "newcomer")
 
 
 def _as(user: str) -> dict[str, str]:
-    return {"Authorization": f"token {TOKENS[user]}"}
+    return token_header(TOKENS, user)
 
 
 @pytest.fixture
 def jp_server_config():
-    users = {n: {"token": t, "groups": []} for n, t in TOKENS.items()}
-    return {"ServerApp": {"jpserver_extensions": {"jupyter_mlws": True},
-                          "identity_provider_class":
-                              "jupyter_mlws.server.team.TeamIdentityProvider"},
-            "TeamIdentityProvider": {"users": users},
-            "MlwsApp": {"access_control": True}}
+    return team_server_config(TOKENS)
 
 
 @pytest.fixture

@@ -11,28 +11,22 @@ import pytest
 
 from jupyter_mlws.core import Workspace
 from jupyter_mlws.core.webservice import AciWebservice
-from tests.helpers import wait_until
+from tests.helpers import team_server_config, team_tokens, token_header, wait_until
 from tests.server.conftest import Api
 from tests.serving.test_collected_data import COLLECTING
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
 ML = "Microsoft.MachineLearningServices/workspaces/"
-USERS = ("contrib", "reader", "datasets-only", "services-only")
-TOKENS = {name: f"tok-{name}-0123456789" for name in USERS}
+TOKENS = team_tokens("contrib", "reader", "datasets-only", "services-only")
 
 
 def _as(user: str) -> dict[str, str]:
-    return {"Authorization": f"token {TOKENS[user]}"}
+    return token_header(TOKENS, user)
 
 
 @pytest.fixture
 def jp_server_config():
-    users = {n: {"token": t, "groups": []} for n, t in TOKENS.items()}
-    return {"ServerApp": {"jpserver_extensions": {"jupyter_mlws": True},
-                          "identity_provider_class":
-                              "jupyter_mlws.server.team.TeamIdentityProvider"},
-            "TeamIdentityProvider": {"users": users},
-            "MlwsApp": {"access_control": True}}
+    return team_server_config(TOKENS)
 
 
 async def test_reader_lists_but_cannot_register(api: Api, workspace: Workspace, model, source,
