@@ -14,12 +14,22 @@ BUSY = """
 import time
 from jupyter_mlws.core import Run
 
+
+def samples():
+    found = run.get_metrics().get("system/memory_mb")
+    return found if isinstance(found, list) else [] if found is None else [found]
+
+
 run = Run.get_context()
-data = bytearray(64 * 1024 * 1024)  # 64 MiB the memory samples must see
+# 64 MiB the memory samples must see: written, so they are resident (a bytearray(n) of zeros
+# is mapped but untouched and would not count in the process's memory).
+data = b"\\x01" * (64 * 1024 * 1024)
 deadline = time.time() + 120
-while time.time() < deadline:  # busy until the executor has sampled this process twice
-    samples = run.get_metrics().get("system/memory_mb")
-    if isinstance(samples, list) and len(samples) >= 2:
+# Busy until the executor has sampled this process twice and seen the buffer (samples reach the
+# store a moment after they are taken, so a count alone could be of samples from before it).
+while time.time() < deadline:
+    seen = samples()
+    if len(seen) >= 2 and max(seen) >= 64:
         break
     sum(range(100000))
 print(len(data))
