@@ -18,7 +18,6 @@ from ..base import (
     RunRecord,
 )
 from ..liveness import is_run_stale
-from ..values import text_problem
 from . import schema as t
 from .common import SqlBase, dumps, loads, now
 
@@ -50,17 +49,6 @@ def _check_strings(kind: str, values: dict[str, Any], allow_none: bool) -> None:
         if not (isinstance(v, str) or (allow_none and v is None)):
             raise InvalidInputError(f"Run {kind} values must be strings, got {shown(k)}="
                                     f"{shown(v)}")
-        _check_text(f"The run {kind} key {shown(k)}", k)
-        if v is not None:
-            _check_text(f"The value of run {kind} {shown(k)}", v)
-
-
-def _check_text(what: str, text: str | None) -> None:
-    """One rule for every text column, whatever the database: SQLite would keep a NUL that
-    PostgreSQL refuses, and neither driver can encode a lone surrogate."""
-    problem = None if text is None else text_problem(text)
-    if problem:
-        raise InvalidInputError(f"{what} {problem}")
 
 
 def descendants_cte(parent_id: str) -> sa.CTE:
@@ -154,8 +142,6 @@ class RunMixin(SqlBase):
         _check_status(status)
         _check_strings("property", properties or {}, allow_none=False)
         _check_strings("tag", tags or {}, allow_none=True)
-        _check_text("The run's display name", display_name)
-        _check_text("The run's description", description)
         stamp = now()
 
         def create(conn: Connection) -> RunRecord:
@@ -211,8 +197,6 @@ class RunMixin(SqlBase):
                    only_if_active: bool = False) -> RunRecord:
         if status is not None:
             _check_status(status)
-        _check_text("The run's display name", display_name)
-        _check_text("The run's description", description)
         # An error message quoting a secret the run read is stored masked.
         masked_error = (None if error is None
                         else self.run_masker(run_id).deep(error))  # type: ignore[attr-defined]
@@ -256,8 +240,6 @@ class RunMixin(SqlBase):
         tags = dict(tags or {})
         remove = [k for k in remove_tags or () if k]
         _check_strings("tag", tags, allow_none=True)
-        _check_text("The run's display name", display_name)
-        _check_text("The run's description", description)
 
         def write(conn: Connection) -> RunRecord:
             self._run_row(conn, run_id)
